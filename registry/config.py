@@ -1,0 +1,126 @@
+"""One TOML configuration file with environment overrides.
+
+Every component reads its own table (``[database]``, ``[eppd]``, ``[powerdns]``...) through
+``Config.section``. An environment variable ``PYRAR_<TABLE>_<KEY>`` overrides ``key`` in
+``[table]``; a few short aliases (``PYRAR_DB_URL``) exist for the commonest ones.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, TypeVar, get_type_hints
+
+ENV_PREFIX = "PYRAR_"
+ALIASES = {"PYRAR_DB_URL": ("database", "url")}
+
+T = TypeVar("T")
+
+
+class ConfigError(Exception):
+    """The configuration file or an override is unusable; the message says which key."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """The parsed file plus overrides; ``base_dir`` resolves relative paths in it."""
+
+    data: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    base_dir: Path = field(default_factory=Path.cwd)
+    path: Path | None = None
+
+    @classmethod
+    def load(cls, path: str | os.PathLike | None, environ: Mapping[str, str] | None = None
+             ) -> Config:
+        environ = os.environ if environ is None else environ
+        path = path or environ.get("PYRAR_CONFIG")
+        data: dict[str, dict[str, Any]] = {}
+        base_dir = Path.cwd()
+        file_path = None
+        if path:
+            file_path = Path(path).resolve()
+            try:
+                with open(file_path, "rb") as f:
+                    data = tomllib.load(f)
+            except FileNotFoundError:
+                raise ConfigError(f"configuration file {path} does not exist") from None
+            except tomllib.TOMLDecodeError as e:
+                raise ConfigError(f"{path}: {e}") from None
+            base_dir = file_path.parent
+        return cls(_apply_environment(data, environ), base_dir, file_path)
+
+    def section(self, name: str, schema: type[T]) -> T:
+        """Build the dataclass ``schema`` from table ``name``, converting env strings."""
+        raw = dict(self.data.get(name, {}))
+        hints = get_type_hints(schema)
+        known = {f.name for f in fields(schema)}  # type: ignore[arg-type]
+        unknown = set(raw) - known
+        if unknown:
+            raise ConfigError(f"[{name}] has unknown key(s): {', '.join(sorted(unknown))}")
+        values = {k: _coerce(name, k, v, hints[k]) for k, v in raw.items()}
+        try:
+            return schema(**values)
+        except TypeError as e:
+            raise ConfigError(f"[{name}]: {e}") from None
+
+    def resolve(self, path: str | os.PathLike) -> Path:
+        """A path from the file, taken relative to the file's own directory."""
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+
+def _apply_environment(data: dict, environ: Mapping[str, str]) -> dict:
+    merged = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
+    for var, value in environ.items():
+        if not var.startswith(ENV_PREFIX) or var == "PYRAR_CONFIG":
+            continue
+        if var in ALIASES:
+            table, key = ALIASES[var]
+        else:
+            rest = var[len(ENV_PREFIX):].lower()
+            table, _, key = rest.partition("_")
+            if not key:
+                continue
+        merged.setdefault(table, {})[key] = value
+    return merged
+
+
+def _coerce(table: str, key: str, value: Any, hint: Any) -> Any:
+    """Values from the environment arrive as strings; turn them into the declared type."""
+    if not isinstance(value, str):
+        return value
+    target = hint if isinstance(hint, type) else None
+    text = str(hint)
+    try:
+        if target is bool or text == "bool":
+            if value.lower() in ("1", "true", "yes", "on"):
+                return True
+            if value.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(value)
+        if target is int or text == "int":
+            return int(value)
+        if target is float or text == "float":
+            return float(value)
+        if text.startswith(("list", "tuple")):
+            return [v.strip() for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise ConfigError(f"[{table}] {key}: cannot read {value!r} as {text}") from None
+    return value
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str = "sqlite:///pyrar.sqlite3"
+    echo: bool = False
+    pool_size: int = 10
+
+
+@dataclass(frozen=True)
+class RegistrySettings:
+    server_id: str = "PyRar"
+    roid_suffix: str = "PYRAR"
+    low_balance_poll: bool = True
