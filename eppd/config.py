@@ -1,0 +1,29 @@
+"""The ``[eppd]`` table of the configuration file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class EppdSettings:
+    """Listening address, TLS files and per-connection limits of the EPP server.
+
+    ``cert``, ``key`` and ``ca`` are taken relative to the configuration file. The sandbox
+    listens on 7000; production uses the IANA port 700 (RFC 5734).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 7000
+    cert: str = "certs/server.pem"
+    key: str = "certs/server.key"
+    ca: str = "certs/ca.pem"
+    # Largest frame accepted, header included; a longer announced length closes the connection.
+    max_frame_bytes: int = 1 * MIB
+    idle_timeout: float = 600.0
+    max_sessions_per_registrar: int = 10
+    workers: int = 1
+    login_failures_before_close: int = 3
+    log_frames: bool = False

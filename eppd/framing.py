@@ -1,0 +1,198 @@
+"""RFC 5734 framing: a 4-byte big-endian length (header included), then the XML."""
+
+from __future__ import annotations
+
+import logging
+
+from twisted.internet.interfaces import IHandshakeListener, IPushProducer, IReactorTime
+from twisted.internet.protocol import Factory, Protocol
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from eppd.channel import FrameSink, Peer, SinkFactory
+from eppd.tls import NoPeerCertificate, peer_fingerprint
+
+log = logging.getLogger("eppd.connections")
+
+HEADER_BYTES = 4
+# A header announcing less than this cannot carry even a one-byte document.
+MIN_FRAME_BYTES = HEADER_BYTES + 1
+# After a graceful close, how long a peer may take to answer our TLS close_notify.
+CLOSE_GRACE_SECONDS = 5.0
+
+
+@implementer(IHandshakeListener, IPushProducer)
+class EppFrameProtocol(Protocol):
+    """Cuts the byte stream into frames for a sink and writes the sink's frames.
+
+    Reading stops while the sink is busy with a command or the peer is not reading our
+    writes, so neither a pipelining nor a non-reading client makes us buffer without bound.
+    """
+
+    def __init__(self, make_sink: SinkFactory, max_frame_bytes: int,
+                 handshake_timeout: float, clock: IReactorTime) -> None:
+        self._make_sink = make_sink
+        self._max_frame_bytes = max_frame_bytes
+        self._handshake_timeout = handshake_timeout
+        self._clock = clock
+        self._buffer = bytearray()
+        self._sink: FrameSink | None = None
+        self._peer_label = "?"
+        self._paused_by_sink = False
+        self._paused_by_writes = False
+        self._reading_paused = False
+        self._delivering = False
+        self._closing = False
+        self._timer = None
+
+    # Connection lifecycle
+
+    def connectionMade(self) -> None:
+        peer = self.transport.getPeer()
+        self._peer_label = f"{peer.host}:{peer.port}"
+        self._timer = self._clock.callLater(self._handshake_timeout, self._abort,
+                                            "no TLS handshake in time")
+        self.transport.registerProducer(self, True)
+
+    def handshakeCompleted(self) -> None:
+        self._cancel_timer()
+        try:
+            fingerprint = peer_fingerprint(self.transport.getHandle())
+        except NoPeerCertificate:
+            self._abort("no client certificate")
+            return
+        address = self.transport.getPeer()
+        self._sink = self._make_sink(Peer(address.host, address.port, fingerprint), self)
+        log.info("%s connected, client certificate %s", self._peer_label, fingerprint)
+        self._sink.start()
+        self._deliver()
+
+    def connectionLost(self, reason: Failure = None) -> None:
+        self._cancel_timer()
+        self._closing = True
+        self._buffer.clear()
+        text = reason.getErrorMessage() if reason is not None else "closed"
+        if self._sink is None:
+            log.info("%s closed before the session began: %s", self._peer_label, text)
+            return
+        sink, self._sink = self._sink, None
+        sink.connection_lost(text)
+
+    # Reading
+
+    def dataReceived(self, data: bytes) -> None:
+        if self._closing:
+            return
+        self._buffer += data
+        self._deliver()
+
+    def _deliver(self) -> None:
+        # A sink may resume us from inside frame_received (a synchronous reply); the flag
+        # keeps that from re-entering this loop.
+        if self._delivering or self._sink is None:
+            return
+        self._delivering = True
+        try:
+            while not (self._closing or self._paused_by_sink):
+                payload = self._next_frame()
+                if payload is None:
+                    break
+                self._sink.frame_received(payload)
+        finally:
+            self._delivering = False
+
+    def _next_frame(self) -> bytes | None:
+        if len(self._buffer) < HEADER_BYTES:
+            return None
+        length = int.from_bytes(self._buffer[:HEADER_BYTES], "big")
+        # Judged on the header alone, before any of the payload is kept.
+        if not MIN_FRAME_BYTES <= length <= self._max_frame_bytes:
+            self._abort(f"frame length {length} outside {MIN_FRAME_BYTES}.."
+                        f"{self._max_frame_bytes}")
+            return None
+        if len(self._buffer) < length:
+            return None
+        payload = bytes(self._buffer[HEADER_BYTES:length])
+        del self._buffer[:length]
+        return payload
+
+    # Channel, for the sink
+
+    def send_frame(self, payload: bytes) -> None:
+        if self._closing:
+            return
+        header = (len(payload) + HEADER_BYTES).to_bytes(HEADER_BYTES, "big")
+        self.transport.write(header + payload)
+
+    def close(self, reason: str) -> None:
+        if self._closing:
+            return
+        log.info("%s closing: %s", self._peer_label, reason)
+        self._closing = True
+        self._buffer.clear()
+        # The TLS layer postpones its close_notify while a producer is registered.
+        self.transport.unregisterProducer()
+        self.transport.loseConnection()
+        self._timer = self._clock.callLater(CLOSE_GRACE_SECONDS, self._abort,
+                                            "peer did not finish closing")
+
+    def pause(self) -> None:
+        self._paused_by_sink = True
+        self._update_reading()
+
+    def resume(self) -> None:
+        self._paused_by_sink = False
+        self._update_reading()
+        self._deliver()
+
+    # IPushProducer, driven by the transport's write buffer
+
+    def pauseProducing(self) -> None:
+        self._paused_by_writes = True
+        self._update_reading()
+
+    def resumeProducing(self) -> None:
+        self._paused_by_writes = False
+        self._update_reading()
+
+    def stopProducing(self) -> None:
+        self._closing = True
+
+    # Internals
+
+    def _update_reading(self) -> None:
+        wanted = self._paused_by_sink or self._paused_by_writes
+        if wanted == self._reading_paused or self._closing:
+            return
+        self._reading_paused = wanted
+        if wanted:
+            self.transport.pauseProducing()
+        else:
+            self.transport.resumeProducing()
+
+    def _abort(self, reason: str) -> None:
+        self._timer = None
+        log.warning("%s dropped: %s", self._peer_label, reason)
+        self._closing = True
+        self._buffer.clear()
+        self.transport.abortConnection()
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None and self._timer.active():
+            self._timer.cancel()
+        self._timer = None
+
+
+class EppFrameFactory(Factory):
+    """Builds one framing protocol per connection; shared state lives in ``make_sink``."""
+
+    def __init__(self, make_sink: SinkFactory, max_frame_bytes: int,
+                 handshake_timeout: float, clock: IReactorTime) -> None:
+        self._make_sink = make_sink
+        self._max_frame_bytes = max_frame_bytes
+        self._handshake_timeout = handshake_timeout
+        self._clock = clock
+
+    def buildProtocol(self, addr: object) -> EppFrameProtocol:
+        return EppFrameProtocol(self._make_sink, self._max_frame_bytes,
+                                self._handshake_timeout, self._clock)

@@ -1,0 +1,93 @@
+"""Keeps N worker processes alive; one dying does not take the others down."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from multiprocessing.process import BaseProcess
+
+from eppd.worker import WorkerSpec, run_worker
+
+log = logging.getLogger("eppd.supervisor")
+
+# A worker that dies sooner than this after starting is restarted after a growing delay,
+# so a broken configuration (port in use, unreadable key) does not spin.
+STABLE_SECONDS = 10.0
+MAX_BACKOFF_SECONDS = 30.0
+STOP_TIMEOUT_SECONDS = 10.0
+
+
+@dataclass
+class _Slot:
+    process: BaseProcess | None = None
+    started: float = 0.0
+    restart_at: float = 0.0
+    backoff: float = 0.5
+
+
+def supervise(spec: WorkerSpec, workers: int) -> int:
+    """Run ``workers`` processes until SIGTERM/SIGINT; returns the exit status."""
+    if workers < 1:
+        raise ValueError("at least one worker is needed")
+    context = multiprocessing.get_context("spawn")
+    slots = [_Slot() for _ in range(workers)]
+    stopping = False
+
+    def request_stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {s: signal.signal(s, request_stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        while not stopping:
+            now = time.monotonic()
+            for number, slot in enumerate(slots):
+                if slot.process is None and now >= slot.restart_at:
+                    slot.process = context.Process(target=run_worker, args=(spec,),
+                                                   name=f"{spec.name}-{number}", daemon=False)
+                    slot.process.start()
+                    slot.started = now
+                    log.info("started %s (pid %s)", slot.process.name, slot.process.pid)
+            running = [s.process.sentinel for s in slots if s.process is not None]
+            wait(running, timeout=0.5)
+            for slot in slots:
+                if slot.process is not None and not slot.process.is_alive():
+                    _reap(slot, stopping)
+    finally:
+        _stop_all(slots)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0
+
+
+def _reap(slot: _Slot, stopping: bool) -> None:
+    process = slot.process
+    process.join()
+    slot.process = None
+    if stopping:
+        return
+    now = time.monotonic()
+    if now - slot.started < STABLE_SECONDS:
+        slot.backoff = min(slot.backoff * 2, MAX_BACKOFF_SECONDS)
+    else:
+        slot.backoff = 0.5
+    slot.restart_at = now + slot.backoff
+    log.warning("%s (pid %s) exited with %s; restarting in %.1f s", process.name,
+                process.pid, process.exitcode, slot.backoff)
+
+
+def _stop_all(slots: list[_Slot]) -> None:
+    live = [s.process for s in slots if s.process is not None and s.process.is_alive()]
+    for process in live:
+        process.terminate()
+    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+    for process in live:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            log.warning("%s did not stop; killing it", process.name)
+            process.kill()
+            process.join()
