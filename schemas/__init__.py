@@ -41,7 +41,7 @@ EXTENSION_URIS: tuple[str, ...] = tuple(
 
 
 def load_schema() -> etree.XMLSchema:
-    """Compile the wrapper schema; costly (tens of ms), so callers keep the object."""
+    """Compile the wrapper schema; a few milliseconds of work, so callers keep the object."""
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
     )
