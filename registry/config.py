@@ -124,3 +124,5 @@ class RegistrySettings:
     server_id: str = "PyRar"
     roid_suffix: str = "PYRAR"
     low_balance_poll: bool = True
+    contact_authinfo_min_bits: int = 128  # RFC 9154 strength for contact authInfo
+    contact_transfer_pending_days: int = 5

@@ -1,0 +1,1 @@
+"""Operator tasks that are not EPP commands: TLDs, prices, registrars, credit."""

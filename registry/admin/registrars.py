@@ -1,0 +1,110 @@
+"""Operating registrars: accounts, passwords, allowed networks, certificates and credit."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from sqlalchemy import select
+
+from .. import billing
+from ..errors import ObjectDoesNotExist, ObjectExists, ParameterPolicyError, ParameterSyntaxError
+from ..flows.context import FlowContext
+from ..flows.session_login import change_password, check_new_password
+from ..models import LedgerEntry, Registrar
+from ..money import check_currency
+from ..names import CONTACT_ID
+from ..passwords import hash_password
+
+FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
+
+
+def get_registrar(ctx: FlowContext, clid: str, *, lock: bool = False) -> Registrar:
+    stmt = select(Registrar).where(Registrar.clid == clid)
+    registrar = ctx.session.scalars(stmt.with_for_update() if lock else stmt).first()
+    if registrar is None:
+        raise ObjectDoesNotExist(f"registrar {clid} does not exist")
+    return registrar
+
+
+def add_registrar(ctx: FlowContext, clid: str, *, password: str, name: str | None = None,
+                  email: str = "", currency: str = "USD", credit_limit: int = 0,
+                  fingerprints: tuple[str, ...] = (), networks: tuple[str, ...] = (),
+                  low_balance_threshold: int | None = None) -> Registrar:
+    if not CONTACT_ID.match(clid):  # clIDType: 3 to 16 characters
+        raise ParameterSyntaxError(f"clid {clid!r} must be 3 to 16 printable characters")
+    if ctx.session.scalars(select(Registrar).where(Registrar.clid == clid)).first():
+        raise ObjectExists(f"registrar {clid} already exists")
+    registrar = Registrar(clid=clid, name=name or clid, email=email,
+                          currency=check_currency(currency), balance=0, credit_limit=0,
+                          created_at=ctx.now, password_hash="", allowed_networks=[],
+                          status="ok", low_balance_notified=False)
+    ctx.session.add(registrar)
+    update_registrar(ctx, registrar, password=password, credit_limit=credit_limit,
+                     fingerprints=fingerprints, networks=networks,
+                     low_balance_threshold=low_balance_threshold)
+    ctx.session.flush()
+    return registrar
+
+
+def update_registrar(ctx: FlowContext, registrar: Registrar, *, password: str | None = None,
+                     credit_limit: int | None = None, fingerprints: tuple[str, ...] | None = None,
+                     networks: tuple[str, ...] | None = None, status: str | None = None,
+                     low_balance_threshold: int | None = None, email: str | None = None,
+                     name: str | None = None) -> Registrar:
+    if password is not None:
+        if registrar.password_hash:
+            change_password(ctx, registrar, password)
+        else:
+            registrar.password_hash = hash_password(check_new_password(password))
+    if credit_limit is not None:
+        if credit_limit < 0:
+            raise ParameterPolicyError("a credit limit cannot be negative")
+        registrar.credit_limit = credit_limit
+    if fingerprints is not None:
+        prints = [_fingerprint(f) for f in fingerprints]
+        if len(prints) > 2:
+            raise ParameterPolicyError("at most two certificate fingerprints (primary, failover)")
+        registrar.cert_fingerprint, registrar.cert_fingerprint_failover = [*prints, None, None][:2]
+    if networks is not None:
+        registrar.allowed_networks = [_network(n) for n in networks]
+    if status is not None:
+        if status not in ("ok", "suspended"):
+            raise ParameterSyntaxError("status must be ok or suspended")
+        registrar.status = status
+    if low_balance_threshold is not None:
+        registrar.low_balance_threshold = low_balance_threshold
+    if email is not None:
+        registrar.email = email
+    if name is not None:
+        registrar.name = name
+    return registrar
+
+
+def credit_registrar(ctx: FlowContext, clid: str, amount: int, description: str
+                     ) -> LedgerEntry:
+    """Add (or, negative, take back) money: a payment received, a correction."""
+    registrar = get_registrar(ctx, clid, lock=True)
+    if amount == 0:
+        raise ParameterPolicyError("a credit of zero changes nothing")
+    if amount < 0:
+        return billing.debit(ctx, registrar.id, -amount, "adjustment", None,
+                             description or "operator adjustment", force=True)
+    return billing.credit(ctx, registrar.id, amount, "payment", None,
+                          description or "operator credit")
+
+
+def _fingerprint(text: str) -> str:
+    value = text.strip().lower().replace(":", "")
+    if value.startswith("sha256"):
+        value = value[6:].lstrip("=:")
+    if not FINGERPRINT.match(value):
+        raise ParameterSyntaxError(f"{text!r} is not a SHA-256 certificate fingerprint")
+    return value
+
+
+def _network(text: str) -> str:
+    try:
+        return str(ipaddress.ip_network(text.strip(), strict=False))
+    except ValueError:
+        raise ParameterSyntaxError(f"{text!r} is not an IP network") from None

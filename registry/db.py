@@ -1,0 +1,124 @@
+"""Engines and transactions: one database transaction per command, on SQLite or MariaDB."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from .config import Config, DatabaseSettings
+
+T = TypeVar("T")
+
+# MariaDB error numbers worth one more try: deadlock, lock wait timeout, WSREP (Galera) conflict.
+RETRYABLE_MYSQL_ERRORS = {1213, 1205, 1180}
+ATTEMPTS = 4
+
+
+def database_url(config: Config) -> str:
+    """The configured URL with a relative SQLite path resolved against the config file's dir."""
+    url = make_url(config.section("database", DatabaseSettings).url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        url = url.set(database=str(config.resolve(url.database)))
+    return url.render_as_string(hide_password=False)
+
+
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
+    backend = make_url(url).get_backend_name()
+    if backend == "sqlite":
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30,
+                                                             "check_same_thread": False})
+        _serialize_sqlite_writers(engine)
+        return engine
+    if "charset" not in make_url(url).query:
+        url = make_url(url).update_query_dict({"charset": "utf8mb4"}).render_as_string(
+            hide_password=False)
+    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
+                         pool_pre_ping=True, pool_recycle=3600,
+                         isolation_level="REPEATABLE READ")
+
+
+def _serialize_sqlite_writers(engine: Engine) -> None:
+    """SQLite gets real transactions: BEGIN IMMEDIATE takes the write lock up front.
+
+    pysqlite's own transaction handling defers BEGIN and can deadlock two writers that both
+    read first; taking the lock at BEGIN makes concurrent commands queue instead.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_database_if_missing(url: str) -> None:
+    """MariaDB: create the named database (utf8mb4, binary collation) if it does not exist.
+
+    Binary collation keeps contact ids case-sensitive, as EPP's clIDType is.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() not in ("mysql", "mariadb") or not parsed.database:
+        return
+    server = create_engine(parsed.set(database=""))
+    try:
+        with server.begin() as conn:
+            conn.exec_driver_sql(
+                f"CREATE DATABASE IF NOT EXISTS `{parsed.database}` "
+                "CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    finally:
+        server.dispose()
+
+
+class Database:
+    """Owns the engine and hands out one transaction at a time per caller."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=True)
+
+    @classmethod
+    def from_config(cls, config: Config) -> Database:
+        settings = config.section("database", DatabaseSettings)
+        return cls(make_engine(database_url(config), echo=settings.echo,
+                               pool_size=settings.pool_size))
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work commits on success and rolls back entirely on any exception."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def run(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in one transaction, retrying it when the database reports a deadlock."""
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with self.transaction() as session:
+                    return work(session)
+            except OperationalError as e:
+                code = getattr(e.orig, "args", [None])[0]
+                if code not in RETRYABLE_MYSQL_ERRORS or attempt == ATTEMPTS:
+                    raise
+                time.sleep(0.005 * attempt)
+        raise AssertionError("unreachable")
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,156 @@
+"""Typed errors raised by flows, each with its EPP result code (RFC 5730 section 3) and a reason."""
+
+from __future__ import annotations
+
+
+class EppError(Exception):
+    """Base of every error a command can end with; ``reason`` is for humans and clients alike."""
+
+    code = 2400
+    message = "Command failed"
+
+    def __init__(self, reason: str = "", *, value: str | None = None) -> None:
+        super().__init__(reason or self.message)
+        self.reason = reason or self.message
+        # The offending element value, echoed in EPP's <value> when the client may want it.
+        self.value = value
+
+
+class CommandSyntaxError(EppError):
+    code = 2001
+    message = "Command syntax error"
+
+
+class CommandUseError(EppError):
+    code = 2002
+    message = "Command use error"
+
+
+class RequiredParameterMissing(EppError):
+    code = 2003
+    message = "Required parameter missing"
+
+
+class ParameterRangeError(EppError):
+    code = 2004
+    message = "Parameter value range error"
+
+
+class ParameterSyntaxError(EppError):
+    code = 2005
+    message = "Parameter value syntax error"
+
+
+class UnimplementedProtocolVersion(EppError):
+    code = 2100
+    message = "Unimplemented protocol version"
+
+
+class UnimplementedCommand(EppError):
+    code = 2101
+    message = "Unimplemented command"
+
+
+class UnimplementedOption(EppError):
+    code = 2102
+    message = "Unimplemented option"
+
+
+class UnimplementedExtension(EppError):
+    code = 2103
+    message = "Unimplemented extension"
+
+
+class BillingFailure(EppError):
+    code = 2104
+    message = "Billing failure"
+
+
+class NotEligibleForRenewal(EppError):
+    code = 2105
+    message = "Object is not eligible for renewal"
+
+
+class NotEligibleForTransfer(EppError):
+    code = 2106
+    message = "Object is not eligible for transfer"
+
+
+class AuthenticationError(EppError):
+    code = 2200
+    message = "Authentication error"
+
+
+class AuthorizationError(EppError):
+    code = 2201
+    message = "Authorization error"
+
+
+class InvalidAuthorization(EppError):
+    code = 2202
+    message = "Invalid authorization information"
+
+
+class ObjectPendingTransfer(EppError):
+    code = 2300
+    message = "Object pending transfer"
+
+
+class ObjectNotPendingTransfer(EppError):
+    code = 2301
+    message = "Object not pending transfer"
+
+
+class ObjectExists(EppError):
+    code = 2302
+    message = "Object exists"
+
+
+class ObjectDoesNotExist(EppError):
+    code = 2303
+    message = "Object does not exist"
+
+
+class StatusProhibitsOperation(EppError):
+    code = 2304
+    message = "Object status prohibits operation"
+
+
+class AssociationProhibitsOperation(EppError):
+    code = 2305
+    message = "Object association prohibits operation"
+
+
+class ParameterPolicyError(EppError):
+    code = 2306
+    message = "Parameter value policy error"
+
+
+class UnimplementedObjectService(EppError):
+    code = 2307
+    message = "Unimplemented object service"
+
+
+class DataManagementPolicyViolation(EppError):
+    code = 2308
+    message = "Data management policy violation"
+
+
+class CommandFailed(EppError):
+    code = 2400
+    message = "Command failed"
+
+
+class CommandFailedClosing(EppError):
+    code = 2500
+    message = "Command failed; server closing connection"
+
+
+class AuthenticationFailedClosing(EppError):
+    code = 2501
+    message = "Authentication error; server closing connection"
+
+
+class SessionLimitExceeded(EppError):
+    code = 2502
+    message = "Session limit exceeded; server closing connection"

@@ -1,0 +1,1 @@
+"""One flow per EPP command; ``registry.service.Registry`` runs them, one transaction each."""

@@ -1,0 +1,50 @@
+"""What every flow receives: the transaction, the instant, who is acting and the transaction ids."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from ..config import RegistrySettings
+from ..values import Trid
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who runs a command: a registrar (EPP or web), an operator (CLI) or the system (scheduler)."""
+
+    name: str  # a clid, "operator:<login>" or "system"
+    registrar_id: int | None = None
+
+    @classmethod
+    def registrar(cls, registrar_id: int, clid: str) -> Actor:
+        return cls(clid, registrar_id)
+
+    @classmethod
+    def operator(cls, login: str = "cli") -> Actor:
+        return cls(f"operator:{login}")
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls("system")
+
+    @property
+    def is_registrar(self) -> bool:
+        return self.registrar_id is not None
+
+    @property
+    def is_privileged(self) -> bool:
+        """Operators and the system may set server statuses and act on any object."""
+        return self.registrar_id is None
+
+
+@dataclass
+class FlowContext:
+    session: Session
+    now: datetime
+    actor: Actor
+    trid: Trid
+    settings: RegistrySettings
+    command: str = ""  # the flow's name, recorded in history

@@ -1,0 +1,64 @@
+"""Which flow runs which command: the one table eppd, the web UI and the CLI all go through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import (
+    contact_check,
+    contact_create,
+    contact_delete,
+    contact_info,
+    contact_transfer,
+    contact_update,
+    domain_check,
+    domain_create,
+    domain_delete,
+    domain_info,
+    domain_renew,
+    domain_restore,
+    domain_transfer,
+    domain_update,
+    host_check,
+    host_create,
+    host_delete,
+    host_info,
+    host_update,
+    poll_messages,
+    session_login,
+)
+
+FLOWS: dict[type, Callable[[Any, Any], Any]] = {
+    domain_check.DomainCheck: domain_check.domain_check,
+    domain_info.DomainInfoQuery: domain_info.domain_info,
+    domain_create.DomainCreate: domain_create.domain_create,
+    domain_update.DomainUpdate: domain_update.domain_update,
+    domain_delete.DomainDelete: domain_delete.domain_delete,
+    domain_renew.DomainRenew: domain_renew.domain_renew,
+    domain_transfer.DomainTransferRequest: domain_transfer.domain_transfer_request,
+    domain_transfer.DomainTransferQuery: domain_transfer.domain_transfer_query,
+    domain_transfer.DomainTransferApprove: domain_transfer.domain_transfer_approve,
+    domain_transfer.DomainTransferReject: domain_transfer.domain_transfer_reject,
+    domain_transfer.DomainTransferCancel: domain_transfer.domain_transfer_cancel,
+    domain_restore.DomainRestoreRequest: domain_restore.domain_restore_request,
+    domain_restore.DomainRestoreReport: domain_restore.domain_restore_report,
+    host_check.HostCheck: host_check.host_check,
+    host_info.HostInfoQuery: host_info.host_info,
+    host_create.HostCreate: host_create.host_create,
+    host_update.HostUpdate: host_update.host_update,
+    host_delete.HostDelete: host_delete.host_delete,
+    contact_check.ContactCheck: contact_check.contact_check,
+    contact_info.ContactInfoQuery: contact_info.contact_info,
+    contact_create.ContactCreate: contact_create.contact_create,
+    contact_update.ContactUpdate: contact_update.contact_update,
+    contact_delete.ContactDelete: contact_delete.contact_delete,
+    contact_transfer.ContactTransferRequest: contact_transfer.contact_transfer_request,
+    contact_transfer.ContactTransferQuery: contact_transfer.contact_transfer_query,
+    contact_transfer.ContactTransferApprove: contact_transfer.contact_transfer_approve,
+    contact_transfer.ContactTransferReject: contact_transfer.contact_transfer_reject,
+    contact_transfer.ContactTransferCancel: contact_transfer.contact_transfer_cancel,
+    poll_messages.PollRequest: poll_messages.poll_request,
+    poll_messages.PollAck: poll_messages.poll_ack,
+    session_login.Login: session_login.login,
+}

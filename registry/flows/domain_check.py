@@ -1,0 +1,80 @@
+"""domain:check (RFC 5731 3.1.1), with fee-1.0 quotes per name."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ..errors import EppError
+from ..models import Domain, ReservedName
+from ..names import DomainName
+from .context import FlowContext
+from .fees import FeeQuery, QuotedFee, check_currency, quote_fee
+from .lookup import acting_registrar, find_domain, parse_domain_name
+
+
+@dataclass(frozen=True)
+class DomainCheck:
+    names: tuple[str, ...]
+    fees: tuple[FeeQuery, ...] = ()
+    currency: str | None = None
+
+
+@dataclass(frozen=True)
+class NameAvailability:
+    name: str
+    available: bool
+    reason: str | None = None
+    fees: tuple[QuotedFee, ...] = ()
+
+
+@dataclass(frozen=True)
+class DomainCheckResult:
+    names: tuple[NameAvailability, ...]
+    currency: str | None = None
+    code: int = 1000
+
+
+def domain_check(ctx: FlowContext, cmd: DomainCheck) -> DomainCheckResult:
+    registrar = acting_registrar(ctx) if cmd.fees else None
+    currency = check_currency(registrar, cmd.currency) if registrar else None
+    parsed: dict[str, tuple[DomainName, object] | EppError] = {}
+    for text in cmd.names:
+        try:
+            parsed[text] = parse_domain_name(ctx, text)
+        except EppError as e:
+            parsed[text] = e
+    valid = [p for p in parsed.values() if not isinstance(p, EppError)]
+    taken = _registered(ctx, [n.name for n, _ in valid])
+    reserved = _reserved(ctx, valid)
+    results = []
+    for text, p in parsed.items():
+        if isinstance(p, EppError):
+            results.append(NameAvailability(text, False, p.reason))
+            continue
+        name, tld = p
+        reason = ("In use" if name.name in taken
+                  else reserved.get((tld.id, name.label)))
+        fees = tuple(quote_fee(ctx, tld, name.label, q, registrar) for q in cmd.fees)
+        results.append(NameAvailability(text, reason is None, reason, fees))
+    return DomainCheckResult(tuple(results), currency)
+
+
+def _registered(ctx: FlowContext, names: list[str]) -> set[str]:
+    if not names:
+        return set()
+    rows = ctx.session.execute(select(Domain.name, Domain.next_event_at).where(
+        Domain.name.in_(names))).all()
+    # A row whose lifecycle is due may be about to be purged: settle it to know.
+    return {name for name, due in rows
+            if due is None or due > ctx.now or find_domain(ctx, name) is not None}
+
+
+def _reserved(ctx: FlowContext, names: list[tuple[DomainName, object]]) -> dict:
+    if not names:
+        return {}
+    rows = ctx.session.execute(select(
+        ReservedName.tld_id, ReservedName.label, ReservedName.reason).where(
+        ReservedName.label.in_({n.label for n, _ in names}))).all()
+    return {(tld_id, label): reason for tld_id, label, reason in rows}

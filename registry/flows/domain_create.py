@@ -1,0 +1,107 @@
+"""domain:create (RFC 5731 3.2.1): a new registration, billed, with its add grace period."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from .. import billing, history, lifecycle, outbox
+from ..authinfo import check_strength, hash_authinfo
+from ..dnssec import check_ds, check_key, check_max_sig_life
+from ..errors import ObjectExists, ParameterPolicyError, ParameterRangeError
+from ..models import Domain, GracePeriod, ReservedName, Tld
+from ..periods import add_years
+from ..values import Charge, DsData, KeyDataValue, Period
+from .context import FlowContext
+from .domain_data import (
+    check_data_model,
+    check_dnssec_mix,
+    check_nameserver_count,
+    contact_for_link,
+    domain_contacts,
+    ds_row,
+    key_row,
+    nameserver_hosts,
+)
+from .fees import FeeAgreement, check_agreement, fee_of, price
+from .lookup import acting_registrar, find_domain, parse_domain_name
+
+
+@dataclass(frozen=True)
+class DomainCreate:
+    name: str
+    period: Period = Period()
+    nameservers: tuple[str, ...] = ()
+    registrant: str | None = None
+    contacts: tuple[tuple[str, str], ...] = ()  # (type, contact id)
+    authinfo: str = ""
+    ds_data: tuple[DsData, ...] = ()
+    key_data: tuple[KeyDataValue, ...] = ()
+    max_sig_life: int | None = None
+    fee: FeeAgreement | None = None
+
+
+@dataclass(frozen=True)
+class DomainCreated:
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    charge: Charge
+    code: int = 1000
+
+
+def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
+    name, tld = parse_domain_name(ctx, cmd.name)
+    years = check_period(tld, cmd.period)
+    if ctx.session.scalar(select(ReservedName.reason).where(
+            ReservedName.tld_id == tld.id, ReservedName.label == name.label)) is not None:
+        raise ParameterPolicyError(f"{name.name} is reserved", value=cmd.name)
+    if find_domain(ctx, name.name) is not None:
+        raise ObjectExists(f"domain {name.name} already exists", value=cmd.name)
+    check_strength(cmd.authinfo, tld.authinfo_min_bits)
+    registrant = contact_for_link(ctx, cmd.registrant) if cmd.registrant else None
+    contacts = domain_contacts(ctx, cmd.contacts)
+    check_data_model(tld, registrant, (c.type for c in contacts))
+    hosts = nameserver_hosts(ctx, cmd.nameservers)
+    check_nameserver_count(tld, len(hosts))
+    registrar = acting_registrar(ctx)
+    quote = price(ctx, tld, name.label, "create", years, registrar)
+    check_agreement(quote, tld, cmd.fee)
+
+    domain = Domain(
+        name=name.name, tld=tld, sponsor_id=registrar.id, creator_id=registrar.id,
+        created_at=ctx.now, expires_at=add_years(ctx.now, years),
+        registrant=registrant, contacts=contacts, nameservers=hosts,
+        authinfo_hash=hash_authinfo(cmd.authinfo) if cmd.authinfo else None,
+        ds_records=[ds_row(check_ds(d)) for d in cmd.ds_data],
+        key_data=[key_row(check_key(k)) for k in cmd.key_data],
+        max_sig_life=check_max_sig_life(cmd.max_sig_life, tld.max_sig_life_allowed),
+        statuses=[])
+    check_dnssec_mix(tld, domain)
+    ctx.session.add(domain)
+    try:
+        ctx.session.flush()  # the unique index decides a race for the same name
+    except IntegrityError:
+        raise ObjectExists(f"domain {name.name} already exists", value=cmd.name) from None
+    billing.debit(ctx, registrar.id, quote.amount, "create", domain.name,
+                  f"create {domain.name} for {years} year(s)")
+    domain.grace_periods.append(GracePeriod(
+        kind="add", registrar_id=registrar.id, amount=quote.amount, years=years,
+        ends_at=ctx.now + tld.period("add_grace")))
+    lifecycle.refresh_next_event(ctx, domain)
+    history.record(ctx, domain)
+    outbox.publish(ctx, tld.name, domain.name)
+    return DomainCreated(domain.name, domain.created_at, domain.expires_at,
+                         Charge((fee_of(quote, tld),), registrar.balance, registrar.credit_limit))
+
+
+def check_period(tld: Tld, period: Period) -> int:
+    years = period.years()
+    if years is None or not tld.min_period <= years <= tld.max_period:
+        raise ParameterRangeError(
+            f"period must be {tld.min_period} to {tld.max_period} years", value=str(period.value))
+    return years
+

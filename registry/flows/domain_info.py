@@ -1,0 +1,52 @@
+"""domain:info (RFC 5731 3.1.2): full data for the sponsor, or for whoever knows the authInfo."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+from ..authinfo import verify_authinfo
+from ..errors import AuthorizationError, InvalidAuthorization, ParameterSyntaxError
+from ..models import Domain
+from ..views import DomainInfo
+from ..views import domain_info as domain_view
+from .context import FlowContext
+from .lookup import get_domain
+
+HOSTS_FILTERS = ("all", "del", "sub", "none")
+
+
+@dataclass(frozen=True)
+class DomainInfoQuery:
+    name: str
+    hosts: str = "all"
+    authinfo: str | None = None
+    authinfo_roid: str | None = None  # the authInfo is the registrant's, named by its ROID
+
+
+def domain_info(ctx: FlowContext, cmd: DomainInfoQuery) -> DomainInfo:
+    if cmd.hosts not in HOSTS_FILTERS:
+        raise ParameterSyntaxError(f"hosts must be one of {', '.join(HOSTS_FILTERS)}")
+    domain = get_domain(ctx, cmd.name, lock=False)
+    if ctx.actor.is_registrar and domain.sponsor_id != ctx.actor.registrar_id:
+        check_authinfo(ctx, domain, cmd.authinfo, cmd.authinfo_roid)
+    info = domain_view(ctx.session, domain, ctx.now, ctx.settings.roid_suffix)
+    return dataclasses.replace(
+        info,
+        nameservers=info.nameservers if cmd.hosts in ("all", "del") else (),
+        subordinate_hosts=info.subordinate_hosts if cmd.hosts in ("all", "sub") else ())
+
+
+def check_authinfo(ctx: FlowContext, domain: Domain, authinfo: str | None,
+                   authinfo_roid: str | None) -> None:
+    """The domain's own authInfo, or the registrant's when the client names its ROID."""
+    if not authinfo:
+        raise AuthorizationError(
+            f"domain {domain.name} is sponsored by another registrar; give its authInfo")
+    if authinfo_roid:
+        registrant = domain.registrant
+        roid = f"C{registrant.id}-{ctx.settings.roid_suffix}" if registrant else None
+        if roid != authinfo_roid or not verify_authinfo(authinfo, registrant.authinfo_hash):
+            raise InvalidAuthorization(f"invalid authInfo for {domain.name}")
+    elif not verify_authinfo(authinfo, domain.authinfo_hash):
+        raise InvalidAuthorization(f"invalid authInfo for {domain.name}")

@@ -1,0 +1,104 @@
+"""Loading the objects a flow works on, settled to now, with the checks every flow repeats."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import select
+
+from .. import lifecycle
+from ..errors import (
+    AuthorizationError,
+    ObjectDoesNotExist,
+    ParameterPolicyError,
+    ParameterSyntaxError,
+    StatusProhibitsOperation,
+)
+from ..models import Contact, Domain, Host, Registrar, Tld
+from ..names import DomainName, check_label, normalize_host_name, split_domain
+from .context import FlowContext
+
+
+def acting_registrar(ctx: FlowContext, *, lock: bool = False) -> Registrar:
+    stmt = select(Registrar).where(Registrar.id == ctx.actor.registrar_id)
+    return ctx.session.scalars(stmt.with_for_update() if lock else stmt).one()
+
+
+def sponsor_of(ctx: FlowContext, obj: Domain | Host | Contact) -> Registrar:
+    return ctx.session.get(Registrar, obj.sponsor_id)
+
+
+def find_tld(ctx: FlowContext, name: str) -> Tld | None:
+    return ctx.session.scalars(select(Tld).where(Tld.name == name)).first()
+
+
+def parse_domain_name(ctx: FlowContext, text: str) -> tuple[DomainName, Tld]:
+    """Syntax and policy of a name to register; raises on a TLD we do not serve."""
+    name = split_domain(text)
+    tld = find_tld(ctx, name.tld)
+    if tld is None:
+        raise ParameterPolicyError(f"this registry does not serve .{name.tld}", value=text)
+    check_label(name.label, idn_allowed=tld.idn_allowed, emoji_allowed=tld.emoji_allowed)
+    return name, tld
+
+
+def find_domain(ctx: FlowContext, name: str, *, lock: bool = True) -> Domain | None:
+    """The domain as it stands now (lifecycle settled), or None (also when just purged)."""
+    stmt = select(Domain).where(Domain.name == name)
+    domain = ctx.session.scalars(stmt.with_for_update() if lock else stmt).first()
+    if domain is None:
+        return None
+    if domain.next_event_at is not None and domain.next_event_at <= ctx.now:
+        if not lock:
+            ctx.session.refresh(domain, with_for_update=True)
+        return lifecycle.settle(ctx, domain)
+    return domain
+
+
+def get_domain(ctx: FlowContext, text: str, *, lock: bool = True) -> Domain:
+    try:
+        name = split_domain(text).name
+    except (ParameterSyntaxError, ParameterPolicyError):
+        name = None
+    domain = find_domain(ctx, name, lock=lock) if name else None
+    if domain is None:
+        raise ObjectDoesNotExist(f"domain {text} does not exist", value=text)
+    return domain
+
+
+def get_host(ctx: FlowContext, text: str, *, lock: bool = True) -> Host:
+    try:
+        name = normalize_host_name(text)
+    except ParameterSyntaxError:
+        name = None
+    stmt = select(Host).where(Host.name == name)
+    host = ctx.session.scalars(stmt.with_for_update() if lock else stmt).first() if name else None
+    if host is None:
+        raise ObjectDoesNotExist(f"host {text} does not exist", value=text)
+    return host
+
+
+def get_contact(ctx: FlowContext, handle: str, *, lock: bool = True) -> Contact:
+    stmt = select(Contact).where(Contact.handle == handle)
+    contact = ctx.session.scalars(stmt.with_for_update() if lock else stmt).first()
+    if contact is None:
+        raise ObjectDoesNotExist(f"contact {handle} does not exist", value=handle)
+    return lifecycle.settle_contact(ctx, contact)
+
+
+def require_sponsor(ctx: FlowContext, obj: Domain | Host | Contact, what: str) -> None:
+    """Only the sponsoring registrar (or an operator) may change an object."""
+    if ctx.actor.is_registrar and obj.sponsor_id != ctx.actor.registrar_id:
+        raise AuthorizationError(f"{what} is sponsored by another registrar")
+
+
+def refuse_statuses(statuses: Iterable[str], prohibited: Iterable[str], what: str,
+                    action: str) -> None:
+    found = sorted(set(statuses) & set(prohibited))
+    if found:
+        raise StatusProhibitsOperation(f"{what} has status {', '.join(found)}: cannot {action}")
+
+
+def refuse_pending_delete(domain: Domain) -> None:
+    if domain.state != "active":
+        raise StatusProhibitsOperation(f"domain {domain.name} is pending deletion")

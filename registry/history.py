@@ -1,0 +1,30 @@
+"""Recording every mutation: who, when, which command, the transaction ids and a snapshot."""
+
+from __future__ import annotations
+
+from .flows.context import FlowContext
+from .models import Contact, Domain, HistoryEntry, Host
+from .views import contact_info, domain_info, host_info, snapshot
+
+
+def record(ctx: FlowContext, obj: Domain | Host | Contact, *, command: str | None = None,
+           reason: str = "", deleted: bool = False) -> HistoryEntry:
+    """Snapshot ``obj`` after the change (or as it was, for ``deleted`` objects)."""
+    ctx.session.flush()
+    suffix = ctx.settings.roid_suffix
+    if isinstance(obj, Domain):
+        kind, name, info = "domain", obj.name, domain_info(ctx.session, obj, ctx.now, suffix)
+    elif isinstance(obj, Host):
+        kind, name, info = "host", obj.name, host_info(ctx.session, obj, suffix)
+    else:
+        kind, name, info = "contact", obj.handle, contact_info(ctx.session, obj, suffix)
+    data = snapshot(info)
+    if deleted:
+        data["deleted"] = True
+    entry = HistoryEntry(
+        at=ctx.now, object_type=kind, object_id=obj.id, object_name=name,
+        command=command or ctx.command, actor=ctx.actor.name,
+        registrar_id=ctx.actor.registrar_id, cltrid=ctx.trid.cltrid,
+        svtrid=ctx.trid.svtrid or None, reason=reason, snapshot=data)
+    ctx.session.add(entry)
+    return entry

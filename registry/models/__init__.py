@@ -1,0 +1,19 @@
+"""The registry's tables; importing this package registers every model on ``Base.metadata``."""
+
+from .base import Base
+from .contact import Contact
+from .domain import STATES, Domain, DomainContact, DomainHost, DsRecord, GracePeriod, KeyData
+from .history import HistoryEntry
+from .host import Host
+from .outbox import DnsChange
+from .poll import PollMessage
+from .registrar import LedgerEntry, Registrar
+from .tld import DATA_MODELS, OPERATIONS, PremiumRule, Price, ReservedName, Tld
+from .transfer import Transfer
+
+__all__ = [
+    "DATA_MODELS", "OPERATIONS", "STATES", "Base", "Contact", "DnsChange", "Domain",
+    "DomainContact", "DomainHost", "DsRecord", "GracePeriod", "HistoryEntry", "Host", "KeyData",
+    "LedgerEntry", "PollMessage", "PremiumRule", "Price", "Registrar", "ReservedName", "Tld",
+    "Transfer",
+]

@@ -1,0 +1,33 @@
+"""Queueing poll messages for registrars and reading the queue's state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .flows.context import FlowContext
+from .models import PollMessage
+from .values import QueueInfo
+
+
+def enqueue(ctx: FlowContext, registrar_id: int, kind: str, message: str, payload: dict,
+            at: datetime | None = None) -> PollMessage:
+    """Queue a message; ``at`` backdates it to when the event happened (e.g. the old expiry)."""
+    msg = PollMessage(registrar_id=registrar_id, created_at=at or ctx.now, kind=kind,
+                      message=message, payload=payload)
+    ctx.session.add(msg)
+    return msg
+
+
+def unacked(registrar_id: int):
+    return select(PollMessage).where(PollMessage.registrar_id == registrar_id,
+                                     PollMessage.acked_at.is_(None))
+
+
+def queue_info(session: Session, registrar_id: int) -> QueueInfo:
+    count, first = session.execute(
+        select(func.count(PollMessage.id), func.min(PollMessage.id)).where(
+            PollMessage.registrar_id == registrar_id, PollMessage.acked_at.is_(None))).one()
+    return QueueInfo(count, first)

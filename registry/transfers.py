@@ -1,0 +1,90 @@
+"""Ending a transfer, shared by the approve/reject/cancel flows and the auto-approve rule."""
+
+from __future__ import annotations
+
+from . import billing, history, outbox
+from .flows.context import FlowContext
+from .models import Contact, Domain, GracePeriod, Transfer
+from .periods import add_years
+from .poll import enqueue
+from .values import TransferData
+from .views import clid
+
+
+def transfer_data(ctx: FlowContext, transfer: Transfer) -> TransferData:
+    return TransferData(
+        name=transfer.object_name, status=transfer.status,
+        gaining_clid=clid(ctx.session, transfer.gaining_id), requested_at=transfer.requested_at,
+        losing_clid=clid(ctx.session, transfer.losing_id), action_at=transfer.action_at,
+        expires_at=transfer.expires_at)
+
+
+def notify(ctx: FlowContext, transfer: Transfer, *registrar_ids: int) -> None:
+    data = transfer_data(ctx, transfer)
+    text = {"pending": "Transfer requested", "clientApproved": "Transfer approved",
+            "serverApproved": "Transfer auto-approved", "clientRejected": "Transfer rejected",
+            "clientCancelled": "Transfer cancelled", "serverCancelled": "Transfer cancelled "
+            "by the registry"}[transfer.status]
+    for rid in registrar_ids:
+        enqueue(ctx, rid, f"{transfer.object_type}_transfer",
+                f"{text}: {transfer.object_name}",
+                {"object_type": transfer.object_type, "transfer": data.to_payload()})
+
+
+def approve_domain_transfer(ctx: FlowContext, domain: Domain, transfer: Transfer,
+                            status: str) -> None:
+    """Move the domain to the gaining registrar and extend it by the paid period.
+
+    A transfer inside the auto-renew grace cancels that auto-renewal: the losing registrar
+    is refunded and the year it added comes off before the transfer's years go on.
+    """
+    losing, gaining = transfer.losing_id, transfer.gaining_id
+    expires = domain.expires_at
+    for grace in list(domain.grace_periods):
+        if grace.kind == "autorenew" and grace.ends_at > ctx.now:
+            billing.credit(ctx, grace.registrar_id, grace.amount, "refund", domain.name,
+                           f"auto-renew of {domain.name} refunded: transferred away in grace")
+            expires = add_years(expires, -grace.years)
+        domain.grace_periods.remove(grace)  # no refunds owed to the old sponsor any more
+    domain.expires_at = add_years(expires, transfer.period_years)
+    domain.sponsor_id = gaining
+    domain.transferred_at = ctx.now
+    domain.updated_at, domain.updater_id = ctx.now, gaining
+    domain.authinfo_hash = None  # RFC 9154: authInfo is unset once the transfer completes
+    for host in domain.subordinate_hosts:
+        host.sponsor_id, host.transferred_at = gaining, ctx.now
+    if transfer.period_years:
+        domain.grace_periods.append(GracePeriod(
+            kind="transfer", registrar_id=gaining, amount=transfer.amount,
+            years=transfer.period_years, ends_at=ctx.now + domain.tld.period("transfer_grace")))
+    transfer.status, transfer.action_at = status, ctx.now
+    transfer.expires_at = domain.expires_at
+    history.record(ctx, domain, command=f"domain_transfer_{status}")
+    outbox.publish(ctx, domain.tld.name, domain.name)
+    # the loser asked for nothing when it approved; on auto-approval both learn of it
+    notify(ctx, transfer, *((gaining, losing) if status == "serverApproved" else (gaining,)))
+
+
+def end_domain_transfer(ctx: FlowContext, domain: Domain, transfer: Transfer,
+                        status: str) -> None:
+    """Reject or cancel: the gaining registrar gets its money back."""
+    if transfer.amount:
+        billing.credit(ctx, transfer.gaining_id, transfer.amount, "refund", domain.name,
+                       f"transfer of {domain.name} {status}: refunded")
+    transfer.status, transfer.action_at = status, ctx.now
+    history.record(ctx, domain, command=f"domain_transfer_{status}")
+    notify(ctx, transfer, transfer.losing_id if status == "clientCancelled"
+           else transfer.gaining_id)
+
+
+def approve_contact_transfer(ctx: FlowContext, contact: Contact, transfer: Transfer,
+                             status: str) -> None:
+    contact.sponsor_id = transfer.gaining_id
+    contact.transferred_at = ctx.now
+    contact.updated_at, contact.updater_id = ctx.now, transfer.gaining_id
+    contact.authinfo_hash = None
+    transfer.status, transfer.action_at = status, ctx.now
+    history.record(ctx, contact, command=f"contact_transfer_{status}")
+    both = (transfer.gaining_id, transfer.losing_id)
+    notify(ctx, transfer, *(both if status == "serverApproved" else both[:1]))
+

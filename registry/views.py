@@ -1,0 +1,196 @@
+"""Read models of domains, hosts and contacts: what info returns and what history snapshots."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from .models import Contact, Domain, DomainContact, DomainHost, Host, Registrar, Transfer
+from .models.transfer import PENDING
+from .values import DsData, KeyDataValue, PostalInfo
+
+RGP_BY_STATE = {"redemption": "redemptionPeriod", "pending_restore": "pendingRestore",
+                "pending_delete": "pendingDelete"}
+RGP_BY_GRACE = {"add": "addPeriod", "renew": "renewPeriod", "autorenew": "autoRenewPeriod",
+                "transfer": "transferPeriod"}
+
+
+@dataclass(frozen=True)
+class DomainInfo:
+    name: str
+    roid: str
+    statuses: tuple[str, ...]
+    registrant: str | None
+    contacts: tuple[tuple[str, str], ...]  # (type, contact id)
+    nameservers: tuple[str, ...]
+    subordinate_hosts: tuple[str, ...]
+    sponsor: str
+    creator: str
+    created_at: datetime
+    updater: str | None
+    updated_at: datetime | None
+    expires_at: datetime
+    transferred_at: datetime | None
+    has_authinfo: bool
+    ds_data: tuple[DsData, ...] = ()
+    key_data: tuple[KeyDataValue, ...] = ()
+    max_sig_life: int | None = None
+    rgp_statuses: tuple[str, ...] = ()
+    code: int = 1000
+
+
+@dataclass(frozen=True)
+class HostInfo:
+    name: str
+    roid: str
+    statuses: tuple[str, ...]
+    addresses: tuple[str, ...]
+    sponsor: str
+    creator: str
+    created_at: datetime
+    updater: str | None
+    updated_at: datetime | None
+    transferred_at: datetime | None
+    code: int = 1000
+
+
+@dataclass(frozen=True)
+class ContactInfo:
+    id: str
+    roid: str
+    statuses: tuple[str, ...]
+    postal: tuple[PostalInfo, ...]
+    voice: str | None
+    voice_ext: str | None
+    fax: str | None
+    fax_ext: str | None
+    email: str
+    sponsor: str
+    creator: str
+    created_at: datetime
+    updater: str | None
+    updated_at: datetime | None
+    transferred_at: datetime | None
+    disclose: dict | None
+    has_authinfo: bool
+    code: int = 1000
+
+
+def roid(kind: str, object_id: int, suffix: str) -> str:
+    """Repository object id, e.g. ``D42-PYRAR`` (RFC 5730 roidType: local id, hyphen, suffix)."""
+    return f"{kind}{object_id}-{suffix}"
+
+
+def clid(session: Session, registrar_id: int | None) -> str | None:
+    if registrar_id is None:
+        return None
+    return session.get(Registrar, registrar_id).clid
+
+
+def pending_transfer(session: Session, object_type: str, object_id: int) -> Transfer | None:
+    return session.scalars(select(Transfer).where(
+        Transfer.object_type == object_type, Transfer.object_id == object_id,
+        Transfer.status == PENDING)).first()
+
+
+def domain_statuses(session: Session, domain: Domain) -> tuple[str, ...]:
+    statuses = list(domain.statuses)
+    if domain.state != "active":
+        statuses.append("pendingDelete")
+    if pending_transfer(session, "domain", domain.id):
+        statuses.append("pendingTransfer")
+    if not domain.nameservers:
+        statuses.append("inactive")
+    return tuple(sorted(statuses)) or ("ok",)
+
+
+def rgp_statuses(domain: Domain, now: datetime) -> tuple[str, ...]:
+    if domain.state in RGP_BY_STATE:
+        return (RGP_BY_STATE[domain.state],)
+    return tuple(dict.fromkeys(RGP_BY_GRACE[g.kind] for g in domain.grace_periods
+                               if g.ends_at > now))
+
+
+def domain_info(session: Session, domain: Domain, now: datetime, suffix: str) -> DomainInfo:
+    return DomainInfo(
+        name=domain.name, roid=roid("D", domain.id, suffix),
+        statuses=domain_statuses(session, domain),
+        registrant=domain.registrant.handle if domain.registrant else None,
+        contacts=tuple((c.type, c.contact.handle) for c in domain.contacts),
+        nameservers=tuple(h.name for h in domain.nameservers),
+        subordinate_hosts=tuple(h.name for h in domain.subordinate_hosts),
+        sponsor=clid(session, domain.sponsor_id), creator=clid(session, domain.creator_id),
+        created_at=domain.created_at, updater=clid(session, domain.updater_id),
+        updated_at=domain.updated_at, expires_at=domain.expires_at,
+        transferred_at=domain.transferred_at, has_authinfo=bool(domain.authinfo_hash),
+        ds_data=tuple(DsData(d.key_tag, d.algorithm, d.digest_type, d.digest)
+                      for d in domain.ds_records),
+        key_data=tuple(KeyDataValue(k.flags, k.protocol, k.algorithm, k.public_key)
+                       for k in domain.key_data),
+        max_sig_life=domain.max_sig_life, rgp_statuses=rgp_statuses(domain, now))
+
+
+def host_linked(session: Session, host_id: int) -> bool:
+    return bool(session.scalar(select(exists().where(DomainHost.host_id == host_id))))
+
+
+def host_info(session: Session, host: Host, suffix: str) -> HostInfo:
+    statuses = list(host.statuses)
+    if host_linked(session, host.id):
+        statuses.append("linked")
+    if not host.statuses:
+        statuses.append("ok")  # RFC 5732: "ok" combines with "linked" only
+    return HostInfo(
+        name=host.name, roid=roid("H", host.id, suffix), statuses=tuple(sorted(statuses)),
+        addresses=tuple(host.addresses), sponsor=clid(session, host.sponsor_id),
+        creator=clid(session, host.creator_id), created_at=host.created_at,
+        updater=clid(session, host.updater_id), updated_at=host.updated_at,
+        transferred_at=host.transferred_at)
+
+
+def contact_linked(session: Session, contact_id: int) -> bool:
+    return bool(session.scalar(select(
+        exists().where(DomainContact.contact_id == contact_id)
+        | exists().where(Domain.registrant_id == contact_id))))
+
+
+def contact_info(session: Session, contact: Contact, suffix: str) -> ContactInfo:
+    statuses = list(contact.statuses)
+    if contact_linked(session, contact.id):
+        statuses.append("linked")
+    if pending_transfer(session, "contact", contact.id):
+        statuses.append("pendingTransfer")
+    if not set(statuses) - {"linked"}:
+        statuses.append("ok")  # RFC 5733: "ok" combines with "linked" only
+    postal = tuple(
+        PostalInfo(type=t, name=p["name"], city=p["city"], cc=p["cc"], org=p.get("org"),
+                   street=tuple(p.get("street", ())), sp=p.get("sp"), pc=p.get("pc"))
+        for t, p in sorted(contact.postal.items()))
+    return ContactInfo(
+        id=contact.handle, roid=roid("C", contact.id, suffix), statuses=tuple(sorted(statuses)),
+        postal=postal, voice=contact.voice, voice_ext=contact.voice_ext, fax=contact.fax,
+        fax_ext=contact.fax_ext, email=contact.email, sponsor=clid(session, contact.sponsor_id),
+        creator=clid(session, contact.creator_id), created_at=contact.created_at,
+        updater=clid(session, contact.updater_id), updated_at=contact.updated_at,
+        transferred_at=contact.transferred_at, disclose=contact.disclose,
+        has_authinfo=bool(contact.authinfo_hash))
+
+
+def snapshot(info: DomainInfo | HostInfo | ContactInfo) -> dict:
+    """A JSON-ready copy of an info view, for history rows."""
+    def plain(value):
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list | tuple):
+            return [plain(v) for v in value]
+        return value
+
+    data = dataclasses.asdict(info)
+    data.pop("code", None)
+    return plain(data)
