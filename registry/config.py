@@ -52,6 +52,13 @@ class Config:
             base_dir = file_path.parent
         return cls(_apply_environment(data, environ), base_dir, file_path)
 
+    @classmethod
+    def from_text(cls, text: str, base_dir: Path, environ: Mapping[str, str] | None = None
+                  ) -> Config:
+        """A configuration not read from a file (yet): ``pyrar init`` and tests."""
+        environ = os.environ if environ is None else environ
+        return cls(_apply_environment(tomllib.loads(text), environ), Path(base_dir))
+
     def section(self, name: str, schema: type[T]) -> T:
         """Build the dataclass ``schema`` from table ``name``, converting env strings."""
         raw = dict(self.data.get(name, {}))

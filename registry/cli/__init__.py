@@ -1,0 +1,1 @@
+"""The ``pyrar`` command line."""

@@ -1,0 +1,59 @@
+"""What every subcommand gets: the configuration and, on demand, the registry."""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from typing import Any
+
+from ..config import Config
+from ..flows.context import Actor, FlowContext
+from ..migrate import current_revision, head_revision, upgrade
+from ..service import Registry
+
+
+class CliError(Exception):
+    """A one-line error for the operator."""
+
+
+class CliContext:
+    def __init__(self, config_path: str | None) -> None:
+        self._config_path = config_path
+        self._config: Config | None = None
+        self._registry: Registry | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = Config.load(self._config_path)
+        return self._config
+
+    def registry(self, *, migrate: bool = False) -> Registry:
+        """The registry; ``migrate`` upgrades the schema first (services do), else it must be
+        current already."""
+        if self._registry is None:
+            registry = Registry.from_config(self.config)
+            if migrate:
+                upgrade(registry.db.engine)
+            elif (rev := current_revision(registry.db.engine)) != head_revision():
+                registry.close()
+                raise CliError(f"the database schema is at {rev or 'nothing'}, not "
+                               f"{head_revision()}: run 'pyrar db upgrade'")
+            self._registry = registry
+        return self._registry
+
+    @property
+    def actor(self) -> Actor:
+        try:
+            login = getpass.getuser()
+        except (KeyError, OSError):
+            login = "cli"
+        return Actor.operator(login)
+
+    def task(self, work: Callable[[FlowContext], Any], command: str = "") -> Any:
+        """Run an operator task in one transaction."""
+        return self.registry().run(work, self.actor, command)
+
+    def close(self) -> None:
+        if self._registry is not None:
+            self._registry.close()

@@ -1,0 +1,140 @@
+"""``pyrar tld|price|premium|reserve``: a TLD's policy, prices, premium and reserved names."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ..admin.tlds import POLICY, add_premium, add_reserved, add_tld, get_tld, set_policy, set_price
+from ..models import OPERATIONS, PremiumRule, Price, ReservedName, Tld
+from ..money import format_amount, parse_amount
+from .context import CliError
+
+
+def register(subparsers) -> None:
+    tld = subparsers.add_parser("tld", help="top-level domains").add_subparsers(
+        dest="tld_command", metavar="ACTION", required=True)
+    add = tld.add_parser("add", help="create a TLD")
+    add.add_argument("name")
+    add.add_argument("settings", nargs="*", metavar="KEY=VALUE",
+                     help=f"policy: {', '.join(sorted(POLICY))}")
+    add.set_defaults(run=run_add)
+    tld.add_parser("list", help="list TLDs with their policy and prices").set_defaults(
+        run=run_list)
+    set_ = tld.add_parser("set", help="change a TLD's policy")
+    set_.add_argument("name")
+    set_.add_argument("settings", nargs="+", metavar="KEY=VALUE")
+    set_.set_defaults(run=run_set)
+
+    price = subparsers.add_parser("price", help="standard prices").add_subparsers(
+        dest="price_command", metavar="ACTION", required=True)
+    p = price.add_parser("set", help="set the price per year of an operation")
+    p.add_argument("tld")
+    p.add_argument("operation", choices=OPERATIONS)
+    p.add_argument("amount", help="e.g. 10.00")
+    p.add_argument("--currency", default="USD")
+    p.set_defaults(run=run_price)
+
+    premium = subparsers.add_parser("premium", help="premium names").add_subparsers(
+        dest="premium_command", metavar="ACTION", required=True)
+    p = premium.add_parser("add", help="price a name, or names matching a regex, as premium")
+    p.add_argument("tld")
+    p.add_argument("pattern", help="a label, or with --regex a regular expression: '^(.|..)$'")
+    p.add_argument("--regex", action="store_true")
+    p.add_argument("--class", dest="class_name", default="premium")
+    p.add_argument("--currency", default="USD")
+    for op in OPERATIONS:
+        p.add_argument(f"--{op}", metavar="AMOUNT")
+    p.set_defaults(run=run_premium)
+    premium.add_parser("list", help="list premium rules").set_defaults(run=run_premium_list)
+
+    reserve = subparsers.add_parser("reserve", help="reserved names").add_subparsers(
+        dest="reserve_command", metavar="ACTION", required=True)
+    r = reserve.add_parser("add", help="reserve a label")
+    r.add_argument("tld")
+    r.add_argument("label")
+    r.add_argument("--reason", default="Reserved")
+    r.set_defaults(run=run_reserve)
+    r = reserve.add_parser("list", help="list reserved labels of a TLD")
+    r.add_argument("tld")
+    r.set_defaults(run=run_reserve_list)
+
+
+def parse_settings(items: list[str]) -> dict[str, str]:
+    settings = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise CliError(f"{item!r}: settings are KEY=VALUE")
+        settings[key.strip()] = value.strip()
+    return settings
+
+
+def run_add(ctx, args) -> None:
+    settings = parse_settings(args.settings)
+    tld = ctx.task(lambda c: add_tld(c, args.name, **settings).name, "tld_add")
+    print(f"TLD {tld} added; set its prices with 'pyrar price set {tld} create 10.00'")
+
+
+def run_set(ctx, args) -> None:
+    settings = parse_settings(args.settings)
+    ctx.task(lambda c: set_policy(get_tld(c, args.name), settings), "tld_set")
+    print(f"TLD {args.name} updated")
+
+
+def run_list(ctx, args) -> None:
+    def work(c):
+        for tld in c.session.scalars(select(Tld).order_by(Tld.name)):
+            prices = c.session.scalars(select(Price).where(Price.tld_id == tld.id).order_by(
+                Price.currency, Price.operation)).all()
+            print(f"{tld.name}: periods {tld.min_period}-{tld.max_period}y, grace add "
+                  f"{tld.add_grace_days}d renew {tld.renew_grace_days}d autorenew "
+                  f"{tld.autorenew_grace_days}d transfer {tld.transfer_grace_days}d, redemption "
+                  f"{tld.redemption_days}d, pendingDelete {tld.pending_delete_days}d, "
+                  f"data model {tld.data_model}, idn {'on' if tld.idn_allowed else 'off'}, "
+                  f"emoji {'on' if tld.emoji_allowed else 'off'}")
+            for p in prices:
+                print(f"  {p.operation:<9} {format_amount(p.amount, p.currency)} {p.currency}")
+    ctx.task(work)
+
+
+def run_price(ctx, args) -> None:
+    amount = parse_amount(args.amount, args.currency)
+    ctx.task(lambda c: set_price(c, args.tld, args.operation, args.currency, amount),
+             "price_set")
+    print(f"{args.tld} {args.operation}: {args.amount} {args.currency.upper()}")
+
+
+def run_premium(ctx, args) -> None:
+    prices = {op: parse_amount(getattr(args, op), args.currency)
+              for op in OPERATIONS if getattr(args, op) is not None}
+    ctx.task(lambda c: add_premium(c, args.tld, args.pattern, regex=args.regex,
+                                   currency=args.currency, prices=prices,
+                                   class_name=args.class_name), "premium_add")
+    print(f"premium rule added to {args.tld}: {args.pattern}")
+
+
+def run_premium_list(ctx, args) -> None:
+    def work(c):
+        rows = c.session.execute(select(Tld.name, PremiumRule).join(
+            PremiumRule, PremiumRule.tld_id == Tld.id).order_by(Tld.name, PremiumRule.id))
+        for tld, rule in rows:
+            prices = ", ".join(f"{op} {format_amount(getattr(rule, op), rule.currency)}"
+                               for op in OPERATIONS if getattr(rule, op) is not None)
+            print(f"{tld} {rule.kind} {rule.pattern!r} class {rule.class_name}: {prices} "
+                  f"{rule.currency}")
+    ctx.task(work)
+
+
+def run_reserve(ctx, args) -> None:
+    label = ctx.task(lambda c: add_reserved(c, args.tld, args.label, args.reason).label,
+                     "reserve_add")
+    print(f"{label}.{args.tld} reserved")
+
+
+def run_reserve_list(ctx, args) -> None:
+    def work(c):
+        tld = get_tld(c, args.tld)
+        for r in c.session.scalars(select(ReservedName).where(
+                ReservedName.tld_id == tld.id).order_by(ReservedName.label)):
+            print(f"{r.label}.{tld.name}\t{r.reason}")
+    ctx.task(work)

@@ -1,0 +1,156 @@
+"""``pyrar init DIR``: a complete, working sandbox in one step.
+
+It writes the configuration, a migrated database, a dev CA with server and client
+certificates, TLDs with prices and funded registrars, and ``credentials.json`` for clients.
+The configuration file is written last, so a failure part-way leaves a directory that
+``pyrar init`` will simply complete on the next run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from certs.fingerprint import fingerprint
+from certs.sandbox import build_sandbox_certs
+
+from .admin.registrars import add_registrar
+from .admin.tlds import add_tld, set_price
+from .billing import credit
+from .config import Config
+from .db import create_database_if_missing, database_url
+from .flows.context import Actor
+from .migrate import upgrade
+from .models import Registrar, Tld
+from .service import Registry
+
+CONFIG_NAME = "pyrar.toml"
+SANDBOX_PRICES = {"create": 1000, "renew": 1000, "transfer": 1000, "restore": 5000}  # cents
+SANDBOX_FUNDS = 1_000_000  # 10,000.00 USD per registrar
+SANDBOX_CREDIT = 100_000
+
+
+class SandboxExists(Exception):
+    """The directory holds a sandbox already; nothing was changed."""
+
+
+@dataclass(frozen=True)
+class SandboxSpec:
+    directory: Path
+    db_url: str | None = None
+    tlds: tuple[str, ...] = ("example",)
+    registrars: int = 2
+    epp_port: int = 7000
+    dns_port: int = 5300
+    pdns_api_port: int = 8081
+    web_port: int = 8080
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    config_path: Path
+    credentials_path: Path
+    clids: tuple[str, ...]
+
+
+def init_sandbox(spec: SandboxSpec) -> Sandbox:
+    directory = spec.directory.resolve()
+    config_path = directory / CONFIG_NAME
+    if config_path.exists():
+        raise SandboxExists(f"{directory} is already a PyRar sandbox ({config_path} exists); "
+                            "nothing changed")
+    directory.mkdir(parents=True, exist_ok=True)
+    text = config_text(spec)
+    config = Config.from_text(text, directory)
+    clids = tuple(f"registrar{i}" for i in range(1, spec.registrars + 1))
+    create_database_if_missing(database_url(config))
+    registry = Registry.from_config(config)
+    try:
+        upgrade(registry.db.engine)
+        registry.run(_refuse_data, Actor.operator("init"))
+        certs = build_sandbox_certs(directory / "certs", clids)
+        passwords = _populate(registry, spec.tlds, clids,
+                              {c: fingerprint(certs.clients[c].cert.read_bytes()) for c in clids})
+    finally:
+        registry.close()
+
+    credentials = {
+        "host": "127.0.0.1", "port": spec.epp_port, "ca": str(certs.ca.cert),
+        "registrars": [
+            {"clid": clid, "password": passwords[clid], "cert": str(certs.clients[clid].cert),
+             "key": str(certs.clients[clid].key), "ca": str(certs.ca.cert),
+             "host": "127.0.0.1", "port": spec.epp_port}
+            for clid in clids],
+    }
+    credentials_path = directory / "credentials.json"
+    _write_private(credentials_path, json.dumps(credentials, indent=2) + "\n")
+    _write_private(config_path, text)
+    return Sandbox(config_path, credentials_path, clids)
+
+
+def _refuse_data(ctx) -> None:
+    if ctx.session.scalar(select(func.count()).select_from(Tld)) or ctx.session.scalar(
+            select(func.count()).select_from(Registrar)):
+        raise SandboxExists("the database already holds TLDs or registrars; use an empty one "
+                            "for a sandbox. Nothing changed")
+
+
+def _populate(registry: Registry, tlds: tuple[str, ...], clids: tuple[str, ...],
+              prints: dict[str, str]) -> dict[str, str]:
+    def work(ctx):
+        for name in tlds:
+            tld = add_tld(ctx, name)
+            for op, amount in SANDBOX_PRICES.items():
+                set_price(ctx, tld.name, op, "USD", amount)
+        passwords = {}
+        for clid in clids:
+            passwords[clid] = secrets.token_urlsafe(12)[:16]  # EPP pwType: 6-16 characters
+            registrar = add_registrar(ctx, clid, password=passwords[clid],
+                                      name=f"Sandbox {clid}", credit_limit=SANDBOX_CREDIT,
+                                      fingerprints=(prints[clid],))
+            credit(ctx, registrar.id, SANDBOX_FUNDS, "payment", None, "sandbox funds")
+        return passwords
+
+    return registry.run(work, Actor.operator("init"), "init")
+
+
+def config_text(spec: SandboxSpec) -> str:
+    db_url = spec.db_url or "sqlite:///pyrar.sqlite3"
+    return f"""# PyRar sandbox configuration, written by 'pyrar init'.
+# Relative paths are relative to this file. Environment variables PYRAR_<TABLE>_<KEY>
+# override any value here (PYRAR_DB_URL for [database] url).
+
+[database]
+url = "{db_url}"
+
+[registry]
+server_id = "PyRar sandbox"
+roid_suffix = "PYRAR"
+
+[eppd]
+host = "127.0.0.1"
+port = {spec.epp_port}
+cert = "certs/server.pem"
+key = "certs/server.key"
+ca = "certs/ca.pem"
+
+[powerdns]
+mode = "managed"
+data_dir = "powerdns"
+port = {spec.dns_port}
+webserver_port = {spec.pdns_api_port}
+"""
+
+
+def _write_private(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
