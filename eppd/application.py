@@ -51,8 +51,9 @@ def build_epp_sessions(config: Config, backend_factory: BackendFactory,
     database = config.section("database", DatabaseSettings)
     calls = ThreadPoolCalls(reactor, size=database.pool_size)
     calls.start(reactor)
-    return session_factory(reactor, settings, registry.server_id, backend_factory(config),
-                           calls, ValidatingReader())
+    backend = backend_factory(config)
+    return session_factory(reactor, settings, registry.server_id, backend, calls,
+                           ValidatingReader(backend.service_menu))
 
 
 def _trid_prefix(server_id: str) -> str:

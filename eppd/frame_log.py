@@ -1,4 +1,4 @@
-"""Frames for the debug log, with every password masked."""
+"""Client-supplied text made safe for the log: passwords masked, one line per record."""
 
 from __future__ import annotations
 
@@ -8,10 +8,16 @@ import re
 # as roid= are kept. A self-closing <pw/> has nothing to hide and must not start a match.
 _SECRET = re.compile(
     rb"(<(?:[\w.-]+:)?(pw|newPW)\b[^>]*(?<!/)>)(.*?)(</(?:[\w.-]+:)?\2\s*>)", re.DOTALL)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MASK = b"*****"
 
 
 def mask_secrets(frame: bytes) -> str:
-    """The frame as text with the content of every password element replaced."""
+    """The frame as one printable line with the content of every password element replaced."""
     masked = _SECRET.sub(lambda m: m.group(1) + MASK + m.group(4), frame)
-    return masked.decode("utf-8", errors="replace")
+    return one_line(masked.decode("utf-8", errors="backslashreplace"))
+
+
+def one_line(text: str) -> str:
+    """Control characters escaped, so a client cannot forge or break log lines."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)

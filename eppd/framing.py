@@ -186,6 +186,8 @@ class EppFrameProtocol(Protocol):
 class EppFrameFactory(Factory):
     """Builds one framing protocol per connection; shared state lives in ``make_sink``."""
 
+    noisy = False
+
     def __init__(self, make_sink: SinkFactory, max_frame_bytes: int,
                  handshake_timeout: float, clock: IReactorTime) -> None:
         self._make_sink = make_sink

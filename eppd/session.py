@@ -21,7 +21,7 @@ from eppd import responses
 from eppd.backend import Backend, CommandReply, CommandRequest, LoginResult, SessionInfo
 from eppd.calls import CallRunner
 from eppd.channel import Channel, Peer
-from eppd.frame_log import mask_secrets
+from eppd.frame_log import mask_secrets, one_line
 from eppd.limits import SessionLimiter
 from eppd.requests import Command, Hello, LoginRequest, NotARequest, read_login, read_request
 from eppd.result_codes import CLOSING
@@ -33,11 +33,14 @@ log = logging.getLogger("eppd.session")
 
 
 class BadFrame(Exception):
-    """A frame that is not well-formed, safe XML valid against our schemas."""
+    """A frame we cannot execute: unsafe or malformed XML (2001), invalid against our schemas
+    (2001), or in an object or extension namespace we do not serve (2307, 2103)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, code: int = 2001, cl_trid: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.code = code
+        self.cl_trid = cl_trid
 
 
 class FrameReader(Protocol):
@@ -109,8 +112,9 @@ class EppSession:
         try:
             request = read_request(self._s.reader.read(payload))
         except BadFrame as e:
-            self._finish(_Pending("invalid", (), None, self._s.sv_trids.next(), started),
-                         CommandReply(2001, f"Command syntax error: {e.reason}"))
+            text = f"Command syntax error: {e.reason}" if e.code == 2001 else e.reason
+            self._finish(_Pending("invalid", (), e.cl_trid, self._s.sv_trids.next(), started),
+                         CommandReply(e.code, text))
             return
         except NotARequest as e:
             self._finish(_Pending("invalid", (), None, self._s.sv_trids.next(), started),
@@ -118,7 +122,7 @@ class EppSession:
             return
         if isinstance(request, Hello):
             self._send(self._greeting())
-            self._log_line("hello", (), 0, started)
+            self._log_line("hello", (), None, started)
             self._arm_idle()
         elif request.verb == "login":
             self._login(request, started)
@@ -130,10 +134,8 @@ class EppSession:
     def connection_lost(self, reason: str) -> None:
         self._closed = True
         self._cancel_idle()
-        if self._slot is not None:
-            self._s.limiter.release(self._slot)
-            self._slot = None
-        log.info("%s session of %s ended: %s", self._peer.ip, self.clid or "-", reason)
+        self._release_slot()
+        log.info("%s session of %s ended: %s", self._peer.ip, one_line(self.clid or "-"), reason)
 
     # Commands
 
@@ -180,9 +182,7 @@ class EppSession:
                 cert_fingerprint=self._peer.cert_fingerprint, peer_ip=self._peer.ip)
             self._finish(pending, CommandReply(result.code, result.message))
             return
-        if self._slot is not None:
-            self._s.limiter.release(self._slot)
-            self._slot = None
+        self._release_slot()
         self._login_failures += 1
         code = result.code
         if code not in CLOSING and (
@@ -215,9 +215,8 @@ class EppSession:
     def _backend_failed(self, failure: Failure, pending: _Pending) -> None:
         log.error("%s %s by %s failed:\n%s", self._peer.ip, pending.name,
                   self.clid or "-", failure.getTraceback())
-        if pending.name == "login" and self._slot is not None and self._info is None:
-            self._s.limiter.release(self._slot)
-            self._slot = None
+        if pending.name == "login" and self._info is None:
+            self._release_slot()
         self._finish(pending, CommandReply(2400))
 
     # Answering
@@ -248,9 +247,11 @@ class EppSession:
         now = datetime.fromtimestamp(self._s.clock.seconds(), UTC)
         return responses.greeting(self._s.policy.server_id, now, self._s.backend.service_menu)
 
-    def _log_line(self, name: str, objects: tuple[str, ...], code: int, started: float) -> None:
-        command_log.info("clid=%s cmd=%s obj=%s code=%d ms=%.1f ip=%s",
-                         self.clid or "-", name, ",".join(objects) or "-", code,
+    def _log_line(self, name: str, objects: tuple[str, ...], code: int | None,
+                  started: float) -> None:
+        command_log.info("clid=%s cmd=%s obj=%s code=%s ms=%.1f ip=%s",
+                         one_line(self.clid or "-"), name, one_line(",".join(objects)) or "-",
+                         code or "-",
                          (time.perf_counter() - started) * 1000, self._peer.ip)
 
     # Timers and closing
@@ -272,7 +273,15 @@ class EppSession:
     def _close(self, reason: str) -> None:
         self._closed = True
         self._cancel_idle()
+        # Freed now, not when the peer finishes the TLS close: a client that logs out and
+        # logs straight back in must find its slot.
+        self._release_slot()
         self._channel.close(reason)
+
+    def _release_slot(self) -> None:
+        if self._slot is not None:
+            self._s.limiter.release(self._slot)
+            self._slot = None
 
 
 def _command_name(command: Command) -> str:

@@ -50,11 +50,11 @@ def run_worker(spec: WorkerSpec) -> None:
 
 
 def configure_logging(name: str, log_frames: bool) -> None:
-    from twisted.logger import STDLibLogObserver, globalLogBeginning
+    from twisted.logger import STDLibLogObserver, globalLogBeginner
 
     logging.basicConfig(
         stream=sys.stderr, level=logging.INFO,
         format=f"%(asctime)s {name}[%(process)d] %(levelname)s %(name)s: %(message)s")
     if log_frames:
         logging.getLogger("eppd.frames").setLevel(logging.DEBUG)
-    globalLogBeginning.beginLoggingTo([STDLibLogObserver()], redirectStandardIO=False)
+    globalLogBeginner.beginLoggingTo([STDLibLogObserver()], redirectStandardIO=False)

@@ -1,0 +1,108 @@
+"""The floor: TLS, framing, parsing, schema validation and a fixed response, nothing else.
+
+The least any EPP server in Python must do per command, built from eppd's own TLS, framing,
+parsing and validation modules, so ``bench/epp_load.py`` can compare the real server with it
+on the same machine in the same run. Every login and command gets the same 1000 response.
+
+    python bench/floor_server.py --certs sandbox/certs --port 7100 [--workers N] [--threaded]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from eppd.backend import CommandReply, ServiceMenu
+from eppd.calls import CallRunner, ThreadPoolCalls
+from eppd.channel import Channel, FrameSink, Peer, SinkFactory
+from eppd.config import EppdSettings
+from eppd.reader import ValidatingReader
+from eppd.responses import greeting, response
+from eppd.session import BadFrame, FrameReader
+from eppd.supervisor import supervise
+from eppd.worker import WorkerSpec
+
+MENU = ServiceMenu(obj_uris=("urn:ietf:params:xml:ns:domain-1.0",
+                             "urn:ietf:params:xml:ns:host-1.0"))
+
+
+class FloorSink:
+    """Validates each frame and answers with bytes prepared once."""
+
+    def __init__(self, reader: FrameReader, calls: CallRunner | None, channel: Channel,
+                 ok: bytes, bad: bytes) -> None:
+        self._reader = reader
+        self._calls = calls
+        self._channel = channel
+        self._ok = ok
+        self._bad = bad
+
+    def start(self) -> None:
+        self._channel.send_frame(greeting("PyRar floor", datetime.now(UTC), MENU))
+
+    def frame_received(self, payload: bytes) -> None:
+        try:
+            self._reader.read(payload)
+        except BadFrame:
+            self._channel.send_frame(self._bad)
+            return
+        if self._calls is None:
+            self._channel.send_frame(self._ok)
+            return
+        # --threaded: the same hop through a thread pool that eppd makes for its backend.
+        self._channel.pause()
+        d = self._calls.run(lambda: self._ok)
+        d.addCallback(self._answer)
+
+    def _answer(self, payload: bytes) -> None:
+        self._channel.send_frame(payload)
+        self._channel.resume()
+
+    def connection_lost(self, reason: str) -> None:
+        pass
+
+
+def build_floor(reactor: object, settings: EppdSettings, threaded: bool = False,
+                threads: int = 4) -> SinkFactory:
+    reader = ValidatingReader(MENU)
+    calls: CallRunner | None = None
+    if threaded:
+        pool = ThreadPoolCalls(reactor, size=threads, name="floor")
+        pool.start(reactor)
+        calls = pool
+    ok = response(CommandReply(1000), None, "FLOOR-0001")
+    bad = response(CommandReply(2001), None, "FLOOR-0002")
+
+    def make_sink(peer: Peer, channel: Channel) -> FrameSink:
+        return FloorSink(reader, calls, channel, ok, bad)
+
+    return make_sink
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--certs", type=Path, required=True,
+                        help="directory with ca.pem, server.pem, server.key")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=7100)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threaded", action="store_true",
+                        help="answer through a thread pool, as eppd calls its backend")
+    parser.add_argument("--max-frame-bytes", type=int, default=EppdSettings.max_frame_bytes)
+    args = parser.parse_args(argv)
+    certs = args.certs.resolve()
+    settings = EppdSettings(host=args.host, port=args.port, cert=str(certs / "server.pem"),
+                            key=str(certs / "server.key"), ca=str(certs / "ca.pem"),
+                            max_frame_bytes=args.max_frame_bytes, idle_timeout=600)
+    build = functools.partial(build_floor, threaded=args.threaded)
+    return supervise(WorkerSpec(settings=settings, build=build, name="floor"), args.workers)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Several worker processes on one port: one dying does not take the service down."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from conftest import start_server, stop_server
+from eppd_client import hello
+
+
+def worker_pids(supervisor: int) -> set[int]:
+    children = Path(f"/proc/{supervisor}/task/{supervisor}/children")
+    if not children.exists():
+        pytest.skip("needs /proc/<pid>/task/<pid>/children (Linux)")
+    pids = set()
+    for pid in children.read_text().split():
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except FileNotFoundError:
+            continue
+        # Skip multiprocessing's resource tracker; workers run spawn_main.
+        if b"spawn_main" in cmdline:
+            pids.add(int(pid))
+    return pids
+
+
+def is_running(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def wait_for(predicate, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_killed_worker_is_replaced_while_the_other_serves(tmp_path, pki):
+    server = start_server(tmp_path, pki, workers=2)
+    try:
+        supervisor = server.process.pid
+        assert wait_for(lambda: len(worker_pids(supervisor)) == 2, 20)
+        before = worker_pids(supervisor)
+        victim = min(before)
+        os.kill(victim, signal.SIGKILL)
+        # Connections the kernel already queued on the victim's socket are reset: that is
+        # SO_REUSEPORT's nature. Once the victim is dead its socket leaves the group.
+        assert wait_for(lambda: not is_running(victim), 10)
+        for _ in range(10):
+            with server.connect() as client:
+                assert b"<greeting>" in client.request(hello())
+        assert wait_for(lambda: len(worker_pids(supervisor)) == 2
+                        and victim not in worker_pids(supervisor), 20)
+        assert "exited with -9; restarting" in server.log_text()
+        workers = worker_pids(supervisor)
+    finally:
+        stop_server(server)
+    assert server.process.returncode == 0
+    assert wait_for(lambda: not any(Path(f"/proc/{p}").exists() for p in workers), 10)
