@@ -1,0 +1,102 @@
+"""The ``[powerdns]`` table: how PyRar reaches (or runs) its PowerDNS Authoritative server."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+MODES = ("managed", "external")
+BACKENDS = ("gsqlite3", "gmysql")
+
+
+class PowerDnsConfigError(Exception):
+    """The ``[powerdns]`` settings cannot work; the message names the key."""
+
+
+@dataclass(frozen=True)
+class PowerDnsSettings:
+    """Defaults give a managed server with the gsqlite3 backend under ``sandbox/powerdns``."""
+
+    mode: str = "managed"
+    # external mode: the API of an existing server; managed mode derives it from webserver_port
+    api_url: str = ""
+    api_key: str = ""
+    # a file holding the key (external mode); managed mode generates data_dir/api-key
+    api_key_file: str = ""
+    server_id: str = "localhost"
+    data_dir: str = "sandbox/powerdns"
+    pdns_server: str = "pdns_server"
+    pdnsutil: str = "pdnsutil"
+    address: str = "127.0.0.1"
+    port: int = 5300
+    webserver_port: int = 8081
+    backend: str = "gsqlite3"
+    # gsqlite3: defaults to data_dir/pdns.sqlite3
+    sqlite_path: str = ""
+    mysql_host: str = "127.0.0.1"
+    mysql_port: int = 3306
+    mysql_user: str = "pdns"
+    mysql_password: str = ""
+    mysql_database: str = "pdns"
+    # managed server caches; the writer flushes what it changes
+    cache_ttl: int = 20
+    query_cache_ttl: int = 20
+    negquery_cache_ttl: int = 60
+    xfr_cycle_interval: int = 5
+    start_timeout: float = 15.0
+    catalog_zone: str = "catalog.pyrar."
+    # outbox drainer: idle poll period and how many entries one batch takes
+    poll_interval: float = 0.2
+    batch_size: int = 500
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise PowerDnsConfigError(f"[powerdns] mode must be one of {MODES}, not {self.mode!r}")
+        if self.backend not in BACKENDS:
+            raise PowerDnsConfigError(
+                f"[powerdns] backend must be one of {BACKENDS}, not {self.backend!r}")
+        if self.mode == "external" and not self.api_url:
+            raise PowerDnsConfigError("[powerdns] api_url is required in external mode")
+
+    def data_path(self, base_dir: Path | None = None) -> Path:
+        p = Path(self.data_dir).expanduser()
+        if not p.is_absolute() and base_dir is not None:
+            p = base_dir / p
+        return p.resolve()
+
+    def sqlite_file(self, base_dir: Path | None = None) -> Path:
+        if self.sqlite_path:
+            p = Path(self.sqlite_path).expanduser()
+            if not p.is_absolute() and base_dir is not None:
+                p = base_dir / p
+            return p.resolve()
+        return self.data_path(base_dir) / "pdns.sqlite3"
+
+    def resolved_api_url(self) -> str:
+        if self.api_url:
+            return self.api_url.rstrip("/")
+        return f"http://127.0.0.1:{self.webserver_port}/api/v1"
+
+    def resolved_api_key(self, base_dir: Path | None = None) -> str:
+        """The key from the settings, the key file, or (managed) the generated sandbox file."""
+        if self.api_key:
+            return self.api_key
+        if self.api_key_file:
+            return Path(self.api_key_file).expanduser().read_text().strip()
+        if self.mode == "managed":
+            return ensure_api_key(self.data_path(base_dir) / "api-key")
+        raise PowerDnsConfigError("[powerdns] api_key or api_key_file is required in external mode")
+
+
+def ensure_api_key(path: Path) -> str:
+    """Read the managed server's key, creating it (mode 0600) on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key + "\n")
+    return key

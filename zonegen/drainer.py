@@ -1,0 +1,186 @@
+"""The outbox drainer: "(zone, owner) changed" -> recompute that owner -> write it.
+
+Idempotent by construction: an entry is only removed after its owner's current desired state
+has been written and PowerDNS's cache flushed, and writing the same state twice is a no-op.
+After a crash (of this process, of PowerDNS, or of the database connection) the entries are
+still there and the next pass converges DNS to what the registry says.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from zonegen.api import PowerDnsApi, PowerDnsApiError
+from zonegen.model import ZoneDataError, ZoneSpec
+from zonegen.names import normalize
+from zonegen.pdnsdb import PdnsDb, PdnsDbError
+from zonegen.state import DesiredState, Outbox, OutboxEntry
+from zonegen.sync import ZoneSync
+from zonegen.writer import OwnerChange, ZoneWriter
+from zonegen.zones import ensure_zone
+
+log = logging.getLogger("pyrar.zonegen.drainer")
+
+
+def retryable_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [PdnsDbError, PowerDnsApiError, sqlite3.Error, OSError]
+    try:
+        import pymysql
+
+        errors.append(pymysql.MySQLError)
+    except ImportError:  # pragma: no cover - PyMySQL is a dependency
+        pass
+    return tuple(errors)
+
+
+@dataclass
+class DrainReport:
+    processed: int = 0
+    changed: list[str] = field(default_factory=list)
+    synced: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+class OutboxDrainer:
+    def __init__(self, outbox: Outbox, state: DesiredState, open_db: Callable[[], PdnsDb],
+                 api: PowerDnsApi, *, catalog: str | None = None, batch_size: int = 500,
+                 poll_interval: float = 0.2,
+                 on_error: Callable[[OutboxEntry | None, str], None] | None = None) -> None:
+        self.outbox = outbox
+        self.state = state
+        self.open_db = open_db
+        self.api = api
+        self.catalog = catalog
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.on_error = on_error
+        self._db: PdnsDb | None = None
+        self._ready: set[str] = set()      # zones checked by ensure_zone in this process
+        self._flushed: set[str] = set()    # zones whose cache this process has flushed
+        self._wake = threading.Event()
+
+    def wake(self) -> None:
+        """Called by the core after committing a change, to skip the poll wait."""
+        self._wake.set()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
+    @property
+    def db(self) -> PdnsDb:
+        if self._db is None:
+            self._db = self.open_db()
+        return self._db
+
+    # -- one pass ----------------------------------------------------------------------
+    def drain_once(self) -> DrainReport:
+        report = DrainReport()
+        entries = self.outbox.pending(self.batch_size)
+        by_zone: dict[str, list[OutboxEntry]] = {}
+        for e in entries:
+            by_zone.setdefault(normalize(e.zone), []).append(e)
+        for zone, group in by_zone.items():
+            self._drain_zone(zone, group, report)
+            self.outbox.done([e.id for e in group])
+            report.processed += len(group)
+        return report
+
+    def _error(self, report: DrainReport, entry: OutboxEntry | None, message: str) -> None:
+        report.errors.append(message)
+        log.error("%s", message)
+        if self.on_error is not None:
+            self.on_error(entry, message)
+
+    def _drain_zone(self, zone: str, group: list[OutboxEntry], report: DrainReport) -> None:
+        spec = self.state.zone_spec(zone)
+        if spec is None:
+            self._error(report, group[0], f"{zone}: not a zone zonegen publishes; "
+                        f"{len(group)} outbox entr(y/ies) dropped")
+            return
+        owners = {normalize(e.owner): e for e in group}
+        if zone not in self._ready or zone in owners:
+            created = ensure_zone(self.api, spec, self.catalog)
+            self._ready.add(zone)
+            if created or zone in owners:
+                self._full_sync(spec, report)
+                return
+        changes = []
+        for owner, entry in owners.items():
+            try:
+                changes.append(OwnerChange(owner, self.state.delegation(zone, owner)))
+            except ZoneDataError as e:
+                self._error(report, entry, f"{zone} {owner}: {e}")
+        changed = self._write(spec, changes, owners, report)
+        if changed or zone not in self._flushed:
+            self.api.flush_cache(zone)
+            self._flushed.add(zone)
+
+    def _write(self, spec: ZoneSpec, changes: list[OwnerChange],
+               owners: dict[str, OutboxEntry], report: DrainReport) -> bool:
+        writer = ZoneWriter(self.db)
+        try:
+            result = writer.write(spec, changes)
+            report.changed += result.changed
+            return bool(result.changed)
+        except ZoneDataError:
+            pass
+        # one owner's data is unpublishable: write the others one by one
+        changed = False
+        for change in changes:
+            try:
+                result = writer.write(spec, [change])
+            except ZoneDataError as e:
+                self._error(report, owners.get(change.owner), f"{spec.name} {change.owner}: {e}")
+                continue
+            report.changed += result.changed
+            changed = changed or bool(result.changed)
+        return changed
+
+    def _full_sync(self, spec: ZoneSpec, report: DrainReport) -> None:
+        result = ZoneSync(self.db).sync(spec, self.state.delegations(spec.name))
+        report.synced.append(spec.name)
+        if result.changed or spec.name not in self._flushed:
+            self.api.flush_cache(spec.name)
+            self._flushed.add(spec.name)
+
+    # -- loop ----------------------------------------------------------------------------
+    def run(self, stop: threading.Event, max_backoff: float = 5.0) -> None:
+        """Drain until ``stop`` is set; infrastructure failures are retried with backoff."""
+        retryable = retryable_errors()
+        backoff = self.poll_interval
+        while not stop.is_set():
+            try:
+                report = self.drain_once()
+            except retryable as e:
+                log.warning("zonegen drainer: %s; retrying in %.1fs", e, backoff)
+                self.close()
+                self._flushed.clear()
+                stop.wait(backoff)
+                backoff = min(backoff * 2, max_backoff)
+                continue
+            backoff = self.poll_interval
+            if report.processed:
+                continue
+            self._wake.wait(self.poll_interval)
+            self._wake.clear()
+
+    def run_until_idle(self, timeout: float = 60.0) -> DrainReport:
+        """Drain until the outbox is empty (tests, ``zone sync`` after bulk changes)."""
+        total = DrainReport()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            r = self.drain_once()
+            total.processed += r.processed
+            total.changed += r.changed
+            total.synced += r.synced
+            total.errors += r.errors
+            if not r.processed:
+                return total
+        raise TimeoutError("outbox not drained in time")

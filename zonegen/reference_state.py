@@ -1,0 +1,156 @@
+"""A minimal stand-in for the registry core: desired delegations plus the DNS outbox in SQLite.
+
+It implements ``state.DesiredState`` and ``state.Outbox`` the way the core must: every change
+and its outbox row are committed in one transaction. Tests, benchmarks and demos use it until
+the core is wired in; it is also the executable description of that contract.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from zonegen.model import Delegation, DnssecPolicy, DsRecord, ZoneSpec
+from zonegen.names import normalize
+from zonegen.state import OutboxEntry
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS zone (name TEXT PRIMARY KEY, spec TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS delegation (
+    name TEXT PRIMARY KEY, zone TEXT NOT NULL, nameservers TEXT NOT NULL,
+    glue TEXT NOT NULL, ds TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS delegation_zone ON delegation (zone, name);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, zone TEXT NOT NULL, owner TEXT NOT NULL,
+    created REAL NOT NULL DEFAULT (julianday('now')));
+"""
+
+
+def spec_to_json(spec: ZoneSpec) -> str:
+    return json.dumps(dataclasses.asdict(spec))
+
+
+def spec_from_json(text: str) -> ZoneSpec:
+    data = json.loads(text)
+    data["dnssec"] = DnssecPolicy(**data["dnssec"])
+    data["nameservers"] = tuple(data["nameservers"])
+    data["ns_addresses"] = tuple((h, tuple(a)) for h, a in data["ns_addresses"])
+    return ZoneSpec(**data)
+
+
+def _row_to_delegation(row: Sequence) -> Delegation:
+    name, ns, glue, ds = row
+    return Delegation(name, tuple(json.loads(ns)),
+                      tuple((h, tuple(a)) for h, a in json.loads(glue)),
+                      tuple(DsRecord.from_text(d) for d in json.loads(ds)))
+
+
+class ReferenceState:
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30,
+                                    check_same_thread=False)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- core-side writes: data change + outbox row in one transaction ----------------------
+    def put_zone(self, spec: ZoneSpec) -> None:
+        with self._tx():
+            self.conn.execute("INSERT OR REPLACE INTO zone VALUES (?, ?)",
+                              (spec.name, spec_to_json(spec)))
+            self._outbox(spec.name, spec.name)
+
+    def put(self, zone: str, d: Delegation) -> None:
+        with self._tx():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO delegation VALUES (?, ?, ?, ?, ?)",
+                (d.name, normalize(zone), json.dumps(d.nameservers),
+                 json.dumps([[h, list(a)] for h, a in d.glue]),
+                 json.dumps([x.content for x in d.ds])))
+            self._outbox(zone, d.name)
+
+    def remove(self, zone: str, name: str) -> None:
+        with self._tx():
+            self.conn.execute("DELETE FROM delegation WHERE name = ?", (normalize(name),))
+            self._outbox(zone, name)
+
+    def bulk_load(self, zone: str, delegations: Iterable[Delegation], chunk: int = 10000
+                  ) -> int:
+        """Load without outbox rows (a full sync publishes them); returns the count."""
+        zone = normalize(zone)
+        n = 0
+        batch: list[tuple] = []
+        with self._tx():
+            for d in delegations:
+                batch.append((d.name, zone, json.dumps(d.nameservers),
+                              json.dumps([[h, list(a)] for h, a in d.glue]),
+                              json.dumps([x.content for x in d.ds])))
+                if len(batch) >= chunk:
+                    self.conn.executemany("INSERT OR REPLACE INTO delegation VALUES "
+                                          "(?, ?, ?, ?, ?)", batch)
+                    n += len(batch)
+                    batch = []
+            self.conn.executemany("INSERT OR REPLACE INTO delegation VALUES (?, ?, ?, ?, ?)",
+                                  batch)
+            n += len(batch)
+        return n
+
+    def _outbox(self, zone: str, owner: str) -> None:
+        self.conn.execute("INSERT INTO outbox (zone, owner) VALUES (?, ?)",
+                          (normalize(zone), normalize(owner)))
+
+    def _tx(self) -> _Transaction:
+        return _Transaction(self.conn)
+
+    # -- DesiredState --------------------------------------------------------------------
+    def zone_spec(self, zone: str) -> ZoneSpec | None:
+        row = self.conn.execute("SELECT spec FROM zone WHERE name = ?",
+                                (normalize(zone),)).fetchone()
+        return spec_from_json(row[0]) if row else None
+
+    def delegation(self, zone: str, owner: str) -> Delegation | None:
+        row = self.conn.execute(
+            "SELECT name, nameservers, glue, ds FROM delegation WHERE name = ? AND zone = ?",
+            (normalize(owner), normalize(zone))).fetchone()
+        return _row_to_delegation(row) if row else None
+
+    def delegations(self, zone: str) -> Iterator[Delegation]:
+        # a separate connection, so that a streaming read does not pin this one
+        conn = sqlite3.connect(self.path)
+        try:
+            cur = conn.execute("SELECT name, nameservers, glue, ds FROM delegation "
+                               "WHERE zone = ? ORDER BY name", (normalize(zone),))
+            for row in cur:
+                yield _row_to_delegation(row)
+        finally:
+            conn.close()
+
+    # -- Outbox --------------------------------------------------------------------------
+    def pending(self, limit: int) -> list[OutboxEntry]:
+        rows = self.conn.execute("SELECT id, zone, owner FROM outbox ORDER BY id LIMIT ?",
+                                 (limit,)).fetchall()
+        return [OutboxEntry(*r) for r in rows]
+
+    def done(self, ids: Sequence[int]) -> None:
+        with self._tx():
+            self.conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+
+    def pending_count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+
+
+class _Transaction:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def __enter__(self) -> None:
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")

@@ -1,0 +1,184 @@
+"""A PowerDNS Authoritative server run by PyRar itself (mode = "managed").
+
+The child gets its own config dir under the data directory (never Debian's /etc/powerdns), the
+API on loopback, and ``only-notify=127.0.0.0/8``: zone data holds name-server addresses, and
+PowerDNS would otherwise send NOTIFY to them.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from zonegen.api import PowerDnsApi, PowerDnsApiError
+from zonegen.config import PowerDnsSettings
+from zonegen.pdnsdb import MYSQL_SCHEMA, PdnsDb, SqlitePdnsDb
+
+
+class PowerDnsStartError(Exception):
+    """pdns_server did not come up; the message carries the end of its log."""
+
+
+def render_config(settings: PowerDnsSettings, data_dir: Path, api_key: str,
+                  sqlite_file: Path) -> str:
+    lines = [
+        "# written by PyRar (zonegen.server); regenerated on every start",
+        "daemon=no",
+        "guardian=no",
+        f"socket-dir={data_dir / 'run'}",
+        f"local-address={settings.address}",
+        f"local-port={settings.port}",
+        "api=yes",
+        f"api-key={api_key}",
+        "webserver=yes",
+        "webserver-address=127.0.0.1",
+        f"webserver-port={settings.webserver_port}",
+        "webserver-allow-from=127.0.0.1,::1",
+        "webserver-max-bodysize=256",
+        "primary=yes",
+        "only-notify=127.0.0.0/8",
+        f"xfr-cycle-interval={settings.xfr_cycle_interval}",
+        "allow-axfr-ips=127.0.0.0/8,::1",
+        "disable-axfr=no",
+        "security-poll-suffix=",
+        "default-api-rectify=yes",
+        f"cache-ttl={settings.cache_ttl}",
+        f"query-cache-ttl={settings.query_cache_ttl}",
+        f"negquery-cache-ttl={settings.negquery_cache_ttl}",
+    ]
+    if settings.backend == "gmysql":
+        lines += [
+            "launch=gmysql",
+            f"gmysql-host={settings.mysql_host}",
+            f"gmysql-port={settings.mysql_port}",
+            f"gmysql-user={settings.mysql_user}",
+            f"gmysql-password={settings.mysql_password}",
+            f"gmysql-dbname={settings.mysql_database}",
+            "gmysql-dnssec=yes",
+        ]
+    else:
+        lines += ["launch=gsqlite3", f"gsqlite3-database={sqlite_file}", "gsqlite3-dnssec=yes"]
+    return "\n".join(lines) + "\n"
+
+
+class ManagedPowerDns:
+    """Start, wait for, and stop (by PID) our own pdns_server."""
+
+    def __init__(self, settings: PowerDnsSettings, base_dir: Path | None = None) -> None:
+        if settings.mode != "managed":
+            raise ValueError("ManagedPowerDns needs [powerdns] mode = managed")
+        self.settings = settings
+        self.data_dir = settings.data_path(base_dir)
+        self.sqlite_file = settings.sqlite_file(base_dir)
+        self.base_dir = base_dir
+        self.process: subprocess.Popen | None = None
+        self.log_path = self.data_dir / "pdns.log"
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def api(self) -> PowerDnsApi:
+        return PowerDnsApi(self.settings.resolved_api_url(),
+                           self.settings.resolved_api_key(self.base_dir),
+                           self.settings.server_id)
+
+    def prepare(self) -> None:
+        """Config file, API key and an initialised database (kept if they exist)."""
+        (self.data_dir / "run").mkdir(parents=True, exist_ok=True)
+        key = self.settings.resolved_api_key(self.base_dir)
+        conf = self.data_dir / "pdns.conf"
+        conf.write_text(render_config(self.settings, self.data_dir, key, self.sqlite_file))
+        conf.chmod(0o600)
+        if self.settings.backend == "gmysql":
+            self._prepare_mysql()
+        elif not self.sqlite_file.exists():
+            self.sqlite_file.parent.mkdir(parents=True, exist_ok=True)
+            SqlitePdnsDb.create(self.sqlite_file)
+        db = PdnsDb.open(self.settings, self.base_dir)
+        try:
+            db.ensure_parent_index()
+        finally:
+            db.close()
+
+    def _prepare_mysql(self) -> None:
+        db = PdnsDb.open(self.settings, self.base_dir)
+        try:
+            tables = {r[0] for r in db.execute("SHOW TABLES").fetchall()}
+            if "records" not in tables:
+                for stmt in MYSQL_SCHEMA.read_text().split(";"):
+                    if stmt.strip():
+                        db.execute(stmt)
+        finally:
+            db.close()
+
+    def start(self) -> None:
+        if self.process and self.process.poll() is None:
+            return
+        self.prepare()
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [self.settings.pdns_server, f"--config-dir={self.data_dir}"],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.wait_ready()
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + self.settings.start_timeout
+        api = self.api()
+        api.timeout = 2.0
+        while True:
+            if self.process and self.process.poll() is not None:
+                raise PowerDnsStartError(
+                    f"pdns_server exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                api.server()
+                if _dns_port_open(self.settings.address, self.settings.port):
+                    return
+            except PowerDnsApiError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise PowerDnsStartError(f"pdns_server not ready after "
+                                         f"{self.settings.start_timeout}s:\n{self.log_tail()}")
+            time.sleep(0.05)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        proc, self.process = self.process, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.terminate()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def kill(self) -> None:
+        """Stop abruptly (SIGKILL), as a crash would."""
+        proc, self.process = self.process, None
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def __enter__(self) -> ManagedPowerDns:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _dns_port_open(address: str, port: int) -> bool:
+    try:
+        with socket.create_connection((address, port), timeout=0.5):
+            return True
+    except OSError:
+        return False

@@ -1,0 +1,147 @@
+"""Create and configure a TLD zone through the API: zone, keys, NSEC3 parameters, catalog.
+
+Only small, rare operations go through the API; the records of a large zone are written by
+``writer``/``sync`` straight into the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from zonegen.api import PowerDnsApi
+from zonegen.model import ZoneSpec
+from zonegen.names import normalize
+from zonegen.records import apex_records
+
+
+@dataclass(frozen=True)
+class ZoneKey:
+    id: int
+    keytype: str            # ksk, zsk or csk
+    flags: int
+    algorithm: str
+    active: bool
+    published: bool
+    dnskey: str             # "257 3 13 base64..."
+    ds: tuple[str, ...]     # DS contents for the parent (KSK/CSK only)
+
+
+@dataclass(frozen=True)
+class ParentRecords:
+    """What the parent zone (or the root zone manager) needs: DS and DNSKEY of the KSK(s)."""
+
+    zone: str
+    ds: tuple[str, ...]
+    dnskey: tuple[str, ...]
+
+    def text(self) -> str:
+        lines = [f"{self.zone} IN DS {ds}" for ds in self.ds]
+        lines += [f"{self.zone} IN DNSKEY {k}" for k in self.dnskey]
+        return "\n".join(lines) + "\n"
+
+
+def _rrset(name: str, rtype: str, ttl: int, contents: list[str]) -> dict:
+    return {"name": name, "type": rtype, "ttl": ttl, "changetype": "REPLACE",
+            "records": [{"content": c, "disabled": False} for c in contents]}
+
+
+def _absolute_content(rtype: str, content: str) -> str:
+    # the API wants absolute names in NS/SOA contents; the database stores them without dot
+    if rtype == "NS":
+        return content + "."
+    if rtype == "SOA":
+        parts = content.split()
+        return " ".join([parts[0] + ".", parts[1] + ".", *parts[2:]])
+    return content
+
+
+def initial_rrsets(spec: ZoneSpec) -> list[dict]:
+    grouped: dict[tuple[str, str, int], list[str]] = {}
+    for r in apex_records(spec):
+        grouped.setdefault((r.name, r.type, r.ttl), []).append(_absolute_content(r.type,
+                                                                                r.content))
+    out = [_rrset(spec.name, "SOA", spec.soa_ttl,
+                  [_absolute_content("SOA", spec.soa_content(1))])]
+    out += [_rrset(n, t, ttl, c) for (n, t, ttl), c in grouped.items()]
+    return out
+
+
+def ensure_zone(api: PowerDnsApi, spec: ZoneSpec, catalog: str | None = None) -> bool:
+    """Create the zone if missing and bring keys/NSEC3/catalog in line; True if created.
+
+    Keys are only ever added here: removing the keys of a TLD would break its chain of trust
+    (its DS is in the root), so that is a deliberate, separate step.
+    """
+    zone = spec.name
+    created = False
+    current = api.zone(zone, rrsets=False)
+    if current is None:
+        api.create_zone({
+            "name": zone, "kind": "Master", "soa_edit_api": "DEFAULT", "api_rectify": True,
+            "nameservers": [], "rrsets": initial_rrsets(spec),
+            "catalog": normalize(catalog) if catalog and spec.catalog else "",
+        })
+        created = True
+        current = api.zone(zone, rrsets=False) or {}
+    policy = spec.dnssec
+    if policy.enabled:
+        keys = zone_keys(api, zone)
+        if not any(k.active for k in keys):
+            _add_keys(api, zone, spec)
+    changes: dict = {}
+    want_param = policy.nsec3param if policy.nsec3 else ""
+    if policy.enabled and (current.get("nsec3param") or "") != want_param:
+        changes.update(nsec3param=want_param, nsec3narrow=False)
+    want_catalog = normalize(catalog) if catalog and spec.catalog else ""
+    if (current.get("catalog") or "") != want_catalog:
+        changes["catalog"] = want_catalog
+    if changes:
+        api.update_zone(zone, changes)
+    if created:
+        api.rectify(zone)
+    if current.get("api_rectify", True) or created:
+        # records of TLD zones are written by SQL with their own ordername/auth; a PATCH
+        # through the API must not trigger a zone-wide rectify
+        api.update_zone(zone, {"api_rectify": False})
+    return created
+
+
+def _add_keys(api: PowerDnsApi, zone: str, spec: ZoneSpec) -> None:
+    policy = spec.dnssec
+    kinds = ["csk"] if policy.keys == "csk" else ["ksk", "zsk"]
+    for keytype in kinds:
+        body = {"keytype": keytype, "active": True, "published": True,
+                "algorithm": policy.algorithm.upper()}
+        if policy.key_bits:
+            body["bits"] = policy.key_bits
+        api.add_cryptokey(zone, body)
+
+
+def zone_keys(api: PowerDnsApi, zone: str) -> list[ZoneKey]:
+    out = []
+    for k in api.cryptokeys(zone):
+        out.append(ZoneKey(int(k["id"]), k.get("keytype", ""), int(k.get("flags", 0)),
+                           k.get("algorithm", ""), bool(k.get("active")),
+                           bool(k.get("published", True)), k.get("dnskey", ""),
+                           tuple(k.get("ds", []))))
+    return out
+
+
+def parent_records(api: PowerDnsApi, zone: str, digest_types: tuple[int, ...] = (2,)
+                   ) -> ParentRecords:
+    """DS (SHA-256 by default) and DNSKEY of the zone's active key-signing keys."""
+    zone = normalize(zone)
+    ds: list[str] = []
+    dnskey: list[str] = []
+    for k in zone_keys(api, zone):
+        if not k.active or not k.published or k.flags != 257:
+            continue
+        dnskey.append(k.dnskey)
+        ds += [d for d in k.ds if int(d.split()[2]) in digest_types]
+    return ParentRecords(zone, tuple(ds), tuple(dnskey))
+
+
+def delete_zone(api: PowerDnsApi, zone: str) -> None:
+    api.delete_zone(zone)
+
+
