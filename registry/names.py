@@ -11,8 +11,9 @@ import idna
 
 from .errors import ParameterPolicyError, ParameterSyntaxError
 
-LDH_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-CONTACT_ID = re.compile(r"^[\x21-\x7e]{3,16}$")
+# \Z, not $: "$" also matches before a trailing newline.
+LDH_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z")
+CONTACT_ID = re.compile(r"^[\x21-\x7e]{3,16}\Z")
 MAX_NAME = 253
 
 # Code points the original PyRar sold as emoji names: pictographs, dingbats, symbols,
@@ -21,6 +22,8 @@ EMOJI_RANGES = (
     (0x1F000, 0x1FAFF), (0x2600, 0x27BF), (0x2B00, 0x2BFF), (0x2300, 0x23FF),
     (0x1F1E6, 0x1F1FF), (0xFE0F, 0xFE0F), (0x200D, 0x200D), (0x2190, 0x21FF),
 )
+# They join or style emoji but are not emoji on their own.
+EMOJI_MODIFIERS = (0xFE0F, 0x200D)
 
 
 @dataclass(frozen=True)
@@ -97,11 +100,15 @@ def check_label(label: str, *, idn_allowed: bool, emoji_allowed: bool) -> str:
 
 def _is_emoji_label(ulabel: str) -> bool:
     """True when every character IDNA2008 refuses is an emoji (and something is)."""
+    if ulabel.startswith("-") or ulabel.endswith("-") or ulabel[2:4] == "--":
+        return False
     has_emoji = False
     for char in ulabel:
         cp = ord(char)
         if any(lo <= cp <= hi for lo, hi in EMOJI_RANGES):
-            has_emoji = True
+            has_emoji = has_emoji or cp not in EMOJI_MODIFIERS
+            continue
+        if char == "-":  # valid inside a label, but idna refuses it as a label of its own
             continue
         try:
             idna.encode(char)
@@ -132,7 +139,7 @@ def normalize_host_name(text: str) -> str:
         labels[i] = label
         if len(label) > 63 or not LDH_LABEL.match(label):
             raise ParameterSyntaxError(f"{text!r} is not a valid host name", value=text)
-        if label[2:4] == "--":
+        if label[2:4] == "--" and not (i == len(labels) - 1 and _test_tld(label)):
             try:
                 check_label(label, idn_allowed=True, emoji_allowed=True)
             except (ParameterSyntaxError, ParameterPolicyError):
@@ -142,6 +149,18 @@ def normalize_host_name(text: str) -> str:
     if labels[-1].isdigit():
         raise ParameterSyntaxError(f"{text!r} is not a valid host name", value=text)
     return ".".join(labels)
+
+
+def check_tld_label(label: str) -> str:
+    """A TLD's label: as ``check_label``, except that ICANN's test TLDs are R-LDH labels."""
+    if _test_tld(label) and len(label) <= 63 and LDH_LABEL.match(label):
+        return label
+    return check_label(label, idn_allowed=True, emoji_allowed=False)
+
+
+def _test_tld(label: str) -> bool:
+    """RST test TLDs look like ``zz--main-1234``: hyphens in positions 3-4 but not xn--."""
+    return label[2:4] == "--" and not label.startswith("xn--")
 
 
 def check_contact_id(handle: str) -> str:

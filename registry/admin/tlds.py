@@ -11,7 +11,7 @@ from ..errors import ObjectDoesNotExist, ObjectExists, ParameterPolicyError, Par
 from ..flows.context import FlowContext
 from ..models import DATA_MODELS, OPERATIONS, PremiumRule, Price, ReservedName, Tld
 from ..money import check_currency
-from ..names import check_label, split_domain
+from ..names import check_label, check_tld_label, split_domain
 
 # TLD policy an operator may change with ``pyrar tld set``, with the type of each value.
 POLICY: dict[str, type] = {
@@ -112,7 +112,7 @@ def add_reserved(ctx: FlowContext, tld_name: str, label: str, reason: str = "Res
 
 def _tld_name(text: str) -> str:
     name = split_domain(f"x.{text.strip().strip('.')}").tld
-    return check_label(name, idn_allowed=True, emoji_allowed=False)
+    return check_tld_label(name)
 
 
 def _label(tld: Tld, text: str) -> str:
