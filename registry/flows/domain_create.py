@@ -59,7 +59,8 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     if ctx.session.scalar(select(ReservedName.reason).where(
             ReservedName.tld_id == tld.id, ReservedName.label == name.label)) is not None:
         raise ParameterPolicyError(f"{name.name} is reserved", value=cmd.name)
-    if find_domain(ctx, name.name) is not None:
+    # A plain read: the unique index, not a gap lock, decides races for the same name.
+    if find_domain(ctx, name.name, lock=False) is not None:
         raise ObjectExists(f"domain {name.name} already exists", value=cmd.name)
     check_strength(cmd.authinfo, tld.authinfo_min_bits)
     registrant = contact_for_link(ctx, cmd.registrant) if cmd.registrant else None
@@ -67,7 +68,9 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     check_data_model(tld, registrant, (c.type for c in contacts))
     hosts = nameserver_hosts(ctx, cmd.nameservers)
     check_nameserver_count(tld, len(hosts))
-    registrar = acting_registrar(ctx)
+    # Lock the payer first: the domain insert's foreign key would otherwise take a shared
+    # lock on this row that two racing creates both hold and then both try to upgrade.
+    registrar = acting_registrar(ctx, lock=True)
     quote = price(ctx, tld, name.label, "create", years, registrar)
     check_agreement(quote, tld, cmd.fee)
 

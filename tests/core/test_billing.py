@@ -1,0 +1,74 @@
+"""Money: debits in the command's transaction, 2104 when short, refunds, ledger, low balance."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from registry.admin.registrars import credit_registrar
+from registry.flows.domain_create import DomainCreate
+from registry.flows.domain_renew import DomainRenew
+from registry.flows.poll_messages import PollRequest
+from registry.models import Domain, LedgerEntry
+from registry.values import Period
+from tests.core.invariants import check_invariants
+from tests.core.world import STRONG
+
+
+def test_balance_plus_credit_limit_decides(world, tld):
+    poor = world.add_registrar("poor", balance=1500, credit_limit=600)
+    world.run(DomainCreate("one.example", authinfo=STRONG), poor)  # 1500 -> 500
+    world.run(DomainCreate("two.example", authinfo=STRONG), poor)  # 500 -> -500 (credit)
+    err = world.fails(2104, DomainCreate("three.example", authinfo=STRONG), poor)
+    assert "insufficient funds" in err.reason
+    assert world.registrar(poor).balance == -500
+    names = world.task(lambda ctx: sorted(ctx.session.scalars(select(Domain.name))))
+    assert names == ["one.example", "two.example"]  # the failed create left nothing
+    world.task(check_invariants)
+
+
+def test_multi_year_prices_and_ledger_running_balance(world, alice):
+    created = world.run(DomainCreate("foo.example", Period(3), authinfo=STRONG), alice).result
+    assert created.charge.total == 3000
+    world.run(DomainRenew("foo.example", created.expires_at.date(), Period(2)), alice)
+    entries = world.task(lambda ctx: ctx.session.scalars(select(LedgerEntry).where(
+        LedgerEntry.registrar_id == alice.registrar_id).order_by(LedgerEntry.id)).all())
+    assert [(e.kind, e.amount, e.balance_after) for e in entries] == [
+        ("payment", 100_000, 100_000), ("create", -3000, 97_000), ("renew", -2000, 95_000)]
+    assert all(e.svtrid for e in entries[1:])
+    world.task(check_invariants)
+
+
+def test_low_balance_poll_message_once_then_rearmed(world, tld):
+    low = world.add_registrar("low", balance=2500, low_balance_threshold=2000)
+    world.run(DomainCreate("a.example", authinfo=STRONG), low)  # 1500 < 2000: message
+    world.run(DomainCreate("b.example", authinfo=STRONG), low)  # still low: no second one
+    msg = world.run(PollRequest(), low)
+    assert msg.result.message.kind == "low_balance"
+    assert msg.queue.count == 1
+    world.task(lambda ctx: credit_registrar(ctx, "low", 10_000, "top-up"))
+    world.run(DomainCreate("c.example", authinfo=STRONG), low)
+    assert world.run(PollRequest(), low).queue.count == 1
+    world.task(lambda ctx: credit_registrar(ctx, "low", -10_000, "correction"))
+    assert world.run(PollRequest(), low).queue.count == 2  # re-armed by the top-up
+    world.task(check_invariants)
+
+
+def test_premium_prices(world, tld):
+    from registry.admin.tlds import add_premium
+    from registry.flows.fees import FeeAgreement
+
+    world.task(lambda ctx: add_premium(ctx, "example", "^(.|..)$", regex=True, currency="USD",
+                                       prices={"create": 50_000, "renew": 20_000}))
+    world.task(lambda ctx: add_premium(ctx, "example", "gold", regex=False, currency="USD",
+                                       prices={"create": 90_000}, class_name="gold"))
+    rich = world.add_registrar("rich", balance=1_000_000)
+    world.fails(2004, DomainCreate("ab.example", authinfo=STRONG), rich)
+    world.fails(2004, DomainCreate("ab.example", authinfo=STRONG, fee=FeeAgreement(49_999)),
+                rich)
+    r = world.run(DomainCreate("ab.example", authinfo=STRONG, fee=FeeAgreement(50_000)), rich)
+    assert r.result.charge.total == 50_000
+    r = world.run(DomainCreate("gold.example", authinfo=STRONG, fee=FeeAgreement(90_000, "USD")),
+                  rich)
+    assert r.result.charge.total == 90_000
+    r = world.run(DomainCreate("standard.example", authinfo=STRONG), rich)
+    assert r.result.charge.total == 1000

@@ -1,0 +1,73 @@
+"""Racing sessions on MariaDB: the database decides uniqueness and money stays consistent."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from registry.errors import EppError
+from registry.flows.domain_create import DomainCreate
+from registry.models import Domain
+from tests.core.invariants import check_invariants
+from tests.core.world import STRONG
+
+THREADS = 50
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_fifty_sessions_create_the_same_name(world, tld):
+    actors = [world.add_registrar(f"racer{i}") for i in range(5)]
+    barrier = threading.Barrier(THREADS)
+    outcomes: list[object] = [None] * THREADS
+
+    def race(i):
+        barrier.wait()
+        try:
+            world.run(DomainCreate("contested.example", authinfo=STRONG), actors[i % 5])
+            outcomes[i] = 1000
+        except EppError as e:
+            outcomes[i] = e.code
+        except Exception as e:  # anything else is a failure of the test
+            outcomes[i] = repr(e)
+
+    threads = [threading.Thread(target=race, args=(i,)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes, key=str) == [1000] + [2302] * (THREADS - 1), outcomes
+    assert world.task(lambda ctx: ctx.session.scalar(
+        select(func.count()).select_from(Domain))) == 1
+    balances = sorted(world.registrar(a).balance for a in actors)
+    assert balances == [99_000] + [100_000] * 4
+    world.task(check_invariants)
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_parallel_spending_never_exceeds_credit(world, tld):
+    """Twenty creates racing on one registrar that can afford exactly seven."""
+    poor = world.add_registrar("poor", balance=7000)
+    barrier = threading.Barrier(20)
+    codes = []
+    lock = threading.Lock()
+
+    def buy(i):
+        barrier.wait()
+        try:
+            world.run(DomainCreate(f"name{i}.example", authinfo=STRONG), poor)
+            code = 1000
+        except EppError as e:
+            code = e.code
+        with lock:
+            codes.append(code)
+
+    threads = [threading.Thread(target=buy, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(codes) == [1000] * 7 + [2104] * 13
+    assert world.registrar(poor).balance == 0
+    world.task(check_invariants)
