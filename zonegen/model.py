@@ -8,10 +8,11 @@ DS digests of the right length.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from zonegen.names import BadName, is_at_or_below, is_below, normalize
+from zonegen.names import BadName, is_at_or_below, is_below, is_plain, normalize
 
 ALGORITHMS = {
     "RSASHA256": 8, "RSASHA512": 10, "ECDSAP256SHA256": 13, "ECDSAP384SHA384": 14,
@@ -20,6 +21,8 @@ ALGORITHMS = {
 # DS algorithms a child may use (RFC 8624 section 3.1: the ones validators implement)
 DS_ALGORITHMS = {5, 7, 8, 10, 13, 14, 15, 16}
 DS_DIGEST_LENGTHS = {1: 20, 2: 32, 4: 48}
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_DOTTED_QUAD = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
 
 
 class ZoneDataError(ValueError):
@@ -116,21 +119,29 @@ class DsRecord:
 
 def _name(value: str, what: str) -> str:
     try:
-        return normalize(value)
+        name = normalize(value)
     except BadName as e:
         raise ZoneDataError(f"{what}: {e}") from None
+    if not is_plain(name) or name == ".":
+        raise ZoneDataError(f"{what}: {value!r} is not a host name (letters, digits, hyphen)")
+    return name
+
+
+def _address(host: str, value: str) -> str:
+    text = str(value).strip()
+    if _DOTTED_QUAD.fullmatch(text):
+        return text
+    try:
+        return str(ipaddress.ip_address(text))    # canonical (RFC 5952) text
+    except ValueError:
+        raise ZoneDataError(f"{host}: bad IP address {value!r}") from None
 
 
 def _addresses(host: str, values: Iterable[str]) -> tuple[str, ...]:
-    out = []
-    for v in values:
-        try:
-            out.append(str(ipaddress.ip_address(str(v).strip())))
-        except ValueError:
-            raise ZoneDataError(f"{host}: bad IP address {v!r}") from None
+    out = {_address(host, v) for v in values}
     if not out:
         raise ZoneDataError(f"{host}: glue without any address")
-    return tuple(sorted(set(out), key=lambda a: (":" in a, ipaddress.ip_address(a))))
+    return tuple(sorted(out))
 
 
 def _host_map(hosts: Mapping[str, Iterable[str]] | Iterable[tuple[str, Iterable[str]]],

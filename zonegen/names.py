@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 
 import dns.name
 
@@ -19,13 +20,26 @@ class BadName(ValueError):
     """A domain name that is not usable here."""
 
 
+# the common case, checked without building a dnspython Name: plain labels of letters,
+# digits, hyphen and underscore (a subset of what dnspython accepts)
+_PLAIN = re.compile(r"(?:[a-z0-9_-]{1,63}\.)*[a-z0-9_-]{1,63}\.?")
+
+
 def normalize(name: str) -> str:
     """Canonical text form: lower case, absolute; rejects malformed names."""
+    plain = name.strip().lower()
+    if len(plain) <= 253 and _PLAIN.fullmatch(plain):
+        return plain if plain.endswith(".") else plain + "."
     try:
         parsed = dns.name.from_text(name.strip())
     except dns.exception.DNSException as e:
         raise BadName(f"bad domain name {name!r}: {e}") from None
     return parsed.to_text().lower()
+
+
+def is_plain(name: str) -> bool:
+    """Letters, digits, hyphen, underscore only: what delegations and host names may use."""
+    return len(name) <= 254 and bool(_PLAIN.fullmatch(name))
 
 
 def db_name(name: str) -> str:

@@ -163,7 +163,6 @@ def rectify(zone: str, denial: Denial, records: Iterable[Record],
 
     for name, auth in nonterm.items():
         rows.append(ent_row(name, denial, auth, name in nsec3set))
-    rows.sort(key=row_key)
     return Rectified(rows, auth_up, nsec3_up)
 
 

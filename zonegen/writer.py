@@ -49,7 +49,8 @@ def owner_rows(spec: ZoneSpec, info: DomainInfo, change: OwnerChange) -> list[Ro
     if d.name != owner:
         raise ZoneDataError(f"delegation {d.name} given for owner {owner}")
     spec.check(d)
-    return rectify(spec.name, info.denial, delegation_records(spec, d), ent_root=owner).rows
+    rows = rectify(spec.name, info.denial, delegation_records(spec, d), ent_root=owner).rows
+    return sorted(rows, key=row_key)
 
 
 class ZoneWriter:
