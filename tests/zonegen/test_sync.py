@@ -36,7 +36,7 @@ def test_sync_sends_only_differences(pdns, api, db, probe, zone_name) -> None:
     assert (again.inserted, again.deleted, again.serial) == (0, 0, None)
 
     # one removed, one added, one gains a DS
-    dels2 = dels[1:] + [Delegation(f"new.{z}", ("ns.example.net.",))]
+    dels2 = [*dels[1:], Delegation(f"new.{z}", ("ns.example.net.",))]
     dels2[0] = Delegation(dels2[0].name, dels2[0].nameservers, dels2[0].glue, (DS1,))
     third = sync.sync(spec, dels2)
     # d1 (NS + A) gone; d2's NS changes ordername/auth with a DS (NS row rewritten) + DS row

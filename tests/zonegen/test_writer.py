@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dns.flags
 import dns.name
-import dns.rdataclass
 import dns.rcode
+import dns.rdataclass
 import dns.rdatatype
 import pytest
 from zonegen_helpers import DS1, make_spec, zone_rows
