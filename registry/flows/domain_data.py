@@ -45,8 +45,9 @@ def check_data_model(tld: Tld, registrant: Contact | None, types: Iterable[str])
     """A thick TLD wants a registrant, an admin and a tech contact; a minimum one wants none."""
     if tld.data_model != "thick":
         return
+    present = set(types)  # once: callers pass generators
     missing = [] if registrant else ["registrant"]
-    missing += [t for t in ("admin", "tech") if t not in set(types)]
+    missing += [t for t in ("admin", "tech") if t not in present]
     if missing:
         raise RequiredParameterMissing(f".{tld.name} requires {', '.join(missing)}")
 
