@@ -23,8 +23,11 @@ def ensure_catalog(api: PowerDnsApi, catalog: str, also_notify: list[str] | None
     catalog = normalize(catalog)
     created = False
     if api.zone(catalog, rrsets=False) is None:
+        # serial 1 and no SOA-EDIT-API: the producer moves the serial to the current epoch
+        # time on each member change; a date-style start (2026112801) would be larger than
+        # that and the catalog serial would go backwards for consumers
         api.create_zone({
-            "name": catalog, "kind": "Producer", "nameservers": [],
+            "name": catalog, "kind": "Producer", "nameservers": [], "soa_edit_api": "",
             "rrsets": [
                 {"name": catalog, "type": "SOA", "ttl": 3600, "records": [{
                     "content": "invalid. hostmaster.invalid. 1 3600 600 2419200 3600",
