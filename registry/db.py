@@ -16,8 +16,9 @@ from .config import Config, DatabaseSettings
 
 T = TypeVar("T")
 
-# MariaDB error numbers worth one more try: deadlock, lock wait timeout, WSREP (Galera) conflict.
-RETRYABLE_MYSQL_ERRORS = {1213, 1205, 1180}
+# MariaDB error numbers worth one more try: deadlock, lock wait timeout, WSREP (Galera) conflict,
+# and a connection the server dropped (gone away, lost) before the command could start.
+RETRYABLE_MYSQL_ERRORS = {1213, 1205, 1180, 2006, 2013}
 ATTEMPTS = 4
 
 
@@ -39,9 +40,9 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
     if "charset" not in make_url(url).query:
         url = make_url(url).update_query_dict({"charset": "utf8mb4"}).render_as_string(
             hide_password=False)
+    # No pre-ping (a round trip per command): Database.run retries a dropped connection.
     return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
-                         pool_pre_ping=True, pool_recycle=3600,
-                         isolation_level="REPEATABLE READ")
+                         pool_recycle=3600, isolation_level="REPEATABLE READ")
 
 
 def _serialize_sqlite_writers(engine: Engine) -> None:
@@ -115,7 +116,8 @@ class Database:
                     return work(session)
             except OperationalError as e:
                 code = getattr(e.orig, "args", [None])[0]
-                if code not in RETRYABLE_MYSQL_ERRORS or attempt == ATTEMPTS:
+                if (code not in RETRYABLE_MYSQL_ERRORS and not e.connection_invalidated) \
+                        or attempt == ATTEMPTS:
                     raise
                 time.sleep(0.005 * attempt)
         raise AssertionError("unreachable")

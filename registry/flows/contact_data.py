@@ -9,10 +9,11 @@ from ..countries import ISO_3166_ALPHA2
 from ..errors import ParameterPolicyError, ParameterSyntaxError, RequiredParameterMissing
 from ..values import Disclose, PostalInfo
 
-PHONE = re.compile(r"^\+[0-9]{1,3}\.[0-9]{1,14}$")
+# \Z, not $: "$" also matches before a trailing newline.
+PHONE = re.compile(r"^\+[0-9]{1,3}\.[0-9]{1,14}\Z")
 # RFC 5322 addr-spec in its common dot-atom form; quoted local parts are refused on purpose.
 EMAIL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-                   r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+                   r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z")
 DISCLOSE_FIELDS = {"name:int", "name:loc", "org:int", "org:loc", "addr:int", "addr:loc",
                    "voice", "fax", "email"}
 

@@ -8,7 +8,7 @@ from .. import history
 from ..authinfo import check_strength, hash_authinfo
 from ..errors import StatusProhibitsOperation
 from ..values import Disclose, PostalInfo
-from .contact_data import check_email, check_phone, check_postal, disclose_dict
+from .contact_data import check_email, check_phone, disclose_dict, postal_dict
 from .context import FlowContext
 from .lookup import get_contact, require_sponsor
 from .pending import refuse_pending_transfer
@@ -57,10 +57,7 @@ def contact_update(ctx: FlowContext, cmd: ContactUpdate) -> ContactUpdated:
     contact.statuses = change_statuses(ctx, what, contact.statuses, cmd.add_statuses,
                                        cmd.rem_statuses, CONTACT_STATUSES)
     if cmd.postal:
-        postal = dict(contact.postal)
-        for info in cmd.postal:
-            postal[info.type] = check_postal(info)
-        contact.postal = postal
+        contact.postal = {**contact.postal, **postal_dict(cmd.postal)}
     if cmd.email is not None:
         contact.email = check_email(cmd.email)
     if cmd.voice is not None:

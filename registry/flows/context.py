@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -48,3 +48,5 @@ class FlowContext:
     trid: Trid
     settings: RegistrySettings
     command: str = ""  # the flow's name, recorded in history
+    # TLD rows already loaded in this transaction, by name (a check names several domains)
+    tlds: dict = field(default_factory=dict)

@@ -29,7 +29,9 @@ def sponsor_of(ctx: FlowContext, obj: Domain | Host | Contact) -> Registrar:
 
 
 def find_tld(ctx: FlowContext, name: str) -> Tld | None:
-    return ctx.session.scalars(select(Tld).where(Tld.name == name)).first()
+    if name not in ctx.tlds:
+        ctx.tlds[name] = ctx.session.scalars(select(Tld).where(Tld.name == name)).first()
+    return ctx.tlds[name]
 
 
 def parse_domain_name(ctx: FlowContext, text: str) -> tuple[DomainName, Tld]:

@@ -48,8 +48,7 @@ class Tld(Base):
     # DNS publication settings read by zonegen (apex name servers, DNSSEC choices)
     dns: Mapped[dict] = mapped_column(default=dict)
 
-    prices: Mapped[list[Price]] = relationship(
-        back_populates="tld", cascade="all, delete-orphan", lazy="selectin")
+    prices: Mapped[list[Price]] = relationship(back_populates="tld", cascade="all, delete-orphan")
 
     def period(self, name: str) -> timedelta:
         """A policy length by its column's stem, e.g. ``period("autorenew_grace")``."""
