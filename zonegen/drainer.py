@@ -144,7 +144,9 @@ class OutboxDrainer:
         return changed
 
     def _full_sync(self, spec: ZoneSpec, report: DrainReport) -> None:
-        result = ZoneSync(self.db).sync(spec, self.state.delegations(spec.name))
+        result = ZoneSync(self.db).sync(
+            spec, self.state.delegations(spec.name),
+            on_error=lambda d, msg: self._error(report, None, f"{spec.name} {d.name}: {msg}"))
         report.synced.append(spec.name)
         if result.changed or spec.name not in self._flushed:
             self.api.flush_cache(spec.name)

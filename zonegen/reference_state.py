@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from zonegen.model import Delegation, DnssecPolicy, DsRecord, ZoneSpec
+from zonegen.model import Delegation, DnssecPolicy, DsRecord, ZoneDataError, ZoneSpec
 from zonegen.names import normalize
 from zonegen.state import OutboxEntry
+
+log = logging.getLogger("pyrar.zonegen.reference_state")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS zone (name TEXT PRIMARY KEY, spec TEXT NOT NULL);
@@ -51,13 +55,30 @@ def _row_to_delegation(row: Sequence) -> Delegation:
 class ReferenceState:
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
-        self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30,
-                                    check_same_thread=False)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.executescript(SCHEMA)
 
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """One connection per thread, like the sessions of a real core."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=30,
+                                   check_same_thread=False)
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
     def close(self) -> None:
-        self.conn.close()
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
 
     # -- core-side writes: data change + outbox row in one transaction ----------------------
     def put_zone(self, spec: ZoneSpec) -> None:
@@ -127,7 +148,11 @@ class ReferenceState:
             cur = conn.execute("SELECT name, nameservers, glue, ds FROM delegation "
                                "WHERE zone = ? ORDER BY name", (normalize(zone),))
             for row in cur:
-                yield _row_to_delegation(row)
+                try:
+                    yield _row_to_delegation(row)
+                except ZoneDataError as e:
+                    # the contract: stream only publishable delegations, report the rest
+                    log.error("%s: not published: %s", row[0], e)
         finally:
             conn.close()
 

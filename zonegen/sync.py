@@ -50,7 +50,10 @@ class ZoneSync:
         self.flush = flush
 
     def sync(self, spec: ZoneSpec, delegations: Iterable[Delegation],
-             progress: Progress | None = None, dry_run: bool = False) -> SyncResult:
+             progress: Progress | None = None, dry_run: bool = False,
+             on_error: Callable[[Delegation, str], None] | None = None) -> SyncResult:
+        """Reconcile; a delegation the zone cannot hold raises, or with ``on_error`` is
+        reported and left out (so not published)."""
         started = time.monotonic()
         progress = progress or _noop
         info = self.db.domain(spec.name)
@@ -59,7 +62,8 @@ class ZoneSync:
         self.db.ensure_parent_index()
         self._create_temp_tables()
         try:
-            count, total_rows = self._load_desired(spec, info, delegations, progress)
+            count, total_rows = self._load_desired(spec, info, delegations, progress,
+                                                   on_error)
             progress("compare", 0, None)
             inserts, deletes = self._compare(info)
             progress("compare", inserts + deletes, inserts + deletes)
@@ -109,7 +113,8 @@ class ZoneSync:
 
     # -- desired state -------------------------------------------------------------------
     def _load_desired(self, spec: ZoneSpec, info: DomainInfo,
-                      delegations: Iterable[Delegation], progress: Progress
+                      delegations: Iterable[Delegation], progress: Progress,
+                      on_error: Callable[[Delegation, str], None] | None
                       ) -> tuple[int, int]:
         zone, denial = spec.name, info.denial
         apex = rectify(zone, denial, apex_records(spec), ent_root=None).rows
@@ -128,7 +133,13 @@ class ZoneSync:
         buf = list(apex)
         count = 0
         for d in delegations:
-            spec.check(d)
+            try:
+                spec.check(d)
+            except ZoneDataError as e:
+                if on_error is None:
+                    raise
+                on_error(d, str(e))
+                continue
             part = rectify(zone, denial, delegation_records(spec, d), ent_root=d.name)
             buf += part.rows
             for name in ancestors_between(d.name, zone):

@@ -1,0 +1,178 @@
+"""The outbox drainer converges DNS to the registry's data, whatever dies in between."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from zonegen_helpers import DS1, make_spec
+
+from zonegen.drainer import OutboxDrainer
+from zonegen.model import Delegation
+from zonegen.pdnsdb import PdnsDb
+from zonegen.probe import check_delegation
+from zonegen.reference_state import ReferenceState
+from zonegen.sync import ZoneSync
+
+pytestmark = pytest.mark.pdns
+
+
+@pytest.fixture
+def state(tmp_path):
+    s = ReferenceState(tmp_path / "core.sqlite3")
+    yield s
+    s.close()
+
+
+def _drainer(pdns, state, **kw) -> OutboxDrainer:
+    return OutboxDrainer(state, state, lambda: PdnsDb.open(pdns.settings), pdns.api(), **kw)
+
+
+def _random_delegation(rnd: random.Random, name: str) -> Delegation:
+    kind = rnd.randrange(3)
+    if kind == 0:
+        return Delegation(name, ("ns1.example.net.", "ns2.example.net."))
+    ds = (DS1,) if rnd.random() < 0.5 else ()
+    return Delegation(name, (f"ns1.{name}",), {f"ns1.{name}": [f"192.0.2.{rnd.randrange(1, 250)}"]},
+                      ds)
+
+
+def _change_stream(state: ReferenceState, zone: str, count: int, seed: int,
+                   pause: float = 0.0) -> set[str]:
+    rnd = random.Random(seed)
+    owners = [f"d{i}.{zone}" for i in range(25)] + [f"x{i}.co.{zone}" for i in range(5)]
+    for _ in range(count):
+        owner = rnd.choice(owners)
+        if rnd.random() < 0.25:
+            state.remove(zone, owner)
+        else:
+            state.put(zone, _random_delegation(rnd, owner))
+        if pause:
+            time.sleep(pause)
+    return set(owners)
+
+
+def _assert_dns_matches(pdns, db, probe, state, zone: str, owners: set[str]) -> None:
+    spec = state.zone_spec(zone)
+    # the database rows are exactly the desired ones...
+    dry = ZoneSync(db).sync(spec, list(state.delegations(zone)), dry_run=True)
+    assert (dry.inserted, dry.deleted) == (0, 0)
+    # ...and PowerDNS answers them, signed, live
+    info = db.domain(zone)
+    keys = probe.dnskeys(zone)
+    faults = []
+    for owner in sorted(owners):
+        faults += check_delegation(probe, zone, info.denial, owner,
+                                   state.delegation(zone, owner), keys)
+    assert faults == []
+
+
+def _wait_drained(state: ReferenceState, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while state.pending_count():
+        assert time.monotonic() < deadline, f"{state.pending_count()} entries left"
+        time.sleep(0.05)
+
+
+def test_drainer_publishes_and_replays_idempotently(pdns, db, probe, state, zone_name) -> None:
+    spec = make_spec(zone_name)
+    state.put_zone(spec)
+    owners = _change_stream(state, zone_name, 120, seed=1)
+    drainer = _drainer(pdns, state)
+    report = drainer.run_until_idle()
+    assert report.synced == [zone_name] and report.errors == []
+    assert state.pending_count() == 0
+    _assert_dns_matches(pdns, db, probe, state, zone_name, owners)
+
+    # replaying every owner changes nothing
+    for owner in owners:
+        state._outbox(zone_name, owner)
+    again = drainer.run_until_idle()
+    assert again.processed == len(owners) and again.changed == []
+
+
+def test_unpublishable_data_is_reported_and_does_not_block(pdns, db, probe, state,
+                                                           zone_name) -> None:
+    spec = make_spec(zone_name)
+    state.put_zone(spec)
+    errors = []
+    drainer = _drainer(pdns, state, on_error=lambda e, msg: errors.append((e, msg)))
+    drainer.run_until_idle()
+    good = Delegation(f"good.{zone_name}", ("ns.example.net.",))
+    state.put(zone_name, good)
+    state.put(zone_name, Delegation(f"bad.{zone_name}", ("ns.example.net.",)))
+    # data the core should have refused: a DS digest of the wrong length
+    state.conn.execute("UPDATE delegation SET ds = ? WHERE name = ?",
+                       (json.dumps(["1 13 2 abcd"]), f"bad.{zone_name}"))
+    report = drainer.run_until_idle()
+    assert state.pending_count() == 0
+    assert len(errors) == 1 and "needs 32 bytes" in errors[0][1]
+    assert errors[0][0].owner == f"bad.{zone_name}"
+    assert report.errors == [errors[0][1]]
+    info = db.domain(zone_name)
+    assert check_delegation(probe, zone_name, info.denial, good.name, good) == []
+
+
+def test_killed_drainer_converges_after_restart(pdns, db, probe, state, zone_name) -> None:
+    spec = make_spec(zone_name)
+    state.put_zone(spec)
+    script = Path(__file__).with_name("drainer_process.py")
+    s = pdns.settings
+    cmd = [sys.executable, str(script), state.path, str(pdns.data_dir), str(s.port),
+           str(s.webserver_port), "3"]
+
+    def start() -> subprocess.Popen:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
+        assert proc.stdout.readline().strip() == "ready"
+        return proc
+
+    proc = start()
+    owners: set[str] = set()
+    writer = threading.Thread(target=lambda: owners.update(
+        _change_stream(state, zone_name, 1000, seed=2, pause=0.002)))
+    writer.start()
+    kills = 0
+    try:
+        while writer.is_alive() and kills < 3:
+            time.sleep(0.25)
+            proc.kill()          # SIGKILL: no cleanup, possibly mid-transaction
+            proc.wait()
+            kills += 1
+            proc = start()
+        writer.join()
+        assert kills >= 2, "the change stream ended before the drainer could be killed"
+        _wait_drained(state)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    _assert_dns_matches(pdns, db, probe, state, zone_name, owners)
+
+
+def test_powerdns_outage_converges(pdns, db, probe, state, zone_name) -> None:
+    spec = make_spec(zone_name)
+    state.put_zone(spec)
+    drainer = _drainer(pdns, state, poll_interval=0.05)
+    stop = threading.Event()
+    runner = threading.Thread(target=drainer.run, args=(stop,), kwargs={"max_backoff": 0.5})
+    runner.start()
+    try:
+        owners = _change_stream(state, zone_name, 100, seed=3, pause=0.002)
+        pdns.stop()
+        owners |= _change_stream(state, zone_name, 100, seed=4)
+        time.sleep(1.0)          # the drainer keeps failing (flush) and retrying meanwhile
+        assert state.pending_count() > 0
+        pdns.start()
+        _wait_drained(state)
+    finally:
+        stop.set()
+        runner.join(10)
+        drainer.close()
+        if pdns.process is None:
+            pdns.start()
+    _assert_dns_matches(pdns, db, probe, state, zone_name, owners)
