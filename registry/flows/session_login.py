@@ -69,9 +69,10 @@ def change_password(ctx: FlowContext, registrar: Registrar, password: str) -> No
 
 
 def _allowed(peer_ip: str | None, networks: list[str]) -> bool:
-    if not peer_ip:
+    try:
+        ip = ipaddress.ip_address(peer_ip or "")
+    except ValueError:  # no address, or one we cannot read: not in any network
         return False
-    ip = ipaddress.ip_address(peer_ip)
     if ip.version == 6 and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
     return any(ip in ipaddress.ip_network(n, strict=False) for n in networks)
