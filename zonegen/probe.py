@@ -230,3 +230,9 @@ def wait_published(probe: DnsProbe, zone: str, denial: Denial, name: str,
         if time.monotonic() - start > timeout:
             raise ProbeError("; ".join(faults))
         time.sleep(interval)
+
+
+def ds_published(probe: DnsProbe, name: str) -> bool:
+    """Whether the parent (served by ``probe``'s server) answers a DS set for ``name``."""
+    reply = probe.query(normalize(name), "DS", dnssec=False)
+    return _find(reply.answer, normalize(name), dns.rdatatype.DS) is not None

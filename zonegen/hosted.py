@@ -1,0 +1,192 @@
+"""Hosted client zones: create, edit RRsets (validated), sign, unsign safely.
+
+Client zones are small, so they go through the API with api_rectify on (~50 ms per change).
+Unsigning follows the safe order: the DS leaves the parent first (the core removes it, which
+reaches the TLD through the outbox), and the keys go only after the DS TTL has passed since
+the parent stopped serving it; otherwise validators holding the cached DS would see a bogus
+zone. The pending step lives in the zone's own metadata (``X-PYRAR-UNSIGN``), so it survives
+restarts; ``run_scheduled`` advances it, with the clock injected.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from zonegen.api import PowerDnsApi
+from zonegen.hosted_rrsets import RRset, RRsetError, check_zone, normalize_rrset
+from zonegen.model import DnssecPolicy
+from zonegen.names import normalize
+from zonegen.zones import ParentRecords, parent_records, zone_keys
+
+UNSIGN_META = "X-PYRAR-UNSIGN"
+MANAGED_TYPES = {"SOA", "DNSKEY", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM", "CDS", "CDNSKEY"}
+
+
+@dataclass(frozen=True)
+class UnsignState:
+    """``requested``: waiting for the parent to stop serving the DS; ``ds-gone``: waiting
+    for the DS TTL to pass since ``since``."""
+
+    zone: str
+    step: str
+    since: float
+    ds_ttl: int
+
+    def encode(self) -> str:
+        return f"{self.step} {self.since:.0f} {self.ds_ttl}"
+
+    @classmethod
+    def decode(cls, zone: str, text: str) -> UnsignState:
+        step, since, ttl = text.split()
+        return cls(zone, step, float(since), int(ttl))
+
+    @property
+    def keys_removable_at(self) -> float | None:
+        return self.since + self.ds_ttl if self.step == "ds-gone" else None
+
+
+class HostedZones:
+    def __init__(self, api: PowerDnsApi, catalog: str | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.api = api
+        self.catalog = normalize(catalog) if catalog else ""
+        self.clock = clock
+
+    # -- zones ---------------------------------------------------------------------------
+    def create(self, zone: str, nameservers: Iterable[str], hostmaster: str | None = None,
+               rrsets: Iterable[RRset] = (), ttl: int = 3600) -> None:
+        zone = normalize(zone)
+        ns = [normalize(n) for n in nameservers]
+        apex_ns = RRset(zone, "NS", ttl, tuple(ns))
+        wanted = [normalize_rrset(zone, r) for r in [apex_ns, *rrsets]]
+        check_zone(zone, wanted)
+        rname = normalize(hostmaster or f"hostmaster.{zone}")
+        soa = f"{ns[0]} {rname} 1 10800 3600 604800 3600"
+        self.api.create_zone({
+            "name": zone, "kind": "Master", "soa_edit_api": "DEFAULT", "api_rectify": True,
+            "nameservers": [], "catalog": self.catalog,
+            "rrsets": [_rrset_json(RRset(zone, "SOA", ttl, (soa,)))]
+            + [_rrset_json(r) for r in wanted],
+        })
+
+    def delete(self, zone: str) -> None:
+        self.api.delete_zone(zone)
+
+    def rrsets(self, zone: str) -> list[RRset]:
+        data = self.api.zone(zone)
+        if data is None:
+            raise RRsetError(f"no hosted zone {zone}")
+        out = []
+        for r in data.get("rrsets", []):
+            if r["type"] in MANAGED_TYPES:
+                continue
+            out.append(RRset(r["name"], r["type"], int(r["ttl"]),
+                             tuple(sorted(x["content"] for x in r["records"]))))
+        return sorted(out, key=lambda r: r.key)
+
+    def edit(self, zone: str, replace: Iterable[RRset] = (),
+             delete: Iterable[tuple[str, str]] = ()) -> list[tuple[str, str]]:
+        """Apply replacements and deletions after validating the resulting zone as a whole;
+        one atomic PATCH. Returns the (name, type) keys that changed."""
+        zone = normalize(zone)
+        current = {r.key: _comparable(zone, r) for r in self.rrsets(zone)}
+        new = dict(current)
+        for name, rtype in delete:
+            new.pop(_key(zone, name, rtype), None)
+        for r in replace:
+            n = normalize_rrset(zone, r)
+            new[n.key] = n
+        check_zone(zone, new.values())
+        changes = [_rrset_json(r) for k, r in new.items() if current.get(k) != r]
+        changes += [{"name": k[0], "type": k[1], "changetype": "DELETE"}
+                    for k in current if k not in new]
+        if changes:
+            self.api.patch_rrsets(zone, changes)
+        return sorted({(c["name"], c["type"]) for c in changes})
+
+    # -- DNSSEC --------------------------------------------------------------------------
+    def is_signed(self, zone: str) -> bool:
+        return any(k.active for k in zone_keys(self.api, zone))
+
+    def sign(self, zone: str, policy: DnssecPolicy | None = None) -> ParentRecords:
+        """Sign (or keep signed, cancelling a pending unsign); returns the DS for the parent."""
+        zone = normalize(zone)
+        policy = policy or DnssecPolicy()
+        if self.unsign_state(zone) is not None:
+            self.api.delete_metadata(zone, UNSIGN_META)
+        if not self.is_signed(zone):
+            kinds = ["csk"] if policy.keys == "csk" else ["ksk", "zsk"]
+            for keytype in kinds:
+                body = {"keytype": keytype, "active": True, "published": True,
+                        "algorithm": policy.algorithm.upper()}
+                if policy.key_bits:
+                    body["bits"] = policy.key_bits
+                self.api.add_cryptokey(zone, body)
+            self.api.update_zone(zone, {"nsec3param": policy.nsec3param if policy.nsec3
+                                        else "", "nsec3narrow": False})
+            self.api.rectify(zone)
+        return parent_records(self.api, zone)
+
+    def unsign_state(self, zone: str) -> UnsignState | None:
+        values = self.api.metadata(zone, UNSIGN_META)
+        return UnsignState.decode(normalize(zone), values[0]) if values else None
+
+    def begin_unsign(self, zone: str, ds_ttl: int,
+                     remove_parent_ds: Callable[[str], None]) -> UnsignState:
+        """Step 1: the core removes the DS at the parent (its own transaction + outbox);
+        only once that succeeded is the pending removal of the keys recorded."""
+        zone = normalize(zone)
+        if not self.is_signed(zone):
+            raise RRsetError(f"{zone} is not signed")
+        remove_parent_ds(zone)
+        state = UnsignState(zone, "requested", self.clock(), int(ds_ttl))
+        self.api.set_metadata(zone, UNSIGN_META, [state.encode()])
+        return state
+
+    def run_scheduled(self, parent_ds_visible: Callable[[str], bool],
+                      zones: Iterable[str] | None = None) -> list[str]:
+        """Advance pending unsigns; returns the zones whose keys were removed now."""
+        done = []
+        names = zones if zones is not None else [z["name"] for z in self.api.zones()]
+        for zone in names:
+            state = self.unsign_state(zone)
+            if state is None:
+                continue
+            now = self.clock()
+            if state.step == "requested":
+                if parent_ds_visible(state.zone):
+                    continue
+                state = UnsignState(state.zone, "ds-gone", now, state.ds_ttl)
+                self.api.set_metadata(state.zone, UNSIGN_META, [state.encode()])
+            if now >= (state.keys_removable_at or float("inf")):
+                self._remove_keys(state.zone)
+                done.append(state.zone)
+        return done
+
+    def _remove_keys(self, zone: str) -> None:
+        for key in zone_keys(self.api, zone):
+            self.api.delete_cryptokey(zone, key.id)
+        self.api.update_zone(zone, {"nsec3param": ""})
+        self.api.delete_metadata(zone, UNSIGN_META)
+        self.api.rectify(zone)
+
+
+def _comparable(zone: str, r: RRset) -> RRset:
+    """PowerDNS's text of an existing RRset, in our canonical form where it parses."""
+    try:
+        return normalize_rrset(zone, r)
+    except RRsetError:
+        return r
+
+
+def _key(zone: str, name: str, rtype: str) -> tuple[str, str]:
+    raw = name.strip()
+    full = zone if raw == "@" else normalize(raw if raw.endswith(".") else f"{raw}.{zone}")
+    return (full, rtype.upper())
+
+
+def _rrset_json(r: RRset) -> dict:
+    return {"name": r.name, "type": r.type, "ttl": r.ttl, "changetype": "REPLACE",
+            "records": [{"content": c, "disabled": False} for c in r.contents]}
