@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from zonegen.api import PowerDnsApi, PowerDnsApiError
 from zonegen.model import ZoneDataError, ZoneSpec
-from zonegen.names import normalize
+from zonegen.names import ancestors_between, is_at_or_below, is_below, normalize
 from zonegen.pdnsdb import PdnsDb, PdnsDbError
 from zonegen.state import DesiredState, Outbox, OutboxEntry
 from zonegen.sync import ZoneSync
@@ -111,16 +111,41 @@ class OutboxDrainer:
             if created or zone in owners:
                 self._full_sync(spec, report)
                 return
-        changes = []
-        for owner, entry in owners.items():
+        changes: dict[str, OwnerChange] = {}
+        entry_of: dict[str, OutboxEntry] = {}
+        for name, entry in owners.items():
             try:
-                changes.append(OwnerChange(owner, self.state.delegation(zone, owner)))
+                change = self._resolve(spec, name)
             except ZoneDataError as e:
-                self._error(report, entry, f"{zone} {owner}: {e}")
-        changed = self._write(spec, changes, owners, report)
+                self._error(report, entry, f"{zone} {name}: {e}")
+                continue
+            if change is not None:
+                changes[change.owner] = change
+                entry_of[change.owner] = entry
+        changed = self._write(spec, list(changes.values()), entry_of, report)
         if changed or zone not in self._flushed:
             self.api.flush_cache(zone)
             self._flushed.add(zone)
+
+    def _resolve(self, spec: ZoneSpec, name: str) -> OwnerChange | None:
+        """The delegation whose records include ``name``: the nearest of the name and its
+        ancestors that should be delegated, or is delegated now. A host name thus maps to
+        its superordinate domain (its glue); a name in no delegation needs no write."""
+        zone = spec.name
+        if not is_below(name, zone):
+            raise ZoneDataError(f"{name} is not below the zone {zone}")
+        info = None
+        for candidate in [name, *ancestors_between(name, zone)]:
+            if any(is_at_or_below(h, candidate) for h in spec.in_zone_hosts):
+                continue
+            delegation = self.state.delegation(zone, candidate)
+            if delegation is not None:
+                return OwnerChange(candidate, delegation)
+            info = info or self.db.domain(zone)
+            if info is not None and any(r.row.type == "NS"
+                                        for r in self.db.rows_at(info.id, candidate)):
+                return OwnerChange(candidate, None)
+        return None
 
     def _write(self, spec: ZoneSpec, changes: list[OwnerChange],
                owners: dict[str, OutboxEntry], report: DrainReport) -> bool:

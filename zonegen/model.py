@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from zonegen.names import BadName, is_at_or_below, is_below, is_plain, normalize
 
@@ -245,6 +245,34 @@ class ZoneSpec:
             if is_at_or_below(host, d.name):
                 raise ZoneDataError(
                     f"{d.name} would hide the zone's own name server {host}")
+
+    @classmethod
+    def from_dict(cls, name: str, data: Mapping) -> ZoneSpec:
+        """From stored settings (the core's per-TLD ``dns`` JSON): the field names of this
+        class, ``ns_addresses`` as {host: [addresses]}, ``dnssec`` as DnssecPolicy fields."""
+        known = {f.name for f in fields(cls)} - {"name"}
+        unknown = set(data) - known
+        if unknown:
+            raise ZoneDataError(f"{name}: unknown DNS setting(s) {', '.join(sorted(unknown))}")
+        values = dict(data)
+        if "dnssec" in values and not isinstance(values["dnssec"], DnssecPolicy):
+            policy = dict(values["dnssec"])
+            bad = set(policy) - {f.name for f in fields(DnssecPolicy)}
+            if bad:
+                raise ZoneDataError(f"{name}: unknown DNSSEC setting(s) {', '.join(sorted(bad))}")
+            values["dnssec"] = DnssecPolicy(**policy)
+        values["nameservers"] = tuple(values.get("nameservers", ()))
+        addrs = values.get("ns_addresses", ())
+        values["ns_addresses"] = tuple(
+            (h, tuple(a)) for h, a in (addrs.items() if isinstance(addrs, Mapping) else addrs))
+        return cls(name=name, **values)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        del data["name"]
+        data["ns_addresses"] = {h: list(a) for h, a in self.ns_addresses}
+        data["nameservers"] = list(self.nameservers)
+        return data
 
     def soa_content(self, serial: int) -> str:
         """The SOA record in PowerDNS's stored form (names without the trailing dot)."""

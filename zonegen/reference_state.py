@@ -7,7 +7,6 @@ the core is wired in; it is also the executable description of that contract.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import logging
 import sqlite3
@@ -15,7 +14,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
-from zonegen.model import Delegation, DnssecPolicy, DsRecord, ZoneDataError, ZoneSpec
+from zonegen.model import Delegation, DsRecord, ZoneDataError, ZoneSpec
 from zonegen.names import normalize
 from zonegen.state import OutboxEntry
 
@@ -34,15 +33,11 @@ CREATE TABLE IF NOT EXISTS outbox (
 
 
 def spec_to_json(spec: ZoneSpec) -> str:
-    return json.dumps(dataclasses.asdict(spec))
+    return json.dumps(spec.to_dict())
 
 
-def spec_from_json(text: str) -> ZoneSpec:
-    data = json.loads(text)
-    data["dnssec"] = DnssecPolicy(**data["dnssec"])
-    data["nameservers"] = tuple(data["nameservers"])
-    data["ns_addresses"] = tuple((h, tuple(a)) for h, a in data["ns_addresses"])
-    return ZoneSpec(**data)
+def spec_from_json(name: str, text: str) -> ZoneSpec:
+    return ZoneSpec.from_dict(name, json.loads(text))
 
 
 def _row_to_delegation(row: Sequence) -> Delegation:
@@ -85,7 +80,7 @@ class ReferenceState:
         with self._tx():
             self.conn.execute("INSERT OR REPLACE INTO zone VALUES (?, ?)",
                               (spec.name, spec_to_json(spec)))
-            self._outbox(spec.name, spec.name)
+            self.publish(spec.name, spec.name)
 
     def put(self, zone: str, d: Delegation) -> None:
         with self._tx():
@@ -94,12 +89,12 @@ class ReferenceState:
                 (d.name, normalize(zone), json.dumps(d.nameservers),
                  json.dumps([[h, list(a)] for h, a in d.glue]),
                  json.dumps([x.content for x in d.ds])))
-            self._outbox(zone, d.name)
+            self.publish(zone, d.name)
 
     def remove(self, zone: str, name: str) -> None:
         with self._tx():
             self.conn.execute("DELETE FROM delegation WHERE name = ?", (normalize(name),))
-            self._outbox(zone, name)
+            self.publish(zone, name)
 
     def bulk_load(self, zone: str, delegations: Iterable[Delegation], chunk: int = 10000
                   ) -> int:
@@ -122,7 +117,8 @@ class ReferenceState:
             n += len(batch)
         return n
 
-    def _outbox(self, zone: str, owner: str) -> None:
+    def publish(self, zone: str, owner: str) -> None:
+        """An outbox row alone (the core does this for host changes, for instance)."""
         self.conn.execute("INSERT INTO outbox (zone, owner) VALUES (?, ?)",
                           (normalize(zone), normalize(owner)))
 
@@ -131,9 +127,9 @@ class ReferenceState:
 
     # -- DesiredState --------------------------------------------------------------------
     def zone_spec(self, zone: str) -> ZoneSpec | None:
-        row = self.conn.execute("SELECT spec FROM zone WHERE name = ?",
+        row = self.conn.execute("SELECT name, spec FROM zone WHERE name = ?",
                                 (normalize(zone),)).fetchone()
-        return spec_from_json(row[0]) if row else None
+        return spec_from_json(row[0], row[1]) if row else None
 
     def delegation(self, zone: str, owner: str) -> Delegation | None:
         row = self.conn.execute(

@@ -92,7 +92,7 @@ def test_drainer_publishes_and_replays_idempotently(pdns, db, probe, state, zone
 
     # replaying every owner changes nothing
     for owner in owners:
-        state._outbox(zone_name, owner)
+        state.publish(zone_name, owner)
     again = drainer.run_until_idle()
     assert again.processed == len(owners) and again.changed == []
 
@@ -176,3 +176,32 @@ def test_powerdns_outage_converges(pdns, db, probe, state, zone_name) -> None:
         if pdns.process is None:
             pdns.start()
     _assert_dns_matches(pdns, db, probe, state, zone_name, owners)
+
+
+def test_outbox_owner_may_be_a_host_name(pdns, db, probe, state, zone_name) -> None:
+    """The core publishes host names too: they map to the delegation holding their glue."""
+    z = zone_name
+    state.put_zone(make_spec(z))
+    d = Delegation(f"foo.{z}", (f"ns1.foo.{z}",), {f"ns1.foo.{z}": ["192.0.2.1"]})
+    state.put(z, d)
+    drainer = _drainer(pdns, state)
+    drainer.run_until_idle()
+    moved = Delegation(d.name, d.nameservers, {f"ns1.foo.{z}": ["192.0.2.2"]})
+    # the core's host update: the data changes, the outbox names the host only
+    with state._tx():
+        state.conn.execute("UPDATE delegation SET glue = ? WHERE name = ?",
+                           (json.dumps([[f"ns1.foo.{z}", ["192.0.2.2"]]]), d.name))
+        state.publish(z, f"ns1.foo.{z}")
+    report = drainer.run_until_idle()
+    assert report.changed == [d.name]
+    info = db.domain(z)
+    assert check_delegation(probe, z, info.denial, d.name, moved) == []
+    # a host under an undelegated domain, and a domain that was never there: nothing to do
+    state.publish(z, f"ns1.nothere.{z}")
+    assert drainer.run_until_idle().changed == []
+    # the domain goes on hold: the core's delegation() now says None, DNS follows
+    with state._tx():
+        state.conn.execute("DELETE FROM delegation WHERE name = ?", (d.name,))
+        state.publish(z, d.name)
+    assert drainer.run_until_idle().changed == [d.name]
+    assert check_delegation(probe, z, info.denial, d.name, None) == []
