@@ -20,7 +20,7 @@ from certs.fingerprint import fingerprint
 from certs.sandbox import build_sandbox_certs
 
 from .admin.registrars import add_registrar
-from .admin.tlds import add_tld, set_price
+from .admin.tlds import add_tld, set_price, tld_name
 from .billing import credit
 from .config import Config
 from .db import create_database_if_missing, database_url
@@ -64,6 +64,8 @@ def init_sandbox(spec: SandboxSpec) -> Sandbox:
     if config_path.exists():
         raise SandboxExists(f"{directory} is already a PyRar sandbox ({config_path} exists); "
                             "nothing changed")
+    for name in spec.tlds:  # bad input is refused before anything is written
+        tld_name(name)
     directory.mkdir(parents=True, exist_ok=True)
     text = config_text(spec)
     config = Config.from_text(text, directory)

@@ -25,14 +25,14 @@ POLICY: dict[str, type] = {
 
 
 def get_tld(ctx: FlowContext, name: str) -> Tld:
-    tld = ctx.session.scalars(select(Tld).where(Tld.name == _tld_name(name))).first()
+    tld = ctx.session.scalars(select(Tld).where(Tld.name == tld_name(name))).first()
     if tld is None:
         raise ObjectDoesNotExist(f"TLD {name} does not exist")
     return tld
 
 
 def add_tld(ctx: FlowContext, name: str, **policy: Any) -> Tld:
-    name = _tld_name(name)
+    name = tld_name(name)
     if ctx.session.scalars(select(Tld).where(Tld.name == name)).first():
         raise ObjectExists(f"TLD {name} already exists")
     tld = Tld(name=name, created_at=ctx.now, dns={})
@@ -110,7 +110,8 @@ def add_reserved(ctx: FlowContext, tld_name: str, label: str, reason: str = "Res
     return reserved
 
 
-def _tld_name(text: str) -> str:
+def tld_name(text: str) -> str:
+    """A TLD name as stored (lower-case A-label, no dots); raises on a name we cannot serve."""
     name = split_domain(f"x.{text.strip().strip('.')}").tld
     return check_tld_label(name)
 

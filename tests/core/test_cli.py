@@ -1,0 +1,474 @@
+"""The ``pyrar`` command line: init, operator commands, and one clear line for bad input."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import tomllib
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+from sqlalchemy.engine import make_url
+
+from certs.fingerprint import fingerprint
+from registry.cli.main import main
+from registry.config import Config
+from registry.db import make_engine
+from registry.flows.context import Actor
+from registry.flows.domain_create import DomainCreate
+from registry.flows.session_login import Login
+from registry.migrate import current_revision, head_revision
+from registry.models import Registrar, Tld
+from registry.pricing import quote
+from registry.service import Registry
+from tests.core.db_state import dump
+from tests.core.world import STRONG
+
+PYRAR = Path(sys.executable).with_name("pyrar")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    out: str
+    err: str
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    for var in ("PYRAR_CONFIG", "PYRAR_DB_URL", "PYRAR_DATABASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def pyrar(capsys):
+    """Run ``pyrar ARGS`` in-process; returns its exit status and what it printed."""
+    def run(*args: str) -> Outcome:
+        capsys.readouterr()
+        status = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Outcome(status, captured.out, captured.err)
+    return run
+
+
+def files_of(directory: Path) -> dict[str, tuple[bytes, int]]:
+    return {str(p.relative_to(directory)): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    """One sandbox made by ``pyrar init``; tests get a copy (its SQLite path is relative)."""
+    directory = tmp_path_factory.mktemp("template") / "sandbox"
+    assert main(["init", str(directory), "--tld", "example", "--tld", "test"]) == 0
+    return directory
+
+
+@dataclass
+class Sandbox:
+    directory: Path
+    run: object  # the pyrar fixture
+
+    @property
+    def config(self) -> Path:
+        return self.directory / "pyrar.toml"
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.directory / 'pyrar.sqlite3'}"
+
+    def __call__(self, *args: str) -> Outcome:
+        return self.run("--config", self.config, *args)
+
+    def ok(self, *args: str) -> str:
+        outcome = self(*args)
+        assert (outcome.status, outcome.err) == (0, ""), outcome
+        return outcome.out
+
+    def dump(self) -> dict:
+        engine = make_engine(self.db_url)
+        try:
+            return dump(engine)
+        finally:
+            engine.dispose()
+
+    def fails(self, *args: str) -> str:
+        """Bad input: exit status 1, exactly one ``pyrar: error:`` line, database unchanged."""
+        before = self.dump()
+        outcome = self(*args)
+        assert outcome.status == 1, outcome
+        lines = outcome.err.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("pyrar: error: "), outcome.err
+        assert outcome.out == ""
+        assert self.dump() == before, "a refused command changed the database"
+        return lines[0]
+
+    def registry(self) -> Registry:
+        return Registry.from_config(Config.load(self.config))
+
+
+@pytest.fixture
+def sandbox(template, tmp_path, pyrar) -> Sandbox:
+    directory = tmp_path / "sandbox"
+    shutil.copytree(template, directory)
+    return Sandbox(directory, pyrar)
+
+
+# --- init -----------------------------------------------------------------------------------
+
+def login_with(registry: Registry, entry: dict, peer_ip: str = "127.0.0.1"):
+    cmd = Login(entry["clid"], entry["password"],
+                cert_fingerprint=fingerprint(Path(entry["cert"]).read_bytes()), peer_ip=peer_ip)
+    return registry.execute(cmd, Actor.system()).result
+
+
+def test_init_builds_a_complete_sandbox(tmp_path, pyrar):
+    directory = tmp_path / "new"
+    outcome = pyrar("init", directory)
+    assert outcome.status == 0 and outcome.err == ""
+    assert "sandbox ready" in outcome.out
+    config = tomllib.loads((directory / "pyrar.toml").read_text())
+    assert config["database"]["url"] == "sqlite:///pyrar.sqlite3"
+    for key in ("cert", "key", "ca"):
+        assert (directory / config["eppd"][key]).is_file()
+    creds = json.loads((directory / "credentials.json").read_text())
+    assert (directory / "credentials.json").stat().st_mode & 0o077 == 0  # passwords inside
+    assert [r["clid"] for r in creds["registrars"]] == ["registrar1", "registrar2"]
+    for entry in creds["registrars"]:
+        assert set(entry) >= {"clid", "password", "cert", "key", "ca", "host", "port"}
+        assert (entry["host"], entry["port"]) == ("127.0.0.1", config["eppd"]["port"])
+        for key in ("cert", "key", "ca"):
+            assert Path(entry[key]).is_file()
+        assert 6 <= len(entry["password"]) <= 16
+    assert Path(creds["ca"]).is_file()
+
+    registry = Registry.from_config(Config.load(directory / "pyrar.toml"))
+    try:
+        assert current_revision(registry.db.engine) == head_revision()
+        for entry in creds["registrars"]:
+            assert login_with(registry, entry).clid == entry["clid"]
+        # each certificate belongs to its own registrar only
+        first, second = creds["registrars"]
+        with pytest.raises(Exception) as info:
+            login_with(registry, {**first, "cert": second["cert"]})
+        assert getattr(info.value, "code", None) == 2200
+        alice = registry.run(lambda ctx: ctx.session.scalars(select(Registrar).where(
+            Registrar.clid == "registrar1")).one())
+        created = registry.execute(DomainCreate("hello.example", authinfo=STRONG),
+                                   Actor.registrar(alice.id, alice.clid)).result
+        assert created.charge.total == 1000
+    finally:
+        registry.close()
+
+
+def test_init_twice_says_so_and_changes_nothing(sandbox):
+    before_files, before_db = files_of(sandbox.directory), sandbox.dump()
+    outcome = sandbox.run("init", sandbox.directory)
+    assert outcome.status == 1
+    lines = outcome.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pyrar: error: ")
+    assert "already" in lines[0]
+    assert files_of(sandbox.directory) == before_files
+    assert sandbox.dump() == before_db
+
+
+def test_init_options(tmp_path, pyrar):
+    directory = tmp_path / "opts"
+    assert pyrar("init", directory, "--tld", "alpha", "--tld", "beta", "--registrars", "3",
+                 "--epp-port", "7700").status == 0
+    creds = json.loads((directory / "credentials.json").read_text())
+    assert [r["clid"] for r in creds["registrars"]] == ["registrar1", "registrar2", "registrar3"]
+    assert {r["port"] for r in creds["registrars"]} == {7700}
+    listing = pyrar("--config", directory / "pyrar.toml", "tld", "list").out
+    assert [line.split(":")[0] for line in listing.splitlines()
+            if not line.startswith(" ")] == ["alpha", "beta"]
+
+
+@pytest.mark.parametrize("args", [
+    ("--registrars", "0"), ("--registrars", "101"), ("--tld", "bad_tld"),
+    ("--tld", "example", "--tld", "a.b"), ("--tld", "xn--zz"),
+])
+def test_init_bad_input_writes_nothing(tmp_path, pyrar, args):
+    directory = tmp_path / "bad"
+    outcome = pyrar("init", directory, *args)
+    assert outcome.status == 1
+    lines = outcome.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pyrar: error: ")
+    assert not directory.exists()
+
+
+@pytest.fixture
+def empty_mariadb(mariadb_url):
+    """A MariaDB database name of our own, which ``pyrar init --db`` creates; dropped after."""
+    name = f"pyrar_cli_{uuid.uuid4().hex[:10]}"
+    url = make_url(mariadb_url).set(database=name).render_as_string(hide_password=False)
+    yield url
+    server = create_engine(make_url(mariadb_url).set(database=""))
+    with server.begin() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+    server.dispose()
+
+
+def test_init_on_mariadb(tmp_path, pyrar, empty_mariadb):
+    first = tmp_path / "first"
+    assert pyrar("init", first, "--db", empty_mariadb).status == 0
+    config = tomllib.loads((first / "pyrar.toml").read_text())
+    assert config["database"]["url"] == empty_mariadb
+    assert not (first / "pyrar.sqlite3").exists()
+    out = pyrar("--config", first / "pyrar.toml", "registrar", "list").out
+    assert [line.split()[0] for line in out.splitlines()] == ["registrar1", "registrar2"]
+    engine = make_engine(empty_mariadb)
+    try:
+        assert current_revision(engine) == head_revision()
+        before = dump(engine)
+        # a second sandbox on the same, no longer empty, database is refused
+        second = tmp_path / "second"
+        outcome = pyrar("init", second, "--db", empty_mariadb)
+        assert outcome.status == 1 and outcome.err.startswith("pyrar: error: ")
+        assert len(outcome.err.splitlines()) == 1
+        assert not (second / "pyrar.toml").exists()
+        assert dump(engine) == before
+    finally:
+        engine.dispose()
+    creds = json.loads((first / "credentials.json").read_text())
+    registry = Registry.from_config(Config.load(first / "pyrar.toml"))
+    try:
+        assert login_with(registry, creds["registrars"][1]).clid == "registrar2"
+    finally:
+        registry.close()
+
+
+# --- operator commands ----------------------------------------------------------------------
+
+def test_tld_add_list_set(sandbox):
+    assert "added" in sandbox.ok("tld", "add", "shop", "idn_allowed=false", "max_period=5")
+    assert "updated" in sandbox.ok("tld", "set", "shop", "data_model=thick", "emoji_allowed=yes")
+    listing = sandbox.ok("tld", "list")
+    (shop,) = [line for line in listing.splitlines() if line.startswith("shop:")]
+    assert "periods 1-5y" in shop and "data model thick" in shop
+    assert "idn off" in shop and "emoji on" in shop
+    assert sandbox.ok("tld", "add", ".Upper.").startswith("TLD upper added")
+    assert "zz--main-1234: " in sandbox.ok("tld", "add", "zz--main-1234") + sandbox.ok(
+        "tld", "list")
+
+
+def test_price_set(sandbox):
+    assert sandbox.ok("price", "set", "example", "create", "12.50") == "example create: 12.50 USD\n"
+    sandbox.ok("price", "set", "example", "renew", "7", "--currency", "eur")
+    listing = sandbox.ok("tld", "list")
+    assert "  create    12.50 USD" in listing
+    assert "  renew     7.00 EUR" in listing
+    sandbox.ok("price", "set", "example", "create", "1000", "--currency", "JPY")
+    assert "  create    1000 JPY" in sandbox.ok("tld", "list")
+
+
+def test_premium_add_by_name_and_regex(sandbox):
+    sandbox.ok("premium", "add", "example", "gold", "--create", "500.00", "--renew", "200")
+    sandbox.ok("premium", "add", "example", "^(.|..)$", "--regex", "--class", "short",
+               "--create", "300.00")
+    sandbox.ok("premium", "add", "example", "münchen.example", "--create", "99.99")
+    listing = sandbox.ok("premium", "list").splitlines()
+    assert listing == [
+        "example name 'gold' class premium: create 500.00, renew 200.00 USD",
+        "example regex '^(.|..)$' class short: create 300.00 USD",
+        "example name 'xn--mnchen-3ya' class premium: create 99.99 USD",
+    ]
+    registry = sandbox.registry()
+    try:
+        prices = registry.run(lambda ctx: [
+            quote(ctx.session, ctx.session.scalars(select(Tld).where(
+                Tld.name == "example")).one(), label, "create", 1, "USD").amount
+            for label in ("gold", "ab", "xn--mnchen-3ya", "plain")])
+    finally:
+        registry.close()
+    assert prices == [50_000, 30_000, 9_999, 1000]
+
+
+def test_reserve_add_list(sandbox):
+    assert sandbox.ok("reserve", "add", "example", "nic", "--reason", "Registry use") == (
+        "nic.example reserved\n")
+    sandbox.ok("reserve", "add", "example", "münchen")
+    assert sandbox.ok("reserve", "list", "example").splitlines() == [
+        "nic.example\tRegistry use", "xn--mnchen-3ya.example\tReserved"]
+    assert sandbox.ok("reserve", "list", "test") == ""
+    sandbox.fails("reserve", "add", "example", "NIC")  # already reserved
+
+
+def test_registrar_add_list_set_credit_ledger(sandbox, tmp_path):
+    cert = sandbox.directory / "certs" / "registrar1.pem"
+    sandbox.ok("registrar", "add", "acme", "--password", "acme-pass-1", "--name", "Acme Inc",
+               "--credit-limit", "50.00", "--fingerprint", "AB:" * 31 + "AB",
+               "--network", "192.0.2.0/24")
+    line = [x for x in sandbox.ok("registrar", "list").splitlines() if x.startswith("acme")]
+    assert line and "balance         0.00" in line[0] and "credit      50.00 USD" in line[0]
+    assert "Acme Inc" in line[0]
+    sandbox.ok("registrar", "set", "acme", "--status", "suspended", "--cert", cert)
+    assert "suspended" in sandbox.ok("registrar", "list")
+    assert sandbox.ok("registrar", "credit", "acme", "100.00", "--description", "wire") == (
+        "registrar acme: balance now 100.00 USD\n")
+    assert "balance now 75.00" in sandbox.ok("registrar", "credit", "acme", "-25.00")
+    ledger = sandbox.ok("registrar", "ledger", "acme").splitlines()
+    assert len(ledger) == 2
+    assert "payment" in ledger[0] and "100.00" in ledger[0] and "wire" in ledger[0]
+    assert "adjustment" in ledger[1] and "-25.00" in ledger[1] and "75.00" in ledger[1]
+    registry = sandbox.registry()
+    try:
+        acme = registry.run(lambda ctx: ctx.session.scalars(select(Registrar).where(
+            Registrar.clid == "acme")).one())
+    finally:
+        registry.close()
+    assert (acme.status, acme.balance, acme.credit_limit) == ("suspended", 7500, 5000)
+    assert acme.cert_fingerprint == fingerprint(cert.read_bytes())
+    assert acme.allowed_networks == ["192.0.2.0/24"]
+
+
+def test_registrar_set_password(sandbox):
+    sandbox.ok("registrar", "set", "registrar1", "--password", "brand-new-pw")
+    creds = json.loads((sandbox.directory / "credentials.json").read_text())
+    entry = creds["registrars"][0]
+    registry = sandbox.registry()
+    try:
+        assert login_with(registry, {**entry, "password": "brand-new-pw"}).clid == "registrar1"
+        with pytest.raises(Exception) as info:
+            login_with(registry, entry)
+        assert getattr(info.value, "code", None) == 2200
+    finally:
+        registry.close()
+
+
+def test_domain_list_and_info(sandbox):
+    registry = sandbox.registry()
+    try:
+        r1 = registry.run(lambda ctx: ctx.session.scalars(select(Registrar).where(
+            Registrar.clid == "registrar1")).one())
+        for name in ("beta.example", "alpha.example", "münchen.test"):
+            registry.execute(DomainCreate(name, authinfo=STRONG), Actor.registrar(r1.id, r1.clid))
+    finally:
+        registry.close()
+    listing = sandbox.ok("domain", "list").splitlines()
+    assert [line.split()[0] for line in listing] == [
+        "alpha.example", "beta.example", "xn--mnchen-3ya.test"]
+    assert all("registrar1" in line and "active" in line for line in listing)
+    assert [line.split()[0] for line in sandbox.ok("domain", "list", "--tld", "test")
+            .splitlines()] == ["xn--mnchen-3ya.test"]
+    assert sandbox.ok("domain", "list", "--registrar", "registrar2") == ""
+    info = dict(line.split(None, 1) for line in sandbox.ok("domain", "info", "münchen.test")
+                .splitlines())
+    assert info["name"] == "xn--mnchen-3ya.test (münchen.test)"
+    assert info["sponsor"] == "registrar1"
+    assert info["rgp"] == "addPeriod"
+    assert info["status"] == "inactive"
+
+
+def test_lifecycle_run(sandbox):
+    out = sandbox.ok("lifecycle", "run")
+    assert out.startswith("lifecycle: 0 domain(s), 0 contact transfer(s) settled")
+
+
+def test_db_upgrade_and_current(sandbox, tmp_path, pyrar):
+    head = head_revision()
+    assert sandbox.ok("db", "current") == f"{head} (latest {head})\n"
+    assert sandbox.ok("db", "upgrade") == f"schema: {head} -> {head}\n"
+    config = tmp_path / "fresh.toml"
+    config.write_text('[database]\nurl = "sqlite:///fresh.sqlite3"\n')
+    assert pyrar("--config", config, "db", "current").out == f"empty (latest {head})\n"
+    outcome = pyrar("--config", config, "tld", "list")  # unmigrated: refused, not changed
+    assert outcome.status == 1 and outcome.err.startswith("pyrar: error: ")
+    assert "pyrar db upgrade" in outcome.err and len(outcome.err.splitlines()) == 1
+    assert pyrar("--config", config, "db", "upgrade").out == f"schema: empty -> {head}\n"
+    assert (tmp_path / "fresh.sqlite3").is_file()
+    assert pyrar("--config", config, "tld", "list").status == 0
+
+
+# --- bad input ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ("tld", "set", "nope", "max_period=5"),
+    ("tld", "set", "example", "bogus=1"),
+    ("tld", "set", "example", "max_period=abc"),
+    ("tld", "set", "example", "max_period=11"),
+    ("tld", "set", "example", "min_period=3", "max_period=2"),
+    ("tld", "set", "example", "idn_allowed=maybe"),
+    ("tld", "set", "example", "data_model=fat"),
+    ("tld", "set", "example", "add_grace_days=-1"),
+    ("tld", "set", "example", "novalue"),
+    ("tld", "add", "example"),
+    ("tld", "add", "bad_tld"),
+    ("tld", "add", "xn--zz"),
+    ("tld", "add", "new", "bogus=1"),
+    ("price", "set", "nope", "create", "1.00"),
+    ("price", "set", "example", "create", "1.234"),
+    ("price", "set", "example", "create", "abc"),
+    ("price", "set", "example", "create", "-1.00"),
+    ("price", "set", "example", "create", "1.5", "--currency", "JPY"),
+    ("price", "set", "example", "create", "1.00", "--currency", "EURO"),
+    ("premium", "add", "example", "(", "--regex", "--create", "100.00"),
+    ("premium", "add", "example", "gold"),
+    ("premium", "add", "nope", "gold", "--create", "1.00"),
+    ("premium", "add", "example", "gold", "--create", "1.234"),
+    ("premium", "add", "example", "gold_bar", "--create", "1.00"),
+    ("reserve", "add", "example", "bad_label"),
+    ("reserve", "add", "example", "xx--reserved"),
+    ("reserve", "add", "nope", "nic"),
+    ("reserve", "list", "nope"),
+    ("registrar", "add", "registrar1", "--password", "long-enough-1"),
+    ("registrar", "add", "acme", "--password", "long-enough-1", "--fingerprint", "zz"),
+    ("registrar", "add", "acme", "--password", "long-enough-1", "--fingerprint", "a" * 64,
+     "--fingerprint", "b" * 64, "--fingerprint", "c" * 64),
+    ("registrar", "add", "ac", "--password", "long-enough-1"),
+    ("registrar", "add", "acme", "--password", "short"),
+    ("registrar", "add", "acme", "--password", "long-enough-1", "--network", "300.0.0.0/8"),
+    ("registrar", "add", "acme", "--password", "long-enough-1", "--credit-limit", "1.234"),
+    ("registrar", "add", "acme", "--password", "long-enough-1", "--currency", "DOLLARS"),
+    ("registrar", "set", "registrar1", "--fingerprint", "zz"),
+    ("registrar", "set", "registrar1", "--cert", "/nonexistent/cert.pem"),
+    ("registrar", "set", "registrar1", "--credit-limit", "-5.00"),
+    ("registrar", "set", "registrar1", "--credit-limit", "1.234"),
+    ("registrar", "set", "registrar1", "--password", "short"),
+    ("registrar", "set", "nobody", "--name", "Nobody"),
+    ("registrar", "credit", "registrar1", "1.234"),
+    ("registrar", "credit", "registrar1", "0"),
+    ("registrar", "credit", "registrar1", "lots"),
+    ("registrar", "credit", "nobody", "10.00"),
+    ("registrar", "ledger", "nobody"),
+    ("domain", "info", "nothing.example"),
+    ("domain", "info", "not a domain"),
+], ids=lambda a: " ".join(a) if isinstance(a, tuple) else str(a))
+def test_bad_input_is_one_line_exit_1_and_changes_nothing(sandbox, args):
+    sandbox.fails(*args)
+
+
+def test_bad_certificate_file(sandbox):
+    bogus = sandbox.directory / "bogus.pem"
+    bogus.write_text("not a certificate\n")
+    line = sandbox.fails("registrar", "set", "registrar1", "--cert", bogus)
+    assert str(bogus) in line
+
+
+def test_missing_configuration_file(tmp_path, pyrar):
+    outcome = pyrar("--config", tmp_path / "nope.toml", "tld", "list")
+    assert outcome.status == 1
+    assert outcome.err.startswith("pyrar: error: ") and len(outcome.err.splitlines()) == 1
+
+
+def test_installed_console_script(sandbox):
+    """The real ``pyrar`` executable: output, exit status and stderr as a shell sees them."""
+    if not PYRAR.exists():
+        pytest.skip(f"no console script at {PYRAR}: install the package (pip install -e .)")
+    env = {"PATH": str(PYRAR.parent), "HOME": str(sandbox.directory),
+           "PYRAR_CONFIG": str(sandbox.config)}
+    ok = subprocess.run([PYRAR, "registrar", "list"], capture_output=True, text=True, env=env,
+                        timeout=120)
+    assert ok.returncode == 0 and ok.stderr == ""
+    assert [line.split()[0] for line in ok.stdout.splitlines()] == ["registrar1", "registrar2"]
+    before = sandbox.dump()
+    bad = subprocess.run([PYRAR, "price", "set", "example", "create", "1.234"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert bad.returncode == 1 and bad.stdout == ""
+    assert bad.stderr.startswith("pyrar: error: ") and len(bad.stderr.splitlines()) == 1
+    assert sandbox.dump() == before
