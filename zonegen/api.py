@@ -31,7 +31,7 @@ class PowerDnsApi:
         self.timeout = timeout
 
     def request(self, method: str, path: str, body: Any = None,
-                params: dict[str, str] | None = None, raw: bool = False) -> Any:
+                params: dict[str, str] | None = None) -> Any:
         url = self.base + path
         if params:
             url += "?" + urllib.parse.urlencode(params)
@@ -49,8 +49,6 @@ class PowerDnsApi:
             raise PowerDnsApiError(e.code, text) from None
         except (urllib.error.URLError, OSError) as e:
             raise PowerDnsApiError(0, f"PowerDNS API unreachable at {url}: {e}") from None
-        if raw:
-            return payload.decode()
         return json.loads(payload) if payload else None
 
     @staticmethod
@@ -98,7 +96,9 @@ class PowerDnsApi:
         self.request("PUT", self._zone(zone) + "/notify")
 
     def export(self, zone: str) -> str:
-        return self.request("GET", self._zone(zone) + "/export", raw=True)
+        """The stored records as a zone file (unsigned)."""
+        reply = self.request("GET", self._zone(zone) + "/export")
+        return reply["zone"] if isinstance(reply, dict) else str(reply)
 
     # -- keys and metadata ---------------------------------------------------------------
     def cryptokeys(self, zone: str) -> list[dict]:

@@ -51,9 +51,11 @@ class ZoneSync:
 
     def sync(self, spec: ZoneSpec, delegations: Iterable[Delegation],
              progress: Progress | None = None, dry_run: bool = False,
-             on_error: Callable[[Delegation, str], None] | None = None) -> SyncResult:
+             on_error: Callable[[Delegation, str], None] | None = None,
+             rewrite: bool = False) -> SyncResult:
         """Reconcile; a delegation the zone cannot hold raises, or with ``on_error`` is
-        reported and left out (so not published)."""
+        reported and left out (so not published). ``rewrite`` replaces every row instead of
+        the differences (for damage a set comparison cannot see, such as duplicate rows)."""
         started = time.monotonic()
         progress = progress or _noop
         info = self.db.domain(spec.name)
@@ -65,13 +67,13 @@ class ZoneSync:
             count, total_rows = self._load_desired(spec, info, delegations, progress,
                                                    on_error)
             progress("compare", 0, None)
-            inserts, deletes = self._compare(info)
+            inserts, deletes = self._compare(info, rewrite)
             progress("compare", inserts + deletes, inserts + deletes)
             serial = None
             if (inserts or deletes) and not dry_run:
                 progress("apply", 0, inserts + deletes)
                 with self.db.transaction():
-                    self._apply(info)
+                    self._apply(info, rewrite)
                     serial = self.db.bump_serial(info.id, spec.name)
                 progress("apply", inserts + deletes, inserts + deletes)
                 if self.flush is not None:
@@ -172,8 +174,12 @@ class ZoneSync:
         return int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
 
     # -- difference ----------------------------------------------------------------------
-    def _compare(self, info: DomainInfo) -> tuple[int, int]:
+    def _compare(self, info: DomainInfo, rewrite: bool) -> tuple[int, int]:
         cols = ", ".join(COLUMNS)
+        if rewrite:
+            existing = self.db.execute("SELECT count(*) FROM records WHERE domain_id = ?",
+                                       (info.id,)).fetchone()[0]
+            return self._count("pyrar_desired"), int(existing)
         current = f"SELECT {cols} FROM records WHERE domain_id = {int(info.id)} AND disabled = 0"
         self.db.execute(f"CREATE {self._temp} TABLE pyrar_insert AS "
                         f"SELECT {cols} FROM pyrar_desired EXCEPT {current}")
@@ -183,8 +189,13 @@ class ZoneSync:
                                    "disabled <> 0", (info.id,)).fetchone()[0]
         return self._count("pyrar_insert"), self._count("pyrar_extra") + int(disabled)
 
-    def _apply(self, info: DomainInfo) -> None:
+    def _apply(self, info: DomainInfo, rewrite: bool) -> None:
         cols = ", ".join(COLUMNS)
+        if rewrite:
+            self.db.execute("DELETE FROM records WHERE domain_id = ?", (info.id,))
+            self.db.execute(f"INSERT INTO records (domain_id, disabled, {cols}) "
+                            f"SELECT ?, 0, {cols} FROM pyrar_desired", (info.id,))
+            return
         if self.db.dialect == "mysql":
             match = " AND ".join(f"r.{c} <=> x.{c}" for c in COLUMNS)
             self.db.execute(f"DELETE r FROM records r JOIN pyrar_extra x ON {match} "

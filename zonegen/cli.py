@@ -1,0 +1,182 @@
+"""``pyrar zone sync|verify|export|ds``.
+
+The desired state comes from the registry core: by default ``ctx.dns_state()`` on the CLI
+context (a ``zonegen.state.DesiredState``); ``register(subparsers, desired=...)`` can supply
+another source (tests, tools).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from zonegen.api import PowerDnsApiError
+from zonegen.catalog import ensure_catalog
+from zonegen.config import PowerDnsSettings
+from zonegen.connection import PowerDnsConnection
+from zonegen.export import ExportError, export_zone
+from zonegen.model import ZoneSpec
+from zonegen.names import normalize
+from zonegen.pdnsdb import PdnsDbError
+from zonegen.state import DesiredState
+from zonegen.sync import ZoneSync
+from zonegen.verify import sample, verify_zone
+from zonegen.zones import ensure_zone, parent_records
+
+DesiredProvider = Callable[[Any, argparse.Namespace], DesiredState]
+
+
+class ZoneCommandError(Exception):
+    """A one-line error for the operator."""
+
+
+def _core_state(ctx: Any, args: argparse.Namespace) -> DesiredState:
+    provider = getattr(ctx, "dns_state", None)
+    if provider is None:
+        raise ZoneCommandError("the registry core provides no DNS state "
+                               "(CliContext.dns_state) in this version")
+    return provider()
+
+
+def register(subparsers: Any, desired: DesiredProvider | None = None) -> None:
+    zone = subparsers.add_parser("zone", help="publish TLD zones into PowerDNS")
+    sub = zone.add_subparsers(dest="zone_command", metavar="ACTION", required=True)
+
+    p = sub.add_parser("sync", help="reconcile the registry's data into PowerDNS, sending "
+                                    "only the differences")
+    p.add_argument("tld")
+    p.add_argument("--full", action="store_true",
+                   help="rewrite every record instead of the differences")
+    p.add_argument("--dry-run", action="store_true", help="count differences, change nothing")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(run=_wrap(_sync, desired))
+
+    p = sub.add_parser("verify", help="AXFR + dnssec-verify + ldns-verify-zone + delv + "
+                                      "live checks; exit status 1 on any fault")
+    p.add_argument("tld")
+    p.add_argument("--sample", type=int, default=25, metavar="N",
+                   help="delegations checked live (default 25)")
+    p.add_argument("--workdir", metavar="DIR", help="keep the transferred zone here")
+    p.set_defaults(run=_wrap(_verify, desired))
+
+    p = sub.add_parser("export", help="write the zone file (signed, as served)")
+    p.add_argument("tld")
+    p.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
+    p.add_argument("--unsigned", action="store_true", help="the stored records, no DNSSEC")
+    p.set_defaults(run=_wrap(_export, desired))
+
+    p = sub.add_parser("ds", help="print the DS and DNSKEY records for the parent zone")
+    p.add_argument("tld")
+    p.add_argument("--digest", type=int, action="append", choices=(2, 4),
+                   help="DS digest type (default 2, SHA-256); repeatable")
+    p.set_defaults(run=_wrap(_ds, desired))
+
+
+def _wrap(func: Callable, desired: DesiredProvider | None) -> Callable:
+    def run(ctx: Any, args: argparse.Namespace) -> int:
+        settings = ctx.config.section("powerdns", PowerDnsSettings)
+        try:
+            with PowerDnsConnection(settings, ctx.config.base_dir) as conn:
+                return func(conn, lambda: (desired or _core_state)(ctx, args), args)
+        except (ZoneCommandError, PdnsDbError, PowerDnsApiError, ExportError) as e:
+            print(f"pyrar: error: {e}", file=sys.stderr)
+            return 1
+    return run
+
+
+def _spec(state: DesiredState, tld: str) -> ZoneSpec:
+    spec = state.zone_spec(normalize(tld))
+    if spec is None:
+        raise ZoneCommandError(f"{tld} is not a TLD published by this registry")
+    return spec
+
+
+def _progress(out: TextIO, quiet: bool) -> Callable[[str, int, int | None], None]:
+    tty = out.isatty()
+
+    def show(stage: str, done: int, total: int | None) -> None:
+        if quiet:
+            return
+        text = f"{stage}: {done}" + (f"/{total}" if total is not None else "")
+        if tty:
+            out.write("\r" + text.ljust(40))
+            if total is not None and done >= total:
+                out.write("\n")
+        elif total is not None and done >= total:
+            out.write(text + "\n")
+        out.flush()
+    return show
+
+
+def _sync(conn: PowerDnsConnection, state: Callable[[], DesiredState],
+          args: argparse.Namespace) -> int:
+    desired = state()
+    spec = _spec(desired, args.tld)
+    catalog = conn.settings.catalog_zone or None
+    if catalog:
+        ensure_catalog(conn.api, catalog)
+    if not args.dry_run:
+        ensure_zone(conn.api, spec, catalog)
+    elif conn.db.domain(spec.name) is None:
+        raise ZoneCommandError(f"{spec.name} does not exist in PowerDNS yet")
+    errors: list[str] = []
+    result = ZoneSync(conn.db, conn.api.flush_cache).sync(
+        spec, desired.delegations(spec.name), progress=_progress(sys.stderr, args.quiet),
+        dry_run=args.dry_run, rewrite=args.full,
+        on_error=lambda d, msg: errors.append(f"{d.name}: {msg}"))
+    for e in errors:
+        print(f"not published: {e}", file=sys.stderr)
+    verb = "would change" if args.dry_run else "changed"
+    print(f"{spec.name}: {result.delegations} delegations, {result.desired_rows} records; "
+          f"{verb} +{result.inserted} -{result.deleted}"
+          + (f", serial {result.serial}" if result.serial else "")
+          + f" ({result.seconds:.1f}s)")
+    return 1 if errors else 0
+
+
+def _verify(conn: PowerDnsConnection, state: Callable[[], DesiredState],
+            args: argparse.Namespace) -> int:
+    desired = state()
+    spec = _spec(desired, args.tld)
+    info = conn.db.domain(spec.name)
+    if info is None:
+        raise ZoneCommandError(f"{spec.name} does not exist in PowerDNS")
+    picked = sample(desired.delegations(spec.name), args.sample)
+    ksk = parent_records(conn.api, spec.name).dnskey if info.denial.secured else ()
+    server, port = conn.dns_address
+    with tempfile.TemporaryDirectory(prefix="pyrar-verify-") as tmp:
+        workdir = Path(args.workdir) if args.workdir else Path(tmp)
+        report = verify_zone(spec.name, server=server, port=port, denial=info.denial,
+                             workdir=workdir, samples=picked, ksk_dnskeys=ksk)
+    print(report.text())
+    return 0 if report.ok else 1
+
+
+def _export(conn: PowerDnsConnection, state: Callable[[], DesiredState],
+            args: argparse.Namespace) -> int:
+    tld = normalize(args.tld)
+    server, port = conn.dns_address
+    with tempfile.TemporaryDirectory(prefix="pyrar-export-") as tmp:
+        path = Path(args.output) if args.output else Path(tmp) / "zone"
+        count = export_zone(tld, path, signed=not args.unsigned, api=conn.api, server=server,
+                            port=port)
+        if not args.output:
+            with open(path) as f:
+                shutil.copyfileobj(f, sys.stdout)
+        else:
+            print(f"{tld}: {count} records written to {path}", file=sys.stderr)
+    return 0
+
+
+def _ds(conn: PowerDnsConnection, state: Callable[[], DesiredState],
+        args: argparse.Namespace) -> int:
+    records = parent_records(conn.api, args.tld, tuple(args.digest or (2,)))
+    if not records.ds:
+        raise ZoneCommandError(f"{records.zone} has no active key-signing key")
+    sys.stdout.write(records.text())
+    return 0
