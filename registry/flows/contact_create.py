@@ -14,7 +14,13 @@ from ..errors import ObjectExists, RequiredParameterMissing
 from ..models import Contact
 from ..names import check_contact_id
 from ..values import Disclose, PostalInfo
-from .contact_data import check_email, check_phone, disclose_dict, postal_dict
+from .contact_data import (
+    check_email,
+    check_extension,
+    check_phone,
+    disclose_dict,
+    postal_dict,
+)
 from .context import FlowContext
 
 
@@ -49,8 +55,8 @@ def contact_create(ctx: FlowContext, cmd: ContactCreate) -> ContactCreated:
     contact = Contact(
         handle=handle, sponsor_id=registrar_id, creator_id=registrar_id, created_at=ctx.now,
         postal=postal_dict(cmd.postal), email=check_email(cmd.email),
-        voice=check_phone(cmd.voice, "voice"), voice_ext=cmd.voice_ext or None,
-        fax=check_phone(cmd.fax, "fax"), fax_ext=cmd.fax_ext or None,
+        voice=check_phone(cmd.voice, "voice"), voice_ext=check_extension(cmd.voice_ext, "voice"),
+        fax=check_phone(cmd.fax, "fax"), fax_ext=check_extension(cmd.fax_ext, "fax"),
         authinfo_hash=hash_authinfo(cmd.authinfo) if cmd.authinfo else None,
         disclose=disclose_dict(cmd.disclose), statuses=[])
     ctx.session.add(contact)

@@ -11,6 +11,7 @@ from ..values import Disclose, PostalInfo
 
 # \Z, not $: "$" also matches before a trailing newline.
 PHONE = re.compile(r"^\+[0-9]{1,3}\.[0-9]{1,14}\Z")
+EXTENSION = re.compile(r"^[0-9]{1,16}\Z")  # the columns hold 16 characters
 # RFC 5322 addr-spec in its common dot-atom form; quoted local parts are refused on purpose.
 EMAIL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
                    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z")
@@ -54,6 +55,15 @@ def check_phone(value: str | None, what: str) -> str | None:
         return None
     if not PHONE.match(value):
         raise ParameterSyntaxError(f"{what} {value!r} must look like +1.7035555555", value=value)
+    return value
+
+
+def check_extension(value: str | None, what: str) -> str | None:
+    if value is None or value == "":
+        return None
+    if not EXTENSION.match(value):
+        raise ParameterSyntaxError(f"{what} extension {value!r} must be 1 to 16 digits",
+                                   value=value)
     return value
 
 

@@ -8,7 +8,13 @@ from .. import history
 from ..authinfo import check_strength, hash_authinfo
 from ..errors import StatusProhibitsOperation
 from ..values import Disclose, PostalInfo
-from .contact_data import check_email, check_phone, disclose_dict, postal_dict
+from .contact_data import (
+    check_email,
+    check_extension,
+    check_phone,
+    disclose_dict,
+    postal_dict,
+)
 from .context import FlowContext
 from .lookup import get_contact, require_sponsor
 from .pending import refuse_pending_transfer
@@ -62,10 +68,10 @@ def contact_update(ctx: FlowContext, cmd: ContactUpdate) -> ContactUpdated:
         contact.email = check_email(cmd.email)
     if cmd.voice is not None:
         contact.voice = check_phone(cmd.voice, "voice")
-        contact.voice_ext = (cmd.voice_ext or None) if contact.voice else None
+        contact.voice_ext = check_extension(cmd.voice_ext, "voice") if contact.voice else None
     if cmd.fax is not None:
         contact.fax = check_phone(cmd.fax, "fax")
-        contact.fax_ext = (cmd.fax_ext or None) if contact.fax else None
+        contact.fax_ext = check_extension(cmd.fax_ext, "fax") if contact.fax else None
     if cmd.authinfo is not None:
         check_strength(cmd.authinfo, ctx.settings.contact_authinfo_min_bits)
         contact.authinfo_hash = hash_authinfo(cmd.authinfo) if cmd.authinfo else None

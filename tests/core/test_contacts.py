@@ -126,6 +126,19 @@ def test_create_bad_phone_2005(world, alice, field, value):
     refused(world, 2005, create(**{field: value}), alice)
 
 
+@pytest.mark.parametrize("ext", ["1" * 17, "12a", " 12", "x"])
+def test_create_bad_phone_extension_2005(world, alice, ext):
+    """Extensions are checked, not left for MariaDB to refuse (or SQLite to accept) at insert."""
+    refused(world, 2005, create(voice="+1.7035555555", voice_ext=ext), alice)
+    refused(world, 2005, create(fax="+1.7035555555", fax_ext=ext), alice)
+
+
+def test_update_bad_phone_extension_2005(world, alice, sh8013):
+    refused(world, 2005, ContactUpdate(sh8013, voice="+1.7035555555", voice_ext="1" * 17), alice)
+    world.run(ContactUpdate(sh8013, voice="+1.7035555555", voice_ext="1" * 16), alice)
+    assert info(world, sh8013).voice_ext == "1" * 16
+
+
 def test_create_weak_authinfo_2306(world, alice):
     refused(world, 2306, create(authinfo="weak"), alice)
 
