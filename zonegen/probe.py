@@ -181,23 +181,7 @@ def check_delegation(probe: DnsProbe, zone: str, denial: Denial, name: str,
 
 def _no_ds_proof(c: _Checker, denial: Denial, name: str) -> list[str]:
     if denial.nsec3:
-        h = denial.hash(name).upper()
-        # opt-out covers the "next closer" name: the delegation or an ENT above it
-        closer = {denial.hash(n).upper() for n in [name, *ancestors_between(name, c.zone)]}
-        for rrset in c.nsec3_sets():
-            owner = rrset.name.labels[0].decode().upper()
-            for rd in rrset:
-                nxt = _b32hex(rd.next).upper()
-                matches = owner == h
-                covers = any(_covers(owner, nxt, x) for x in closer)
-                if matches and not _has_type(rd, dns.rdatatype.DS) and \
-                        _has_type(rd, dns.rdatatype.NS):
-                    c.signed(c.reply.authority, rrset, f"{name} NSEC3")
-                    return []
-                if covers and rd.flags & 1:
-                    c.signed(c.reply.authority, rrset, f"{name} opt-out NSEC3")
-                    return []
-        return [f"{name}: no NSEC3 proof that there is no DS"]
+        return _nsec3_no_ds_proof(c, denial, name)
     nsec = _find(c.reply.authority, name, dns.rdatatype.NSEC)
     if nsec is None:
         return [f"{name}: no NSEC proof that there is no DS"]
@@ -206,6 +190,36 @@ def _no_ds_proof(c: _Checker, denial: Denial, name: str) -> list[str]:
         return [f"{name}: NSEC type bitmap does not prove an unsigned delegation"]
     c.signed(c.reply.authority, nsec, f"{name} NSEC")
     return []
+
+
+def _nsec3_no_ds_proof(c: _Checker, denial: Denial, name: str) -> list[str]:
+    """RFC 5155 section 8.9: an NSEC3 matching the delegation (NS, no DS), or a closest
+    encloser proof whose "next closer" name is covered by an opt-out NSEC3."""
+    records = []
+    for rrset in c.nsec3_sets():
+        owner = rrset.name.labels[0].decode().upper()
+        records += [(owner, _b32hex(rd.next).upper(), rd, rrset) for rd in rrset]
+    by_owner = {owner: (rd, rrset) for owner, _nxt, rd, rrset in records}
+    match = by_owner.get(denial.hash(name).upper())
+    if match is not None:
+        rd, rrset = match
+        if _has_type(rd, dns.rdatatype.DS) or not _has_type(rd, dns.rdatatype.NS):
+            return [f"{name}: NSEC3 type bitmap does not prove an unsigned delegation"]
+        c.signed(c.reply.authority, rrset, f"{name} NSEC3")
+        return []
+    path = [name, *ancestors_between(name, c.zone), c.zone]
+    for i, encloser in enumerate(path[1:], start=1):
+        found = by_owner.get(denial.hash(encloser).upper())
+        if found is None:
+            continue
+        next_closer = denial.hash(path[i - 1]).upper()
+        for owner, nxt, rd, rrset in records:
+            if rd.flags & 1 and _covers(owner, nxt, next_closer):
+                c.signed(c.reply.authority, found[1], f"{name} closest encloser NSEC3")
+                c.signed(c.reply.authority, rrset, f"{name} opt-out NSEC3")
+                return []
+        break
+    return [f"{name}: no NSEC3 proof that there is no DS"]
 
 
 def _has_type(rdata: object, rdtype: int) -> bool:
