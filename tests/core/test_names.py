@@ -234,3 +234,13 @@ def test_rst_test_tlds_serve_domains_and_hosts(world, alice):
     with pytest.raises(EppError) as info:
         world.add_tld("xn--zz")
     assert info.value.code == 2005
+
+
+def test_idn_tld(world, alice):
+    world.add_tld("рф")
+    created = world.run(DomainCreate("пример.РФ", authinfo=STRONG), alice).result
+    assert created.name == "xn--e1afmkfd.xn--p1ai"
+    assert unicode_name(created.name) == "пример.рф"
+    result = world.run(DomainCheck(("пример.рф", "xn--e1afmkfd.xn--p1ai", "другой.рф")),
+                       alice).result
+    assert [n.available for n in result.names] == [False, False, True]
