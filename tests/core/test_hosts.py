@@ -368,6 +368,21 @@ def test_delete_linked_host_2305(world, alice, bob, ns1, bobs):
     world.run(HostDelete(ns1), alice)
 
 
+def test_domain_in_redemption_still_links_its_hosts(world, alice, bob, ns1, bobs):
+    world.run(DomainUpdate(bobs, add_nameservers=(ns1,)), bob)
+    world.clock.advance(days=6)
+    world.run(DomainDelete(bobs), bob)
+    refused(world, 2305, HostDelete(ns1), alice)
+
+
+def test_domain_deleted_in_add_grace_unlinks_its_hosts(world, alice, bob, ns1):
+    make_domain(world, bob, "brief.example", nameservers=(ns1,))
+    assert host(world, ns1).statuses == ("linked", "ok")
+    world.run(DomainDelete("brief.example"), bob)
+    assert host(world, ns1).statuses == ("ok",)
+    world.run(HostDelete(ns1), alice)
+
+
 def test_delete_by_another_registrar_2201(world, alice, bob, ns1):
     refused(world, 2201, HostDelete(ns1), bob)
 
