@@ -19,6 +19,8 @@ from .context import FlowContext
 from .lookup import find_domain, find_tld
 
 MAX_ADDRESSES = 13
+THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")  # RFC 1122: a source, never a destination
+BROADCAST = ipaddress.ip_address("255.255.255.255")
 
 
 @dataclass(frozen=True)
@@ -61,12 +63,13 @@ def check_address(addr: HostAddress) -> str:
     except ValueError:
         raise ParameterSyntaxError(f"{addr.address!r} is not an IP address",
                                    value=addr.address) from None
+    if getattr(ip, "scope_id", None):  # "fe80::1%eth0" means something only on one host
+        raise ParameterSyntaxError(f"{addr.address} has a zone index", value=addr.address)
     if f"v{ip.version}" != addr.version:
         raise ParameterSyntaxError(f"{addr.address} is not an IP{addr.version} address",
                                    value=addr.address)
     if (ip.is_loopback or ip.is_unspecified or ip.is_multicast or ip.is_link_local
-            or ip.is_reserved or (ip.version == 4 and ip == ipaddress.IPv4Address(
-                "255.255.255.255"))):
+            or ip.is_reserved or ip in THIS_NETWORK or ip == BROADCAST):
         raise ParameterPolicyError(f"{ip} cannot be a name server address", value=addr.address)
     return ip.compressed
 

@@ -121,6 +121,10 @@ def test_create_bad_host_name_2005(world, alice, name):
     (HostAddress("224.0.0.1"), 2306),
     (HostAddress("169.254.1.1"), 2306),
     (HostAddress("240.0.0.1"), 2306),
+    (HostAddress("0.1.2.3"), 2306),  # "this network": a source, never a destination
+    (HostAddress("::ffff:127.0.0.1", "v6"), 2306),
+    (HostAddress("2001:db8::1%eth0", "v6"), 2005),  # a zone index means nothing elsewhere
+    (HostAddress("01.2.3.4"), 2005),
     (HostAddress("::1", "v6"), 2306),
     (HostAddress("::", "v6"), 2306),
     (HostAddress("fe80::1", "v6"), 2306),
