@@ -79,8 +79,9 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
         created_at=ctx.now, expires_at=add_years(ctx.now, years),
         registrant=registrant, contacts=contacts, nameservers=hosts,
         authinfo_hash=hash_authinfo(cmd.authinfo) if cmd.authinfo else None,
-        ds_records=[ds_row(check_ds(d)) for d in cmd.ds_data],
-        key_data=[key_row(check_key(k)) for k in cmd.key_data],
+        # the same record given twice is one record (as update refuses adding it again)
+        ds_records=[ds_row(d) for d in dict.fromkeys(map(check_ds, cmd.ds_data))],
+        key_data=[key_row(k) for k in dict.fromkeys(map(check_key, cmd.key_data))],
         max_sig_life=check_max_sig_life(cmd.max_sig_life, tld.max_sig_life_allowed),
         statuses=[])
     check_dnssec_mix(tld, domain)

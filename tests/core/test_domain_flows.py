@@ -231,6 +231,15 @@ def test_create_with_ds_data(world, alice):
         DsData(12345, 13, 2, "AABB" + "C" * 60), DsData(1, 8, 4, "B" * 96))
 
 
+def test_create_with_the_same_record_twice_stores_it_once(world, alice):
+    set_tld(world, max_dnssec_records=1)
+    world.run(DomainCreate("a.example", authinfo=STRONG, ds_data=(
+        DS, dataclasses.replace(DS, digest=DS.digest.lower()))), alice)
+    assert domain_info(world, "a.example").ds_data == (DS,)
+    world.run(DomainCreate("b.example", authinfo=STRONG, key_data=(KEY, KEY)), alice)
+    assert domain_info(world, "b.example").key_data == (KEY,)
+
+
 @pytest.mark.parametrize("key", [
     KEY, KeyDataValue(256, 3, 15, ED25519_KEY), KeyDataValue(257, 3, 13, P256_KEY),
     KeyDataValue(257, 3, 8, RSA_KEY), KeyDataValue(257, 3, 15, ED25519_KEY[:20] + "\n "
