@@ -1,0 +1,17 @@
+# The two commands README.md promises; both prepare the machine first (scripts/setup).
+.PHONY: run test lint
+
+SANDBOX ?= sandbox
+
+run:
+	./scripts/setup
+	[ -f $(SANDBOX)/pyrar.toml ] || .venv/bin/pyrar init $(SANDBOX)
+	.venv/bin/pyrar --config $(SANDBOX)/pyrar.toml serve
+
+test:
+	./scripts/setup
+	.venv/bin/ruff check .
+	.venv/bin/pytest
+
+lint:
+	.venv/bin/ruff check .
