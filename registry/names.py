@@ -80,20 +80,24 @@ def check_label(label: str, *, idn_allowed: bool, emoji_allowed: bool) -> str:
         raise ParameterSyntaxError(
             f"label {label!r}: hyphens in the third and fourth positions are reserved",
             value=label)
-    if not idn_allowed:
-        raise ParameterPolicyError(f"this TLD does not accept IDN labels ({label})", value=label)
     try:
         ulabel = label[4:].encode("ascii").decode("punycode")
     except UnicodeError:
         raise ParameterSyntaxError(f"label {label!r} is not valid punycode", value=label) from None
     try:
-        if idna.decode(label) == ulabel:
-            return label
-    except idna.IDNAError as e:
-        problem = str(e)
-    else:
+        valid_idn = idna.decode(label) == ulabel
         problem = "not in normalized form"
-    if emoji_allowed and _is_emoji_label(ulabel):
+    except idna.IDNAError as e:
+        valid_idn, problem = False, str(e)
+    if valid_idn:
+        if not idn_allowed:
+            raise ParameterPolicyError(f"this TLD does not accept IDN labels ({label})",
+                                       value=label)
+        return label
+    if _is_emoji_label(ulabel):
+        if not emoji_allowed:
+            raise ParameterPolicyError(f"this TLD does not accept emoji labels ({label})",
+                                       value=label)
         return label
     raise ParameterPolicyError(f"label {label!r} is not valid IDNA2008: {problem}", value=label)
 

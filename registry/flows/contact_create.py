@@ -22,6 +22,7 @@ from .contact_data import (
     postal_dict,
 )
 from .context import FlowContext
+from .lookup import acting_registrar
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def contact_create(ctx: FlowContext, cmd: ContactCreate) -> ContactCreated:
     if not cmd.postal:
         raise RequiredParameterMissing("at least one postalInfo is required")
     check_strength(cmd.authinfo, ctx.settings.contact_authinfo_min_bits)
-    registrar_id = ctx.actor.registrar_id
+    registrar_id = acting_registrar(ctx).id
     contact = Contact(
         handle=handle, sponsor_id=registrar_id, creator_id=registrar_id, created_at=ctx.now,
         postal=postal_dict(cmd.postal), email=check_email(cmd.email),

@@ -14,7 +14,7 @@ from ..models import Transfer
 from ..transfers import approve_contact_transfer, notify, transfer_data
 from ..values import TransferData
 from .context import FlowContext
-from .lookup import get_contact, refuse_statuses
+from .lookup import acting_registrar, get_contact, refuse_statuses
 from .pending import refuse_pending_transfer, transfer_to_decide
 
 TRANSFER_PROHIBITED = ("clientTransferProhibited", "serverTransferProhibited")
@@ -56,7 +56,7 @@ class ContactTransferResult:
 def contact_transfer_request(ctx: FlowContext, cmd: ContactTransferRequest
                              ) -> ContactTransferResult:
     contact = get_contact(ctx, cmd.id)
-    if contact.sponsor_id == ctx.actor.registrar_id:
+    if contact.sponsor_id == acting_registrar(ctx).id:
         raise NotEligibleForTransfer(f"you already sponsor contact {contact.handle}")
     refuse_statuses(contact.statuses, TRANSFER_PROHIBITED, f"contact {contact.handle}",
                     "transfer")

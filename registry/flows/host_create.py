@@ -15,6 +15,7 @@ from ..names import normalize_host_name
 from ..values import HostAddress
 from .context import FlowContext
 from .host_data import check_address, check_addresses, place_host
+from .lookup import acting_registrar
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def host_create(ctx: FlowContext, cmd: HostCreate) -> HostCreated:
         raise ObjectExists(f"host {name} already exists", value=cmd.name)
     placement = place_host(ctx, name)
     addresses = check_addresses(placement, name, map(check_address, cmd.addresses))
-    sponsor = placement.domain.sponsor_id if placement.domain else ctx.actor.registrar_id
+    sponsor = placement.domain.sponsor_id if placement.domain else acting_registrar(ctx).id
     host = Host(name=name, sponsor_id=sponsor, creator_id=sponsor, created_at=ctx.now,
                 superordinate_id=placement.domain.id if placement.domain else None,
                 addresses=addresses, statuses=[])

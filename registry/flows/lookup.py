@@ -20,6 +20,9 @@ from .context import FlowContext
 
 
 def acting_registrar(ctx: FlowContext, *, lock: bool = False) -> Registrar:
+    """The registrar running the command; operators cannot run registrar-only commands."""
+    if not ctx.actor.is_registrar:
+        raise AuthorizationError(f"{ctx.command or 'this command'} is for registrars only")
     stmt = select(Registrar).where(Registrar.id == ctx.actor.registrar_id)
     return ctx.session.scalars(stmt.with_for_update() if lock else stmt).one()
 
