@@ -48,7 +48,7 @@ class PowerDnsSettings:
     start_timeout: float = 15.0
     catalog_zone: str = "catalog.pyrar."
     # outbox drainer: idle poll period and how many entries one batch takes
-    poll_interval: float = 0.2
+    poll_interval: float = 0.1
     batch_size: int = 500
 
     def __post_init__(self) -> None:

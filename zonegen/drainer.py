@@ -49,7 +49,7 @@ class DrainReport:
 class OutboxDrainer:
     def __init__(self, outbox: Outbox, state: DesiredState, open_db: Callable[[], PdnsDb],
                  api: PowerDnsApi, *, catalog: str | None = None, batch_size: int = 500,
-                 poll_interval: float = 0.2,
+                 poll_interval: float = 0.1,
                  on_error: Callable[[OutboxEntry | None, str], None] | None = None) -> None:
         self.outbox = outbox
         self.state = state

@@ -48,9 +48,12 @@ class PdnsDb:
 
     dialect = "sqlite"
     parent_expr = "substr(name, instr(name, '.') + 1)"
+    # the planner may otherwise prefer PowerDNS's (domain_id, ...) index: a zone scan
+    parent_index = "records INDEXED BY pyrar_parent_idx"
 
     def __init__(self, conn: Any) -> None:
         self.conn = conn
+        self.parent_index_ready = False
 
     # -- connection handling -------------------------------------------------------------
     @staticmethod
@@ -120,7 +123,7 @@ class PdnsDb:
     def child_rows(self, domain_id: int, name: str) -> list[StoredRow]:
         stored = db_name(name)
         rows = self.execute(
-            f"SELECT id, {ROW_COLUMNS} FROM records WHERE domain_id = ? AND "
+            f"SELECT id, {ROW_COLUMNS} FROM {self.parent_index} WHERE domain_id = ? AND "
             f"{self.parent_expr} = ?", (domain_id, stored)).fetchall()
         return [r for r in self._stored(rows) if r.row.name != stored]
 
@@ -149,7 +152,8 @@ class PdnsDb:
             "  max(CASE WHEN ordername IS NOT NULL OR (type IS NOT NULL AND type <> 'NS') "
             "      THEN 1 ELSE 0 END), "
             "  max(CASE WHEN auth = 1 AND (type IS NULL OR type <> 'DS') THEN 1 ELSE 0 END) "
-            f"FROM records WHERE domain_id = ? AND {self.parent_expr} = ? AND name <> ?",
+            f"FROM {self.parent_index} WHERE domain_id = ? AND {self.parent_expr} = ? "
+            "AND name <> ?",
             (domain_id, db_name(name), db_name(name))).fetchone()
         return bool(row[0]), bool(row[1]), bool(row[2])
 
@@ -209,13 +213,16 @@ class SqlitePdnsDb(PdnsDb):
             conn.close()
 
     def ensure_parent_index(self) -> None:
-        self.execute("CREATE INDEX IF NOT EXISTS pyrar_parent_idx ON records "
-                     f"(domain_id, {self.parent_expr})")
+        if not self.parent_index_ready:
+            self.execute("CREATE INDEX IF NOT EXISTS pyrar_parent_idx ON records "
+                         f"(domain_id, {self.parent_expr})")
+            self.parent_index_ready = True
 
 
 class MysqlPdnsDb(PdnsDb):
     dialect = "mysql"
     parent_expr = "pyrar_parent"
+    parent_index = "records FORCE INDEX (pyrar_parent_idx)"
     begin_sql = "START TRANSACTION"
 
     @classmethod
@@ -235,6 +242,8 @@ class MysqlPdnsDb(PdnsDb):
         return sql.replace("%", "%%").replace("?", "%s")
 
     def ensure_parent_index(self) -> None:
+        if self.parent_index_ready:
+            return
         have = self.execute(
             "SELECT count(*) FROM information_schema.columns WHERE table_schema = DATABASE() "
             "AND table_name = 'records' AND column_name = 'pyrar_parent'").fetchone()[0]
@@ -243,3 +252,4 @@ class MysqlPdnsDb(PdnsDb):
                 "ALTER TABLE records ADD COLUMN pyrar_parent VARCHAR(255) "
                 "AS (SUBSTRING(name, LOCATE('.', name) + 1)) VIRTUAL, "
                 "ADD INDEX pyrar_parent_idx (domain_id, pyrar_parent)")
+        self.parent_index_ready = True

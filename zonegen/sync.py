@@ -201,11 +201,15 @@ class ZoneSync:
             self.db.execute(f"DELETE r FROM records r JOIN pyrar_extra x ON {match} "
                             "WHERE r.domain_id = ? AND r.disabled = 0", (info.id,))
         else:
-            match = " AND ".join(f"r.{c} IS x.{c}" for c in COLUMNS)
+            # CROSS JOIN fixes the loop order: each (few) extra row looks up its name in
+            # PowerDNS's (domain_id, name, type) index; the unary + keeps SQLite from using
+            # the ordername index instead (most ordernames are NULL: a zone scan per row)
+            match = " AND ".join(f"r.{c} IS x.{c}" if c in ("name", "type")
+                                 else f"+r.{c} IS x.{c}" for c in COLUMNS)
             self.db.execute(
-                "DELETE FROM records WHERE id IN (SELECT r.id FROM records r JOIN pyrar_extra x "
-                f"ON r.name = x.name AND {match} WHERE r.domain_id = ? AND r.disabled = 0)",
-                (info.id,))
+                "DELETE FROM records WHERE id IN (SELECT r.id FROM pyrar_extra x CROSS JOIN "
+                f"records r ON r.domain_id = ? AND r.name = x.name AND {match} "
+                "WHERE r.disabled = 0)", (info.id,))
         self.db.execute("DELETE FROM records WHERE domain_id = ? AND disabled <> 0", (info.id,))
         self.db.execute(f"INSERT INTO records (domain_id, disabled, {cols}) "
                         f"SELECT ?, 0, {cols} FROM pyrar_insert", (info.id,))

@@ -59,6 +59,7 @@ class ZoneWriter:
     def __init__(self, db: PdnsDb, flush: Callable[[str], object] | None = None) -> None:
         self.db = db
         self.flush = flush
+        db.ensure_parent_index()
 
     def domain(self, zone: str) -> DomainInfo:
         info = self.db.domain(zone)
