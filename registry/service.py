@@ -11,6 +11,7 @@ from .db import Database
 from .flows.context import Actor, FlowContext
 from .flows.dispatch import FLOWS
 from .poll import queue_info
+from .tld_cache import TldCache
 from .values import Response, Trid
 
 
@@ -22,6 +23,7 @@ class Registry:
         self.db = db
         self.clock = clock or SystemClock()
         self.settings = settings or RegistrySettings()
+        self.tld_cache = TldCache(self.settings.tld_cache_seconds)
 
     @classmethod
     def from_config(cls, config: Config, clock: Clock | None = None) -> Registry:
@@ -37,7 +39,7 @@ class Registry:
 
         def work(session):
             ctx = FlowContext(session, self.clock.now(), actor, trid, self.settings,
-                              flow.__name__)
+                              flow.__name__, self.tld_cache)
             result = flow(ctx, command)
             queue = queue_info(session, actor.registrar_id) if actor.is_registrar else None
             return Response(result, trid, queue)
@@ -51,10 +53,14 @@ class Registry:
 
         def in_tx(session):
             ctx = FlowContext(session, self.clock.now(), actor or Actor.system(), trid,
-                              self.settings, command or getattr(work, "__name__", "task"))
+                              self.settings, command or getattr(work, "__name__", "task"),
+                              self.tld_cache)
             return work(ctx)
 
-        return self.db.run(in_tx)
+        try:
+            return self.db.run(in_tx)
+        finally:
+            self.tld_cache.clear()  # the task may have changed a TLD
 
     def close(self) -> None:
         self.db.dispose()

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ..config import RegistrySettings
+from ..tld_cache import TldCache
 from ..values import Trid
 
 
@@ -48,5 +49,4 @@ class FlowContext:
     trid: Trid
     settings: RegistrySettings
     command: str = ""  # the flow's name, recorded in history
-    # TLD rows already loaded in this transaction, by name (a check names several domains)
-    tlds: dict = field(default_factory=dict)
+    tld_cache: TldCache = field(default_factory=TldCache)

@@ -75,7 +75,7 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     check_agreement(quote, tld, cmd.fee)
 
     domain = Domain(
-        name=name.name, tld=tld, sponsor_id=registrar.id, creator_id=registrar.id,
+        name=name.name, tld_id=tld.id, sponsor_id=registrar.id, creator_id=registrar.id,
         created_at=ctx.now, expires_at=add_years(ctx.now, years),
         registrant=registrant, contacts=contacts, nameservers=hosts,
         authinfo_hash=hash_authinfo(cmd.authinfo) if cmd.authinfo else None,

@@ -32,9 +32,8 @@ def sponsor_of(ctx: FlowContext, obj: Domain | Host | Contact) -> Registrar:
 
 
 def find_tld(ctx: FlowContext, name: str) -> Tld | None:
-    if name not in ctx.tlds:
-        ctx.tlds[name] = ctx.session.scalars(select(Tld).where(Tld.name == name)).first()
-    return ctx.tlds[name]
+    """The TLD's row, read-only and detached (see tld_cache): link new rows by ``tld_id``."""
+    return ctx.tld_cache.get(ctx.session, name)
 
 
 def parse_domain_name(ctx: FlowContext, text: str) -> tuple[DomainName, Tld]:
