@@ -47,7 +47,7 @@ def setup(url: str) -> tuple[Registry, Actor]:
     return registry, registry.run(work, Actor.operator("bench"))
 
 
-def measure(name: str, threads: int, seconds: float, op) -> None:
+def measure(name: str, threads: int, seconds: float, op) -> int:
     latencies: list[list[float]] = [[] for _ in range(threads)]
     stop = time.perf_counter() + seconds
     counter = itertools.count()
@@ -71,6 +71,7 @@ def measure(name: str, threads: int, seconds: float, op) -> None:
     p99 = flat[int(len(flat) * 0.99) - 1] * 1000
     print(f"{name:<8} threads={threads:<2} {len(flat) / elapsed:8.0f} flows/s   "
           f"p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   ({len(flat)} flows)")
+    return len(flat)
 
 
 def main() -> None:
@@ -94,13 +95,13 @@ def main() -> None:
         prefix = uuid.uuid4().hex[:6]
         for threads in (int(t) for t in args.threads.split(",")):
             run = f"{prefix}t{threads}"
-            measure("create", threads, args.seconds, lambda n, r=run: registry.execute(
+            created = measure("create", threads, args.seconds, lambda n, r=run: registry.execute(
                 DomainCreate(f"{r}-{n}.bench", authinfo=AUTH), actor))
             measure("check", threads, args.seconds, lambda n, r=run: registry.execute(
                 DomainCheck((f"{r}-{n}.bench", f"free-{n}.bench", f"{r}-{n + 1}.bench")),
                 actor))
             measure("info", threads, args.seconds, lambda n, r=run: registry.execute(
-                DomainInfoQuery(f"{r}-{n % 200}.bench"), actor))
+                DomainInfoQuery(f"{r}-{n % created}.bench"), actor))
         registry.close()
     finally:
         if temp:
