@@ -50,3 +50,5 @@ class FlowContext:
     settings: RegistrySettings
     command: str = ""  # the flow's name, recorded in history
     tld_cache: TldCache = field(default_factory=TldCache)
+    # Rows a batch of read-only commands loaded up front (see Registry.execute_batch)
+    prefetched: dict = field(default_factory=dict)

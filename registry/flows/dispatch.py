@@ -62,3 +62,15 @@ FLOWS: dict[type, Callable[[Any, Any], Any]] = {
     poll_messages.PollAck: poll_messages.poll_ack,
     session_login.Login: session_login.login,
 }
+
+# Commands that only read (they may still settle due lifecycle events): these may share one
+# transaction in Registry.execute_batch, and some load what a whole batch needs at once.
+READ_ONLY = frozenset({
+    domain_check.DomainCheck, domain_info.DomainInfoQuery,
+    domain_transfer.DomainTransferQuery, host_check.HostCheck, host_info.HostInfoQuery,
+    contact_check.ContactCheck, contact_info.ContactInfoQuery,
+    contact_transfer.ContactTransferQuery, poll_messages.PollRequest,
+})
+PREFETCH: dict[type, Callable[[Any, list], None]] = {
+    domain_check.DomainCheck: domain_check.prefetch,
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -61,17 +62,40 @@ def domain_check(ctx: FlowContext, cmd: DomainCheck) -> DomainCheckResult:
     return DomainCheckResult(tuple(results), currency)
 
 
+def prefetch(ctx: FlowContext, commands: list[DomainCheck]) -> None:
+    """Load, in two queries, what many checks of one batch need (Registry.execute_batch)."""
+    parsed = []
+    for cmd in commands:
+        for text in cmd.names:
+            with contextlib.suppress(EppError):
+                parsed.append(parse_domain_name(ctx, text))
+    ctx.prefetched["domains"] = _domain_rows(ctx, [n.name for n, _ in parsed])
+    ctx.prefetched["reserved"] = _reserved_rows(ctx, parsed)
+
+
 def _registered(ctx: FlowContext, names: list[str]) -> set[str]:
-    if not names:
-        return set()
-    rows = ctx.session.execute(select(Domain.name, Domain.next_event_at).where(
-        Domain.name.in_(names))).all()
+    rows = ctx.prefetched.get("domains")
+    if rows is None:
+        rows = _domain_rows(ctx, names)
     # A row whose lifecycle is due may be about to be purged: settle it to know.
-    return {name for name, due in rows
-            if due is None or due > ctx.now or find_domain(ctx, name) is not None}
+    return {name for name in names if name in rows and (
+        rows[name] is None or rows[name] > ctx.now or find_domain(ctx, name) is not None)}
 
 
 def _reserved(ctx: FlowContext, names: list[tuple[DomainName, object]]) -> dict:
+    rows = ctx.prefetched.get("reserved")
+    return _reserved_rows(ctx, names) if rows is None else rows
+
+
+def _domain_rows(ctx: FlowContext, names: list[str]) -> dict:
+    """Existing names with when their lifecycle next needs settling."""
+    if not names:
+        return {}
+    return dict(ctx.session.execute(select(Domain.name, Domain.next_event_at).where(
+        Domain.name.in_(set(names)))).all())
+
+
+def _reserved_rows(ctx: FlowContext, names: list[tuple[DomainName, object]]) -> dict:
     if not names:
         return {}
     rows = ctx.session.execute(select(

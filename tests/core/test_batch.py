@@ -1,0 +1,45 @@
+"""Registry.execute_batch: read-only commands sharing one transaction answer exactly as alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.errors import EppError
+from registry.flows.domain_check import DomainCheck
+from registry.flows.domain_create import DomainCreate
+from registry.flows.domain_info import DomainInfoQuery
+from registry.flows.fees import FeeQuery
+from registry.flows.host_check import HostCheck
+from registry.flows.poll_messages import PollRequest
+from registry.values import Period, Trid
+from tests.core.world import STRONG
+
+
+def test_batch_answers_like_single_commands(world, alice, bob):
+    world.run(DomainCreate("taken.example", authinfo=STRONG), alice)
+    commands = [
+        (DomainCheck(("taken.example", "free.example", "bad_name.example")), alice),
+        (DomainCheck(("free.example", "x.nothere"),
+                     fees=(FeeQuery("create", Period(2)),)), bob),
+        (DomainInfoQuery("taken.example"), alice),
+        (DomainInfoQuery("taken.example"), bob),  # not the sponsor: 2201
+        (HostCheck(("ns1.example.net",)), bob),
+        (PollRequest(), alice),
+    ]
+    batch = world.registry.execute_batch([(c, a, Trid.new()) for c, a in commands])
+    for (command, actor), got in zip(commands, batch, strict=True):
+        try:
+            alone = world.run(command, actor)
+        except EppError as e:
+            assert isinstance(got, EppError) and got.code == e.code and got.reason == e.reason
+            continue
+        assert got.result == alone.result
+        assert got.queue == alone.queue
+    assert batch[0].result.names[0].reason == "In use"
+    assert batch[1].result.names[0].fees[0].fee.amount == 2000
+
+
+def test_batch_refuses_commands_that_change_things(world, alice):
+    with pytest.raises(TypeError):
+        world.registry.execute_batch([(DomainCreate("a.example", authinfo=STRONG), alice,
+                                       Trid.new())])
