@@ -68,21 +68,24 @@ def register(subparsers: Any, desired: DesiredProvider | None = None) -> None:
     p.add_argument("tld")
     p.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
     p.add_argument("--unsigned", action="store_true", help="the stored records, no DNSSEC")
-    p.set_defaults(run=_wrap(_export, desired))
+    p.set_defaults(run=_wrap(_export, desired, needs_state=False))
 
     p = sub.add_parser("ds", help="print the DS and DNSKEY records for the parent zone")
     p.add_argument("tld")
     p.add_argument("--digest", type=int, action="append", choices=(2, 4),
                    help="DS digest type (default 2, SHA-256); repeatable")
-    p.set_defaults(run=_wrap(_ds, desired))
+    p.set_defaults(run=_wrap(_ds, desired, needs_state=False))
 
 
-def _wrap(func: Callable, desired: DesiredProvider | None) -> Callable:
+def _wrap(func: Callable, desired: DesiredProvider | None, needs_state: bool = True
+          ) -> Callable:
     def run(ctx: Any, args: argparse.Namespace) -> int:
         settings = ctx.config.section("powerdns", PowerDnsSettings)
         try:
+            # the registry first: no PowerDNS is started for a command that cannot run
+            state = (desired or _core_state)(ctx, args) if needs_state else None
             with PowerDnsConnection(settings, ctx.config.base_dir) as conn:
-                return func(conn, lambda: (desired or _core_state)(ctx, args), args)
+                return func(conn, state, args)
         except (ZoneCommandError, PdnsDbError, PowerDnsApiError, ExportError) as e:
             print(f"pyrar: error: {e}", file=sys.stderr)
             return 1
@@ -113,9 +116,7 @@ def _progress(out: TextIO, quiet: bool) -> Callable[[str, int, int | None], None
     return show
 
 
-def _sync(conn: PowerDnsConnection, state: Callable[[], DesiredState],
-          args: argparse.Namespace) -> int:
-    desired = state()
+def _sync(conn: PowerDnsConnection, desired: DesiredState, args: argparse.Namespace) -> int:
     spec = _spec(desired, args.tld)
     catalog = conn.settings.catalog_zone or None
     if catalog:
@@ -139,9 +140,7 @@ def _sync(conn: PowerDnsConnection, state: Callable[[], DesiredState],
     return 1 if errors else 0
 
 
-def _verify(conn: PowerDnsConnection, state: Callable[[], DesiredState],
-            args: argparse.Namespace) -> int:
-    desired = state()
+def _verify(conn: PowerDnsConnection, desired: DesiredState, args: argparse.Namespace) -> int:
     spec = _spec(desired, args.tld)
     info = conn.db.domain(spec.name)
     if info is None:
@@ -157,8 +156,7 @@ def _verify(conn: PowerDnsConnection, state: Callable[[], DesiredState],
     return 0 if report.ok else 1
 
 
-def _export(conn: PowerDnsConnection, state: Callable[[], DesiredState],
-            args: argparse.Namespace) -> int:
+def _export(conn: PowerDnsConnection, _state: None, args: argparse.Namespace) -> int:
     tld = normalize(args.tld)
     server, port = conn.dns_address
     with tempfile.TemporaryDirectory(prefix="pyrar-export-") as tmp:
@@ -173,8 +171,7 @@ def _export(conn: PowerDnsConnection, state: Callable[[], DesiredState],
     return 0
 
 
-def _ds(conn: PowerDnsConnection, state: Callable[[], DesiredState],
-        args: argparse.Namespace) -> int:
+def _ds(conn: PowerDnsConnection, _state: None, args: argparse.Namespace) -> int:
     records = parent_records(conn.api, args.tld, tuple(args.digest or (2,)))
     if not records.ds:
         raise ZoneCommandError(f"{records.zone} has no active key-signing key")

@@ -1,0 +1,84 @@
+"""zonegen as ``pyrar serve`` runs it: PowerDNS (if managed), the catalog zone, the outbox
+drainer thread, and the hosted-zone scheduler (pending unsigns)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from zonegen.api import PowerDnsApiError
+from zonegen.catalog import ensure_catalog
+from zonegen.config import PowerDnsSettings
+from zonegen.connection import PowerDnsConnection
+from zonegen.drainer import OutboxDrainer
+from zonegen.hosted import HostedZones
+from zonegen.probe import DnsProbe, ProbeError, ds_published
+from zonegen.server import ManagedPowerDns
+from zonegen.state import DesiredState, Outbox, OutboxEntry
+
+log = logging.getLogger("pyrar.zonegen.service")
+
+
+class ZonegenService:
+    def __init__(self, settings: PowerDnsSettings, base_dir: Path | None,
+                 state: DesiredState, outbox: Outbox, *,
+                 on_error: Callable[[OutboxEntry | None, str], None] | None = None,
+                 parent_ds_visible: Callable[[str], bool] | None = None,
+                 schedule_interval: float = 60.0, clock: Callable[[], float] = time.time
+                 ) -> None:
+        self.settings = settings
+        self.conn = PowerDnsConnection(settings, base_dir)
+        self.server: ManagedPowerDns | None = None
+        self.drainer = OutboxDrainer(
+            outbox, state, self.conn.open_db, self.conn.api,
+            catalog=settings.catalog_zone or None, batch_size=settings.batch_size,
+            poll_interval=settings.poll_interval, on_error=on_error)
+        self.hosted = HostedZones(self.conn.api, settings.catalog_zone or None, clock)
+        probe = DnsProbe(settings.address, settings.port)
+        self.parent_ds_visible = parent_ds_visible or (lambda z: ds_published(probe, z))
+        self.schedule_interval = schedule_interval
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def start(self) -> None:
+        if self.settings.mode == "managed":
+            self.server = ManagedPowerDns(self.settings, self.conn.base_dir)
+            self.server.start()
+        if self.settings.catalog_zone:
+            ensure_catalog(self.conn.api, self.settings.catalog_zone)
+        self._stop.clear()
+        self._threads = [
+            threading.Thread(target=self.drainer.run, args=(self._stop,),
+                             name="zonegen-drainer", daemon=True),
+            threading.Thread(target=self._scheduler, name="zonegen-scheduler", daemon=True),
+        ]
+        for t in self._threads:
+            t.start()
+
+    def wake(self) -> None:
+        """For the core, after committing a change: publish now rather than at the next poll."""
+        self.drainer.wake()
+
+    def run_scheduled_once(self) -> list[str]:
+        return self.hosted.run_scheduled(self.parent_ds_visible)
+
+    def _scheduler(self) -> None:
+        while not self._stop.wait(self.schedule_interval):
+            try:
+                self.run_scheduled_once()
+            except (PowerDnsApiError, ProbeError, OSError) as e:
+                log.warning("hosted-zone scheduler: %s", e)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.drainer.wake()
+        for t in self._threads:
+            t.join(10)
+        self._threads = []
+        self.drainer.close()
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
