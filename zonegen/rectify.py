@@ -81,7 +81,7 @@ def ent_row(name: str, denial: Denial, auth: bool, nsec3: bool) -> Row:
     opt-out. PowerDNS gives it auth=0, and then, looking for the closest provable encloser of
     an unsigned delegation below that ENT, skips the ENT and serves an NSEC3 that matches the
     "next closer" name instead of covering it: a bogus insecure referral (see
-    tests/zonegen/test_rectify.py). An ENT above a zone cut is authoritative data anyway.
+    tests/zonegen/test_zonegen_rectify.py). An ENT above a zone cut is authoritative data anyway.
     """
     ordername = None
     if denial.nsec3 and nsec3:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import itertools
-import shutil
-import socket
 
 import pytest
+from zonegen_helpers import free_port, need_pdns
 
 from zonegen.config import PowerDnsSettings
 from zonegen.pdnsdb import PdnsDb
@@ -14,26 +13,6 @@ from zonegen.probe import DnsProbe
 from zonegen.server import ManagedPowerDns
 
 _zone_numbers = itertools.count(1)
-
-
-def free_port() -> int:
-    """A port free for both TCP and UDP on loopback."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
-            t.bind(("127.0.0.1", 0))
-            port = t.getsockname()[1]
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
-                try:
-                    u.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-        return port
-
-
-def need_pdns() -> None:
-    if not shutil.which("pdns_server") or not shutil.which("pdnsutil"):
-        pytest.skip("PowerDNS is not installed: apt-get install pdns-server "
-                    "pdns-backend-sqlite3")
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import socket
 import subprocess
+
+import pytest
 
 from zonegen.model import Delegation, DnssecPolicy, ZoneSpec
 from zonegen.pdnsdb import PdnsDb
@@ -87,3 +91,23 @@ def restore_ents(db: PdnsDb, zone: str, ents: list[Row]) -> None:
 
 def assert_rectify_changes_nothing(server: ManagedPowerDns, db: PdnsDb, zone: str) -> None:
     restore_ents(db, zone, compare_with_pdns_rectify(server, db, zone))
+
+
+def free_port() -> int:
+    """A port free for both TCP and UDP on loopback."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as t:
+            t.bind(("127.0.0.1", 0))
+            port = t.getsockname()[1]
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u:
+                try:
+                    u.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+        return port
+
+
+def need_pdns() -> None:
+    if not shutil.which("pdns_server") or not shutil.which("pdnsutil"):
+        pytest.skip("PowerDNS is not installed: apt-get install pdns-server "
+                    "pdns-backend-sqlite3")

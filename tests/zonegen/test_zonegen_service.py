@@ -6,8 +6,7 @@ import os
 import time
 
 import pytest
-from conftest import free_port, need_pdns
-from zonegen_helpers import make_spec
+from zonegen_helpers import free_port, make_spec, need_pdns
 
 from zonegen.catalog import catalog_members
 from zonegen.config import PowerDnsSettings

@@ -7,10 +7,11 @@ import subprocess
 
 import pymysql
 import pytest
-from conftest import free_port, need_pdns
 from zonegen_helpers import (
     assert_rectify_changes_nothing,
+    free_port,
     make_spec,
+    need_pdns,
     tricky_delegations,
     zone_rows,
 )

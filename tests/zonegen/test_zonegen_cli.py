@@ -7,8 +7,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from conftest import free_port
-from zonegen_helpers import make_spec, tricky_delegations
+from zonegen_helpers import free_port, make_spec, tricky_delegations
 
 from registry.config import Config
 from zonegen.cli import register

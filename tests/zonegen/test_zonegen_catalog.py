@@ -6,9 +6,8 @@ import shutil
 import subprocess
 
 import pytest
-from conftest import free_port
 from named_consumer import NamedConsumer
-from zonegen_helpers import make_spec
+from zonegen_helpers import free_port, make_spec
 
 from zonegen.catalog import catalog_members, catalog_version, ensure_catalog, set_membership
 from zonegen.export import axfr_to_file
