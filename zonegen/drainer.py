@@ -110,13 +110,17 @@ class OutboxDrainer:
         report = DrainReport()
         self._reflush_due()
         entries = self.outbox.pending(self.batch_size)
+        if not entries:
+            return report
         by_zone: dict[str, list[OutboxEntry]] = {}
         for e in entries:
             by_zone.setdefault(normalize(e.zone), []).append(e)
-        for zone, group in by_zone.items():
-            self._drain_zone(zone, group, report)
-            self.outbox.done([e.id for e in group])
-            report.processed += len(group)
+        # desired state is read under the lock: see PdnsDb.writer_lock
+        with self.db.writer_lock():
+            for zone, group in by_zone.items():
+                self._drain_zone(zone, group, report)
+                self.outbox.done([e.id for e in group])
+                report.processed += len(group)
         return report
 
     def _error(self, report: DrainReport, entry: OutboxEntry | None, message: str) -> None:

@@ -9,7 +9,10 @@ every query, so an extra one is harmless to it.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -54,6 +57,36 @@ class PdnsDb:
     def __init__(self, conn: Any) -> None:
         self.conn = conn
         self.parent_index_ready = False
+        self._lock_depth = 0
+
+    @contextmanager
+    def writer_lock(self, timeout: float = 600.0) -> Iterator[None]:
+        """Only one zonegen writer at a time (drainer, ``zone sync``, a second server).
+
+        Whoever holds it reads the registry's desired state after taking it, so a full sync
+        cannot overwrite a newer change the drainer wrote meanwhile (and whose outbox entry
+        is gone). Re-entrant for this connection; released if the process dies.
+        """
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
+        self._acquire(timeout)
+        self._lock_depth = 1
+        try:
+            yield
+        finally:
+            self._lock_depth = 0
+            self._release()
+
+    def _acquire(self, timeout: float) -> None:
+        raise NotImplementedError
+
+    def _release(self) -> None:
+        raise NotImplementedError
 
     # -- connection handling -------------------------------------------------------------
     @staticmethod
@@ -193,13 +226,38 @@ class PdnsDb:
 
 
 class SqlitePdnsDb(PdnsDb):
+    path: Path
+    _lock_fd: int | None = None
+
     @classmethod
     def connect(cls, path: Path) -> SqlitePdnsDb:
         if not path.exists():
             raise PdnsDbError(f"PowerDNS database {path} does not exist")
         conn = sqlite3.connect(path, isolation_level=None, timeout=30,
                                check_same_thread=False)
-        return cls(conn)
+        db = cls(conn)
+        db.path = path
+        return db
+
+    def _acquire(self, timeout: float) -> None:
+        fd = os.open(f"{self.path}.zonegen-lock", os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                self._lock_fd = fd
+                return
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    os.close(fd)
+                    raise PdnsDbError("another zonegen writer holds the lock") from None
+                time.sleep(0.01)
+
+    def _release(self) -> None:
+        fd, self._lock_fd = self._lock_fd, None
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
     @staticmethod
     def create(path: Path) -> None:
@@ -240,6 +298,15 @@ class MysqlPdnsDb(PdnsDb):
 
     def q(self, sql: str) -> str:
         return sql.replace("%", "%%").replace("?", "%s")
+
+    def _acquire(self, timeout: float) -> None:
+        got = self.execute("SELECT GET_LOCK('pyrar_zonegen_writer', ?)",
+                           (int(timeout),)).fetchone()[0]
+        if got != 1:
+            raise PdnsDbError("another zonegen writer holds the lock")
+
+    def _release(self) -> None:
+        self.execute("SELECT RELEASE_LOCK('pyrar_zonegen_writer')")
 
     def ensure_parent_index(self) -> None:
         if self.parent_index_ready:

@@ -56,8 +56,14 @@ class ZoneSync:
         """Reconcile; a delegation the zone cannot hold raises, or with ``on_error`` is
         reported and left out (so not published). ``rewrite`` replaces every row instead of
         the differences (for damage a set comparison cannot see, such as duplicate rows)."""
+        with self.db.writer_lock():
+            return self._sync(spec, delegations, progress or _noop, dry_run, on_error,
+                              rewrite)
+
+    def _sync(self, spec: ZoneSpec, delegations: Iterable[Delegation], progress: Progress,
+              dry_run: bool, on_error: Callable[[Delegation, str], None] | None,
+              rewrite: bool) -> SyncResult:
         started = time.monotonic()
-        progress = progress or _noop
         info = self.db.domain(spec.name)
         if info is None:
             raise PdnsDbError(f"zone {spec.name} does not exist in PowerDNS")

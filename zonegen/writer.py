@@ -73,7 +73,7 @@ class ZoneWriter:
         result = WriteResult(zone)
         info = self.domain(zone)
         planned = [(normalize(c.owner), owner_rows(spec, info, c)) for c in changes]
-        with self.db.transaction():
+        with self.db.writer_lock(), self.db.transaction():
             for owner, rows in planned:
                 if self._replace_subtree(info, owner, rows):
                     result.changed.append(owner)

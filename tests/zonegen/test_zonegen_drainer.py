@@ -205,3 +205,37 @@ def test_outbox_owner_may_be_a_host_name(pdns, db, probe, state, zone_name) -> N
         state.publish(z, d.name)
     assert drainer.run_until_idle().changed == [d.name]
     assert check_delegation(probe, z, info.denial, d.name, None) == []
+
+
+def test_full_sync_cannot_undo_a_change_the_drainer_publishes_meanwhile(
+        pdns, db, probe, state, zone_name) -> None:
+    """A full sync streams an older snapshot; a change committed (and drained) during it
+    must survive: the drainer waits for the sync's writer lock, then writes the newer state."""
+    z = zone_name
+    state.put_zone(make_spec(z))
+    x_old = Delegation(f"x.{z}", ("ns1.example.net.",))
+    state.put(z, x_old)
+    drainer = _drainer(pdns, state)
+    drainer.run_until_idle()
+    x_new = Delegation(f"x.{z}", ("ns2.example.net.",), ds=(DS1,))
+    snapshot = list(state.delegations(z))          # what the sync read: x_old
+    changed = threading.Event()
+
+    def slow_snapshot():
+        yield snapshot[0]
+        state.put(z, x_new)                        # the core commits a change...
+        threading.Thread(target=drainer.drain_once, daemon=True).start()
+        time.sleep(0.5)                            # ...and the drainer tries to publish it
+        changed.set()
+        yield from snapshot[1:]
+
+    sync_db = PdnsDb.open(pdns.settings)
+    try:
+        ZoneSync(sync_db, pdns.api().flush_cache).sync(state.zone_spec(z), slow_snapshot())
+    finally:
+        sync_db.close()
+    assert changed.is_set()
+    _wait_drained(state)
+    drainer.run_until_idle()
+    info = db.domain(z)
+    assert check_delegation(probe, z, info.denial, x_new.name, x_new) == []
