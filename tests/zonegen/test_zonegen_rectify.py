@@ -110,11 +110,14 @@ def test_writer_and_sync_agree(api, db, zone_name) -> None:
         [r for r in written if r.type != "SOA"] and soa
 
 
-def test_opt_out_ent_auth_fix_is_needed(pdns, api, db, probe, zone_name) -> None:
+def test_opt_out_ent_auth_fix_is_needed(pdns, api, db, probe) -> None:
     """Why rectify.ent_row departs from PowerDNS: with PowerDNS's own auth=0 on an ENT in the
     NSEC3 chain, insecure referrals below it lack the "next closer" proof (valid only when
-    another NSEC3 happens to cover the name); with zonegen's auth=1 they are all valid."""
-    z = zone_name
+    another NSEC3 happens to cover the name); with zonegen's auth=1 they are all valid.
+
+    Which names break depends on where their hashes fall: the zone name is fixed so that the
+    test is deterministic (10 of these 12 break under PowerDNS 4.7.3's rectify)."""
+    z = "ent-optout."
     spec = make_spec(z)
     ensure_zone(api, spec)
     unsigned = [Delegation(f"c{i}.co.{z}", ("ns.example.net.",)) for i in range(12)]
