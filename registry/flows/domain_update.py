@@ -8,7 +8,7 @@ from .. import history, outbox
 from ..authinfo import check_strength, hash_authinfo
 from ..dnssec import check_ds, check_key, check_max_sig_life
 from ..errors import ParameterPolicyError, StatusProhibitsOperation
-from ..models import Domain, Host
+from ..models import Domain
 from ..values import DsData, KeyDataValue
 from .context import FlowContext
 from .domain_data import (
@@ -71,7 +71,7 @@ def domain_update(ctx: FlowContext, cmd: DomainUpdate) -> DomainUpdated:
 
     domain.statuses = change_statuses(ctx, what, domain.statuses, cmd.add_statuses,
                                       cmd.rem_statuses)
-    touched_hosts = _change_nameservers(ctx, domain, cmd)
+    _change_nameservers(ctx, domain, cmd)
     _change_contacts(ctx, domain, cmd)
     if cmd.authinfo is not None:
         check_strength(cmd.authinfo, tld.authinfo_min_bits)
@@ -82,8 +82,7 @@ def domain_update(ctx: FlowContext, cmd: DomainUpdate) -> DomainUpdated:
 
     domain.updated_at, domain.updater_id = ctx.now, ctx.actor.registrar_id
     history.record(ctx, domain)
-    in_zone = [h.name for h in touched_hosts if h.name.endswith(f".{tld.name}")]
-    outbox.publish(ctx, tld.name, domain.name, *in_zone)
+    outbox.publish(ctx, tld.name, domain.name)
     return DomainUpdated(domain.name)
 
 
@@ -100,7 +99,7 @@ def _check_update_allowed(ctx: FlowContext, domain: Domain, cmd: DomainUpdate) -
             "is removing it")
 
 
-def _change_nameservers(ctx: FlowContext, domain: Domain, cmd: DomainUpdate) -> list[Host]:
+def _change_nameservers(ctx: FlowContext, domain: Domain, cmd: DomainUpdate) -> None:
     current = {h.name: h for h in domain.nameservers}
     removed = nameserver_hosts(ctx, cmd.rem_nameservers)
     added = nameserver_hosts(ctx, cmd.add_nameservers)
@@ -117,7 +116,6 @@ def _change_nameservers(ctx: FlowContext, domain: Domain, cmd: DomainUpdate) -> 
     if added or removed:
         check_nameserver_count(domain.tld, len(current))
         domain.nameservers = sorted(current.values(), key=lambda h: h.name)
-    return added + removed
 
 
 def _change_contacts(ctx: FlowContext, domain: Domain, cmd: DomainUpdate) -> None:

@@ -8,13 +8,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import history, outbox
+from .. import history
 from ..errors import ObjectExists
 from ..models import Host
 from ..names import normalize_host_name
 from ..values import HostAddress
 from .context import FlowContext
-from .host_data import check_address, check_addresses, place_host
+from .host_data import check_address, check_addresses, place_host, publish_glue
 from .lookup import acting_registrar
 
 
@@ -47,6 +47,5 @@ def host_create(ctx: FlowContext, cmd: HostCreate) -> HostCreated:
     except IntegrityError:
         raise ObjectExists(f"host {name} already exists", value=cmd.name) from None
     history.record(ctx, host)
-    if placement.internal:
-        outbox.publish(ctx, placement.tld.name, name)
+    publish_glue(ctx, placement)
     return HostCreated(name, ctx.now)

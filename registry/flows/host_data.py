@@ -6,6 +6,7 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from .. import outbox
 from ..errors import (
     AuthorizationError,
     ObjectDoesNotExist,
@@ -13,7 +14,7 @@ from ..errors import (
     ParameterSyntaxError,
     StatusProhibitsOperation,
 )
-from ..models import Domain, Tld
+from ..models import Domain, Host, Tld
 from ..values import HostAddress
 from .context import FlowContext
 from .lookup import find_domain, find_tld
@@ -54,6 +55,20 @@ def place_host(ctx: FlowContext, name: str) -> Placement:
     if domain.state != "active":
         raise StatusProhibitsOperation(f"superordinate domain {domain_name} is pending deletion")
     return Placement(tld, domain)
+
+
+def placement_of(ctx: FlowContext, host: Host) -> Placement:
+    """Where an existing host lies, from its stored superordinate domain."""
+    if host.superordinate_id is None:
+        return Placement(None, None)
+    domain = ctx.session.get(Domain, host.superordinate_id)
+    return Placement(find_tld(ctx, domain.name.rsplit(".", 1)[1]), domain)
+
+
+def publish_glue(ctx: FlowContext, placement: Placement) -> None:
+    """Glue is part of the superordinate domain's delegation (narrow glue): republish it."""
+    if placement.domain is not None:
+        outbox.publish(ctx, placement.tld.name, placement.domain.name)
 
 
 def check_address(addr: HostAddress) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import history, outbox
+from .. import history
 from ..errors import AssociationProhibitsOperation
 from ..views import host_linked
 from .context import FlowContext
-from .lookup import find_tld, get_host, refuse_statuses, require_sponsor
+from .host_data import placement_of, publish_glue
+from .lookup import get_host, refuse_statuses, require_sponsor
 
 DELETE_PROHIBITED = ("clientDeleteProhibited", "serverDeleteProhibited")
 
@@ -32,8 +33,6 @@ def host_delete(ctx: FlowContext, cmd: HostDelete) -> HostDeleted:
     if host_linked(ctx.session, host.id):
         raise AssociationProhibitsOperation(f"{what} is a name server of a domain")
     history.record(ctx, host, deleted=True)
-    tld = find_tld(ctx, host.name.rsplit(".", 1)[1])
-    if tld is not None:
-        outbox.publish(ctx, tld.name, host.name)
+    publish_glue(ctx, placement_of(ctx, host))
     ctx.session.delete(host)
     return HostDeleted(host.name)

@@ -17,8 +17,15 @@ from ..models import Domain, DomainHost, Host
 from ..names import normalize_host_name
 from ..values import HostAddress
 from .context import FlowContext
-from .host_data import Placement, check_address, check_addresses, place_host
-from .lookup import find_tld, get_host, require_sponsor
+from .host_data import (
+    Placement,
+    check_address,
+    check_addresses,
+    place_host,
+    placement_of,
+    publish_glue,
+)
+from .lookup import get_host, require_sponsor
 from .statuses import HOST_STATUSES, change_statuses
 
 
@@ -43,10 +50,10 @@ def host_update(ctx: FlowContext, cmd: HostUpdate) -> HostUpdated:
     what = f"host {host.name}"
     require_sponsor(ctx, host, what)
     _check_update_allowed(ctx, host, cmd)
-    old_name = host.name
+    old_name, old_placement = host.name, placement_of(ctx, host)
     host.statuses = change_statuses(ctx, what, host.statuses, cmd.add_statuses,
                                     cmd.rem_statuses, HOST_STATUSES)
-    placement = _rename(ctx, host, cmd.new_name) if cmd.new_name else _placement_of(ctx, host)
+    placement = _rename(ctx, host, cmd.new_name) if cmd.new_name else placement_of(ctx, host)
     addresses = list(host.addresses)
     for address in map(check_address, cmd.rem_addresses):
         if address not in addresses:
@@ -61,7 +68,7 @@ def host_update(ctx: FlowContext, cmd: HostUpdate) -> HostUpdated:
     host.addresses = check_addresses(placement, host.name, addresses)
     host.updated_at, host.updater_id = ctx.now, ctx.actor.registrar_id
     history.record(ctx, host)
-    _publish(ctx, host, old_name)
+    _publish(ctx, host, old_name, old_placement, placement)
     return HostUpdated(host.name)
 
 
@@ -77,17 +84,10 @@ def _check_update_allowed(ctx: FlowContext, host: Host, cmd: HostUpdate) -> None
             "removing it")
 
 
-def _placement_of(ctx: FlowContext, host: Host) -> Placement:
-    if host.superordinate_id is None:
-        return Placement(None, None)
-    return Placement(find_tld(ctx, host.name.rsplit(".", 1)[1]),
-                     ctx.session.get(Domain, host.superordinate_id))
-
-
 def _rename(ctx: FlowContext, host: Host, new_name: str) -> Placement:
     name = normalize_host_name(new_name)
     if name == host.name:
-        return _placement_of(ctx, host)
+        return placement_of(ctx, host)
     if ctx.session.scalar(select(Host.id).where(Host.name == name)) is not None:
         raise ObjectExists(f"host {name} already exists", value=new_name)
     if host.superordinate_id is None and _linked_by_others(ctx, host):
@@ -105,12 +105,13 @@ def _linked_by_others(ctx: FlowContext, host: Host) -> bool:
         DomainHost.host_id == host.id, Domain.sponsor_id != host.sponsor_id).limit(1)) is not None
 
 
-def _publish(ctx: FlowContext, host: Host, old_name: str) -> None:
-    """Glue lives at the host's names; delegations using it change when it is renamed."""
-    for name in dict.fromkeys((old_name, host.name)):
-        tld = find_tld(ctx, name.rsplit(".", 1)[1])
-        if tld is not None:
-            outbox.publish(ctx, tld.name, name)
+def _publish(ctx: FlowContext, host: Host, old_name: str, old: Placement,
+             new: Placement) -> None:
+    """Glue sits in the superordinate domains' delegations; a rename also changes the name
+    every delegation using the host points at."""
+    publish_glue(ctx, old)
+    if new.domain is not old.domain:
+        publish_glue(ctx, new)
     if old_name != host.name:
         for domain in ctx.session.scalars(select(Domain).join(
                 DomainHost, DomainHost.domain_id == Domain.id).where(
