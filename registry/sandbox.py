@@ -18,9 +18,10 @@ from sqlalchemy import func, select
 
 from certs.fingerprint import fingerprint
 from certs.sandbox import build_sandbox_certs
+from zonegen.cli import dns_settings
 
 from .admin.registrars import add_registrar
-from .admin.tlds import add_tld, set_price, tld_name
+from .admin.tlds import add_tld, set_dns_settings, set_price, tld_name
 from .billing import credit
 from .config import Config
 from .db import create_database_if_missing, database_url
@@ -107,6 +108,9 @@ def _populate(registry: Registry, tlds: tuple[str, ...], clids: tuple[str, ...],
     def work(ctx):
         for name in tlds:
             tld = add_tld(ctx, name)
+            # the TLD's own name server is the sandbox's PowerDNS on loopback
+            set_dns_settings(ctx, tld.name, dns_settings(tld.name, [
+                f"ns1.nic.{tld.name}=127.0.0.1"]))
             for op, amount in SANDBOX_PRICES.items():
                 set_price(ctx, tld.name, op, "USD", amount)
         passwords = {}

@@ -8,9 +8,12 @@ another source (tests, tools).
 from __future__ import annotations
 
 import argparse
+import logging
 import shutil
+import signal
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
@@ -20,7 +23,7 @@ from zonegen.catalog import ensure_catalog
 from zonegen.config import PowerDnsSettings
 from zonegen.connection import PowerDnsConnection
 from zonegen.export import ExportError, export_zone
-from zonegen.model import ZoneSpec
+from zonegen.model import ZoneDataError, ZoneSpec
 from zonegen.names import normalize
 from zonegen.pdnsdb import PdnsDbError
 from zonegen.state import DesiredState
@@ -70,6 +73,21 @@ def register(subparsers: Any, desired: DesiredProvider | None = None) -> None:
     p.add_argument("--unsigned", action="store_true", help="the stored records, no DNSSEC")
     p.set_defaults(run=_wrap(_export, desired, needs_state=False))
 
+    p = sub.add_parser("serve", help="run the publisher: managed PowerDNS (if so configured), "
+                                     "outbox drainer, catalog, hosted-zone scheduler")
+    p.set_defaults(run=_serve)
+
+    p = sub.add_parser("config", help="set a TLD's apex name servers and DNSSEC policy")
+    p.add_argument("tld")
+    p.add_argument("--ns", action="append", required=True, metavar="HOST[=ADDR,...]",
+                   help="apex name server, with addresses when it lies inside the TLD")
+    p.add_argument("--dnssec", choices=("nsec3", "nsec", "off"), default="nsec3",
+                   help="default nsec3 (opt-out, RFC 9276 parameters 1 1 0 -)")
+    p.add_argument("--algorithm", default="ECDSAP256SHA256")
+    p.add_argument("--keys", choices=("ksk+zsk", "csk"), default="ksk+zsk")
+    p.add_argument("--hostmaster", default="", metavar="NAME")
+    p.set_defaults(run=_config)
+
     p = sub.add_parser("ds", help="print the DS and DNSKEY records for the parent zone")
     p.add_argument("tld")
     p.add_argument("--digest", type=int, action="append", choices=(2, 4),
@@ -90,6 +108,77 @@ def _wrap(func: Callable, desired: DesiredProvider | None, needs_state: bool = T
             print(f"pyrar: error: {e}", file=sys.stderr)
             return 1
     return run
+
+
+def dns_settings(tld: str, ns: list[str], dnssec: str = "nsec3",
+                 algorithm: str = "ECDSAP256SHA256", keys: str = "ksk+zsk",
+                 hostmaster: str = "") -> dict:
+    """The ``Tld.dns`` settings from ``--ns host=addr,addr`` style values, validated."""
+    nameservers, addresses = [], {}
+    for item in ns:
+        host, _, addrs = item.partition("=")
+        nameservers.append(host.strip())
+        if addrs:
+            addresses[host.strip()] = [a.strip() for a in addrs.split(",") if a.strip()]
+    settings: dict = {"nameservers": nameservers, "ns_addresses": addresses,
+                      "dnssec": {"enabled": dnssec != "off", "algorithm": algorithm,
+                                 "keys": keys, "denial": "nsec" if dnssec == "nsec" else "nsec3"}}
+    if hostmaster:
+        settings["hostmaster"] = hostmaster
+    try:
+        ZoneSpec.from_dict(normalize(tld), settings)
+    except (ZoneDataError, TypeError) as e:
+        raise ZoneCommandError(str(e)) from None
+    return settings
+
+
+def _serve(ctx: Any, args: argparse.Namespace) -> int:
+    from zonegen.service import ZonegenService
+
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s zonegen %(levelname)s %(name)s: %(message)s")
+    settings = ctx.config.section("powerdns", PowerDnsSettings)
+    state = ctx.dns_state()
+    service = ZonegenService(settings, ctx.config.base_dir, state, state)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    service.start()
+    try:
+        _publish_missing_zones(ctx, service, state)
+        stop.wait()
+    finally:
+        service.stop()
+    return 0
+
+
+def _publish_missing_zones(ctx: Any, service: Any, state: DesiredState) -> None:
+    """A configured TLD that PowerDNS does not have yet gets created and fully synced."""
+    from sqlalchemy import select
+
+    from registry import outbox
+    from registry.models import Tld
+
+    names = ctx.task(lambda c: list(c.session.scalars(select(Tld.name))))
+    missing = [n for n in names if state.zone_spec(n) is not None
+               and service.conn.api.zone(normalize(n), rrsets=False) is None]
+    if missing:
+        ctx.task(lambda c: [outbox.publish(c, n, n) for n in missing], "zone_publish_missing")
+        service.wake()
+
+
+def _config(ctx: Any, args: argparse.Namespace) -> int:
+    from registry.admin.tlds import set_dns_settings
+
+    try:
+        settings = dns_settings(args.tld, args.ns, args.dnssec, args.algorithm, args.keys,
+                                args.hostmaster)
+    except ZoneCommandError as e:
+        print(f"pyrar: error: {e}", file=sys.stderr)
+        return 1
+    ctx.task(lambda c: set_dns_settings(c, args.tld, settings), "tld_dns")
+    print(f"{args.tld}: DNS settings stored; zonegen publishes the zone on its next round")
+    return 0
 
 
 def _spec(state: DesiredState, tld: str) -> ZoneSpec:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from .. import outbox
 from ..errors import ObjectDoesNotExist, ObjectExists, ParameterPolicyError, ParameterSyntaxError
 from ..flows.context import FlowContext
 from ..models import DATA_MODELS, OPERATIONS, PremiumRule, Price, ReservedName, Tld
@@ -58,6 +59,15 @@ def set_policy(tld: Tld, changes: dict[str, Any]) -> None:
     negative = [k for k in POLICY if k.endswith("_days") and getattr(tld, k) < 0]
     if negative:
         raise ParameterPolicyError(f"{negative[0]} cannot be negative")
+
+
+def set_dns_settings(ctx: FlowContext, tld_name: str, settings: dict) -> Tld:
+    """Store the TLD's DNS publication settings (validated by zonegen's ZoneSpec by the
+    caller) and ask zonegen to reconcile the whole zone: owner == TLD means "the TLD"."""
+    tld = get_tld(ctx, tld_name)
+    tld.dns = settings
+    outbox.publish(ctx, tld.name, tld.name)
+    return tld
 
 
 def set_price(ctx: FlowContext, tld_name: str, operation: str, currency: str,

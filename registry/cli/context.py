@@ -50,6 +50,12 @@ class CliContext:
             login = "cli"
         return Actor.operator(login)
 
+    def dns_state(self):
+        """The registry as zonegen's desired state and outbox."""
+        from zonegen.core_state import CoreState
+
+        return CoreState(self.registry().db)
+
     def task(self, work: Callable[[FlowContext], Any], command: str = "") -> Any:
         """Run an operator task in one transaction."""
         return self.registry().run(work, self.actor, command)

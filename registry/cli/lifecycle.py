@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+
 from ..scheduler import run_due
 
 
@@ -10,10 +13,22 @@ def register(subparsers) -> None:
         dest="lifecycle_command", metavar="ACTION", required=True)
     run = life.add_parser("run", help="apply everything due now (auto-renew, transfers, purge)")
     run.add_argument("--batch", type=int, default=500)
+    run.add_argument("--every", type=float, metavar="SECONDS",
+                     help="keep running, once every SECONDS (what 'pyrar serve' does)")
     run.set_defaults(run=run_lifecycle)
 
 
 def run_lifecycle(ctx, args) -> None:
-    report = run_due(ctx.registry(), batch=args.batch)
-    print(f"lifecycle: {report.domains} domain(s), {report.contacts} contact transfer(s) "
-          f"settled, {report.pruned} expired grace period(s) pruned")
+    registry = ctx.registry(migrate=args.every is not None)
+    stop = threading.Event()
+    if args.every:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+    while True:
+        report = run_due(registry, batch=args.batch)
+        if report.domains or report.contacts or report.failed or not args.every:
+            print(f"lifecycle: {report.domains} domain(s), {report.contacts} contact "
+                  f"transfer(s) settled, {report.pruned} expired grace period(s) pruned"
+                  + (f", {report.failed} failed" if report.failed else ""), flush=True)
+        if not args.every or stop.wait(args.every):
+            return
