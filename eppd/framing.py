@@ -25,8 +25,9 @@ CLOSE_GRACE_SECONDS = 5.0
 class EppFrameProtocol(Protocol):
     """Cuts the byte stream into frames for a sink and writes the sink's frames.
 
-    Reading stops while the sink is busy with a command or the peer is not reading our
-    writes, so neither a pipelining nor a non-reading client makes us buffer without bound.
+    Frames wait while the sink is busy with a command, and reading stops when a pipelining
+    client has a maximum frame's worth waiting or the peer is not reading our writes, so no
+    client makes us buffer without bound.
     """
 
     def __init__(self, make_sink: SinkFactory, max_frame_bytes: int,
@@ -84,6 +85,8 @@ class EppFrameProtocol(Protocol):
         if self._closing:
             return
         self._buffer += data
+        if self._paused_by_sink:
+            self._update_reading()
         self._deliver()
 
     def _deliver(self) -> None:
@@ -161,7 +164,11 @@ class EppFrameProtocol(Protocol):
     # Internals
 
     def _update_reading(self) -> None:
-        wanted = self._paused_by_sink or self._paused_by_writes
+        # While the sink is busy, frames a client pipelines are kept up to one maximum frame;
+        # only beyond that is the socket paused. Pausing on every command would cost two
+        # epoll_ctl calls each time for clients that never pipeline.
+        wanted = self._paused_by_writes or (
+            self._paused_by_sink and len(self._buffer) >= self._max_frame_bytes)
         if wanted == self._reading_paused or self._closing:
             return
         self._reading_paused = wanted

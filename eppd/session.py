@@ -90,6 +90,8 @@ class EppSession:
         self._slot: str | None = None  # clid whose session slot we hold
         self._login_failures = 0
         self._idle: IDelayedCall | None = None
+        self._last_active = 0.0
+        self._busy = False  # a backend call is in flight
         self._closed = False
 
     @property
@@ -105,7 +107,7 @@ class EppSession:
     def frame_received(self, payload: bytes) -> None:
         if self._closed:
             return
-        self._cancel_idle()
+        self._last_active = self._s.clock.seconds()
         started = time.perf_counter()
         if self._s.policy.log_frames and frame_log.isEnabledFor(logging.DEBUG):
             frame_log.debug("%s <<< %s", self._peer.ip, mask_secrets(payload))
@@ -153,6 +155,7 @@ class EppSession:
             self._login_finished(pending, login, refusal)
             return
         self._slot = login.clid
+        self._busy = True
         self._channel.pause()
         d = self._s.calls.run(self._s.backend.authenticate, login.clid, login.password,
                               login.new_password, self._peer.cert_fingerprint, self._peer.ip)
@@ -207,6 +210,7 @@ class EppSession:
         request = CommandRequest(
             session=self._info, verb=command.verb, object_uri=command.object_uri,
             command=command.element, cl_trid=command.cl_trid, sv_trid=pending.sv_trid)
+        self._busy = True
         self._channel.pause()
         d = self._s.calls.run(self._s.backend.execute, request)
         d.addCallback(lambda reply: self._finish(pending, reply))
@@ -222,6 +226,7 @@ class EppSession:
     # Answering
 
     def _finish(self, pending: _Pending, reply: CommandReply) -> None:
+        self._busy = False
         if self._closed:
             return
         try:
@@ -257,18 +262,29 @@ class EppSession:
     # Timers and closing
 
     def _arm_idle(self) -> None:
-        self._cancel_idle()
-        if not self._closed:
-            self._idle = self._s.clock.callLater(self._s.policy.idle_timeout, self._idle_expired)
+        """Count idleness from now. One timer per session, re-armed only when it fires:
+        cancelling and scheduling a timer on every command costs more than the check."""
+        self._last_active = self._s.clock.seconds()
+        if self._idle is None and not self._closed:
+            self._idle = self._s.clock.callLater(self._s.policy.idle_timeout, self._idle_check)
 
     def _cancel_idle(self) -> None:
         if self._idle is not None and self._idle.active():
             self._idle.cancel()
         self._idle = None
 
-    def _idle_expired(self) -> None:
+    def _idle_check(self) -> None:
         self._idle = None
-        self._close(f"idle for {self._s.policy.idle_timeout:g} s")
+        if self._closed:
+            return
+        timeout = self._s.policy.idle_timeout
+        # The server's own slowness is not the client's idleness.
+        remaining = timeout if self._busy else (
+            self._last_active + timeout - self._s.clock.seconds())
+        if remaining > 0:
+            self._idle = self._s.clock.callLater(remaining, self._idle_check)
+            return
+        self._close(f"idle for {timeout:g} s")
 
     def _close(self, reason: str) -> None:
         self._closed = True

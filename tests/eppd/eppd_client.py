@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import select
 import socket
 import ssl
 import struct
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +52,7 @@ class EppClient:
                  check: Callable[[bytes], None] | None = None) -> None:
         """``check`` sees every frame the server sends (the tests validate them all)."""
         self.check = check
+        self.timeout = timeout
         raw = socket.create_connection((host, port), timeout=timeout)
         try:
             self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
@@ -82,6 +86,54 @@ class EppClient:
     def request(self, payload: bytes) -> bytes:
         self.send_frame(payload)
         return self.read_frame()
+
+    def pipeline(self, data: bytes, count: int, read_after: float = 0.0,
+                 timeout: float = 30.0) -> list[bytes]:
+        """Send ``data`` and read ``count`` frames at once, in this thread (an SSL socket
+        must not be used by two threads): non-blocking, driven by select. Reading starts
+        ``read_after`` seconds after sending does, to play a client that does not read."""
+        self.sock.setblocking(False)
+        pending = memoryview(data)
+        buffer = bytearray()
+        frames: list[bytes] = []
+        started = time.monotonic()
+        try:
+            while len(frames) < count:
+                now = time.monotonic()
+                if now - started > timeout:
+                    raise TimeoutError(f"{len(frames)} of {count} frames in {timeout} s")
+                reading = now - started >= read_after
+                readable, writable, _ = select.select(
+                    [self.sock] if reading else [], [self.sock] if pending else [], [], 0.1)
+                if writable and pending:
+                    with contextlib.suppress(ssl.SSLWantWriteError, ssl.SSLWantReadError):
+                        pending = pending[self.sock.send(pending[:16384]):]
+                if reading and (readable or self.sock.pending()):
+                    try:
+                        chunk = self.sock.recv(65536)
+                    except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                        continue
+                    if not chunk:
+                        raise Closed("EOF")
+                    buffer += chunk
+                    frames.extend(self._cut_frames(buffer))
+        finally:
+            self.sock.setblocking(True)
+            self.sock.settimeout(self.timeout)
+        return frames
+
+    def _cut_frames(self, buffer: bytearray) -> list[bytes]:
+        frames = []
+        while len(buffer) >= 4:
+            length = struct.unpack(">I", buffer[:4])[0]
+            if len(buffer) < length:
+                break
+            frame = bytes(buffer[4:length])
+            del buffer[:length]
+            if self.check is not None:
+                self.check(frame)
+            frames.append(frame)
+        return frames
 
     def expect_closed(self) -> None:
         """Read until the server closes; fail if a frame arrives instead."""

@@ -211,3 +211,10 @@ def test_activity_keeps_a_session_alive(strict_server):
         for _ in range(4):
             time.sleep(0.5)
             assert result_code(client.request(domain_check("alive.example"))) == 1000
+
+
+def test_a_slow_command_is_not_idleness(strict_server):
+    with strict_server.logged_in() as client:
+        # Longer than the 1 s idle timeout, spent in the backend.
+        assert result_code(client.request(domain_info(SLOW_NAME))) == 2303
+        assert result_code(client.request(domain_check("still.example"))) == 1000

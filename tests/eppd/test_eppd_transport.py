@@ -18,10 +18,12 @@ from eppd_client import (
     EppClient,
     client_context,
     domain_check,
+    domain_info,
     hello,
     login,
     result_code,
 )
+from eppd_toy_backend import SLOW_NAME
 
 RFC9325_TLS12 = {
     "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-ECDSA-AES256-GCM-SHA384",
@@ -111,6 +113,20 @@ def test_several_frames_in_one_write_are_answered_in_order(server):
     for i, reply in enumerate(replies):
         assert f"<clTRID>trid-{i}</clTRID>".encode() in reply
         assert result_code(reply) == 1000
+
+
+def test_pipelining_beyond_a_maximum_frame_while_busy(server):
+    # The first command blocks in the backend; more than a maximum frame's worth of commands
+    # waits behind it, so the server must stop reading and later pick up where it stopped.
+    frames = [domain_info(SLOW_NAME, cl_trid="trid-slow")]
+    frames += [domain_check(f"p{i}.example", cl_trid=f"trid-{i}") for i in range(1000)]
+    data = b"".join(struct.pack(">I", len(f) + 4) + f for f in frames)
+    assert len(data) > 2 * MAX_FRAME
+    with server.logged_in() as client:
+        replies = client.pipeline(data, len(frames))
+    assert b"<clTRID>trid-slow</clTRID>" in replies[0] and result_code(replies[0]) == 2303
+    for i, reply in enumerate(replies[1:]):
+        assert f"<clTRID>trid-{i}</clTRID>".encode() in reply
 
 
 def test_trailing_whitespace_after_the_document(server):
@@ -209,19 +225,24 @@ def test_one_byte_a_second_does_not_hold_up_other_sessions(server):
 
 
 def test_client_that_never_reads_is_paused_not_buffered(server):
-    count = 2000
+    count = 4000
     frame = struct.pack(">I", len(hello()) + 4) + hello()
-    with server.connect() as flood:
-        sender = threading.Thread(target=flood.send_raw, args=(frame * count,))
-        sender.start()
-        time.sleep(0.5)
-        with server.connect("reg2") as other:
+    with server.connect() as flood, server.connect("reg2") as other:
+        probe: list[float] = []
+
+        def probe_meanwhile() -> None:
+            time.sleep(0.5)
             started = time.monotonic()
             assert is_greeting(other.request(hello()))
-            assert time.monotonic() - started < 0.5
-        greetings = [flood.read_frame() for _ in range(count)]
-        sender.join()
-    assert all(is_greeting(g) for g in greetings)
+            probe.append(time.monotonic() - started)
+
+        # The flood client only starts reading after 1.5 s; its socket fills up first.
+        thread = threading.Thread(target=probe_meanwhile)
+        thread.start()
+        greetings = flood.pipeline(frame * count, count, read_after=1.5)
+        thread.join()
+    assert probe and probe[0] < 0.5
+    assert len(greetings) == count and all(is_greeting(g) for g in greetings)
 
 
 def test_server_refuses_plain_tcp_junk_and_keeps_serving(server):
