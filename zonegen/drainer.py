@@ -89,7 +89,8 @@ class OutboxDrainer:
         self.api.flush_cache(zone)
         self._flushed.add(zone)
         now = time.monotonic()
-        self._reflush[zone] = [now + d for d in self.reflush_delays]
+        if self.reflush_delays:
+            self._reflush[zone] = [now + d for d in sorted(self.reflush_delays)]
 
     def _reflush_due(self) -> None:
         now = time.monotonic()
