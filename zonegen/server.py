@@ -3,10 +3,19 @@
 The child gets its own config dir under the data directory (never Debian's /etc/powerdns), the
 API on loopback, and ``only-notify=127.0.0.0/8``: zone data holds name-server addresses, and
 PowerDNS would otherwise send NOTIFY to them.
+
+The child must not outlive us: a ``pyrar zone serve`` killed with SIGKILL (a crash, or a
+supervisor giving up) used to leave its pdns_server running, holding the ports, and the next
+start then silently used that orphan and never stopped it. The child now gets SIGTERM when we
+die (``setpriv --pdeathsig``), and a start first ends an orphan of ours that is still there
+(found by the owner file, by PID).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -80,6 +89,15 @@ class ManagedPowerDns:
     def pid(self) -> int | None:
         return self.process.pid if self.process else None
 
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    @property
+    def owner_file(self) -> Path:
+        """``<pdns pid> <our pid>``: lets the next start find an orphan of a crashed run."""
+        return self.data_dir / "run" / "pyrar-owner"
+
     def api(self) -> PowerDnsApi:
         return PowerDnsApi(self.settings.resolved_api_url(),
                            self.settings.resolved_api_key(self.base_dir),
@@ -118,11 +136,28 @@ class ManagedPowerDns:
         if self.process and self.process.poll() is None:
             return
         self.prepare()
+        self._end_orphan()
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [self.settings.pdns_server, f"--config-dir={self.data_dir}"],
+                [*_die_with_parent(), self.settings.pdns_server,
+                 f"--config-dir={self.data_dir}"],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        self.owner_file.write_text(f"{self.process.pid} {os.getpid()}\n")
         self.wait_ready()
+
+    def _end_orphan(self) -> None:
+        """Stop the pdns_server a crashed earlier run of ours left behind (by its PID); refuse
+        to start while another live process runs this data directory's server."""
+        try:
+            pdns_pid, owner = (int(x) for x in self.owner_file.read_text().split())
+        except (OSError, ValueError):
+            return
+        if pdns_pid == self.pid or not _is_pdns_of(pdns_pid, self.data_dir):
+            return              # gone (or the PID now belongs to something else)
+        if owner != os.getpid() and _alive(owner):
+            raise PowerDnsStartError(f"the PowerDNS of {self.data_dir} is already run by "
+                                     f"process {owner}")
+        _terminate(pdns_pid, self.data_dir)
 
     def wait_ready(self) -> None:
         deadline = time.monotonic() + self.settings.start_timeout
@@ -146,14 +181,16 @@ class ManagedPowerDns:
 
     def stop(self, timeout: float = 10.0) -> None:
         proc, self.process = self.process, None
-        if proc is None or proc.poll() is not None:
+        if proc is None:
             return
-        proc.terminate()
-        try:
-            proc.wait(timeout)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.owner_file.unlink(missing_ok=True)
 
     def kill(self) -> None:
         """Stop abruptly (SIGKILL), as a crash would."""
@@ -174,6 +211,53 @@ class ManagedPowerDns:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _die_with_parent() -> list[str]:
+    """A prefix that makes the child get SIGTERM when this process dies, even by SIGKILL."""
+    setpriv = shutil.which("setpriv")      # util-linux; PR_SET_PDEATHSIG survives the exec
+    return [setpriv, "--pdeathsig", "TERM"] if setpriv else []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[0] == "Z"
+
+
+def _is_pdns_of(pid: int, data_dir: Path) -> bool:
+    """Whether ``pid`` is a live pdns_server run with ``data_dir`` as its config dir."""
+    try:
+        args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return f"--config-dir={data_dir}".encode() in args and _alive(pid)
+
+
+def _terminate(pid: int, data_dir: Path, timeout: float = 10.0) -> None:
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if not _is_pdns_of(pid, data_dir):
+                return
+            time.sleep(0.05)
+    raise PowerDnsStartError(f"an earlier pdns_server (PID {pid}) of {data_dir} does not stop")
 
 
 def _dns_port_open(address: str, port: int) -> bool:

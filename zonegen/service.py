@@ -1,5 +1,5 @@
-"""zonegen as ``pyrar serve`` runs it: PowerDNS (if managed), the catalog zone, the outbox
-drainer thread, and the hosted-zone scheduler (pending unsigns)."""
+"""zonegen as ``pyrar serve`` runs it: PowerDNS (if managed, restarted when it dies), the
+catalog zone, the outbox drainer thread, and the hosted-zone scheduler (pending unsigns)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from zonegen.connection import PowerDnsConnection
 from zonegen.drainer import OutboxDrainer
 from zonegen.hosted import HostedZones
 from zonegen.probe import DnsProbe, ProbeError, ds_published
-from zonegen.server import ManagedPowerDns
+from zonegen.server import ManagedPowerDns, PowerDnsStartError
 from zonegen.state import DesiredState, Outbox, OutboxEntry
 
 log = logging.getLogger("pyrar.zonegen.service")
@@ -27,8 +27,8 @@ class ZonegenService:
                  state: DesiredState, outbox: Outbox, *,
                  on_error: Callable[[OutboxEntry | None, str], None] | None = None,
                  parent_ds_visible: Callable[[str], bool] | None = None,
-                 schedule_interval: float = 60.0, clock: Callable[[], float] = time.time
-                 ) -> None:
+                 schedule_interval: float = 60.0, clock: Callable[[], float] = time.time,
+                 watch_interval: float = 0.5) -> None:
         self.settings = settings
         self.conn = PowerDnsConnection(settings, base_dir)
         self.server: ManagedPowerDns | None = None
@@ -40,6 +40,7 @@ class ZonegenService:
         probe = DnsProbe(settings.address, settings.port)
         self.parent_ds_visible = parent_ds_visible or (lambda z: ds_published(probe, z))
         self.schedule_interval = schedule_interval
+        self.watch_interval = watch_interval
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -55,6 +56,11 @@ class ZonegenService:
                              name="zonegen-drainer", daemon=True),
             threading.Thread(target=self._scheduler, name="zonegen-scheduler", daemon=True),
         ]
+        if self.server is not None:
+            # the server is this thread's child (see server._die_with_parent): restarts
+            # happen here, and the thread lives as long as the service
+            self._threads.append(threading.Thread(target=self._watch_server,
+                                                  name="zonegen-powerdns", daemon=True))
         for t in self._threads:
             t.start()
 
@@ -71,6 +77,25 @@ class ZonegenService:
                 self.run_scheduled_once()
             except (PowerDnsApiError, ProbeError, OSError) as e:
                 log.warning("hosted-zone scheduler: %s", e)
+
+    def _watch_server(self) -> None:
+        """A managed PowerDNS that died is started again: nothing else would (the drainer
+        only retries), and DNS would stay down until someone restarted zonegen."""
+        backoff = self.watch_interval
+        while not self._stop.wait(backoff):
+            server = self.server
+            if server is None or server.running:
+                backoff = self.watch_interval
+                continue
+            code = server.process.returncode if server.process else None
+            log.error("managed PowerDNS exited (status %s); starting it again", code)
+            try:
+                server.start()
+                self.drainer.wake()
+                backoff = self.watch_interval
+            except PowerDnsStartError as e:
+                log.error("managed PowerDNS did not start: %s", e)
+                backoff = min(backoff * 2, 30.0)
 
     def stop(self) -> None:
         self._stop.set()
