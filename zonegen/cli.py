@@ -24,7 +24,7 @@ from zonegen.config import PowerDnsSettings
 from zonegen.connection import PowerDnsConnection
 from zonegen.export import ExportError, export_zone
 from zonegen.model import ZoneDataError, ZoneSpec
-from zonegen.names import normalize
+from zonegen.names import BadName, normalize
 from zonegen.pdnsdb import PdnsDbError
 from zonegen.state import DesiredState
 from zonegen.sync import ZoneSync
@@ -100,14 +100,28 @@ def _wrap(func: Callable, desired: DesiredProvider | None, needs_state: bool = T
     def run(ctx: Any, args: argparse.Namespace) -> int:
         settings = ctx.config.section("powerdns", PowerDnsSettings)
         try:
+            normalize(args.tld)
             # the registry first: no PowerDNS is started for a command that cannot run
             state = (desired or _core_state)(ctx, args) if needs_state else None
             with PowerDnsConnection(settings, ctx.config.base_dir) as conn:
                 return func(conn, state, args)
-        except (ZoneCommandError, PdnsDbError, PowerDnsApiError, ExportError) as e:
-            print(f"pyrar: error: {e}", file=sys.stderr)
-            return 1
+        except (ZoneCommandError, PdnsDbError, PowerDnsApiError, ExportError, BadName,
+                OSError) as e:
+            return _error(e)
     return run
+
+
+def _error(e: Exception | str) -> int:
+    """One line, whatever the message held (dig and PowerDNS write several)."""
+    print(f"pyrar: error: {' '.join(str(e).split())}", file=sys.stderr)
+    return 1
+
+
+def _served_zone(conn: PowerDnsConnection, tld: str) -> str:
+    zone = normalize(tld)
+    if conn.api.zone(zone, rrsets=False) is None:
+        raise ZoneCommandError(f"{zone} does not exist in PowerDNS")
+    return zone
 
 
 def dns_settings(tld: str, ns: list[str], dnssec: str = "nsec3",
@@ -127,7 +141,7 @@ def dns_settings(tld: str, ns: list[str], dnssec: str = "nsec3",
         settings["hostmaster"] = hostmaster
     try:
         ZoneSpec.from_dict(normalize(tld), settings)
-    except (ZoneDataError, TypeError) as e:
+    except (ZoneDataError, BadName, TypeError) as e:
         raise ZoneCommandError(str(e)) from None
     return settings
 
@@ -174,8 +188,7 @@ def _config(ctx: Any, args: argparse.Namespace) -> int:
         settings = dns_settings(args.tld, args.ns, args.dnssec, args.algorithm, args.keys,
                                 args.hostmaster)
     except ZoneCommandError as e:
-        print(f"pyrar: error: {e}", file=sys.stderr)
-        return 1
+        return _error(e)
     ctx.task(lambda c: set_dns_settings(c, args.tld, settings), "tld_dns")
     print(f"{args.tld}: DNS settings stored; zonegen publishes the zone on its next round")
     return 0
@@ -246,7 +259,7 @@ def _verify(conn: PowerDnsConnection, desired: DesiredState, args: argparse.Name
 
 
 def _export(conn: PowerDnsConnection, _state: None, args: argparse.Namespace) -> int:
-    tld = normalize(args.tld)
+    tld = _served_zone(conn, args.tld)
     server, port = conn.dns_address
     with tempfile.TemporaryDirectory(prefix="pyrar-export-") as tmp:
         path = Path(args.output) if args.output else Path(tmp) / "zone"
@@ -261,7 +274,8 @@ def _export(conn: PowerDnsConnection, _state: None, args: argparse.Namespace) ->
 
 
 def _ds(conn: PowerDnsConnection, _state: None, args: argparse.Namespace) -> int:
-    records = parent_records(conn.api, args.tld, tuple(args.digest or (2,)))
+    records = parent_records(conn.api, _served_zone(conn, args.tld),
+                             tuple(args.digest or (2,)))
     if not records.ds:
         raise ZoneCommandError(f"{records.zone} has no active key-signing key")
     sys.stdout.write(records.text())

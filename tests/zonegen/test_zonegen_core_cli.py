@@ -1,0 +1,289 @@
+"""``pyrar zone sync|verify|export|ds|config`` through the real command line, on a sandbox
+made by ``pyrar init`` (its own ports), with the data put in by core flows."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from zonegen_helpers import free_port, need_pdns
+
+from registry.cli.main import main
+from registry.config import Config
+from registry.db import make_engine
+from registry.flows.context import Actor
+from registry.flows.domain_create import DomainCreate
+from registry.flows.domain_update import DomainUpdate
+from registry.flows.host_create import HostCreate
+from registry.models import DnsChange, Registrar
+from registry.service import Registry
+from registry.values import DsData, HostAddress
+from tests.core.db_state import dump
+from tests.core.world import STRONG
+from zonegen.config import PowerDnsSettings
+from zonegen.pdnsdb import PdnsDb
+from zonegen.probe import DnsProbe
+from zonegen.server import ManagedPowerDns
+
+pytestmark = pytest.mark.pdns
+PYRAR = Path(sys.executable).with_name("pyrar")
+DS = DsData(4242, 13, 2, "5A" * 32)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    out: str
+    err: str
+
+
+@dataclass
+class Sandbox:
+    directory: Path
+    capsys: pytest.CaptureFixture
+
+    @property
+    def config_path(self) -> Path:
+        return self.directory / "pyrar.toml"
+
+    @property
+    def config(self) -> Config:
+        return Config.load(self.config_path, environ={})
+
+    @property
+    def settings(self) -> PowerDnsSettings:
+        return self.config.section("powerdns", PowerDnsSettings)
+
+    def __call__(self, *args: str) -> Outcome:
+        self.capsys.readouterr()
+        status = main(["--config", str(self.config_path), *map(str, args)])
+        captured = self.capsys.readouterr()
+        return Outcome(status, captured.out, captured.err)
+
+    def ok(self, *args: str) -> Outcome:
+        outcome = self(*args)
+        assert outcome.status == 0, outcome
+        return outcome
+
+    def fails(self, *args: str) -> str:
+        """Bad input: exit 1, one ``pyrar: error:`` line, nothing printed, nothing changed."""
+        before = self.dump()
+        outcome = self(*args)
+        assert outcome.status == 1, outcome
+        lines = outcome.err.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("pyrar: error: "), outcome.err
+        assert outcome.out == ""
+        assert self.dump() == before, "a refused command changed the database"
+        return lines[0]
+
+    def dump(self) -> dict:
+        engine = make_engine(f"sqlite:///{self.directory / 'pyrar.sqlite3'}")
+        try:
+            return dump(engine)
+        finally:
+            engine.dispose()
+
+    def server(self) -> ManagedPowerDns:
+        return ManagedPowerDns(self.settings, self.config.base_dir)
+
+    def probe(self) -> DnsProbe:
+        return DnsProbe("127.0.0.1", self.settings.port)
+
+
+@pytest.fixture
+def sandbox(tmp_path, capsys, monkeypatch) -> Sandbox:
+    need_pdns()
+    for var in ("PYRAR_CONFIG", "PYRAR_DB_URL", "PYRAR_DATABASE_URL"):
+        monkeypatch.delenv(var, raising=False)
+    directory = tmp_path / "sandbox"
+    assert main(["init", str(directory), "--tld", "example", "--epp-port", str(free_port()),
+                 "--dns-port", str(free_port()), "--pdns-api-port", str(free_port())]) == 0
+    return Sandbox(directory, capsys)
+
+
+@pytest.fixture
+def running(sandbox):
+    """The sandbox's managed PowerDNS, started by the test (commands then use it)."""
+    server = sandbox.server()
+    server.start()
+    yield server
+    server.stop()
+
+
+class Core:
+    """The sandbox's registry, driven by core flows as registrar1."""
+
+    def __init__(self, sandbox: Sandbox) -> None:
+        self.registry = Registry.from_config(sandbox.config)
+        rid = self.registry.run(lambda ctx: ctx.session.scalar(
+            select(Registrar.id).where(Registrar.clid == "registrar1")))
+        self.actor = Actor.registrar(rid, "registrar1")
+
+    def run(self, command) -> None:
+        self.registry.execute(command, self.actor)
+
+    def outbox(self) -> list[tuple[str, str]]:
+        return self.registry.run(lambda ctx: [tuple(r) for r in ctx.session.execute(
+            select(DnsChange.zone, DnsChange.owner).order_by(DnsChange.id))])
+
+    def close(self) -> None:
+        self.registry.close()
+
+
+@pytest.fixture
+def core(sandbox):
+    c = Core(sandbox)
+    yield c
+    c.close()
+
+
+def _populate(core: Core) -> None:
+    core.run(HostCreate("ns1.provider.net"))
+    core.run(DomainCreate("alpha.example", nameservers=("ns1.provider.net",), authinfo=STRONG))
+    core.run(DomainCreate("beta.example", authinfo=STRONG, ds_data=(DS,)))
+    core.run(HostCreate("ns1.beta.example", (HostAddress("192.0.2.10"),
+                                             HostAddress("2001:db8::10", "v6"))))
+    core.run(DomainUpdate("beta.example", add_nameservers=("ns1.beta.example",)))
+    core.run(DomainCreate("held.example", nameservers=("ns1.provider.net",), authinfo=STRONG))
+    core.run(DomainUpdate("held.example", add_statuses=("clientHold",)))
+
+
+def _port_open(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), 0.5):
+            return True
+    except OSError:
+        return False
+
+
+def _dsfromkey(dnskey: str, digest: str) -> str:
+    proc = subprocess.run(["dnssec-dsfromkey", "-a", digest, "-f", "-", "example."],
+                          input=f"example. 3600 IN DNSKEY {dnskey}\n", capture_output=True,
+                          text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    fields = proc.stdout.split()
+    i = fields.index("DS")
+    return " ".join([*fields[i + 1:i + 4], "".join(fields[i + 4:]).lower()])
+
+
+def test_sync_without_a_running_server_starts_and_stops_its_own(sandbox, core) -> None:
+    _populate(core)
+    out = sandbox.ok("zone", "sync", "example", "--quiet").out
+    assert out.startswith("example.: 2 delegations,") and "changed +" in out
+    assert not _port_open(sandbox.settings.webserver_port)     # its server is gone again
+    assert (sandbox.directory / "powerdns" / "pdns.sqlite3").exists()
+    assert not (sandbox.directory / "powerdns" / "run" / "pyrar-owner").exists()
+
+
+def test_zone_commands_on_a_sandbox(sandbox, core, running, tmp_path) -> None:
+    # pyrar init published the sandbox TLD: its settings are in the outbox for zonegen
+    assert core.outbox() == [("example", "example")]
+    _populate(core)
+    out = sandbox.ok("zone", "sync", "example")
+    assert "example.: 2 delegations" in out.out and "load: 2/2" in out.err
+    assert "would change +0 -0" in sandbox.ok("zone", "sync", "example", "--dry-run").out
+
+    verify = sandbox.ok("zone", "verify", "example").out
+    for part in ("example.: ", " OK", "ok    dnssec-verify", "ok    ldns-verify-zone",
+                 "live answers: 3/3 as expected", "delv example. SOA: fully validated",
+                 "delv beta.example. DS: fully validated"):
+        assert part in verify, verify
+
+    # a change the core made but nobody published: verify says so, sync repairs it
+    core.run(DomainCreate("gamma.example", nameservers=("ns1.provider.net",),
+                          authinfo=STRONG))
+    bad = sandbox("zone", "verify", "example", "--sample", "100")
+    assert bad.status == 1 and "FAULT gamma.example.: no NS in the referral" in bad.out
+    assert "changed +1 -0" in sandbox.ok("zone", "sync", "example", "--quiet").out
+    assert "OK" in sandbox.ok("zone", "verify", "example", "--sample", "100").out
+
+    zonefile = tmp_path / "example.zone"
+    err = sandbox.ok("zone", "export", "example", "-o", zonefile).err
+    assert f"records written to {zonefile}" in err
+    signed = zonefile.read_text().replace("\t", " ")
+    assert " RRSIG " in signed and " NSEC3 " in signed and "held.example." not in signed
+    unsigned = sandbox.ok("zone", "export", "example", "--unsigned").out
+    assert "beta.example.\t3600\tIN\tDS\t4242 13 2 " + "5a" * 32 in unsigned
+    assert "ns1.beta.example.\t3600\tIN\tAAAA\t2001:db8::10" in unsigned
+    assert "RRSIG" not in unsigned and "held.example" not in unsigned
+
+    lines = sandbox.ok("zone", "ds", "example", "--digest", "2", "--digest", "4"
+                       ).out.splitlines()
+    ds = [line.split(" IN DS ")[1] for line in lines if " IN DS " in line]
+    dnskey = [line.split(" IN DNSKEY ")[1] for line in lines if " IN DNSKEY " in line]
+    assert len(ds) == 2 and len(dnskey) == 1 and dnskey[0].startswith("257 3 13 ")
+    assert sorted(ds) == sorted([_dsfromkey(dnskey[0], "SHA-256"),
+                                 _dsfromkey(dnskey[0], "SHA-384")])
+    live = sandbox.probe().dnskeys("example.")                   # the key PowerDNS signs with
+    assert dnskey[0].replace(" ", "") in [r.to_text().replace(" ", "") for r in live]
+
+    # the operator changes the apex name servers and the denial: sync applies both
+    done = sandbox.ok("zone", "config", "example", "--ns", "a.nic.example=192.0.2.53",
+                      "--ns", "b.nic.example=192.0.2.54,2001:db8::54", "--dnssec", "nsec")
+    assert "DNS settings stored" in done.out
+    assert core.outbox()[-1] == ("example", "example")
+    sandbox.ok("zone", "sync", "example", "--quiet")
+    reply = sandbox.probe().query("example.", "NS", dnssec=False)
+    assert sorted(r.target.to_text() for r in reply.answer[0]) == [
+        "a.nic.example.", "b.nic.example."]
+    db = PdnsDb.open(sandbox.settings, sandbox.config.base_dir)
+    try:
+        assert not db.domain("example.").denial.nsec3
+    finally:
+        db.close()
+    verify = sandbox.ok("zone", "verify", "example", "--sample", "100").out
+    assert "ok    dnssec-verify" in verify and "live answers: 4/4 as expected" in verify
+
+
+@pytest.mark.parametrize("args", [
+    ("zone", "sync", "nosuch"),
+    ("zone", "sync", "a..b"),
+    ("zone", "verify", "nosuch"),
+    ("zone", "export", "nosuch"),
+    ("zone", "export", "example", "-o", "/nonexistent/dir/zone"),
+    ("zone", "ds", "nosuch"),
+    ("zone", "ds", "bad name!"),
+    ("zone", "config", "nosuch", "--ns", "ns1.example.net"),
+    ("zone", "config", "a..b", "--ns", "ns1.example.net"),
+    ("zone", "config", "example", "--ns", "ns1.nic.example"),            # in-zone, no address
+    ("zone", "config", "example", "--ns", "ns1.nic.example=999.1.1.1"),
+    ("zone", "config", "example", "--ns", "bad name!"),
+    ("zone", "config", "example", "--ns", "ns1.example.net", "--algorithm", "FOO"),
+    ("zone", "config", "example", "--ns", "ns1.example.net=192.0.2.1"),  # out-of-zone glue
+], ids=lambda a: " ".join(a))
+def test_bad_input_is_one_line_exit_1(sandbox, running, args) -> None:
+    sandbox.ok("zone", "sync", "example", "--quiet")                     # "example" exists
+    sandbox.fails(*args)
+
+
+def test_zone_of_a_tld_without_dns_settings(sandbox, running) -> None:
+    sandbox.ok("tld", "add", "other")
+    assert sandbox.fails("zone", "sync", "other") == \
+        "pyrar: error: other is not a TLD published by this registry"
+    sandbox.ok("zone", "config", "other", "--ns", "ns1.example.net", "--dnssec", "off")
+    out = sandbox.ok("zone", "sync", "other", "--quiet").out
+    assert out.startswith("other.: 0 delegations")
+    assert sandbox.fails("zone", "ds", "other") == \
+        "pyrar: error: other. has no active key-signing key"
+
+
+def test_installed_console_script(sandbox, running) -> None:
+    if not PYRAR.exists():
+        pytest.skip(f"no console script at {PYRAR}: install the package (pip install -e .)")
+    env = {"PATH": f"{PYRAR.parent}:/usr/bin:/bin", "HOME": str(sandbox.directory),
+           "PYRAR_CONFIG": str(sandbox.config_path)}
+    ok = subprocess.run([PYRAR, "zone", "sync", "example", "--quiet"], capture_output=True,
+                        text=True, env=env, timeout=120)
+    assert ok.returncode == 0 and ok.stderr == "" and ok.stdout.startswith("example.: ")
+    ds = subprocess.run([PYRAR, "zone", "ds", "example"], capture_output=True, text=True,
+                        env=env, timeout=120)
+    assert ds.returncode == 0 and " IN DS " in ds.stdout
+    bad = subprocess.run([PYRAR, "zone", "export", "nosuch"], capture_output=True, text=True,
+                         env=env, timeout=120)
+    assert bad.returncode == 1 and bad.stdout == ""
+    assert bad.stderr == "pyrar: error: nosuch. does not exist in PowerDNS\n"
