@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from twisted.internet.base import ReactorBase
 from twisted.internet.interfaces import IReactorTime
@@ -11,7 +12,7 @@ from eppd.backend import Backend
 from eppd.calls import CallRunner, ThreadPoolCalls
 from eppd.channel import Channel, FrameSink, Peer, SinkFactory
 from eppd.config import EppdSettings
-from eppd.limits import SessionLimiter
+from eppd.limits import FileLockSessionLimiter, LocalSessionLimiter, SessionLimiter
 from eppd.reader import ValidatingReader
 from eppd.session import EppSession, FrameReader, SessionPolicy, SessionServices
 from eppd.transactions import SvTridSource
@@ -21,7 +22,8 @@ BackendFactory = Callable[[Config], Backend]
 
 
 def session_factory(clock: IReactorTime, settings: EppdSettings, server_id: str,
-                    backend: Backend, calls: CallRunner, reader: FrameReader) -> SinkFactory:
+                    backend: Backend, calls: CallRunner, reader: FrameReader,
+                    limiter: SessionLimiter | None = None) -> SinkFactory:
     """A sink factory whose sessions share one backend, limiter and svTRID source."""
     services = SessionServices(
         policy=SessionPolicy(
@@ -33,7 +35,7 @@ def session_factory(clock: IReactorTime, settings: EppdSettings, server_id: str,
         backend=backend,
         reader=reader,
         calls=calls,
-        limiter=SessionLimiter(settings.max_sessions_per_registrar),
+        limiter=limiter or LocalSessionLimiter(settings.max_sessions_per_registrar),
         sv_trids=SvTridSource(_trid_prefix(server_id)),
         clock=clock,
     )
@@ -44,16 +46,20 @@ def session_factory(clock: IReactorTime, settings: EppdSettings, server_id: str,
     return make_sink
 
 
-def build_epp_sessions(config: Config, backend_factory: BackendFactory,
+def build_epp_sessions(config: Config, backend_factory: BackendFactory, slots_dir: Path,
                        reactor: ReactorBase, settings: EppdSettings) -> SinkFactory:
-    """Runs inside a worker once its reactor exists: backend, thread pool, reader."""
+    """Runs inside a worker once its reactor exists: backend, thread pool, reader.
+
+    ``slots_dir`` is shared by all workers, so the session limit holds across them.
+    """
     registry = config.section("registry", RegistrySettings)
     database = config.section("database", DatabaseSettings)
     calls = ThreadPoolCalls(reactor, size=database.pool_size)
     calls.start(reactor)
     backend = backend_factory(config)
+    limiter = FileLockSessionLimiter(slots_dir, settings.max_sessions_per_registrar)
     return session_factory(reactor, settings, registry.server_id, backend, calls,
-                           ValidatingReader(backend.service_menu))
+                           ValidatingReader(backend.service_menu), limiter)
 
 
 def _trid_prefix(server_id: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 
 from twisted.internet.interfaces import IHandshakeListener, IPushProducer, IReactorTime
@@ -63,7 +64,8 @@ class EppFrameProtocol(Protocol):
             self._abort("no client certificate")
             return
         address = self.transport.getPeer()
-        self._sink = self._make_sink(Peer(address.host, address.port, fingerprint), self)
+        peer = Peer(plain_ip(address.host), address.port, fingerprint)
+        self._sink = self._make_sink(peer, self)
         log.info("%s connected, client certificate %s", self._peer_label, fingerprint)
         self._sink.start()
         self._deliver()
@@ -188,6 +190,18 @@ class EppFrameProtocol(Protocol):
         if self._timer is not None and self._timer.active():
             self._timer.cancel()
         self._timer = None
+
+
+def plain_ip(host: str) -> str:
+    """IPv4 clients of a dual-stack ("::") listener appear as ::ffff:a.b.c.d; registrar
+    allow-lists hold a.b.c.d."""
+    try:
+        mapped = ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return host
+    if isinstance(mapped, ipaddress.IPv6Address) and mapped.ipv4_mapped is not None:
+        return str(mapped.ipv4_mapped)
+    return host
 
 
 class EppFrameFactory(Factory):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import tempfile
+from pathlib import Path
 
 from eppd.application import BackendFactory, build_epp_sessions
 from eppd.config import EppdSettings
@@ -32,5 +34,7 @@ def run(config: Config, backend_factory: BackendFactory, workers: int | None = N
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s eppd-supervisor %(levelname)s: %(message)s")
     settings = resolved_settings(config)
-    build = functools.partial(build_epp_sessions, config, backend_factory)
-    return supervise(WorkerSpec(settings=settings, build=build), workers or settings.workers)
+    with tempfile.TemporaryDirectory(prefix="pyrar-eppd-sessions-") as slots:
+        build = functools.partial(build_epp_sessions, config, backend_factory, Path(slots))
+        return supervise(WorkerSpec(settings=settings, build=build),
+                         workers or settings.workers)

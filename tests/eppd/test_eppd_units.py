@@ -9,7 +9,8 @@ from lxml import etree
 
 from eppd.backend import CommandReply, MessageQueue, ResultValue, ServiceMenu
 from eppd.frame_log import mask_secrets
-from eppd.limits import SessionLimiter
+from eppd.framing import plain_ip
+from eppd.limits import FileLockSessionLimiter, LocalSessionLimiter
 from eppd.parsing import parse_frame
 from eppd.requests import Command, NotARequest, read_login, read_request
 from eppd.responses import format_datetime, greeting, response
@@ -129,14 +130,26 @@ def test_login_security_passwords_replace_the_placeholder():
     assert login.ext_uris == (LOGIN_SEC,)
 
 
-def test_session_limiter_counts_per_registrar():
-    limiter = SessionLimiter(2)
-    assert limiter.acquire("a") and limiter.acquire("a")
-    assert not limiter.acquire("a")
+@pytest.mark.parametrize("kind", ["local", "file"])
+def test_session_limiter_counts_per_registrar(kind, tmp_path):
+    def make():
+        if kind == "local":
+            return LocalSessionLimiter(2)
+        return FileLockSessionLimiter(tmp_path, 2)
+
+    limiter = make()
+    assert limiter.acquire("a/../x") and limiter.acquire("a/../x")
+    assert not limiter.acquire("a/../x")
     assert limiter.acquire("b")
-    limiter.release("a")
-    assert limiter.acquire("a")
-    assert limiter.held("a") == 2
+    limiter.release("a/../x")
+    assert limiter.acquire("a/../x")
+    assert not limiter.acquire("a/../x")
+    if kind == "file":
+        # A second limiter (another worker) sees the same slots.
+        other = make()
+        assert other.acquire("b") and not other.acquire("b")
+        limiter.release("b")
+        assert other.acquire("b")
 
 
 def test_svtrids_are_unique_valid_tokens():
@@ -144,3 +157,11 @@ def test_svtrids_are_unique_valid_tokens():
     ids = {first.next() for _ in range(100)} | {second.next() for _ in range(100)}
     assert len(ids) == 200
     assert all(3 <= len(i) <= 64 and " " not in i for i in ids)
+
+
+@pytest.mark.parametrize("host, plain", [
+    ("::ffff:192.0.2.1", "192.0.2.1"), ("192.0.2.1", "192.0.2.1"), ("::1", "::1"),
+    ("2001:db8::1", "2001:db8::1"),
+])
+def test_ipv4_mapped_peers_are_reported_as_ipv4(host, plain):
+    assert plain_ip(host) == plain

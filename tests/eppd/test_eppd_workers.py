@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import start_server, stop_server
-from eppd_client import hello
+from conftest import PASSWORDS, start_server, stop_server
+from eppd_client import hello, login, result_code
 
 
 def worker_pids(supervisor: int) -> set[int]:
@@ -62,3 +62,22 @@ def test_killed_worker_is_replaced_while_the_other_serves(tmp_path, pki):
         stop_server(server)
     assert server.process.returncode == 0
     assert wait_for(lambda: not any(Path(f"/proc/{p}").exists() for p in workers), 10)
+
+
+def test_session_limit_holds_across_workers(tmp_path, pki):
+    server = start_server(tmp_path, pki, workers=2, max_sessions_per_registrar=2)
+    clients = []
+    try:
+        assert wait_for(lambda: server.log_text().count("eppd listening on") == 2, 20)
+        # Six connections land on both workers (the kernel hashes each one); with a count
+        # per process up to four logins would get in.
+        codes = []
+        for _ in range(6):
+            client = server.connect()
+            clients.append(client)
+            codes.append(result_code(client.request(login("reg1", PASSWORDS["reg1"]))))
+        assert sorted(codes) == [1000, 1000, 2502, 2502, 2502, 2502]
+    finally:
+        for client in clients:
+            client.close()
+        stop_server(server)
