@@ -9,7 +9,7 @@ from twisted.internet.base import ReactorBase
 from twisted.internet.interfaces import IReactorTime
 
 from eppd.backend import Backend
-from eppd.calls import CallRunner, ThreadPoolCalls
+from eppd.calls import CallRunner, InlineCalls, ThreadPoolCalls
 from eppd.channel import Channel, FrameSink, Peer, SinkFactory
 from eppd.config import EppdSettings
 from eppd.limits import FileLockSessionLimiter, LocalSessionLimiter, SessionLimiter
@@ -54,12 +54,20 @@ def build_epp_sessions(config: Config, backend_factory: BackendFactory, slots_di
     """
     registry = config.section("registry", RegistrySettings)
     database = config.section("database", DatabaseSettings)
-    calls = ThreadPoolCalls(reactor, size=database.pool_size)
-    calls.start(reactor)
+    calls = backend_calls(reactor, settings, database)
     backend = backend_factory(config)
     limiter = FileLockSessionLimiter(slots_dir, settings.max_sessions_per_registrar)
     return session_factory(reactor, settings, registry.server_id, backend, calls,
                            ValidatingReader(backend.service_menu), limiter)
+
+
+def backend_calls(reactor: ReactorBase, settings: EppdSettings,
+                  database: DatabaseSettings) -> CallRunner:
+    if settings.backend_calls == "inline":
+        return InlineCalls()
+    pool = ThreadPoolCalls(reactor, size=database.pool_size)
+    pool.start(reactor)
+    return pool
 
 
 def _trid_prefix(server_id: str) -> str:

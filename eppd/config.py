@@ -27,3 +27,8 @@ class EppdSettings:
     workers: int = 1
     login_failures_before_close: int = 3
     log_frames: bool = False
+    # "threads": backend calls run in a pool as large as [database] pool_size, so a slow query
+    # stalls only its own session. "inline": on the reactor thread; no thread handoffs (which
+    # cost about 40% of the rate on this stack, see bench/epp_load.py) but a slow query
+    # stalls every session of that worker. Only with several workers, and measured.
+    backend_calls: str = "threads"

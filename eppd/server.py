@@ -12,12 +12,17 @@ from eppd.application import BackendFactory, build_epp_sessions
 from eppd.config import EppdSettings
 from eppd.supervisor import supervise
 from eppd.worker import WorkerSpec
-from registry.config import Config
+from registry.config import Config, ConfigError
+
+BACKEND_CALLS = ("threads", "inline")
 
 
 def resolved_settings(config: Config) -> EppdSettings:
     """``[eppd]`` with the TLS file paths made absolute (relative to the config file)."""
     settings = config.section("eppd", EppdSettings)
+    if settings.backend_calls not in BACKEND_CALLS:
+        raise ConfigError(f"[eppd] backend_calls: {settings.backend_calls!r} is not one of "
+                          f"{', '.join(BACKEND_CALLS)}")
     return dataclasses.replace(
         settings,
         cert=str(config.resolve(settings.cert)),

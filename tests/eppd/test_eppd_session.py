@@ -218,3 +218,14 @@ def test_a_slow_command_is_not_idleness(strict_server):
         # Longer than the 1 s idle timeout, spent in the backend.
         assert result_code(client.request(domain_info(SLOW_NAME))) == 2303
         assert result_code(client.request(domain_check("still.example"))) == 1000
+
+
+def test_inline_backend_calls_serve_too(tmp_path, pki, schema_check):
+    running = start_server(tmp_path, pki, schema_check, backend_calls="inline")
+    try:
+        with running.logged_in() as client:
+            assert result_code(client.request(domain_check("inline.example"))) == 1000
+            assert result_code(client.request(domain_info("crash.example"))) == 2400
+            assert result_code(client.request(logout())) == 1500
+    finally:
+        stop_server(running)

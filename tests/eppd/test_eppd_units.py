@@ -15,8 +15,10 @@ from eppd.parsing import parse_frame
 from eppd.requests import Command, NotARequest, read_login, read_request
 from eppd.responses import format_datetime, greeting, response
 from eppd.result_codes import MESSAGES
+from eppd.server import resolved_settings
 from eppd.transactions import SvTridSource
 from eppd.validation import EppValidator
+from registry.config import Config, ConfigError
 
 EPP = "urn:ietf:params:xml:ns:epp-1.0"
 DOMAIN = "urn:ietf:params:xml:ns:domain-1.0"
@@ -165,3 +167,18 @@ def test_svtrids_are_unique_valid_tokens():
 ])
 def test_ipv4_mapped_peers_are_reported_as_ipv4(host, plain):
     assert plain_ip(host) == plain
+
+
+def test_settings_paths_resolve_against_the_config_file(tmp_path):
+    path = tmp_path / "pyrar.toml"
+    path.write_text('[eppd]\ncert = "c/server.pem"\nport = 7001\n')
+    settings = resolved_settings(Config.load(path, environ={"PYRAR_EPPD_IDLE_TIMEOUT": "5"}))
+    assert settings.cert == str(tmp_path / "c" / "server.pem")
+    assert (settings.port, settings.idle_timeout, settings.backend_calls) == (7001, 5.0, "threads")
+
+
+def test_unknown_backend_calls_mode_is_a_config_error(tmp_path):
+    path = tmp_path / "pyrar.toml"
+    path.write_text('[eppd]\nbackend_calls = "greenlets"\n')
+    with pytest.raises(ConfigError, match="backend_calls"):
+        resolved_settings(Config.load(path, environ={}))
