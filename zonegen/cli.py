@@ -153,7 +153,8 @@ def _serve(ctx: Any, args: argparse.Namespace) -> int:
                         format="%(asctime)s zonegen %(levelname)s %(name)s: %(message)s")
     settings = ctx.config.section("powerdns", PowerDnsSettings)
     state = ctx.dns_state()
-    service = ZonegenService(settings, ctx.config.base_dir, state, state)
+    service = ZonegenService(settings, ctx.config.base_dir, state, state,
+                             registry=ctx.registry())
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -50,6 +50,9 @@ class PowerDnsSettings:
     # outbox drainer: idle poll period and how many entries one batch takes
     poll_interval: float = 0.1
     batch_size: int = 500
+    # the name servers of hosted client zones: a domain served only by these gets the DS of
+    # its signed hosted zone in the TLD (zonegen.hosted_signing); empty: no hosted DNSSEC
+    hosted_nameservers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

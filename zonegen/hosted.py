@@ -127,6 +127,9 @@ class HostedZones:
             self.api.update_zone(zone, {"nsec3param": policy.nsec3param if policy.nsec3
                                         else "", "nsec3narrow": False})
             self.api.rectify(zone)
+            # keys, PUT and rectify leave the packet cache alone: unsigned answers (and a
+            # negative DNSKEY answer) would be served until they expire
+            self.api.flush_cache(zone)
         return parent_records(self.api, zone)
 
     def unsign_state(self, zone: str) -> UnsignState | None:
@@ -171,6 +174,7 @@ class HostedZones:
         self.api.update_zone(zone, {"nsec3param": ""})
         self.api.delete_metadata(zone, UNSIGN_META)
         self.api.rectify(zone)
+        self.api.flush_cache(zone)     # else cached DNSKEYs and signatures outlive the keys
 
 
 def _comparable(zone: str, r: RRset) -> RRset:

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zonegen.api import PowerDnsApiError
 from zonegen.catalog import ensure_catalog
@@ -15,9 +16,13 @@ from zonegen.config import PowerDnsSettings
 from zonegen.connection import PowerDnsConnection
 from zonegen.drainer import OutboxDrainer
 from zonegen.hosted import HostedZones
+from zonegen.hosted_signing import HostedSigning
 from zonegen.probe import DnsProbe, ProbeError, ds_published
 from zonegen.server import ManagedPowerDns, PowerDnsStartError
 from zonegen.state import DesiredState, Outbox, OutboxEntry
+
+if TYPE_CHECKING:
+    from registry.service import Registry
 
 log = logging.getLogger("pyrar.zonegen.service")
 
@@ -28,7 +33,7 @@ class ZonegenService:
                  on_error: Callable[[OutboxEntry | None, str], None] | None = None,
                  parent_ds_visible: Callable[[str], bool] | None = None,
                  schedule_interval: float = 60.0, clock: Callable[[], float] = time.time,
-                 watch_interval: float = 0.5) -> None:
+                 watch_interval: float = 0.5, registry: Registry | None = None) -> None:
         self.settings = settings
         self.conn = PowerDnsConnection(settings, base_dir)
         self.server: ManagedPowerDns | None = None
@@ -39,6 +44,10 @@ class ZonegenService:
         self.hosted = HostedZones(self.conn.api, settings.catalog_zone or None, clock)
         probe = DnsProbe(settings.address, settings.port)
         self.parent_ds_visible = parent_ds_visible or (lambda z: ds_published(probe, z))
+        # with the core and the hosting name servers, hosted zones' DS go through the core
+        self.signing = (HostedSigning(self.hosted, registry, settings.hosted_nameservers,
+                                      self.parent_ds_visible)
+                        if registry is not None and settings.hosted_nameservers else None)
         self.schedule_interval = schedule_interval
         self.watch_interval = watch_interval
         self._stop = threading.Event()
@@ -69,7 +78,12 @@ class ZonegenService:
         self.drainer.wake()
 
     def run_scheduled_once(self) -> list[str]:
-        return self.hosted.run_scheduled(self.parent_ds_visible)
+        """Hosted zones: DS reconciled with the core (if wired), pending unsigns advanced;
+        returns the zones whose keys were removed."""
+        if self.signing is None:
+            return self.hosted.run_scheduled(self.parent_ds_visible)
+        self.signing.reconcile()
+        return self.signing.run_scheduled()
 
     def _scheduler(self) -> None:
         while not self._stop.wait(self.schedule_interval):
@@ -77,6 +91,8 @@ class ZonegenService:
                 self.run_scheduled_once()
             except (PowerDnsApiError, ProbeError, OSError) as e:
                 log.warning("hosted-zone scheduler: %s", e)
+            except Exception:   # the database, say: the next round tries again
+                log.exception("hosted-zone scheduler failed")
 
     def _watch_server(self) -> None:
         """A managed PowerDNS that died is started again: nothing else would (the drainer

@@ -1,0 +1,240 @@
+"""Hosted client zones through the core: a signed hosted zone's DS reaches the TLD by a
+DomainUpdate (history, outbox), the chain validates; unsigning removes the DS first and the
+keys only after the TLD stopped serving it and its TTL passed."""
+
+from __future__ import annotations
+
+import shutil
+
+import dns.dnssec
+import dns.name
+import dns.rdatatype
+import pytest
+from sqlalchemy import select
+from zonegen_core_world import (
+    CoreWorld,
+    ds_text,
+    mariadb_database,
+    migrated_sqlite,
+    sqlite_database,
+)
+from zonegen_helpers import need_pdns
+
+from registry.errors import EppError
+from registry.flows.domain_info import DomainInfoQuery
+from registry.models import HistoryEntry
+from registry.values import DsData
+from zonegen.hosted import HostedZones, UnsignState
+from zonegen.hosted_rrsets import RRset
+from zonegen.hosted_signing import FOREIGN_DS_TTL, HostedSigning
+from zonegen.probe import ds_published
+from zonegen.service import ZonegenService
+from zonegen.verify import delv
+
+pytestmark = pytest.mark.pdns
+
+HOSTING = ("ns1.pyrar-hosting.net", "ns2.pyrar-hosting.net")
+STALE_DS = DsData(999, 13, 2, "EE" * 32)     # a previous provider's key
+OTHER_DS = DsData(777, 13, 2, "77" * 32)
+
+
+class Clock:
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def sqlite_template(tmp_path_factory):
+    return migrated_sqlite(tmp_path_factory.mktemp("core-template"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
+def database(request, tmp_path, sqlite_template):
+    if request.param == "sqlite":
+        db = sqlite_database(sqlite_template, tmp_path)
+    else:
+        db = mariadb_database(request.getfixturevalue("mariadb_url"))
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def core(database, pdns, zone_name):
+    need_pdns()
+    c = CoreWorld.create(database, pdns, zone_name.rstrip("."))
+    c.drain()
+    for host in (*HOSTING, "ns1.elsewhere.net"):
+        c.host(host)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def signing(core, clock) -> HostedSigning:
+    probe = core.probe()
+    return HostedSigning(HostedZones(core.pdns.api(), clock=clock), core.registry, HOSTING,
+                         lambda zone: ds_published(probe, zone))
+
+
+def core_ds(core: CoreWorld, name: str) -> list[str]:
+    info = core.world.run(DomainInfoQuery(name), core.registrar).result
+    return sorted(ds_text(d) for d in info.ds_data)
+
+
+def served_ds(core: CoreWorld, name: str) -> list[str]:
+    """The DS set the TLD answers, its signature checked against the TLD's DNSKEY set."""
+    probe = core.probe()
+    reply = probe.query(name + ".", "DS")
+    ds = [r for r in reply.answer if r.rdtype == dns.rdatatype.DS]
+    if not ds:
+        return []
+    sig = [r for r in reply.answer if r.rdtype == dns.rdatatype.RRSIG]
+    assert sig, "DS without RRSIG"
+    dns.dnssec.validate(ds[0], sig[0], {dns.name.from_text(core.zone): probe.dnskeys(core.zone)})
+    return sorted(f"{r.key_tag} {r.algorithm} {r.digest_type} {r.digest.hex()}" for r in ds[0])
+
+
+def last_history(core: CoreWorld, name: str) -> tuple[str, str]:
+    return core.world.task(lambda ctx: tuple(ctx.session.execute(
+        select(HistoryEntry.command, HistoryEntry.actor).where(
+            HistoryEntry.object_name == name).order_by(HistoryEntry.id.desc()).limit(1)).one()))
+
+
+def validates(core: CoreWorld, name: str, tmp_path) -> tuple[bool, str]:
+    return delv("127.0.0.1", core.pdns.settings.port, core.zone, core.ksk(), name, "A",
+                tmp_path)
+
+
+def test_sign_publishes_ds_through_the_core_and_unsign_is_safe(core, signing, clock,
+                                                              tmp_path) -> None:
+    if not shutil.which("delv"):
+        pytest.skip("delv is not installed (bind9-dnsutils)")
+    shop = core.domain("shop", ns=HOSTING, ds=(STALE_DS,))
+    zone = shop + "."
+    signing.hosted.create(zone, HOSTING, rrsets=[RRset("www", "A", 300, ("192.0.2.80",))])
+    core.drain()
+    assert served_ds(core, shop) == [ds_text(STALE_DS)]
+    ok, out = validates(core, f"www.{shop}.", tmp_path)
+    assert not ok and "broken trust chain" in out               # bogus: the stale DS
+
+    result = signing.sign(zone)
+    assert result.core.outcome == "updated" and len(result.parent.ds) == 1
+    ours = result.parent.ds[0].lower()
+    assert core_ds(core, shop) == [ours]                         # the stale DS replaced
+    assert last_history(core, shop) == ("hosted_ds_publish", "system")
+    core.drain()
+    assert served_ds(core, shop) == [ours]
+    ok, out = validates(core, f"www.{shop}.", tmp_path)
+    assert ok, out
+    assert signing.sign(zone).core.outcome == "unchanged"        # a second sign: no update
+
+    ds_ttl = core.state.zone_spec(core.zone).ds_ttl
+    assert signing.parent_ds_ttl(zone) == ds_ttl
+    state = signing.unsign(zone)
+    assert state == UnsignState(zone, "requested", clock.now, ds_ttl)
+    assert core_ds(core, shop) == []                             # the core first...
+    assert last_history(core, shop) == ("hosted_ds_withdraw", "system")
+    clock.now += 10 * ds_ttl
+    assert signing.run_scheduled([zone]) == []                   # ...but the TLD still has it
+    assert signing.hosted.unsign_state(zone).step == "requested"
+    assert signing.hosted.is_signed(zone)
+    assert signing.publish_ds(zone).outcome == "unchanged"       # no DS back while unsigning
+
+    core.drain()                                                 # the TLD stops serving it
+    assert served_ds(core, shop) == [] and core.expected(shop).ds == ()  # delegated, no DS
+    assert signing.run_scheduled([zone]) == []
+    gone = signing.hosted.unsign_state(zone)
+    assert gone.step == "ds-gone" and gone.keys_removable_at == clock.now + ds_ttl
+    clock.now += ds_ttl - 1
+    assert signing.run_scheduled([zone]) == []
+    types = {r.rdtype for r in core.probe().query(zone, "DNSKEY").answer}
+    assert types == {dns.rdatatype.DNSKEY, dns.rdatatype.RRSIG}   # still published, signed
+    ok, out = validates(core, f"www.{shop}.", tmp_path)
+    assert not ok and "; unsigned answer" in out                # insecure, not bogus
+    clock.now += 1
+    assert signing.run_scheduled([zone]) == [zone]
+    assert not signing.hosted.is_signed(zone) and signing.hosted.unsign_state(zone) is None
+    reply = core.probe().query(f"www.{shop}.", "A")
+    assert reply.answer and all(r.rdtype != dns.rdatatype.RRSIG for r in reply.answer)
+    assert not core.probe().query(zone, "DNSKEY").answer
+
+
+def test_ds_follows_the_delegation(core, signing) -> None:
+    shop = core.domain("moving", ns=("ns1.elsewhere.net",))
+    zone = shop + "."
+    signing.hosted.create(zone, HOSTING)
+    assert signing.served_only_by_us(zone) is False
+    result = signing.sign(zone)
+    assert result.core.outcome == "elsewhere" and core_ds(core, shop) == []
+    ours = result.parent.ds[0].lower()
+
+    # the registrar points the domain at our hosting: the scheduler's reconcile adds the DS
+    core.update(shop, add_nameservers=HOSTING, rem_nameservers=("ns1.elsewhere.net",))
+    assert signing.served_only_by_us(zone) is True
+    changes = signing.reconcile()
+    assert [(c.domain, c.outcome) for c in changes] == [(shop, "updated")]
+    assert signing.reconcile() == []                             # nothing more to do
+    core.drain()
+    assert core_ds(core, shop) == [ours] and served_ds(core, shop) == [ours]
+
+    # and away again, with the new provider's DS: ours goes, theirs stays
+    core.update(shop, add_nameservers=("ns1.elsewhere.net",), rem_nameservers=HOSTING,
+                ds_add=(OTHER_DS,))
+    assert [c.outcome for c in signing.reconcile([zone])] == ["updated"]
+    core.drain()
+    assert core_ds(core, shop) == served_ds(core, shop) == [ds_text(OTHER_DS)]
+    assert last_history(core, shop) == ("hosted_ds_withdraw", "system")
+    # partly ours, partly elsewhere: no DS of ours either (the other server is unsigned)
+    core.update(shop, add_nameservers=HOSTING[:1])
+    assert signing.reconcile([zone]) == [] and core_ds(core, shop) == [ds_text(OTHER_DS)]
+
+
+def test_registry_refusals_keep_the_zone_safe(core, signing) -> None:
+    locked = core.domain("locked", ns=HOSTING)
+    zone = locked + "."
+    signing.hosted.create(zone, HOSTING)
+    core.update(locked, add_statuses=("clientUpdateProhibited",))
+    result = signing.sign(zone)                       # signed; the registry refuses the DS
+    assert result.core.outcome == "refused" and "clientUpdateProhibited" in result.core.reason
+    assert signing.hosted.is_signed(zone) and core_ds(core, locked) == []
+    core.update(locked, rem_statuses=("clientUpdateProhibited",))
+    assert [c.outcome for c in signing.reconcile([zone])] == ["updated"]
+    core.update(locked, add_statuses=("clientUpdateProhibited",))
+    with pytest.raises(EppError) as refused:           # unsign cannot remove the DS...
+        signing.unsign(zone)
+    assert refused.value.code == 2304
+    # ...so nothing is pending and the keys stay, matching the DS still in the registry
+    assert signing.hosted.unsign_state(zone) is None and signing.hosted.is_signed(zone)
+    assert len(core_ds(core, locked)) == 1
+
+    # a hosted zone that is not one of our domains: its parent is not ours to change
+    outside = f"{core.tld}.client.example.com."          # unique in this PowerDNS
+    signing.hosted.create(outside, HOSTING)
+    assert signing.sign(outside).core.outcome == "unregistered"
+    assert signing.served_only_by_us(outside) is None
+    assert signing.parent_ds_ttl(outside) == FOREIGN_DS_TTL
+
+
+def test_service_scheduler_reconciles_through_the_core(core, clock) -> None:
+    settings = core.pdns.settings
+    settings = type(settings)(**{**settings.__dict__, "hosted_nameservers": HOSTING,
+                                 "catalog_zone": ""})
+    service = ZonegenService(settings, None, core.state, core.state, clock=clock,
+                             registry=core.registry)
+    assert service.signing is not None
+    shop = core.domain("sched", ns=HOSTING)
+    service.hosted.create(shop + ".", HOSTING)
+    parent = service.hosted.sign(shop + ".")           # signed outside HostedSigning
+    assert core_ds(core, shop) == []
+    assert service.run_scheduled_once() == []
+    assert core_ds(core, shop) == [parent.ds[0].lower()]
+    without = ZonegenService(settings, None, core.state, core.state, clock=clock)
+    assert without.signing is None                     # no registry: hosted zones only
