@@ -159,8 +159,11 @@ class EppSession:
         self._channel.pause()
         d = self._s.calls.run(self._s.backend.authenticate, login.clid, login.password,
                               login.new_password, self._peer.cert_fingerprint, self._peer.ip)
-        d.addCallback(lambda result: self._login_finished(pending, login, result))
-        d.addErrback(self._backend_failed, pending)
+        # addCallbacks, not addCallback + addErrback: a failure while answering must not be
+        # taken for a backend failure and answered a second time.
+        d.addCallbacks(lambda result: self._login_finished(pending, login, result),
+                       self._backend_failed, errbackArgs=(pending,))
+        d.addErrback(self._answering_failed)
 
     def _unsupported_options(self, login: LoginRequest) -> LoginResult | None:
         menu = self._s.backend.service_menu
@@ -213,8 +216,9 @@ class EppSession:
         self._busy = True
         self._channel.pause()
         d = self._s.calls.run(self._s.backend.execute, request)
-        d.addCallback(lambda reply: self._finish(pending, reply))
-        d.addErrback(self._backend_failed, pending)
+        d.addCallbacks(lambda reply: self._finish(pending, reply),
+                       self._backend_failed, errbackArgs=(pending,))
+        d.addErrback(self._answering_failed)
 
     def _backend_failed(self, failure: Failure, pending: _Pending) -> None:
         log.error("%s %s by %s failed:\n%s", self._peer.ip, pending.name,
@@ -222,6 +226,12 @@ class EppSession:
         if pending.name == "login" and self._info is None:
             self._release_slot()
         self._finish(pending, CommandReply(2400))
+
+    def _answering_failed(self, failure: Failure) -> None:
+        log.error("%s answering %s failed; closing:\n%s", self._peer.ip, self.clid or "-",
+                  failure.getTraceback())
+        if not self._closed:
+            self._close("internal error")
 
     # Answering
 

@@ -123,9 +123,9 @@ def test_blocking_backend_call_does_not_freeze_other_sessions(server):
         thread.start()
         time.sleep(0.2)
         for _ in range(3):
-            hello_started = time.monotonic()
             assert etree.fromstring(fast.request(hello())).find("e:greeting", NS) is not None
-            assert time.monotonic() - hello_started < 0.5
+        # Answered while the slow command was still in the backend, not queued behind it.
+        assert not answer
         thread.join()
         assert time.monotonic() - started >= SLOW_SECONDS
         assert result_code(answer[0]) == 2303

@@ -141,7 +141,8 @@ def test_nonsensical_length_closes_without_waiting_for_the_payload(server, lengt
         client.send_raw(struct.pack(">I", length))
         started = time.monotonic()
         client.expect_closed()
-        assert time.monotonic() - started < 2
+        # Closed at once; a server waiting for the payload would hold it until idle timeout.
+        assert time.monotonic() - started < 5
     assert server.log_mentions(f"dropped: frame length {length} outside 5..{MAX_FRAME}")
 
 
@@ -210,11 +211,10 @@ def test_one_byte_a_second_does_not_hold_up_other_sessions(server):
             deadline = time.monotonic() + 3.0
             rounds = 0
             while time.monotonic() < deadline:
-                started = time.monotonic()
                 assert result_code(fast.request(domain_check("busy.example"))) == 1000
-                assert time.monotonic() - started < 0.5
                 rounds += 1
         assert rounds >= 5
+        assert thread.is_alive()  # all of that happened while the frame was still dribbling
     finally:
         stop.set()
         thread.join()
@@ -232,16 +232,17 @@ def test_client_that_never_reads_is_paused_not_buffered(server):
 
         def probe_meanwhile() -> None:
             time.sleep(0.5)
-            started = time.monotonic()
             assert is_greeting(other.request(hello()))
-            probe.append(time.monotonic() - started)
+            probe.append(time.monotonic())
 
-        # The flood client only starts reading after 1.5 s; its socket fills up first.
+        # The flood client only starts reading after 2 s; its socket fills up first.
+        started = time.monotonic()
         thread = threading.Thread(target=probe_meanwhile)
         thread.start()
-        greetings = flood.pipeline(frame * count, count, read_after=1.5)
+        greetings = flood.pipeline(frame * count, count, read_after=2.0)
         thread.join()
-    assert probe and probe[0] < 0.5
+    # The other session was served before the flood client read anything.
+    assert probe and probe[0] - started < 2.0
     assert len(greetings) == count and all(is_greeting(g) for g in greetings)
 
 
