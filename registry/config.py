@@ -133,6 +133,6 @@ class RegistrySettings:
     low_balance_poll: bool = True
     contact_authinfo_min_bits: int = 128  # RFC 9154 strength for contact authInfo
     contact_transfer_pending_days: int = 5
-    # How long a process reuses TLD policy it has read: operators' changes reach running
+    # How long a process reuses TLD policy and prices it has read: operators' changes reach running
     # servers within this many seconds.
-    tld_cache_seconds: float = 10.0
+    policy_cache_seconds: float = 10.0

@@ -73,7 +73,8 @@ def _auto_renew(ctx: FlowContext, domain: Domain) -> Domain:
     label = domain.name.split(".")[0]
     sponsor = ctx.session.get(Registrar, domain.sponsor_id)
     try:
-        amount = quote(ctx.session, domain.tld, label, "renew", 1, sponsor.currency).amount
+        book = ctx.policy.price_book(ctx.session, domain.tld_id)
+        amount = quote(ctx.session, book, domain.tld, label, "renew", 1, sponsor.currency).amount
     except BillingFailure:
         amount = 0  # no renew price configured for this currency: renewing free beats expiring
     if amount:

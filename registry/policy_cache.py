@@ -1,43 +1,89 @@
-"""TLD rows shared by one process's commands for a few seconds.
+"""TLD policy and prices shared by one process's commands for a few seconds.
 
-Every command needs its TLD's policy and TLDs change rarely, so a process keeps them for
-``ttl`` seconds: an operator's change reaches running servers within that time (and at
-once in the process that made it, which clears the cache). The cache hands out transient
-copies that no session ever holds, so threads may share them; flows only read them and link
-new rows to a TLD by ``tld_id``.
+Every command needs its TLD's policy, and billable ones its prices; both change rarely, so a
+process keeps them for ``ttl`` seconds: an operator's change reaches running servers within
+that time (and at once in the process that made it, which clears the cache). The cache hands
+out transient copies that no session ever holds, so threads may share them; flows only read
+them and link new rows to a TLD by ``tld_id``.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from .models import Tld
+from .models import PremiumRule, Price, Tld
+
+T = TypeVar("T")
 
 
-class TldCache:
+@dataclass(frozen=True)
+class RegexRule:
+    pattern: re.Pattern
+    class_name: str
+    currency: str
+    prices: dict[str, int | None]  # by operation
+
+
+@dataclass(frozen=True)
+class PriceBook:
+    """A TLD's standard prices, its premium regular expressions (oldest first), and whether it
+    has exact-name premium rules (those stay in the database: there may be very many)."""
+
+    standard: dict[tuple[str, str], int]  # (operation, currency) -> amount
+    regexes: tuple[RegexRule, ...]
+    has_names: bool
+
+
+class PolicyCache:
     def __init__(self, ttl: float = 0.0) -> None:
         self.ttl = ttl
-        self._entries: dict[str, tuple[float, Tld]] = {}
+        self._entries: dict[tuple, tuple[float, object]] = {}
         self._lock = threading.Lock()
 
-    def get(self, session: Session, name: str) -> Tld | None:
-        now = time.monotonic()
-        entry = self._entries.get(name)
-        if entry is not None and entry[0] > now:
-            return entry[1]
-        row = session.execute(select(Tld.__table__).where(Tld.name == name)).first()
-        if row is None:
-            return None  # not cached: a TLD added a moment later must be seen
-        tld = Tld(**row._mapping)
-        if self.ttl > 0:
-            with self._lock:
-                self._entries[name] = (now + self.ttl, tld)
-        return tld
+    def tld(self, session: Session, name: str) -> Tld | None:
+        return self._get(("tld", name), lambda: _load_tld(session, name))
+
+    def price_book(self, session: Session, tld_id: int) -> PriceBook:
+        return self._get(("prices", tld_id), lambda: _load_prices(session, tld_id))
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+    def _get(self, key: tuple, load: Callable[[], T]) -> T:
+        now = time.monotonic()
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        value = load()
+        if value is not None and self.ttl > 0:  # a TLD added a moment later must be seen
+            with self._lock:
+                self._entries[key] = (now + self.ttl, value)
+        return value
+
+
+def _load_tld(session: Session, name: str) -> Tld | None:
+    row = session.execute(select(Tld.__table__).where(Tld.name == name)).first()
+    return None if row is None else Tld(**row._mapping)
+
+
+def _load_prices(session: Session, tld_id: int) -> PriceBook:
+    standard = {(op, cur): amount for op, cur, amount in session.execute(
+        select(Price.operation, Price.currency, Price.amount).where(Price.tld_id == tld_id))}
+    regexes = tuple(
+        RegexRule(re.compile(r.pattern), r.class_name, r.currency,
+                  {"create": r.create, "renew": r.renew, "transfer": r.transfer,
+                   "restore": r.restore})
+        for r in session.scalars(select(PremiumRule).where(
+            PremiumRule.tld_id == tld_id, PremiumRule.kind == "regex").order_by(PremiumRule.id)))
+    has_names = bool(session.scalar(select(exists().where(
+        PremiumRule.tld_id == tld_id, PremiumRule.kind == "name"))))
+    return PriceBook(standard, regexes, has_names)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .errors import BillingFailure
-from .models import PremiumRule, Price, Tld
+from .models import PremiumRule, Tld
+from .policy_cache import PriceBook
 
 
 @dataclass(frozen=True)
@@ -25,33 +25,32 @@ class Quote:
         return self.price_class != "standard"
 
 
-def quote(session: Session, tld: Tld, label: str, operation: str, years: int,
+def quote(session: Session, book: PriceBook, tld: Tld, label: str, operation: str, years: int,
           currency: str) -> Quote:
     """The price of ``operation`` on ``label`` for ``years`` (restore is per event, not year).
 
+    Exact-name premium rules win over regular expressions; among regexes the oldest wins.
     Raises BillingFailure when the TLD has no price for the registrar's currency.
     """
-    rule = premium_rule(session, tld, label, currency)
-    unit = getattr(rule, operation, None) if rule else None
-    price_class = rule.class_name if rule and unit is not None else "standard"
+    price_class, unit = "standard", None
+    rule = _premium_name(session, tld, label, currency) if book.has_names else None
+    if rule is not None and getattr(rule, operation) is not None:
+        price_class, unit = rule.class_name, getattr(rule, operation)
+    else:
+        for regex in book.regexes:
+            if regex.currency == currency and regex.pattern.search(label):
+                if regex.prices[operation] is not None:
+                    price_class, unit = regex.class_name, regex.prices[operation]
+                break
     if unit is None:
-        unit = session.scalar(select(Price.amount).where(
-            Price.tld_id == tld.id, Price.operation == operation, Price.currency == currency))
+        unit = book.standard.get((operation, currency))
     if unit is None:
         raise BillingFailure(f"no {operation} price for .{tld.name} in {currency}")
     multiplier = 1 if operation == "restore" else years
     return Quote(operation, unit * multiplier, currency, years, price_class)
 
 
-def premium_rule(session: Session, tld: Tld, label: str, currency: str) -> PremiumRule | None:
-    """Exact-name rules win over regular expressions; among regexes the oldest rule wins."""
-    base = select(PremiumRule).where(PremiumRule.tld_id == tld.id,
-                                     PremiumRule.currency == currency)
-    exact = session.scalars(base.where(PremiumRule.kind == "name",
-                                       PremiumRule.pattern == label)).first()
-    if exact:
-        return exact
-    for rule in session.scalars(base.where(PremiumRule.kind == "regex").order_by(PremiumRule.id)):
-        if re.search(rule.pattern, label):
-            return rule
-    return None
+def _premium_name(session: Session, tld: Tld, label: str, currency: str) -> PremiumRule | None:
+    return session.scalars(select(PremiumRule).where(
+        PremiumRule.tld_id == tld.id, PremiumRule.currency == currency,
+        PremiumRule.kind == "name", PremiumRule.pattern == label)).first()

@@ -11,8 +11,8 @@ from .db import Database
 from .errors import EppError
 from .flows.context import Actor, FlowContext
 from .flows.dispatch import FLOWS, PREFETCH, READ_ONLY
+from .policy_cache import PolicyCache
 from .poll import queue_info, queue_infos
-from .tld_cache import TldCache
 from .values import Response, Trid
 
 
@@ -24,7 +24,7 @@ class Registry:
         self.db = db
         self.clock = clock or SystemClock()
         self.settings = settings or RegistrySettings()
-        self.tld_cache = TldCache(self.settings.tld_cache_seconds)
+        self.policy = PolicyCache(self.settings.policy_cache_seconds)
 
     @classmethod
     def from_config(cls, config: Config, clock: Clock | None = None) -> Registry:
@@ -40,7 +40,7 @@ class Registry:
 
         def work(session):
             ctx = FlowContext(session, self.clock.now(), actor, trid, self.settings,
-                              flow.__name__, self.tld_cache)
+                              flow.__name__, self.policy)
             result = flow(ctx, command)
             queue = queue_info(session, actor.registrar_id) if actor.is_registrar else None
             return Response(result, trid, queue)
@@ -62,7 +62,7 @@ class Registry:
         def work(session):
             now = self.clock.now()
             shared = FlowContext(session, now, Actor.system(), Trid(), self.settings,
-                                 "batch", self.tld_cache)
+                                 "batch", self.policy)
             for kind, prefetch in PREFETCH.items():
                 commands = [c for c, _, _ in items if type(c) is kind]
                 if commands:
@@ -73,7 +73,7 @@ class Registry:
             for command, actor, trid in items:
                 flow = FLOWS[type(command)]
                 ctx = FlowContext(session, now, actor, trid, self.settings, flow.__name__,
-                                  self.tld_cache, shared.prefetched)
+                                  self.policy, shared.prefetched)
                 try:
                     out.append(Response(flow(ctx, command), trid,
                                         queues.get(actor.registrar_id)))
@@ -91,13 +91,13 @@ class Registry:
         def in_tx(session):
             ctx = FlowContext(session, self.clock.now(), actor or Actor.system(), trid,
                               self.settings, command or getattr(work, "__name__", "task"),
-                              self.tld_cache)
+                              self.policy)
             return work(ctx)
 
         try:
             return self.db.run(in_tx)
         finally:
-            self.tld_cache.clear()  # the task may have changed a TLD
+            self.policy.clear()  # the task may have changed a TLD
 
     def close(self) -> None:
         self.db.dispose()

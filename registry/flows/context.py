@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ..config import RegistrySettings
-from ..tld_cache import TldCache
+from ..policy_cache import PolicyCache
 from ..values import Trid
 
 
@@ -49,6 +49,6 @@ class FlowContext:
     trid: Trid
     settings: RegistrySettings
     command: str = ""  # the flow's name, recorded in history
-    tld_cache: TldCache = field(default_factory=TldCache)
+    policy: PolicyCache = field(default_factory=PolicyCache)
     # Rows a batch of read-only commands loaded up front (see Registry.execute_batch)
     prefetched: dict = field(default_factory=dict)

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from .. import billing, history, lifecycle, outbox
+from .. import billing, history, outbox
 from ..authinfo import check_strength, hash_authinfo
 from ..dnssec import check_ds, check_key, check_max_sig_life
 from ..errors import ObjectExists, ParameterPolicyError, ParameterRangeError
@@ -95,7 +95,7 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     domain.grace_periods.append(GracePeriod(
         kind="add", registrar_id=registrar.id, amount=quote.amount, years=years,
         ends_at=ctx.now + tld.period("add_grace")))
-    lifecycle.refresh_next_event(ctx, domain)
+    domain.next_event_at = domain.expires_at  # a new domain's only event is its expiry
     history.record(ctx, domain)
     outbox.publish(ctx, tld.name, domain.name)
     return DomainCreated(domain.name, domain.created_at, domain.expires_at,

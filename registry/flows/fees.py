@@ -50,7 +50,8 @@ def check_currency(registrar: Registrar, currency: str | None) -> str:
 
 def price(ctx: FlowContext, tld: Tld, label: str, operation: str, years: int,
           registrar: Registrar) -> Quote:
-    return quote(ctx.session, tld, label, operation, years, registrar.currency)
+    return quote(ctx.session, ctx.policy.price_book(ctx.session, tld.id), tld, label,
+                 operation, years, registrar.currency)
 
 
 def quote_fee(ctx: FlowContext, tld: Tld, label: str, query: FeeQuery,

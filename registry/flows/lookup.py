@@ -32,8 +32,8 @@ def sponsor_of(ctx: FlowContext, obj: Domain | Host | Contact) -> Registrar:
 
 
 def find_tld(ctx: FlowContext, name: str) -> Tld | None:
-    """The TLD's row, read-only and detached (see tld_cache): link new rows by ``tld_id``."""
-    return ctx.tld_cache.get(ctx.session, name)
+    """The TLD's row, read-only and detached (see policy_cache): link new rows by ``tld_id``."""
+    return ctx.policy.tld(ctx.session, name)
 
 
 def parse_domain_name(ctx: FlowContext, text: str) -> tuple[DomainName, Tld]:

@@ -280,10 +280,12 @@ def test_premium_add_by_name_and_regex(sandbox):
     ]
     registry = sandbox.registry()
     try:
-        prices = registry.run(lambda ctx: [
-            quote(ctx.session, ctx.session.scalars(select(Tld).where(
-                Tld.name == "example")).one(), label, "create", 1, "USD").amount
-            for label in ("gold", "ab", "xn--mnchen-3ya", "plain")])
+        def prices_of(ctx):
+            tld = ctx.session.scalars(select(Tld).where(Tld.name == "example")).one()
+            book = ctx.policy.price_book(ctx.session, tld.id)
+            return [quote(ctx.session, book, tld, label, "create", 1, "USD").amount
+                    for label in ("gold", "ab", "xn--mnchen-3ya", "plain")]
+        prices = registry.run(prices_of)
     finally:
         registry.close()
     assert prices == [50_000, 30_000, 9_999, 1000]
