@@ -9,7 +9,6 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from conftest import PASSWORDS, start_server, stop_server
 from eppd_client import (
     DOMAIN,
     EPP,
@@ -21,6 +20,7 @@ from eppd_client import (
     logout,
     result_code,
 )
+from eppd_servers import PASSWORDS, start_server, stop_server
 from eppd_toy_backend import SLOW_NAME, SLOW_SECONDS
 from lxml import etree
 

@@ -11,7 +11,6 @@ import threading
 import time
 
 import pytest
-from conftest import MAX_FRAME, PASSWORDS
 from eppd_client import (
     EPP,
     Closed,
@@ -23,6 +22,7 @@ from eppd_client import (
     login,
     result_code,
 )
+from eppd_servers import MAX_FRAME, PASSWORDS
 from eppd_toy_backend import SLOW_NAME
 
 RFC9325_TLS12 = {

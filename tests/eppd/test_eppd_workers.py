@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import PASSWORDS, start_server, stop_server
 from eppd_client import hello, login, result_code
+from eppd_servers import PASSWORDS, start_server, stop_server
 
 
 def worker_pids(supervisor: int) -> set[int]:
