@@ -236,6 +236,11 @@ def test_dns_converges_after_kills_and_outages(database, zone_name, tmp_path) ->
         writer.join()
         assert stream.error is None, repr(stream.error)
         assert stream.done > 100, (stream.done, stream.refused)
+        # a few certain delegations (the random stream may leave none), glue included
+        for label in ("last1", "last2"):
+            stream.names.append(core.domain(label, ns=EXTERNAL_NS[:1]))
+        core.host(f"ns1.last2.{core.tld}", "192.0.2.99")
+        core.update(f"last2.{core.tld}", add_nameservers=(f"ns1.last2.{core.tld}",))
         # the lifecycle purges what was left in redemption, zonegen still running
         core.advance(days=40)
         assert core.run_lifecycle().failed == 0
