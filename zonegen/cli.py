@@ -24,7 +24,7 @@ from zonegen.config import PowerDnsSettings
 from zonegen.connection import PowerDnsConnection
 from zonegen.export import ExportError, export_zone
 from zonegen.model import ZoneDataError, ZoneSpec
-from zonegen.names import BadName, normalize
+from zonegen.names import BadName, ancestors_between, is_below, normalize
 from zonegen.pdnsdb import PdnsDbError
 from zonegen.state import DesiredState
 from zonegen.sync import ZoneSync
@@ -190,9 +190,34 @@ def _config(ctx: Any, args: argparse.Namespace) -> int:
                                 args.hostmaster)
     except ZoneCommandError as e:
         return _error(e)
-    ctx.task(lambda c: set_dns_settings(c, args.tld, settings), "tld_dns")
+
+    def work(c: Any) -> None:
+        _refuse_hidden_name_servers(c, args.tld, settings["nameservers"])
+        set_dns_settings(c, args.tld, settings)
+    try:
+        ctx.task(work, "tld_dns")
+    except ZoneCommandError as e:
+        return _error(e)
     print(f"{args.tld}: DNS settings stored; zonegen publishes the zone on its next round")
     return 0
+
+
+def _refuse_hidden_name_servers(c: Any, tld: str, nameservers: list[str]) -> None:
+    """A name server inside a registered domain would sit below that domain's delegation:
+    the TLD could not serve its addresses, nor that delegation."""
+    from sqlalchemy import select
+
+    from registry.models import Domain
+
+    zone = normalize(tld)
+    for host in map(normalize, nameservers):
+        if not is_below(host, zone):
+            continue
+        names = [n.rstrip(".") for n in (host, *ancestors_between(host, zone))]
+        taken = c.session.scalar(select(Domain.name).where(Domain.name.in_(names)).limit(1))
+        if taken is not None:
+            raise ZoneCommandError(f"name server {host.rstrip('.')} is inside the registered "
+                                   f"domain {taken}: choose a name outside registered domains")
 
 
 def _spec(state: DesiredState, tld: str) -> ZoneSpec:

@@ -168,6 +168,11 @@ class OutboxDrainer:
         info = None
         for candidate in [name, *ancestors_between(name, zone)]:
             if any(is_at_or_below(h, candidate) for h in spec.in_zone_hosts):
+                # a domain holding the zone's own name servers cannot be delegated: say so
+                # (the registry has it, DNS will not) rather than skip it silently
+                wanted = self.state.delegation(zone, candidate)
+                if wanted is not None:
+                    spec.check(wanted)
                 continue
             delegation = self.state.delegation(zone, candidate)
             if delegation is not None:

@@ -222,6 +222,10 @@ def test_zone_commands_on_a_sandbox(sandbox, core, running, tmp_path) -> None:
     live = sandbox.probe().dnskeys("example.")                   # the key PowerDNS signs with
     assert dnskey[0].replace(" ", "") in [r.to_text().replace(" ", "") for r in live]
 
+    # a name server inside a registered domain could not be served: refused
+    line = sandbox.fails("zone", "config", "example", "--ns", "ns1.x.beta.example=192.0.2.1")
+    assert "inside the registered domain beta.example" in line
+
     # the operator changes the apex name servers and the denial: sync applies both
     done = sandbox.ok("zone", "config", "example", "--ns", "a.nic.example=192.0.2.53",
                       "--ns", "b.nic.example=192.0.2.54,2001:db8::54", "--dnssec", "nsec")

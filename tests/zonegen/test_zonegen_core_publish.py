@@ -204,3 +204,22 @@ def test_keydata_gives_a_chain_delv_validates(core: CoreWorld, tmp_path) -> None
     ok, out = delv("127.0.0.1", core.pdns.settings.port, core.zone, core.ksk(),
                    f"www.{child}.", "A", tmp_path)
     assert not ok, out
+
+
+def test_a_domain_holding_the_tld_name_servers_is_reported(core: CoreWorld) -> None:
+    """The core lets a registrar register nic.<tld> although the TLD's own name server
+    ns1.nic.<tld> lives there; zonegen cannot delegate it and must say so, not skip it."""
+    core.drain()
+    errors: list[str] = []
+    core.drainer.on_error = lambda entry, message: errors.append(message)
+    ext = core.external_hosts()
+    nic = core.domain("nic", ns=ext)
+    other = core.domain("other", ns=ext)
+    assert core.expected(nic) is not None                # the registry says: delegate it
+    report = core.drainer.run_until_idle()
+    assert report.errors == errors and len(errors) == 1
+    assert f"{nic}. would hide the zone's own name server ns1.{nic}." in errors[0]
+    assert core.pending_outbox() == 0                    # reported, and not blocking
+    assert core.faults(other) == []
+    reply = core.probe().query(f"ns1.{nic}.", "A", dnssec=False)
+    assert [r.address for r in reply.answer[0]] == ["192.0.2.53"]   # the TLD still works
