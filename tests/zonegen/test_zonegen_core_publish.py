@@ -114,6 +114,17 @@ def test_core_flows_are_published_live(core: CoreWorld, tmp_path) -> None:
     assert core.expected(glue).glue_map[f"ns2.{glue}."] == ("192.0.2.22",)
     assert core.faults(glue) == []
 
+    # a rename into another domain: glue follows the host to its new superordinate domain,
+    # and every delegation using it points at the new name
+    moved = f"ns1.{sibling}"
+    core.update_host(ns1, new_name=moved)
+    core.drain()
+    assert core.expected(glue).nameservers == (f"{moved}.", f"ns2.{glue}.")
+    assert core.expected(glue).glue_map == {f"ns2.{glue}.": ("192.0.2.22",)}
+    assert core.expected(sibling).glue_map == {f"{moved}.": ("192.0.2.1", "2001:db8::1")}
+    for name in (glue, sibling):
+        assert core.faults(name) == [], name
+
     # holds: clientHold by the registrar, serverHold by an operator
     core.update(plain, add_statuses=("clientHold",))
     core.update(signed, actor=Actor.operator("test"), add_statuses=("serverHold",))
@@ -148,7 +159,7 @@ def test_core_flows_are_published_live(core: CoreWorld, tmp_path) -> None:
     core.drain()
     assert core.expected(plain) is not None and core.faults(plain) == []
     assert core.delete(plain) == 1001
-    core.update(sibling, rem_nameservers=(ns1,))       # one NS left: still delegated
+    core.update(sibling, rem_nameservers=(ext[0],))    # one NS left: still delegated
     core.drain()
     core.advance(days=36)                              # redemption 30 + pendingDelete 5
     assert core.domain_state(plain) == "redemption"    # nothing touched it yet
