@@ -234,3 +234,24 @@ def test_a_domain_holding_the_tld_name_servers_is_reported(core: CoreWorld) -> N
     assert core.faults(other) == []
     reply = core.probe().query(f"ns1.{nic}.", "A", dnssec=False)
     assert [r.address for r in reply.answer[0]] == ["192.0.2.53"]   # the TLD still works
+
+
+def test_tld_settings_change_resyncs_the_zone(core: CoreWorld) -> None:
+    """``set_dns_settings`` puts the TLD itself in the outbox: the drainer reconciles the
+    whole zone (apex name servers, denial), and the delegations stay right."""
+    core.drain()
+    ext = core.external_hosts()
+    names = [core.domain("one", ns=ext), core.domain("two", ns=ext[:1], ds=(DS_A,))]
+    core.drain()
+    assert core.denial.nsec3                             # NSEC3 (opt-out) by default
+    core.configure_dns((f"a.nic.{core.tld}=192.0.2.61", f"b.nic.{core.tld}=192.0.2.62"),
+                       dnssec="nsec")
+    report = core.drain()
+    assert report.synced == [core.zone]
+    reply = core.probe().query(core.zone, "NS", dnssec=False)
+    assert sorted(r.target.to_text() for r in reply.answer[0]) == [
+        f"a.nic.{core.zone}", f"b.nic.{core.zone}"]
+    assert not core.denial.nsec3
+    for name in names:                                   # NSEC proofs now, signed
+        assert core.faults(name) == [], name
+    assert core.faults(f"never.{core.tld}", None) == []
