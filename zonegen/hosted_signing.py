@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from registry.errors import EppError
 from registry.flows.context import Actor
+from registry.flows.lookup import find_domain
 from registry.hosted_dnssec import (
     REFUSED,
     HostedDsChange,
@@ -118,7 +119,6 @@ class HostedSigning:
     def served_only_by_us(self, zone: str) -> bool | None:
         """None when the zone is not a domain of this registry."""
         def work(ctx):
-            from registry.flows.lookup import find_domain
             domain = find_domain(ctx, normalize(zone).rstrip("."), lock=False)
             return None if domain is None else served_only_by(domain, self.nameservers)
         return self.registry.run(work, self.actor, "hosted_ds_check")
