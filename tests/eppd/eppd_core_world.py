@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from eppd_servers import PASSWORDS, Pki, free_port
 from eppd_client import EppClient, client_context
+from eppd_servers import PASSWORDS, Pki, free_port
 from lxml import etree
 from sqlalchemy import create_engine, select
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from eppd_servers import PASSWORDS
 from eppd_client import Closed
 from eppd_core_world import NS, OBJECTS, core_world
+from eppd_servers import PASSWORDS
 from lxml import etree
 
 LAUNCH = "urn:ietf:params:xml:ns:launch-1.0"
@@ -113,7 +113,7 @@ def test_services_not_named_at_login_are_a_use_error(world):
         assert NS["h"] in host.msg
         fee = epp.command(
             "<check><d:check><d:name>a.example</d:name></d:check></check>",
-            f'<f:check><f:command name="create"/></f:check>')
+            '<f:check><f:command name="create"/></f:check>')
         assert fee.code == 2002
         assert epp.command("<check><d:check><d:name>a.example</d:name></d:check></check>"
                            ).code == 1000
