@@ -100,8 +100,8 @@ def main() -> None:
             measure("check", threads, args.seconds, lambda n, r=run: registry.execute(
                 DomainCheck((f"{r}-{n}.bench", f"free-{n}.bench", f"{r}-{n + 1}.bench")),
                 actor))
-            measure("info", threads, args.seconds, lambda n, r=run: registry.execute(
-                DomainInfoQuery(f"{r}-{n % created}.bench"), actor))
+            measure("info", threads, args.seconds, lambda n, r=run, c=created: registry.execute(
+                DomainInfoQuery(f"{r}-{n % c}.bench"), actor))
         registry.close()
     finally:
         if temp:

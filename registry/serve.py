@@ -8,6 +8,7 @@ and stops them all on SIGINT or SIGTERM.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import signal
 import subprocess
@@ -65,6 +66,11 @@ def serve(config: Config, workers: int | None = None) -> int:
     return 0
 
 
+def _die_with_parent() -> None:
+    """Linux PR_SET_PDEATHSIG: a child gets SIGTERM if serve itself is killed outright."""
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+
+
 def _keep_running(part: Component, base: list[str]) -> None:
     now = time.monotonic()
     if part.process is not None:
@@ -80,5 +86,5 @@ def _keep_running(part: Component, base: list[str]) -> None:
         if now - part.exited_at < delay:
             return
     log.info("starting %s", part.name)
-    part.process = subprocess.Popen(base + part.args)
+    part.process = subprocess.Popen(base + part.args, preexec_fn=_die_with_parent)
     part.started_at, part.exited_at = now, None

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from .. import outbox
 from ..errors import ObjectDoesNotExist, ObjectExists, ParameterPolicyError, ParameterSyntaxError
 from ..flows.context import FlowContext
-from ..models import DATA_MODELS, OPERATIONS, PremiumRule, Price, ReservedName, Tld
+from ..models import DATA_MODELS, OPERATIONS, Domain, PremiumRule, Price, ReservedName, Tld
 from ..money import check_currency
 from ..names import check_label, check_tld_label, split_domain
 
@@ -62,12 +62,35 @@ def set_policy(tld: Tld, changes: dict[str, Any]) -> None:
 
 
 def set_dns_settings(ctx: FlowContext, tld_name: str, settings: dict) -> Tld:
-    """Store the TLD's DNS publication settings (validated by zonegen's ZoneSpec by the
-    caller) and ask zonegen to reconcile the whole zone: owner == TLD means "the TLD"."""
+    """Store the TLD's DNS publication settings and ask zonegen to reconcile the whole zone
+    (an outbox owner equal to the TLD means "the TLD itself").
+
+    Build ``settings`` with ``zonegen.cli.dns_settings``, which validates their form; this
+    keeps the registry's side: labels holding the TLD's own name servers stay unregistrable.
+    """
     tld = get_tld(ctx, tld_name)
+    for host in settings.get("nameservers", ()):
+        _reserve_for_nameserver(ctx, tld, host)
     tld.dns = settings
     outbox.publish(ctx, tld.name, tld.name)
     return tld
+
+
+def _reserve_for_nameserver(ctx: FlowContext, tld: Tld, host: str) -> None:
+    """An apex name server inside the TLD (ns1.nic.example) needs its label (nic) kept out of
+    registration: the zone cannot delegate a name it must answer for itself."""
+    labels = host.strip().rstrip(".").lower().split(".")
+    if len(labels) < 3 or labels[-1] != tld.name:
+        return
+    label = labels[-2]
+    if ctx.session.scalars(select(Domain.id).where(
+            Domain.name == f"{label}.{tld.name}")).first() is not None:
+        raise ParameterPolicyError(f"{label}.{tld.name} is registered: it cannot hold the "
+                                   f"TLD's name server {host}")
+    if ctx.session.scalars(select(ReservedName).where(
+            ReservedName.tld_id == tld.id, ReservedName.label == label)).first() is None:
+        ctx.session.add(ReservedName(tld_id=tld.id, label=label,
+                                     reason="Registry name servers"))
 
 
 def set_price(ctx: FlowContext, tld_name: str, operation: str, currency: str,

@@ -292,13 +292,14 @@ def test_premium_add_by_name_and_regex(sandbox):
 
 
 def test_reserve_add_list(sandbox):
-    assert sandbox.ok("reserve", "add", "example", "nic", "--reason", "Registry use") == (
-        "nic.example reserved\n")
+    assert sandbox.ok("reserve", "add", "example", "whois", "--reason", "Registry use") == (
+        "whois.example reserved\n")
     sandbox.ok("reserve", "add", "example", "münchen")
     assert sandbox.ok("reserve", "list", "example").splitlines() == [
-        "nic.example\tRegistry use", "xn--mnchen-3ya.example\tReserved"]
-    assert sandbox.ok("reserve", "list", "test") == ""
-    sandbox.fails("reserve", "add", "example", "NIC")  # already reserved
+        "nic.example\tRegistry name servers", "whois.example\tRegistry use",
+        "xn--mnchen-3ya.example\tReserved"]
+    assert sandbox.ok("reserve", "list", "test") == "nic.test\tRegistry name servers\n"
+    sandbox.fails("reserve", "add", "example", "WHOIS")  # already reserved
 
 
 def test_registrar_add_list_set_credit_ledger(sandbox, tmp_path):
@@ -474,3 +475,8 @@ def test_installed_console_script(sandbox):
     assert bad.returncode == 1 and bad.stdout == ""
     assert bad.stderr.startswith("pyrar: error: ") and len(bad.stderr.splitlines()) == 1
     assert sandbox.dump() == before
+
+
+def test_tld_name_server_labels_are_reserved(sandbox):
+    """pyrar init gives each TLD ns1.nic.<tld>: nic.<tld> can never be registered."""
+    assert "nic.example\tRegistry name servers" in sandbox.ok("reserve", "list", "example")
