@@ -14,6 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -24,12 +25,12 @@ from sqlalchemy import create_engine, select
 
 from certs import fingerprint
 from registry.admin.registrars import add_registrar
-from registry.admin.tlds import add_tld, set_price
+from registry.admin.tlds import add_premium, add_reserved, add_tld, set_price
 from registry.billing import credit
 from registry.db import Database, create_database_if_missing, make_engine
 from registry.flows.context import Actor
 from registry.migrate import upgrade
-from registry.models import Registrar
+from registry.models import Domain, Registrar
 from registry.service import Registry
 
 HERE = Path(__file__).resolve().parent
@@ -164,6 +165,21 @@ class CoreWorld:
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    # Operator-side changes that stand in for time passing
+
+    def end_grace_periods(self, name: str) -> None:
+        def work(ctx):
+            domain = ctx.session.scalars(select(Domain).where(Domain.name == name)).one()
+            domain.grace_periods.clear()
+        self.registry.run(work)
+
+    def reach_expiry(self, name: str) -> None:
+        """The domain's expiry is now: the next command that touches it auto-renews it."""
+        def work(ctx):
+            domain = ctx.session.scalars(select(Domain).where(Domain.name == name)).one()
+            domain.expires_at = domain.next_event_at = ctx.now - timedelta(seconds=1)
+        self.registry.run(work)
+
 
 def populate(registry: Registry, pki: Pki) -> None:
     def work(ctx):
@@ -172,6 +188,9 @@ def populate(registry: Registry, pki: Pki) -> None:
             add_tld(ctx, name, **policy)
             for op, amount in PRICES.items():
                 set_price(ctx, name, op, "USD", amount)
+        add_premium(ctx, "example", "gold", regex=False, currency="USD",
+                    prices={"create": 100_000, "renew": 100_000}, class_name="gold")
+        add_reserved(ctx, "example", "reserved", "Reserved by policy")
         for clid in PASSWORDS:
             registrar = add_registrar(
                 ctx, clid, password=PASSWORDS[clid], credit_limit=0,

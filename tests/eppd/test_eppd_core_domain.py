@@ -3,13 +3,11 @@ on SQLite and on MariaDB."""
 
 from __future__ import annotations
 
-import itertools
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
+from eppd_core_frames import create, fresh, host_create, info, transfer, update
 from eppd_core_world import NS, STRONG, core_world
-
-_names = itertools.count(1)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "mariadb"])
@@ -29,46 +27,6 @@ def reg1(world):
 def reg2(world):
     with world.session("reg2") as epp:
         yield epp
-
-
-def fresh(tld: str = "example") -> str:
-    return f"d{next(_names)}-{datetime.now(UTC):%H%M%S%f}.{tld}"
-
-
-def create(epp, name: str, *, years: int = 1, pw: str = STRONG, ns: tuple[str, ...] = (),
-           extra: str = "", extension: str = ""):
-    hosts = "".join(f"<d:hostObj>{h}</d:hostObj>" for h in ns)
-    ns_xml = f"<d:ns>{hosts}</d:ns>" if ns else ""
-    return epp.command(
-        f'<create><d:create><d:name>{name}</d:name><d:period unit="y">{years}</d:period>'
-        f"{ns_xml}{extra}<d:authInfo><d:pw>{pw}</d:pw></d:authInfo></d:create></create>",
-        extension)
-
-
-def info(epp, name: str, hosts: str = "all", pw: str | None = None):
-    auth = f"<d:authInfo><d:pw>{pw}</d:pw></d:authInfo>" if pw is not None else ""
-    return epp.command(f'<info><d:info><d:name hosts="{hosts}">{name}</d:name>{auth}'
-                       "</d:info></info>")
-
-
-def update(epp, name: str, add: str = "", rem: str = "", chg: str = "", extension: str = ""):
-    parts = "".join(f"<d:{k}>{v}</d:{k}>" for k, v in (("add", add), ("rem", rem),
-                                                         ("chg", chg)) if v)
-    return epp.command(f"<update><d:update><d:name>{name}</d:name>{parts}</d:update></update>",
-                       extension)
-
-
-def transfer(epp, op: str, name: str, pw: str | None = None, years: int | None = None):
-    period = f'<d:period unit="y">{years}</d:period>' if years else ""
-    auth = f"<d:authInfo><d:pw>{pw}</d:pw></d:authInfo>" if pw is not None else ""
-    return epp.command(f'<transfer op="{op}"><d:transfer><d:name>{name}</d:name>{period}{auth}'
-                       "</d:transfer></transfer>")
-
-
-def host_create(epp, name: str, *addresses: str):
-    addr = "".join(f'<h:addr ip="{"v6" if ":" in a else "v4"}">{a}</h:addr>'
-                   for a in addresses)
-    return epp.command(f"<create><h:create><h:name>{name}</h:name>{addr}</h:create></create>")
 
 
 # check
@@ -261,7 +219,7 @@ def test_delete_in_add_grace_is_immediate_and_later_goes_to_redemption(world, re
     assert info(reg1, name).code == 2303
     fast = fresh("example")
     assert create(reg1, fast).code == 1000
-    world.registry.run(lambda ctx: _end_add_grace(ctx, fast))
+    world.end_grace_periods(fast)
     assert reg1.command(f"<delete><d:delete><d:name>{fast}</d:name></d:delete></delete>"
                         ).code == 1001
     got = info(reg1, fast)
@@ -278,17 +236,6 @@ def test_delete_with_subordinate_hosts_is_refused(world, reg1):
     assert host_create(reg1, f"ns9.{name}", "192.0.2.9").code == 1000
     assert reg1.command(f"<delete><d:delete><d:name>{name}</d:name></d:delete></delete>"
                         ).code == 2305
-
-
-def _end_add_grace(ctx, name: str) -> None:
-    from sqlalchemy import select
-
-    from registry.models import Domain
-
-    domain = ctx.session.scalars(select(Domain).where(Domain.name == name)).one()
-    for grace in domain.grace_periods:
-        grace.ends_at = ctx.now
-    domain.grace_periods.clear()
 
 
 # transfer
