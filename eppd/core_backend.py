@@ -22,7 +22,7 @@ from eppd.read_batches import ReadBatcher
 from eppd.replies.poll import PollContext
 from eppd.replies.render import RenderContext, render
 from eppd.uris import EPP, EXTENSIONS, OBJECTS, tag
-from registry.config import Config
+from registry.config import Config, ConfigError
 from registry.errors import AuthenticationError, CommandUseError, EppError
 from registry.flows.context import Actor
 from registry.flows.dispatch import READ_ONLY
@@ -38,6 +38,18 @@ _COMMAND_TAGS = frozenset(tag(EPP, v) for v in ("check", "create", "delete", "in
 
 
 @dataclass(frozen=True)
+class BatchingSettings:
+    """``[batching]``: how read-only commands share transactions (``eppd.read_batches``).
+
+    ``concurrency`` batches may run at once in a worker; 1 gathers the most commands per
+    transaction, more overlaps one batch's database waits with another's work.
+    """
+
+    concurrency: int = 1
+    max_size: int = 64
+
+
+@dataclass(frozen=True)
 class RegistrarRef:
     """What commands need to know of a logged-in registrar, read once per login."""
 
@@ -49,9 +61,10 @@ class RegistrarRef:
 class CoreBackend:
     service_menu = ServiceMenu(obj_uris=OBJECTS, ext_uris=EXTENSIONS)
 
-    def __init__(self, registry: Registry, batch_concurrency: int = 1) -> None:
+    def __init__(self, registry: Registry, batching: BatchingSettings | None = None) -> None:
+        batching = batching or BatchingSettings()
         self._registry = registry
-        self._reads = ReadBatcher(registry, concurrency=batch_concurrency)
+        self._reads = ReadBatcher(registry, batching.concurrency, batching.max_size)
         self._registrars: dict[str, RegistrarRef] = {}
         self._registrars_lock = threading.Lock()
         server_id = registry.settings.server_id
@@ -158,4 +171,7 @@ def _offending_element(command: etree._Element, value: str | None) -> etree._Ele
 
 def make_core_backend(config: Config) -> CoreBackend:
     """Backend factory for ``eppd.server.run``: one Registry per worker process."""
-    return CoreBackend(Registry.from_config(config))
+    batching = config.section("batching", BatchingSettings)
+    if batching.concurrency < 1 or batching.max_size < 1:
+        raise ConfigError("[batching] concurrency and max_size must be at least 1")
+    return CoreBackend(Registry.from_config(config), batching)
