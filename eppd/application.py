@@ -56,6 +56,10 @@ def build_epp_sessions(config: Config, backend_factory: BackendFactory, slots_di
     database = config.section("database", DatabaseSettings)
     calls = backend_calls(reactor, settings, database)
     backend = backend_factory(config)
+    # A backend may route some calls its own way (the core batches read-only commands).
+    wrap_calls = getattr(backend, "wrap_calls", None)
+    if wrap_calls is not None:
+        calls = wrap_calls(calls, reactor)
     limiter = FileLockSessionLimiter(slots_dir, settings.max_sessions_per_registrar)
     return session_factory(reactor, settings, registry.server_id, backend, calls,
                            ValidatingReader(backend.service_menu), limiter)
