@@ -1,8 +1,9 @@
 """The real ``Backend``: EPP commands run as registry core flows.
 
-Parse the validated command into a core command (``eppd.commands``), run it (read-only
-ones batched with whatever else is waiting, ``eppd.read_batches``), render the Response
-or the EppError (``eppd.replies``). Runs in the session's backend threads.
+Parse the validated command into a core command (``eppd.commands``), run it, render the
+Response or the EppError (``eppd.replies``). Read-only commands that wait at the same
+time reach ``execute_many`` together (``eppd.call_batches``) and share one transaction.
+Runs where the session's CallRunner runs backend calls (a thread pool, or inline).
 """
 
 from __future__ import annotations
@@ -10,15 +11,18 @@ from __future__ import annotations
 import copy
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lxml import etree
 from sqlalchemy import select
+from twisted.internet.interfaces import IReactorTime
 
 from eppd.backend import CommandReply, CommandRequest, LoginResult, ResultValue, ServiceMenu
+from eppd.call_batches import BatchingCalls
+from eppd.calls import CallRunner
 from eppd.commands.dispatch import parse
-from eppd.commands.parsed import Draft, ParseContext
-from eppd.read_batches import ReadBatcher
+from eppd.commands.parsed import Draft, ParseContext, Parsed
 from eppd.replies.poll import PollContext
 from eppd.replies.render import RenderContext, render
 from eppd.uris import EPP, EXTENSIONS, OBJECTS, tag
@@ -39,10 +43,11 @@ _COMMAND_TAGS = frozenset(tag(EPP, v) for v in ("check", "create", "delete", "in
 
 @dataclass(frozen=True)
 class BatchingSettings:
-    """``[batching]``: how read-only commands share transactions (``eppd.read_batches``).
+    """``[batching]``: how read-only commands share transactions (``eppd.call_batches``).
 
-    ``concurrency`` batches may run at once in a worker; 1 gathers the most commands per
-    transaction, more overlaps one batch's database waits with another's work.
+    ``concurrency`` batches may run at once in a worker: 1 gathers the most commands per
+    transaction (measured best, see docs/performance.md); more overlaps one batch's
+    database waits with another's work.
     """
 
     concurrency: int = 1
@@ -58,13 +63,22 @@ class RegistrarRef:
     currency: str
 
 
+@dataclass(frozen=True)
+class _Job:
+    request: CommandRequest
+    registrar: RegistrarRef
+    parsed: Parsed
+    actor: Actor
+    trid: Trid
+
+
 class CoreBackend:
     service_menu = ServiceMenu(obj_uris=OBJECTS, ext_uris=EXTENSIONS)
 
     def __init__(self, registry: Registry, batching: BatchingSettings | None = None) -> None:
         batching = batching or BatchingSettings()
+        self._batching = batching
         self._registry = registry
-        self._reads = ReadBatcher(registry, batching.concurrency, batching.max_size)
         self._registrars: dict[str, RegistrarRef] = {}
         self._registrars_lock = threading.Lock()
         server_id = registry.settings.server_id
@@ -89,29 +103,97 @@ class CoreBackend:
 
     def execute(self, request: CommandRequest) -> CommandReply:
         try:
-            registrar = self._registrar(request.session.clid)
-            _check_services(request)
-            parsed = parse(request.command, request.verb, request.object_uri,
-                           ParseContext(registrar.currency))
-            actor = Actor.registrar(registrar.id, registrar.clid)
-            trid = Trid(request.cl_trid, request.sv_trid)
-            command = parsed.command
+            job = self._prepare(request)
+            command = job.parsed.command
             if isinstance(command, Draft):
-                command = command.complete(self._run(command.lookup, actor, trid).result)
-            response = self._run(command, actor, trid)
+                command = command.complete(
+                    self._run(command.lookup, job.actor, job.trid).result)
+            response = self._run(command, job.actor, job.trid)
         except EppError as e:
             return _error_reply(e, request)
-        session = request.session
-        return render(response, RenderContext(
-            poll=PollContext(session.obj_uris, session.ext_uris, self._server_id,
-                             self._trid_prefix),
-            currency=registrar.currency, fee_check=parsed.fee_check))
+        return self._render(job, response)
+
+    def wrap_calls(self, calls: CallRunner, clock: IReactorTime) -> CallRunner:
+        """The session's CallRunner, batching read-only commands (see eppd.call_batches)."""
+        return BatchingCalls(calls, self, clock, self._batching.concurrency,
+                             self._batching.max_size)
+
+    def batchable(self, request: CommandRequest) -> bool:
+        """Read-only commands, told from the verb alone (no parsing on the reactor)."""
+        verb = request.verb
+        if verb in ("check", "info"):
+            return True
+        if verb in ("poll", "transfer"):
+            op = request.command.find(tag(EPP, verb)).get("op")
+            return op in ("req", "query")
+        return False
+
+    def execute_many(self, requests: Sequence[CommandRequest]
+                     ) -> list[CommandReply | BaseException]:
+        """Many read-only commands in one transaction (``eppd.call_batches``)."""
+        replies: list[CommandReply | BaseException | None] = [None] * len(requests)
+        jobs: list[tuple[int, _Job]] = []
+        for index, request in enumerate(requests):
+            try:
+                job = self._prepare(request)
+            except EppError as e:
+                replies[index] = _error_reply(e, request)
+                continue
+            if type(job.parsed.command) in READ_ONLY:
+                jobs.append((index, job))
+            else:
+                replies[index] = self._outcome(self.execute, request)
+        if jobs:
+            outcomes = self._batch([job for _, job in jobs])
+            for (index, job), outcome in zip(jobs, outcomes, strict=True):
+                if isinstance(outcome, EppError):
+                    replies[index] = _error_reply(outcome, job.request)
+                elif isinstance(outcome, BaseException):
+                    replies[index] = outcome
+                else:
+                    replies[index] = self._outcome(self._render, job, outcome)
+        return replies  # type: ignore[return-value]
 
     # Internals
 
+    def _prepare(self, request: CommandRequest) -> _Job:
+        registrar = self._registrar(request.session.clid)
+        _check_services(request)
+        parsed = parse(request.command, request.verb, request.object_uri,
+                       ParseContext(registrar.currency))
+        return _Job(request, registrar, parsed, Actor.registrar(registrar.id, registrar.clid),
+                    Trid(request.cl_trid, request.sv_trid))
+
+    def _batch(self, jobs: list[_Job]) -> list[Response | BaseException]:
+        try:
+            return self._registry.execute_batch(
+                [(job.parsed.command, job.actor, job.trid) for job in jobs])
+        except Exception as e:
+            if len(jobs) == 1:
+                return [e]
+        # One command broke the shared transaction: run each alone so only it fails.
+        log.warning("a batch of %d read-only commands failed; running them one by one",
+                    len(jobs), exc_info=True)
+        return [self._outcome(self._registry.execute, job.parsed.command, job.actor, job.trid)
+                for job in jobs]
+
+    def _render(self, job: _Job, response: Response) -> CommandReply:
+        session = job.request.session
+        return render(response, RenderContext(
+            poll=PollContext(session.obj_uris, session.ext_uris, self._server_id,
+                             self._trid_prefix),
+            currency=job.registrar.currency, fee_check=job.parsed.fee_check))
+
+    @staticmethod
+    def _outcome(fn, *args):
+        try:
+            return fn(*args)
+        except EppError as e:
+            return e
+        except Exception as e:  # handed to the session, which answers 2400 and logs it
+            return e
+
     def _run(self, command: object, actor: Actor, trid: Trid) -> Response:
-        if type(command) in READ_ONLY:
-            return self._reads.run(command, actor, trid)
         return self._registry.execute(command, actor, trid)
 
     def _remember(self, registrar_id: int, clid: str) -> RegistrarRef:
