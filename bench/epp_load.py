@@ -98,7 +98,7 @@ def create_frame(name: str, trid: str, registrant: str | None) -> bytes:
     return _frame(
         f'<command><create><domain:create xmlns:domain="{DOMAIN}"><domain:name>{name}'
         f'</domain:name><domain:period unit="y">1</domain:period>{owner}'
-        "<domain:authInfo><domain:pw>Load-Test-2026!x</domain:pw></domain:authInfo>"
+        "<domain:authInfo><domain:pw>Load-Test-2026!x-Str0ng-AuthInfo</domain:pw></domain:authInfo>"
         f"</domain:create></create><clTRID>{trid}</clTRID></command>")
 
 
