@@ -19,9 +19,10 @@ from typing import TypeVar
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from .models import PremiumRule, Price, Tld
+from .models import PremiumRule, Price, ReservedName, Tld
 
 T = TypeVar("T")
+MAX_CACHED_RESERVED = 100_000
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,15 @@ class PolicyCache:
     def price_book(self, session: Session, tld_id: int) -> PriceBook:
         return self._get(("prices", tld_id), lambda: _load_prices(session, tld_id))
 
+    def reserved(self, session: Session, tld_id: int, label: str) -> str | None:
+        """Why a label is reserved, or None: from the TLD's cached list when it is short
+        enough to hold in memory, else one query."""
+        labels = self._get(("reserved", tld_id), lambda: _load_reserved(session, tld_id))
+        if labels is not None:
+            return labels.get(label)
+        return session.scalar(select(ReservedName.reason).where(
+            ReservedName.tld_id == tld_id, ReservedName.label == label))
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -73,6 +83,12 @@ class PolicyCache:
 def _load_tld(session: Session, name: str) -> Tld | None:
     row = session.execute(select(Tld.__table__).where(Tld.name == name)).first()
     return None if row is None else Tld(**row._mapping)
+
+
+def _load_reserved(session: Session, tld_id: int) -> dict[str, str] | None:
+    rows = session.execute(select(ReservedName.label, ReservedName.reason).where(
+        ReservedName.tld_id == tld_id).limit(MAX_CACHED_RESERVED + 1)).all()
+    return None if len(rows) > MAX_CACHED_RESERVED else dict(rows)
 
 
 def _load_prices(session: Session, tld_id: int) -> PriceBook:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from .flows.context import FlowContext
@@ -26,18 +26,22 @@ def unacked(registrar_id: int):
                                      PollMessage.acked_at.is_(None))
 
 
+# Built once: every response carries the queue state.
+QUEUES = (select(PollMessage.registrar_id, func.count(PollMessage.id), func.min(PollMessage.id))
+          .where(PollMessage.registrar_id.in_(bindparam("ids", expanding=True)),
+                 PollMessage.acked_at.is_(None))
+          .group_by(PollMessage.registrar_id))
+
+
 def queue_infos(session: Session, registrar_ids: set[int]) -> dict[int, QueueInfo]:
     """The queue state of several registrars in one query."""
-    rows = session.execute(
-        select(PollMessage.registrar_id, func.count(PollMessage.id), func.min(PollMessage.id))
-        .where(PollMessage.registrar_id.in_(registrar_ids), PollMessage.acked_at.is_(None))
-        .group_by(PollMessage.registrar_id)).all()
+    if not registrar_ids:
+        return {}
+    session.flush()  # Core execution skips autoflush: count the messages this command queued
+    rows = session.connection().execute(QUEUES, {"ids": list(registrar_ids)}).all()
     found = {rid: QueueInfo(count, first) for rid, count, first in rows}
     return {rid: found.get(rid, QueueInfo(0)) for rid in registrar_ids}
 
 
 def queue_info(session: Session, registrar_id: int) -> QueueInfo:
-    count, first = session.execute(
-        select(func.count(PollMessage.id), func.min(PollMessage.id)).where(
-            PollMessage.registrar_id == registrar_id, PollMessage.acked_at.is_(None))).one()
-    return QueueInfo(count, first)
+    return queue_infos(session, {registrar_id})[registrar_id]

@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import billing, history, outbox
 from ..authinfo import check_strength, hash_authinfo
 from ..dnssec import check_ds, check_key, check_max_sig_life
 from ..errors import ObjectExists, ParameterPolicyError, ParameterRangeError
-from ..models import Domain, GracePeriod, ReservedName, Tld
+from ..models import Domain, GracePeriod, Tld
 from ..periods import add_years
 from ..values import Charge, DsData, KeyDataValue, Period
 from .context import FlowContext
@@ -27,7 +26,7 @@ from .domain_data import (
     nameserver_hosts,
 )
 from .fees import FeeAgreement, check_agreement, fee_of, price
-from .lookup import acting_registrar, find_domain, parse_domain_name
+from .lookup import acting_registrar, find_domain, parse_domain_name, reserved_reason
 
 
 @dataclass(frozen=True)
@@ -56,8 +55,7 @@ class DomainCreated:
 def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     name, tld = parse_domain_name(ctx, cmd.name)
     years = check_period(tld, cmd.period)
-    if ctx.session.scalar(select(ReservedName.reason).where(
-            ReservedName.tld_id == tld.id, ReservedName.label == name.label)) is not None:
+    if reserved_reason(ctx, tld, name.label) is not None:
         raise ParameterPolicyError(f"{name.name} is reserved", value=cmd.name)
     # A plain read: the unique index, not a gap lock, decides races for the same name.
     if find_domain(ctx, name.name, lock=False) is not None:

@@ -36,6 +36,11 @@ def find_tld(ctx: FlowContext, name: str) -> Tld | None:
     return ctx.policy.tld(ctx.session, name)
 
 
+def reserved_reason(ctx: FlowContext, tld: Tld, label: str) -> str | None:
+    """Why ``label`` is reserved in ``tld``, or None."""
+    return ctx.policy.reserved(ctx.session, tld.id, label)
+
+
 def parse_domain_name(ctx: FlowContext, text: str) -> tuple[DomainName, Tld]:
     """Syntax and policy of a name to register; raises on a TLD we do not serve."""
     name = split_domain(text)
