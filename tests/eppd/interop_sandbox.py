@@ -94,6 +94,15 @@ class Sandbox:
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
 
+    def log_mentions(self, text: str, timeout: float = 3.0) -> bool:
+        """Wait for ``text`` in the server's log (written asynchronously)."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log_text():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.05)
+        return True
+
     # Operator-side access
 
     def balance(self, clid: str) -> int:
