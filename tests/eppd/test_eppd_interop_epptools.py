@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import epptools
 import pytest
 from eppd_core_world import STRONG
-from epptools import Client, Frame
-from epptools.namespaces import DOMAIN, RGP
+from epptools import Client, Contact, Frame
+from epptools.namespaces import DOMAIN, HOST, RGP
 from interop_clients import epptools_client
 from interop_sandbox import running_sandbox
 
@@ -221,6 +221,42 @@ def test_full_lifecycle(sandbox, clients):
     for client in (a, b):
         assert client.logout().code() == 1500
         assert not client.is_logged_in()
+
+
+def test_where_epptools_and_we_part(sandbox, clients):
+    """The edges docs/epp-interop.md lists, as epptools meets them."""
+    a, b = clients
+    name = f"{label()}.example"
+    # no auth_info: epptools sends an empty <domain:pw/>, which RFC 9154 reads as "none set"
+    assert a.domain.create(name).code() == 1000
+    # and unset never matches: an empty one is refused (2201, see docs/epp-interop.md), so is
+    # any other
+    assert b.domain.transfer("request", name, auth_info="").code() in (2201, 2202)
+    assert b.domain.transfer("request", name, auth_info=STRONG).code() == 2202
+    # a currency we do not price in: the whole check is refused, epptools returns the code
+    priced = a.domain.check([name], fee={"create": 1}, currency="EUR")
+    assert priced.code() == 2306 and priced.fees() == {}
+    # epptools refuses host renames itself (host:chg); its Frame builder sends one
+    old, new = f"ns1.{name}", f"ns2.{name}"
+    assert a.host.create(old, ["192.0.2.7"]).code() == 1000
+    with pytest.raises(epptools.ValidationException):
+        a.host.update(old, new_name=new)
+    frame = a.frame()
+    update = frame.ns(frame.verb("update"), HOST, "host:update")
+    frame.ns(update, HOST, "host:name", old)
+    frame.ns(frame.ns(update, HOST, "host:chg"), HOST, "host:name", new)
+    assert a.request(frame).code() == 1000
+    assert a.domain.info(name).subordinate_hosts() == [new]
+    # "autonic" asks a .ua-style registry to pick the handle; RFC 5733 has no such thing,
+    # so here it is an ordinary handle: the first create takes it, the second is 2302
+    person = {"name": "Auto Nic", "city": "Kyiv", "cc": "UA", "email": "a@example.net",
+              "auth_info": STRONG}
+    first = a.contact.create_auto(**person)
+    assert first.code() == 1000 and first.object_name() == Contact.AUTO_ID
+    assert a.contact.create_auto(**person).code() == 2302
+    # no registry balance extension in our greeting: epptools says so before sending
+    with pytest.raises(epptools.ConfigException):
+        a.balance()
 
 
 def test_password_change_through_login_security(sandbox):
