@@ -267,10 +267,11 @@ class FrameSetup:
         if state is None:
             self._epp(owner).command(
                 f"<create><c:create><c:id>{handle}</c:id>"
-                '<c:postalInfo type="int"><c:name>John Doe</c:name><c:addr>'
-                "<c:street>123 Example Dr.</c:street><c:city>Dulles</c:city><c:sp>VA</c:sp>"
-                "<c:pc>20166-6503</c:pc><c:cc>US</c:cc></c:addr></c:postalInfo>"
-                "<c:voice>+1.7035555555</c:voice><c:email>jdoe@example.com</c:email>"
+                + "".join(f'<c:postalInfo type="{form}"><c:name>John Doe</c:name><c:addr>'
+                          "<c:street>123 Example Dr.</c:street><c:city>Dulles</c:city>"
+                          "<c:sp>VA</c:sp><c:pc>20166-6503</c:pc><c:cc>US</c:cc></c:addr>"
+                          "</c:postalInfo>" for form in ("int", "loc"))
+                + "<c:voice>+1.7035555555</c:voice><c:email>jdoe@example.com</c:email>"
                 f"<c:authInfo><c:pw>{STRONG}</c:pw></c:authInfo></c:create></create>")
             return
         if state.sponsor not in self.sessions:
