@@ -3,7 +3,7 @@ libraries' RFC examples, what real clients put on the wire) sent to ``pyrar eppd
 
 MANIFEST.tsv says what each frame is for: every ``positive:request`` must get an answer other
 than 2001, every ``negative:*`` a 2001 or a clean close, every ``other-extension:request`` our
-documented answer to an extension we do not serve (2103, eppd/reader.py). Every frame the
+documented answer to an extension we do not serve (2103, docs/epp.md). Every frame the
 server sends back is schema-checked. The figures are printed and kept in docs/epp-interop.md.
 """
 
