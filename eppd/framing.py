@@ -112,8 +112,11 @@ class EppFrameProtocol(Protocol):
         length = int.from_bytes(self._buffer[:HEADER_BYTES], "big")
         # Judged on the header alone, before any of the payload is kept.
         if not MIN_FRAME_BYTES <= length <= self._max_frame_bytes:
-            self._abort(f"frame length {length} outside {MIN_FRAME_BYTES}.."
-                        f"{self._max_frame_bytes}")
+            # A graceful close: answers already written for earlier frames still reach the
+            # client; nothing more is read, and the grace timer aborts a peer that lingers.
+            log.warning("%s bad frame header", self._peer_label)
+            self.close(f"frame length {length} outside {MIN_FRAME_BYTES}.."
+                       f"{self._max_frame_bytes}")
             return None
         if len(self._buffer) < length:
             return None

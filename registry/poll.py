@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import batch_reads
 from .flows.context import FlowContext
 from .models import PollMessage
 from .values import QueueInfo
@@ -26,21 +27,10 @@ def unacked(registrar_id: int):
                                      PollMessage.acked_at.is_(None))
 
 
-# Built once: every response carries the queue state.
-QUEUES = (select(PollMessage.registrar_id, func.count(PollMessage.id), func.min(PollMessage.id))
-          .where(PollMessage.registrar_id.in_(bindparam("ids", expanding=True)),
-                 PollMessage.acked_at.is_(None))
-          .group_by(PollMessage.registrar_id))
-
-
 def queue_infos(session: Session, registrar_ids: set[int]) -> dict[int, QueueInfo]:
     """The queue state of several registrars in one query."""
-    if not registrar_ids:
-        return {}
     session.flush()  # Core execution skips autoflush: count the messages this command queued
-    rows = session.connection().execute(QUEUES, {"ids": list(registrar_ids)}).all()
-    found = {rid: QueueInfo(count, first) for rid, count, first in rows}
-    return {rid: found.get(rid, QueueInfo(0)) for rid in registrar_ids}
+    return batch_reads.load(session.connection(), (), registrar_ids).queues
 
 
 def queue_info(session: Session, registrar_id: int) -> QueueInfo:

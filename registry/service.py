@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from . import batch_reads
 from .clock import Clock, SystemClock
 from .config import Config, RegistrySettings
-from .db import Database
+from .db import Database, ReadOnlyViolation
 from .errors import EppError
+from .flows import domain_check
 from .flows.context import Actor, FlowContext
-from .flows.dispatch import FLOWS, PREFETCH, READ_ONLY
+from .flows.dispatch import FLOWS, PURE_READS, READ_ONLY
 from .policy_cache import PolicyCache
-from .poll import queue_info, queue_infos
+from .poll import queue_info
 from .values import Response, Trid
 
 
@@ -49,39 +51,46 @@ class Registry:
 
     def execute_batch(self, items: Sequence[tuple[Any, Actor, Trid]]
                       ) -> list[Response | EppError]:
-        """Run many read-only commands (checks, infos...) in one transaction.
+        """Run many read-only commands (checks, infos...) together.
 
-        What a busy server gains: one transaction and a few queries for a whole batch of
-        checks instead of several per command. Each command still runs its own flow and gets
-        its own Response, or the EppError it ended with, in order.
+        What a busy server gains: the names of every check and the queue state of every
+        caller come in one round trip, and a batch of pure reads (checks, poll requests)
+        needs no transaction at all. Each command still runs its own flow and gets its own
+        Response, or the EppError it ended with, in order.
         """
         for command, _, _ in items:
             if type(command) not in READ_ONLY:
                 raise TypeError(f"{type(command).__name__} cannot run in a read-only batch")
+        now = self.clock.now()
+        if all(type(c) in PURE_READS for c, _, _ in items):
+            try:
+                with self.db.reads() as session:
+                    return self._batch(session, items, now, pure=True)
+            except (_MustSettle, ReadOnlyViolation):
+                pass  # a checked domain has lifecycle events due: settle in a transaction
+        return self.db.run(lambda session: self._batch(session, items, now, pure=False))
 
-        def work(session):
-            now = self.clock.now()
-            shared = FlowContext(session, now, Actor.system(), Trid(), self.settings,
-                                 "batch", self.policy)
-            for kind, prefetch in PREFETCH.items():
-                commands = [c for c, _, _ in items if type(c) is kind]
-                if commands:
-                    prefetch(shared, commands)
-            queues = queue_infos(session, {a.registrar_id for _, a, _ in items
-                                           if a.is_registrar})
-            out: list[Response | EppError] = []
-            for command, actor, trid in items:
-                flow = FLOWS[type(command)]
-                ctx = FlowContext(session, now, actor, trid, self.settings, flow.__name__,
-                                  self.policy, shared.prefetched)
-                try:
-                    out.append(Response(flow(ctx, command), trid,
-                                        queues.get(actor.registrar_id)))
-                except EppError as e:
-                    out.append(e)
-            return out
-
-        return self.db.run(work)
+    def _batch(self, session, items, now, *, pure: bool) -> list[Response | EppError]:
+        shared = FlowContext(session, now, Actor.system(), Trid(), self.settings, "batch",
+                             self.policy)
+        names = domain_check.batch_names(
+            shared, [c for c, _, _ in items if type(c) is domain_check.DomainCheck])
+        reads = batch_reads.load(session.connection(), names,
+                                 {a.registrar_id for _, a, _ in items if a.is_registrar})
+        if pure and reads.anything_due(now):
+            raise _MustSettle
+        shared.prefetched["domains"] = reads.domains
+        out: list[Response | EppError] = []
+        for command, actor, trid in items:
+            flow = FLOWS[type(command)]
+            ctx = FlowContext(session, now, actor, trid, self.settings, flow.__name__,
+                              self.policy, shared.prefetched)
+            try:
+                out.append(Response(flow(ctx, command), trid, reads.queues.get(
+                    actor.registrar_id)))
+            except EppError as e:
+                out.append(e)
+        return out
 
     def run(self, work: Callable[[FlowContext], Any], actor: Actor | None = None,
             command: str = "") -> Any:
@@ -101,3 +110,7 @@ class Registry:
 
     def close(self) -> None:
         self.db.dispose()
+
+
+class _MustSettle(Exception):
+    """A pure-read batch found a domain whose lifecycle must be settled (written) first."""

@@ -10,7 +10,7 @@ from lxml import etree
 from eppd.commands import contact, domain, host
 from eppd.commands.parsed import ParseContext, Parsed
 from eppd.uris import CONTACT, DOMAIN, EPP, HOST, tag
-from registry.errors import UnimplementedCommand
+from registry.errors import RequiredParameterMissing, UnimplementedCommand
 from registry.flows.poll_messages import PollAck, PollRequest
 
 Parser = Callable[[etree._Element, etree._Element | None, ParseContext], Parsed]
@@ -31,7 +31,10 @@ def parse(command: etree._Element, verb: str, object_uri: str | None,
     verb_element = command.find(tag(EPP, verb))
     if verb == "poll":
         if verb_element.get("op") == "ack":
-            return Parsed(PollAck((verb_element.get("msgID") or "").strip()))
+            msg_id = (verb_element.get("msgID") or "").strip()
+            if not msg_id:
+                raise RequiredParameterMissing("poll ack needs the msgID of the message")
+            return Parsed(PollAck(msg_id))
         return _POLL_REQUEST
     parser = _PARSERS.get((verb, object_uri))
     if parser is None:

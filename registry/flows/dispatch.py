@@ -64,13 +64,15 @@ FLOWS: dict[type, Callable[[Any, Any], Any]] = {
 }
 
 # Commands that only read (they may still settle due lifecycle events): these may share one
-# transaction in Registry.execute_batch, and some load what a whole batch needs at once.
+# transaction in Registry.execute_batch.
 READ_ONLY = frozenset({
     domain_check.DomainCheck, domain_info.DomainInfoQuery,
     domain_transfer.DomainTransferQuery, host_check.HostCheck, host_info.HostInfoQuery,
     contact_check.ContactCheck, contact_info.ContactInfoQuery,
     contact_transfer.ContactTransferQuery, poll_messages.PollRequest,
 })
-PREFETCH: dict[type, Callable[[Any, list], None]] = {
-    domain_check.DomainCheck: domain_check.prefetch,
-}
+# Read-only commands that never write, whatever the data (a check of a domain whose lifecycle
+# is due is the exception Registry.execute_batch looks out for): these may run without a
+# transaction at all.
+PURE_READS = frozenset({domain_check.DomainCheck, host_check.HostCheck,
+                        contact_check.ContactCheck, poll_messages.PollRequest})

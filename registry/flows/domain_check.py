@@ -67,14 +67,15 @@ DOMAIN_ROWS = select(Domain.name, Domain.next_event_at).where(
     Domain.name.in_(bindparam("names", expanding=True)))
 
 
-def prefetch(ctx: FlowContext, commands: list[DomainCheck]) -> None:
-    """Load, in one query, what many checks of one batch need (Registry.execute_batch)."""
+def batch_names(ctx: FlowContext, commands: list[DomainCheck]) -> list[str]:
+    """The names a batch of checks looks up (Registry.execute_batch reads them at once into
+    ``ctx.prefetched["domains"]``)."""
     names = []
     for cmd in commands:
         for text in cmd.names:
             with contextlib.suppress(EppError):
                 names.append(parse_domain_name(ctx, text)[0].name)
-    ctx.prefetched["domains"] = _domain_rows(ctx, names)
+    return names
 
 
 def _registered(ctx: FlowContext, names: list[str]) -> set[str]:

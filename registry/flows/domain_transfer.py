@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from .. import billing, history, lifecycle
 from ..errors import (
+    InvalidAuthorization,
     NotEligibleForTransfer,
     ObjectNotPendingTransfer,
     ParameterRangeError,
@@ -73,6 +74,8 @@ def domain_transfer_request(ctx: FlowContext, cmd: DomainTransferRequest
     refuse_pending_delete(domain)
     refuse_statuses(domain.statuses, TRANSFER_PROHIBITED, f"domain {domain.name}", "transfer")
     refuse_pending_transfer(ctx, "domain", domain)
+    if not cmd.authinfo:
+        raise InvalidAuthorization(f"a transfer of {domain.name} needs its authInfo")
     check_authinfo(ctx, domain, cmd.authinfo, cmd.authinfo_roid)
     tld = domain.tld
     years = check_period(tld, cmd.period)

@@ -134,7 +134,7 @@ def test_request_refusals(world, alice, bob):
     setup_domain(world, alice)
     world.fails(2106, DomainTransferRequest("foo.example", STRONG), alice)
     world.fails(2202, DomainTransferRequest("foo.example", OTHER), bob)
-    world.fails(2201, DomainTransferRequest("foo.example", ""), bob)
+    world.fails(2202, DomainTransferRequest("foo.example", ""), bob)
     world.fails(2004, DomainTransferRequest("foo.example", STRONG, period=Period(10)), bob)
     world.fails(2303, DomainTransferRequest("nothere.example", STRONG), bob)
     world.run(DomainUpdate("foo.example", add_statuses=("clientTransferProhibited",)), alice)

@@ -143,7 +143,7 @@ def test_nonsensical_length_closes_without_waiting_for_the_payload(server, lengt
         client.expect_closed()
         # Closed at once; a server waiting for the payload would hold it until idle timeout.
         assert time.monotonic() - started < 5
-    assert server.log_mentions(f"dropped: frame length {length} outside 5..{MAX_FRAME}")
+    assert server.log_mentions(f"closing: frame length {length} outside 5..{MAX_FRAME}")
 
 
 def test_largest_allowed_frame_is_read(server):
