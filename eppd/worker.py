@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import sys
 from collections.abc import Callable
@@ -12,6 +13,7 @@ from eppd.channel import SinkFactory
 from eppd.config import EppdSettings
 
 log = logging.getLogger("eppd.worker")
+LOG_FLUSH_SECONDS = 0.2
 
 # Builds the sink factory inside the worker, after the reactor exists. Must be picklable
 # (a module-level function or a functools.partial of one): workers are spawned, not forked.
@@ -29,11 +31,15 @@ class WorkerSpec:
 
 def run_worker(spec: WorkerSpec) -> None:
     """Serve until the reactor stops (SIGTERM/SIGINT)."""
-    configure_logging(spec.name, spec.settings.log_frames)
+    handler = configure_logging(spec.name, spec.settings.log_frames)
     from twisted.internet import asyncioreactor
 
     asyncioreactor.install(asyncio.new_event_loop())
     from twisted.internet import reactor
+    from twisted.internet.task import LoopingCall
+
+    LoopingCall(handler.flush_now).start(LOG_FLUSH_SECONDS, now=False)
+    reactor.addSystemEventTrigger("after", "shutdown", handler.flush_now)
 
     from eppd.framing import EppFrameFactory
     from eppd.listener import listen_tls
@@ -49,12 +55,34 @@ def run_worker(spec: WorkerSpec) -> None:
     reactor.run()
 
 
-def configure_logging(name: str, log_frames: bool) -> None:
+class BufferedLogHandler(logging.StreamHandler):
+    """Writes log lines in batches: one line per command must not cost a write system call
+    per command. The reactor flushes it every LOG_FLUSH_SECONDS; warnings go out at once."""
+
+    def flush(self) -> None:
+        pass  # StreamHandler flushes after every record; flush_now does it on our schedule
+
+    def emit(self, record: logging.LogRecord) -> None:
+        super().emit(record)
+        if record.levelno >= logging.WARNING:
+            self.flush_now()
+
+    def flush_now(self) -> None:
+        with self.lock:
+            self.stream.flush()
+
+
+def configure_logging(name: str, log_frames: bool) -> BufferedLogHandler:
     from twisted.logger import STDLibLogObserver, globalLogBeginner
 
-    logging.basicConfig(
-        stream=sys.stderr, level=logging.INFO,
-        format=f"%(asctime)s {name}[%(process)d] %(levelname)s %(name)s: %(message)s")
+    stream = io.TextIOWrapper(io.BufferedWriter(io.FileIO(sys.stderr.fileno(), "w",
+                                                          closefd=False), 1 << 16),
+                              write_through=False, line_buffering=False)
+    handler = BufferedLogHandler(stream)
+    handler.setFormatter(logging.Formatter(
+        f"%(asctime)s {name}[%(process)d] %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler])
     if log_frames:
         logging.getLogger("eppd.frames").setLevel(logging.DEBUG)
     globalLogBeginner.beginLoggingTo([STDLibLogObserver()], redirectStandardIO=False)
+    return handler

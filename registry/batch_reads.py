@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import Connection, bindparam, func, literal, null, select, union_all
 
@@ -39,7 +39,9 @@ class BatchReads:
 def load(connection: Connection, names: Collection[str], registrar_ids: Collection[int]
          ) -> BatchReads:
     names, ids = sorted(set(names)), sorted(set(registrar_ids))
-    if names and ids:
+    if connection.dialect.name in ("mysql", "mariadb"):
+        rows = _mysql_rows(connection, names, ids)
+    elif names and ids:
         rows = connection.execute(_BOTH, {"names": names, "ids": ids}).all()
     elif names:
         rows = connection.execute(_DOMAINS, {"names": names}).all()
@@ -47,6 +49,36 @@ def load(connection: Connection, names: Collection[str], registrar_ids: Collecti
         rows = connection.execute(_QUEUES, {"ids": ids}).all()
     else:
         rows = []
-    domains = {row[1]: row[2] for row in rows if row[0] == 1}
+    domains = {row[1]: _utc(row[2]) for row in rows if row[0] == 1}
     found = {row[3]: QueueInfo(row[4], row[5]) for row in rows if row[0] == 2}
     return BatchReads(domains, {rid: found.get(rid, QueueInfo(0)) for rid in ids})
+
+
+def _mysql_rows(connection: Connection, names: list[str], ids: list[int]) -> list[tuple]:
+    """The same query straight on the DB-API cursor: on the hottest path of a busy server,
+    SQLAlchemy's statement handling costs more than PyMySQL's round trip itself."""
+    parts, params = [], []
+    if names:
+        parts.append("SELECT 1, name, next_event_at, NULL, NULL, NULL FROM domains "
+                     f"WHERE name IN ({', '.join(['%s'] * len(names))})")
+        params += names
+    if ids:
+        parts.append("SELECT 2, NULL, NULL, registrar_id, COUNT(id), MIN(id) "
+                     f"FROM poll_messages WHERE registrar_id IN ({', '.join(['%s'] * len(ids))})"
+                     " AND acked_at IS NULL GROUP BY registrar_id")
+        params += ids
+    if not parts:
+        return []
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """Raw rows carry naive UTC datetimes; the column type adds the zone elsewhere."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)

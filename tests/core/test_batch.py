@@ -43,3 +43,24 @@ def test_batch_refuses_commands_that_change_things(world, alice):
     with pytest.raises(TypeError):
         world.registry.execute_batch([(DomainCreate("a.example", authinfo=STRONG), alice,
                                        Trid.new())])
+
+
+def test_a_due_domain_in_a_check_batch_is_settled_first(world, alice, bob):
+    """A pure-read batch falls back to a transaction when a checked name has events due."""
+    from datetime import timedelta
+
+    from registry.flows.domain_delete import DomainDelete
+
+    created = world.run(DomainCreate("due.example", authinfo=STRONG), alice).result
+    world.run(DomainCreate("gone.example", authinfo=STRONG), alice)
+    world.clock.advance(days=10)
+    world.run(DomainDelete("gone.example"), alice)
+    world.clock.set(created.expires_at + timedelta(days=36))  # gone.example is purged by now
+    batch = world.registry.execute_batch([
+        (DomainCheck(("due.example", "gone.example")), bob, Trid.new())])
+    names = batch[0].result.names
+    assert (names[0].available, names[1].available) == (False, True)
+    assert world.run(DomainInfoQuery("due.example"), alice).result.rgp_statuses == (
+        "autoRenewPeriod",)
+    assert batch[0].queue.count == 0
+    assert world.run(PollRequest(), alice).queue.count >= 2  # autorenew + purge messages

@@ -24,6 +24,7 @@ from lxml import etree
 from sqlalchemy import create_engine, select
 
 from certs import fingerprint
+from eppd.worker import LOG_FLUSH_SECONDS
 from registry.admin.registrars import add_registrar
 from registry.admin.tlds import add_premium, add_reserved, add_tld, set_price
 from registry.billing import credit
@@ -164,6 +165,12 @@ class CoreWorld:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def settled_log_text(self) -> str:
+        """The log once the server has written what it buffered (eppd flushes its command
+        log every LOG_FLUSH_SECONDS, warnings at once)."""
+        time.sleep(LOG_FLUSH_SECONDS + 0.2)
+        return self.log_text()
 
     # Operator-side changes that stand in for time passing
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from eppd_client import ClientCert, EppClient, client_context
 
 from certs import fingerprint
+from eppd.worker import LOG_FLUSH_SECONDS
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -53,6 +54,12 @@ class RunningServer:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def settled_log_text(self) -> str:
+        """The log once the server has written what it buffered (eppd flushes its command
+        log every LOG_FLUSH_SECONDS, warnings at once)."""
+        time.sleep(LOG_FLUSH_SECONDS + 0.2)
+        return self.log_text()
 
     def log_mentions(self, text: str, timeout: float = 3.0) -> bool:
         """Wait for ``text`` to appear in the server's log (it is written asynchronously)."""

@@ -24,6 +24,7 @@ from eppd_core_world import Epp, database_url
 from eppd_servers import free_port
 from sqlalchemy import func, select
 
+from eppd.worker import LOG_FLUSH_SECONDS
 from registry.config import Config
 from registry.models import Domain, LedgerEntry, Registrar
 from registry.service import Registry
@@ -93,6 +94,12 @@ class Sandbox:
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def settled_log_text(self) -> str:
+        """The log once the server has written what it buffered (eppd flushes its command
+        log every LOG_FLUSH_SECONDS, warnings at once)."""
+        time.sleep(LOG_FLUSH_SECONDS + 0.2)
+        return self.log_text()
 
     def log_mentions(self, text: str, timeout: float = 3.0) -> bool:
         """Wait for ``text`` in the server's log (written asynchronously)."""

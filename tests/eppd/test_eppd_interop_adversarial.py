@@ -53,7 +53,7 @@ def probe(sandbox):
         running.stop()
     assert not running.errors, running.errors
     assert sandbox.alive()
-    assert "Traceback" not in sandbox.log_text()
+    assert "Traceback" not in sandbox.settled_log_text()
 
 
 @pytest.fixture

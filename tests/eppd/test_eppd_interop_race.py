@@ -68,6 +68,6 @@ def test_fifty_sessions_create_one_name_once(sandbox):
         assert sandbox.ledger_sum(clid) == sandbox.balance(clid), clid
     # the race crossed processes: both workers answered some of the creates
     workers = set(re.findall(rf"eppd\[(\d+)\] INFO eppd\.commands: .*cmd=domain:create "
-                             rf"obj={re.escape(name)} ", sandbox.log_text()))
+                             rf"obj={re.escape(name)} ", sandbox.settled_log_text()))
     assert len(workers) == 2, workers
 

@@ -143,7 +143,7 @@ def test_backend_exception_is_2400_and_the_session_survives(server):
 def test_one_log_line_per_command_and_no_password_in_frames(server):
     with server.logged_in("reg2") as client:
         client.request(domain_check("log-a.example", "log-b.example"))
-    text = server.log_text()
+    text = server.settled_log_text()
     assert re.search(r"clid=reg2 cmd=login obj=reg2 code=1000 ms=\d+\.\d", text)
     assert re.search(r"clid=reg2 cmd=domain:check obj=log-a.example,log-b.example "
                      r"code=1000 ms=\d+\.\d", text)
