@@ -5,7 +5,9 @@ check, an info...) is queued on the reactor thread; at the end of the reactor it
 and whenever a running batch finishes, everything queued goes to
 ``backend.execute_many`` in one call (so in one thread hop and, in the core backend, one
 database transaction). Under load the commands of many sessions share a batch; an idle
-server runs each command alone at once. Other commands pass straight through.
+server runs each command alone at once. A batch of lock-free commands (checks, poll
+requests: plain reads that never wait on a row lock) runs on the reactor thread itself.
+Other commands pass straight through.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from twisted.internet.interfaces import IDelayedCall, IReactorTime
 from twisted.python.failure import Failure
 
 from eppd.backend import CommandReply, CommandRequest
-from eppd.calls import CallRunner
+from eppd.calls import CallRunner, InlineCalls
 
 T = TypeVar("T")
 
@@ -28,6 +30,10 @@ class BatchingBackend(Protocol):
 
     def batchable(self, request: CommandRequest) -> bool:
         """True for commands that may share a batch (read-only ones)."""
+        ...
+
+    def lock_free(self, request: CommandRequest) -> bool:
+        """True for commands that never wait on a lock (checks, poll requests)."""
         ...
 
     def execute_many(self, requests: Sequence[CommandRequest]
@@ -47,6 +53,7 @@ class BatchingCalls:
         self._queued: list[tuple[CommandRequest, defer.Deferred[CommandReply]]] = []
         self._running = 0
         self._flush_call: IDelayedCall | None = None
+        self._inline = InlineCalls()
 
     def run(self, fn: Callable[..., T], *args: Any) -> defer.Deferred[T]:
         if fn != self._backend.execute or not self._backend.batchable(args[0]):
@@ -68,7 +75,12 @@ class BatchingCalls:
         batch = self._queued[: self._max_size]
         del self._queued[: self._max_size]
         self._running += 1
-        d = self._inner.run(self._backend.execute_many, [request for request, _ in batch])
+        requests = [request for request, _ in batch]
+        # A batch that cannot wait on a lock runs right here on the reactor thread: a thread
+        # hand-off costs more than such a batch. Anything else goes to the inner runner.
+        lock_free = all(self._backend.lock_free(r) for r in requests)
+        d = (self._inline if lock_free else self._inner).run(self._backend.execute_many,
+                                                             requests)
         d.addBoth(self._answer, batch)
 
     def _answer(self, outcome: list[CommandReply | BaseException] | Failure,

@@ -128,6 +128,14 @@ class CoreBackend:
             return op in ("req", "query")
         return False
 
+    def lock_free(self, request: CommandRequest) -> bool:
+        """Checks and poll requests: the core runs them without a transaction (see
+        Registry.execute_batch), so they never wait on a lock and may run inline."""
+        verb = request.verb
+        if verb == "check":
+            return True
+        return verb == "poll" and request.command.find(tag(EPP, verb)).get("op") == "req"
+
     def execute_many(self, requests: Sequence[CommandRequest]
                      ) -> list[CommandReply | BaseException]:
         """Many read-only commands in one transaction (``eppd.call_batches``)."""

@@ -26,6 +26,9 @@ class Recorder:
     def batchable(self, request) -> bool:
         return request < 100
 
+    def lock_free(self, request) -> bool:
+        return request < 50
+
     def execute_many(self, requests):
         self.calls.append(("many", list(requests)))
         if self.fail_many:
@@ -69,7 +72,8 @@ def test_a_failing_command_fails_alone_and_a_failing_batch_fails_each():
 
 
 def test_commands_queued_while_a_batch_runs_form_the_next_batch():
-    """With a runner that answers later (a thread pool), one batch runs at a time."""
+    """With a runner that answers later (a thread pool), one batch runs at a time (commands
+    numbered 50 and up are not lock-free, so they do go to that runner)."""
     from twisted.internet import defer
 
     clock, backend = task.Clock(), Recorder()
@@ -84,17 +88,40 @@ def test_commands_queued_while_a_batch_runs_form_the_next_batch():
 
     calls = BatchingCalls(Deferring(), backend, clock, max_size=2)
     answers: list[str] = []
-    _collect(calls.run(backend.execute, 1), answers)
+    _collect(calls.run(backend.execute, 51), answers)
     clock.advance(0)
-    for n in (2, 3, 4):
+    for n in (52, 53, 54):
         _collect(calls.run(backend.execute, n), answers)
     clock.advance(0)
     assert len(pending) == 1  # the first batch still runs
     pending[0].callback(None)
-    assert answers == ["batched 1"]
+    assert answers == ["batched 51"]
     clock.advance(0)
     pending[1].callback(None)
     clock.advance(0)
     pending[2].callback(None)
-    assert [c for c in backend.calls] == [("many", [1]), ("many", [2, 3]), ("many", [4])]
-    assert answers == ["batched 1", "batched 2", "batched 3", "batched 4"]
+    assert [c for c in backend.calls] == [("many", [51]), ("many", [52, 53]), ("many", [54])]
+    assert answers == ["batched 51", "batched 52", "batched 53", "batched 54"]
+
+
+def test_lock_free_batches_run_inline_and_others_on_the_inner_runner():
+    from twisted.internet import defer
+
+    clock, backend = task.Clock(), Recorder()
+    inner: list[list] = []
+
+    class Deferring:
+        def run(self, fn, *args):
+            inner.append(args[0])
+            return defer.Deferred()  # a thread pool that has not answered yet
+
+    calls = BatchingCalls(Deferring(), backend, clock, concurrency=2)
+    answers: list[str] = []
+    for n in (1, 2):
+        _collect(calls.run(backend.execute, n), answers)
+    clock.advance(0)
+    assert answers == ["batched 1", "batched 2"] and inner == []  # answered on the spot
+    for n in (3, 60):  # 60 may wait on a lock: the whole batch goes to the inner runner
+        _collect(calls.run(backend.execute, n), answers)
+    clock.advance(0)
+    assert inner == [[3, 60]] and answers == ["batched 1", "batched 2"]
