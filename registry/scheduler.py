@@ -11,6 +11,7 @@ from sqlalchemy import select
 from . import lifecycle
 from .errors import EppError
 from .flows.context import Actor, FlowContext
+from .flows.lookup import locking
 from .models import Contact, Domain
 from .service import Registry
 
@@ -52,8 +53,7 @@ def run_due(registry: Registry, batch: int = 500) -> Report:
 
 
 def _settle_domain(ctx: FlowContext, domain_id: int) -> None:
-    domain = ctx.session.scalars(
-        select(Domain).where(Domain.id == domain_id).with_for_update()).first()
+    domain = ctx.session.scalars(locking(select(Domain).where(Domain.id == domain_id))).first()
     if domain is not None:
         lifecycle.settle(ctx, domain)
 

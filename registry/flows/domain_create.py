@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import billing, history, outbox
 from ..authinfo import check_strength, hash_authinfo
@@ -72,9 +73,12 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     quote = price(ctx, tld, name.label, "create", years, registrar)
     check_agreement(quote, tld, cmd.fee)
 
+    expires = add_years(ctx.now, years)
     domain = Domain(
         name=name.name, tld_id=tld.id, sponsor_id=registrar.id, creator_id=registrar.id,
-        created_at=ctx.now, expires_at=add_years(ctx.now, years),
+        created_at=ctx.now, expires_at=expires, next_event_at=expires,  # its only event
+        grace_periods=[GracePeriod(kind="add", registrar_id=registrar.id, amount=quote.amount,
+                                   years=years, ends_at=ctx.now + tld.period("add_grace"))],
         registrant=registrant, contacts=contacts, nameservers=hosts,
         authinfo_hash=hash_authinfo(cmd.authinfo) if cmd.authinfo else None,
         # the same record given twice is one record (as update refuses adding it again)
@@ -88,12 +92,9 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
         ctx.session.flush()  # the unique index decides a race for the same name
     except IntegrityError:
         raise ObjectExists(f"domain {name.name} already exists", value=cmd.name) from None
+    set_committed_value(domain, "subordinate_hosts", [])  # known: none yet, no query
     billing.debit(ctx, registrar.id, quote.amount, "create", domain.name,
                   f"create {domain.name} for {years} year(s)")
-    domain.grace_periods.append(GracePeriod(
-        kind="add", registrar_id=registrar.id, amount=quote.amount, years=years,
-        ends_at=ctx.now + tld.period("add_grace")))
-    domain.next_event_at = domain.expires_at  # a new domain's only event is its expiry
     history.record(ctx, domain)
     outbox.publish(ctx, tld.name, domain.name)
     return DomainCreated(domain.name, domain.created_at, domain.expires_at,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
+from sqlalchemy.orm import lazyload
 
 from .. import lifecycle
 from ..errors import (
@@ -51,15 +52,23 @@ def parse_domain_name(ctx: FlowContext, text: str) -> tuple[DomainName, Tld]:
     return name, tld
 
 
+def locking(stmt: Select) -> Select:
+    """SELECT ... FOR UPDATE of domains alone. InnoDB locks every row a locking read joins,
+    so the joined TLD and sponsor rows are loaded apart: locked, they would serialize every
+    change in a TLD and deadlock with creates (whose foreign keys read those rows)."""
+    return stmt.options(lazyload(Domain.tld), lazyload(Domain.sponsor)).with_for_update()
+
+
 def find_domain(ctx: FlowContext, name: str, *, lock: bool = True) -> Domain | None:
     """The domain as it stands now (lifecycle settled), or None (also when just purged)."""
     stmt = select(Domain).where(Domain.name == name)
-    domain = ctx.session.scalars(stmt.with_for_update() if lock else stmt).first()
+    domain = ctx.session.scalars(locking(stmt) if lock else stmt).first()
     if domain is None:
         return None
     if domain.next_event_at is not None and domain.next_event_at <= ctx.now:
         if not lock:
-            ctx.session.refresh(domain, with_for_update=True)
+            domain = ctx.session.scalars(locking(stmt).execution_options(
+                populate_existing=True)).one()
         return lifecycle.settle(ctx, domain)
     return domain
 

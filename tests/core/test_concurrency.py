@@ -71,3 +71,41 @@ def test_parallel_spending_never_exceeds_credit(world, tld):
     assert sorted(codes) == [1000] * 7 + [2104] * 13
     assert world.registrar(poor).balance == 0
     world.task(check_invariants)
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_a_locked_domain_does_not_hold_up_its_tld(world, tld):
+    """Changing one domain locks that domain only: a create or an update elsewhere in the
+    same TLD, by the same registrar, goes ahead meanwhile."""
+    from registry.flows.domain_update import DomainUpdate
+    from registry.flows.lookup import get_domain
+
+    alice = world.add_registrar("alice")
+    for name in ("held.example", "other.example"):
+        world.run(DomainCreate(name, authinfo=STRONG), alice)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold(ctx):
+        get_domain(ctx, "held.example")  # SELECT ... FOR UPDATE
+        locked.set()
+        assert release.wait(10)
+
+    done: list[int] = []
+
+    def elsewhere():
+        done.append(world.run(DomainCreate("new.example", authinfo=STRONG), alice).code)
+        done.append(world.run(DomainUpdate("other.example", add_statuses=("clientHold",)),
+                              alice).code)
+
+    holder = threading.Thread(target=lambda: world.registry.run(hold, alice))
+    holder.start()
+    try:
+        assert locked.wait(10)
+        other = threading.Thread(target=elsewhere)
+        other.start()
+        other.join(5)
+        assert done == [1000, 1000], "held up by the lock on another domain"
+    finally:
+        release.set()
+        holder.join()
+        other.join()
