@@ -24,7 +24,6 @@ from lxml import etree
 from sqlalchemy import create_engine, select
 
 from certs import fingerprint
-from eppd.worker import LOG_FLUSH_SECONDS
 from registry.admin.registrars import add_registrar
 from registry.admin.tlds import add_premium, add_reserved, add_tld, set_price
 from registry.billing import credit
@@ -33,6 +32,7 @@ from registry.flows.context import Actor
 from registry.migrate import upgrade
 from registry.models import Domain, Registrar
 from registry.service import Registry
+from tests.eppd.server_log import ServerLog
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -133,7 +133,7 @@ class Epp:
 
 
 @dataclass
-class CoreWorld:
+class CoreWorld(ServerLog):
     """The running server and direct access to its registry (as an operator would)."""
 
     port: int
@@ -162,15 +162,6 @@ class CoreWorld:
     def registrar(self, clid: str) -> Registrar:
         return self.registry.run(lambda ctx: ctx.session.scalars(
             select(Registrar).where(Registrar.clid == clid)).one())
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def settled_log_text(self) -> str:
-        """The log once the server has written what it buffered (eppd flushes its command
-        log every LOG_FLUSH_SECONDS, warnings at once)."""
-        time.sleep(LOG_FLUSH_SECONDS + 0.2)
-        return self.log_text()
 
     # Operator-side changes that stand in for time passing
 

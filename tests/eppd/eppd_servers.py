@@ -16,7 +16,7 @@ from pathlib import Path
 from eppd_client import ClientCert, EppClient, client_context
 
 from certs import fingerprint
-from eppd.worker import LOG_FLUSH_SECONDS
+from tests.eppd.server_log import ServerLog
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -32,7 +32,7 @@ class Pki:
 
 
 @dataclass
-class RunningServer:
+class RunningServer(ServerLog):
     port: int
     process: subprocess.Popen
     log_path: Path
@@ -51,24 +51,6 @@ class RunningServer:
         client = self.connect(clid)
         assert result_code(client.request(login(clid, PASSWORDS[clid]))) == 1000
         return client
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def settled_log_text(self) -> str:
-        """The log once the server has written what it buffered (eppd flushes its command
-        log every LOG_FLUSH_SECONDS, warnings at once)."""
-        time.sleep(LOG_FLUSH_SECONDS + 0.2)
-        return self.log_text()
-
-    def log_mentions(self, text: str, timeout: float = 3.0) -> bool:
-        """Wait for ``text`` to appear in the server's log (it is written asynchronously)."""
-        deadline = time.monotonic() + timeout
-        while text not in self.log_text():
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.05)
-        return True
 
 
 def free_port() -> int:

@@ -24,10 +24,10 @@ from eppd_core_world import Epp, database_url
 from eppd_servers import free_port
 from sqlalchemy import func, select
 
-from eppd.worker import LOG_FLUSH_SECONDS
 from registry.config import Config
 from registry.models import Domain, LedgerEntry, Registrar
 from registry.service import Registry
+from tests.eppd.server_log import ServerLog
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -51,7 +51,7 @@ class Credentials:
 
 
 @dataclass
-class Sandbox:
+class Sandbox(ServerLog):
     directory: Path
     config_path: Path
     process: subprocess.Popen
@@ -91,24 +91,6 @@ class Sandbox:
 
     def alive(self) -> bool:
         return self.process.poll() is None
-
-    def log_text(self) -> str:
-        return self.log_path.read_text(errors="replace")
-
-    def settled_log_text(self) -> str:
-        """The log once the server has written what it buffered (eppd flushes its command
-        log every LOG_FLUSH_SECONDS, warnings at once)."""
-        time.sleep(LOG_FLUSH_SECONDS + 0.2)
-        return self.log_text()
-
-    def log_mentions(self, text: str, timeout: float = 3.0) -> bool:
-        """Wait for ``text`` in the server's log (written asynchronously)."""
-        deadline = time.monotonic() + timeout
-        while text not in self.log_text():
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.05)
-        return True
 
     # Operator-side access
 
