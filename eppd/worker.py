@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import io
 import logging
+import multiprocessing
+import os
+import signal
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +35,7 @@ class WorkerSpec:
 
 def run_worker(spec: WorkerSpec) -> None:
     """Serve until the reactor stops (SIGTERM/SIGINT)."""
+    _die_with_supervisor()
     handler = configure_logging(spec.name, spec.settings.log_frames)
     from twisted.internet import asyncioreactor
 
@@ -53,6 +58,17 @@ def run_worker(spec: WorkerSpec) -> None:
     port = listen_tls(reactor, settings.host, settings.port, tls, factory)
     log.info("%s listening on %s", spec.name, port.getHost())
     reactor.run()
+
+
+def _die_with_supervisor() -> None:
+    """SIGTERM when the supervisor dies, even by SIGKILL: an orphaned worker would keep
+    accepting on the shared SO_REUSEPORT port beside the next supervisor's workers."""
+    parent = multiprocessing.parent_process()
+    if sys.platform != "linux" or parent is None:
+        return
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent.pid:      # it died before the prctl
+        raise SystemExit(1)
 
 
 class BufferedLogHandler(logging.StreamHandler):
