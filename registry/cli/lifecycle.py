@@ -24,11 +24,16 @@ def run_lifecycle(ctx, args) -> None:
     if args.every:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
+    first = True
     while True:
         report = run_due(registry, batch=args.batch)
-        if report.domains or report.contacts or report.failed or not args.every:
+        # with --every an idle round is quiet, but the first one shows the scheduler runs
+        if first or report.domains or report.contacts or report.failed:
             print(f"lifecycle: {report.domains} domain(s), {report.contacts} contact "
                   f"transfer(s) settled, {report.pruned} expired grace period(s) pruned"
-                  + (f", {report.failed} failed" if report.failed else ""), flush=True)
+                  + (f", {report.failed} failed" if report.failed else "")
+                  + (f"; again every {args.every:g} s" if first and args.every else ""),
+                  flush=True)
+        first = False
         if not args.every or stop.wait(args.every):
             return
