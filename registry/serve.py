@@ -2,25 +2,31 @@
 
 The EPP server, the DNS publisher and the lifecycle scheduler are separate commands
 (``pyrar eppd``, ``pyrar zone serve``, ``pyrar lifecycle run --every``) so production can
-run them under any process manager; ``serve`` starts them together, restarts one that dies
-and stops them all on SIGINT or SIGTERM.
+run them under any process manager; ``serve`` starts them together, says where they listen
+once they do, restarts one that dies and stops them all on SIGINT or SIGTERM.
 """
 
 from __future__ import annotations
 
 import ctypes
+import functools
 import logging
+import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .config import Config
+from .serve_endpoints import Endpoint, endpoints, listening, refuse_taken
 
 log = logging.getLogger("pyrar.serve")
 RESTART_BACKOFF = (1, 2, 5, 10, 30)
+STOP_TIMEOUT = 15.0
+# how long the components may take to listen before serve says which one does not
+READY_WARNING_SECONDS = 60.0
 
 
 @dataclass
@@ -33,42 +39,94 @@ class Component:
     exited_at: float | None = None
 
 
+@dataclass
+class Readiness:
+    """Announces the endpoints together once they all listen."""
+
+    found: list[Endpoint]
+    started_at: float = field(default_factory=time.monotonic)
+    pending: list[Endpoint] = field(init=False)
+    warned: bool = False
+
+    def __post_init__(self) -> None:
+        self.pending = list(self.found)
+
+    def check(self) -> None:
+        if not self.pending:
+            return
+        self.pending = [e for e in self.pending if not listening(e)]
+        if not self.pending:
+            log.info("PyRar is running; Ctrl-C (SIGINT) or SIGTERM stops every component")
+            for e in self.found:
+                log.info("  %-3s on %s: %s", e.label, e.address, e.note)
+        elif not self.warned and time.monotonic() - self.started_at > READY_WARNING_SECONDS:
+            self.warned = True
+            log.warning("still not listening after %.0f s: %s (see the messages above)",
+                        READY_WARNING_SECONDS,
+                        ", ".join(f"{e.label} on {e.address}" for e in self.pending))
+
+
 def components(workers: int | None) -> list[Component]:
     eppd = ["eppd"] + (["--workers", str(workers)] if workers else [])
     return [Component("eppd", eppd), Component("zonegen", ["zone", "serve"]),
             Component("lifecycle", ["lifecycle", "run", "--every", "60"])]
 
 
-def serve(config: Config, workers: int | None = None) -> int:
+def serve(config: Config, workers: int | None = None, tlds: list[str] | None = None) -> int:
+    """Run the components until SIGINT or SIGTERM; raises PortsTaken (nothing started) when
+    another program holds one of their ports."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s serve %(levelname)s: %(message)s")
+    found = endpoints(config, tlds or [])
+    refuse_taken(found, config.path)
     base = [sys.executable, "-m", "registry.cli.main"]
     if config.path is not None:
         base += ["--config", str(config.path)]
     parts = components(workers)
+    ready = Readiness(found)
     stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        if not stop.is_set():
+            log.info("%s: stopping every component", signal.Signals(signum).name)
+        stop.set()
+
     for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, request_stop)
     try:
         while not stop.is_set():
             for part in parts:
                 _keep_running(part, base)
+            ready.check()
             stop.wait(0.5)
     finally:
-        for part in parts:
-            if part.process and part.process.poll() is None:
-                part.process.terminate()
-        for part in parts:
-            if part.process:
-                try:
-                    part.process.wait(15)
-                except subprocess.TimeoutExpired:
-                    part.process.kill()
+        _stop_all(parts)
     return 0
 
 
-def _die_with_parent() -> None:
+def _stop_all(parts: list[Component]) -> None:
+    # on Ctrl-C the terminal signalled the children too; SIGTERM again does no harm
+    for part in parts:
+        if part.process and part.process.poll() is None:
+            part.process.terminate()
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for part in parts:
+        if part.process is None:
+            continue
+        try:
+            part.process.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log.warning("%s (pid %s) did not stop in %.0f s; killing it", part.name,
+                        part.process.pid, STOP_TIMEOUT)
+            part.process.kill()
+            part.process.wait()
+    log.info("stopped")
+
+
+def _die_with_parent(parent: int) -> None:
     """Linux PR_SET_PDEATHSIG: a child gets SIGTERM if serve itself is killed outright."""
     ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)
+    if os.getppid() != parent:      # serve died between the fork and the prctl
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _keep_running(part: Component, base: list[str]) -> None:
@@ -81,10 +139,15 @@ def _keep_running(part: Component, base: list[str]) -> None:
             return
         if part.exited_at is None:
             part.exited_at, part.failures = now, part.failures + 1
-            log.error("%s exited with status %s", part.name, code)
-        delay = RESTART_BACKOFF[min(part.failures, len(RESTART_BACKOFF)) - 1]
-        if now - part.exited_at < delay:
+            log.error("%s (pid %s) exited with status %s; starting it again in %s s",
+                      part.name, part.process.pid, code, _backoff(part))
+        if now - part.exited_at < _backoff(part):
             return
-    log.info("starting %s", part.name)
-    part.process = subprocess.Popen(base + part.args, preexec_fn=_die_with_parent)
+    part.process = subprocess.Popen(base + part.args,
+                                    preexec_fn=functools.partial(_die_with_parent, os.getpid()))
     part.started_at, part.exited_at = now, None
+    log.info("started %s (pid %s)", part.name, part.process.pid)
+
+
+def _backoff(part: Component) -> int:
+    return RESTART_BACKOFF[min(part.failures, len(RESTART_BACKOFF)) - 1]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from .context import CliError
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("serve", help="run every component (EPP, zonegen, scheduler)")
@@ -10,7 +14,17 @@ def register(subparsers) -> None:
 
 
 def run_serve(ctx, args) -> int:
+    from ..models import Tld
     from ..serve import serve
+    from ..serve_endpoints import PortsTaken
 
-    ctx.registry(migrate=True)
-    return serve(ctx.config, workers=args.workers)
+    if args.workers is not None and args.workers < 1:
+        raise CliError("--workers must be at least 1")
+    # migrated once here, before the components start (each would otherwise race to)
+    registry = ctx.registry(migrate=True)
+    tlds = registry.run(lambda c: list(c.session.scalars(select(Tld.name).order_by(Tld.name))))
+    ctx.close()  # serve itself holds no database connection while it supervises
+    try:
+        return serve(ctx.config, workers=args.workers, tlds=tlds)
+    except PortsTaken as e:
+        raise CliError(str(e)) from None

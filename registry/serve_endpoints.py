@@ -1,0 +1,79 @@
+"""What ``pyrar serve`` listens on, read from the configuration: checked free before the
+components start, watched until they listen, then announced to the operator."""
+
+from __future__ import annotations
+
+import errno
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from eppd.config import EppdSettings
+from zonegen.config import PowerDnsSettings
+
+from .config import Config
+
+CREDENTIALS_NAME = "credentials.json"  # written beside the configuration by 'pyrar init'
+
+
+class PortsTaken(Exception):
+    """Another program listens where a component must; nothing was started."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    label: str
+    host: str
+    port: int
+    key: str        # the configuration key that sets the port
+    note: str
+
+    @property
+    def address(self) -> str:
+        return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+
+
+def endpoints(config: Config, tlds: list[str]) -> list[Endpoint]:
+    """The TCP ports serve's components listen on (a PowerDNS of ours only when managed)."""
+    eppd = config.section("eppd", EppdSettings)
+    credentials = config.base_dir / CREDENTIALS_NAME
+    epp_note = "TLS with registrar certificates" + (
+        f"; registrars' credentials in {credentials}" if credentials.exists() else "")
+    found = [Endpoint("EPP", eppd.host, eppd.port, "[eppd] port", epp_note)]
+    pdns = config.section("powerdns", PowerDnsSettings)
+    if pdns.mode == "managed":
+        example = tlds[0] if tlds else "TLD"
+        found.append(Endpoint("DNS", pdns.address, pdns.port, "[powerdns] port",
+                              f"PowerDNS with the TLD zones; try: dig +norec -p {pdns.port} "
+                              f"@{pdns.address} {example} SOA"))
+        key = pdns.data_path(config.base_dir) / "api-key"
+        found.append(Endpoint("API", "127.0.0.1", pdns.webserver_port,
+                              "[powerdns] webserver_port",
+                              f"PowerDNS HTTP API; its key in {key}"))
+    return found
+
+
+def listening(endpoint: Endpoint) -> bool:
+    """Whether something listens there. Tested by binding, not connecting: a connection
+    would show up in eppd's log as a session that never began. SO_REUSEADDR makes the bind
+    fail only on a listening socket, not on connections lingering in TIME_WAIT."""
+    family = socket.AF_INET6 if ":" in endpoint.host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((endpoint.host, endpoint.port))
+        except OSError as e:
+            if e.errno == errno.EADDRINUSE:
+                return True
+            raise
+    return False
+
+
+def refuse_taken(found: list[Endpoint], config_path: Path | None) -> None:
+    """Raise PortsTaken naming every endpoint another program already listens on."""
+    taken = [e for e in found if listening(e)]
+    if taken:
+        where = f" in {config_path}" if config_path else ""
+        raise PortsTaken(
+            "already in use: " + ", ".join(f"{e.address} ({e.label}, {e.key})" for e in taken)
+            + f"; stop what listens there or choose other ports{where}. Nothing started")
