@@ -139,7 +139,7 @@ class ManagedPowerDns:
         self._end_orphan()
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [*_die_with_parent(), self.settings.pdns_server,
+                [*_die_with_parent(), _executable(self.settings.pdns_server),
                  f"--config-dir={self.data_dir}"],
                 stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.owner_file.write_text(f"{self.process.pid} {os.getpid()}\n")
@@ -211,6 +211,12 @@ class ManagedPowerDns:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _executable(name: str) -> str:
+    """``name`` on PATH, else in /usr/sbin or /sbin: Debian installs pdns_server there,
+    outside an ordinary user's PATH."""
+    return shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin") or name
 
 
 def _die_with_parent() -> list[str]:
