@@ -2,6 +2,9 @@
 .PHONY: run test lint
 
 SANDBOX ?= sandbox
+# Debian installs pdns_server and named in /usr/sbin, outside an ordinary user's PATH (the tests
+# find them on PATH, and skip without them)
+export PATH := $(PATH):/usr/sbin:/sbin
 
 run:
 	./scripts/setup
