@@ -63,9 +63,9 @@ def listening(endpoint: Endpoint) -> bool:
         try:
             sock.bind((endpoint.host, endpoint.port))
         except OSError as e:
-            if e.errno == errno.EADDRINUSE:
-                return True
-            raise
+            # any other error (not an address of this machine, say): the component will
+            # fail on it too, and say so
+            return e.errno == errno.EADDRINUSE
     return False
 
 

@@ -173,14 +173,17 @@ class Served:
 
 
 @pytest.fixture
-def sandbox(tmp_path) -> Iterator[Path]:
+def sandbox(tmp_path) -> Path:
     need_pdns()
     directory = tmp_path / "sandbox"
-    ports = [free_port() for _ in range(3)]
+    ports: list[int] = []
+    while len(ports) < 3:
+        if (port := free_port()) not in ports:
+            ports.append(port)
     subprocess.run(_pyrar("init", str(directory), "--epp-port", str(ports[0]), "--dns-port",
                           str(ports[1]), "--pdns-api-port", str(ports[2])),
                    check=True, capture_output=True, env=_env(), cwd=tmp_path, timeout=120)
-    yield directory
+    return directory
 
 
 def _pyrar(*args: str) -> list[str]:
