@@ -11,13 +11,12 @@ def record(ctx: FlowContext, obj: Domain | Host | Contact, *, command: str | Non
            reason: str = "", deleted: bool = False) -> HistoryEntry:
     """Snapshot ``obj`` after the change (or as it was, for ``deleted`` objects)."""
     ctx.session.flush()
-    suffix = ctx.settings.roid_suffix
     if isinstance(obj, Domain):
-        kind, name, info = "domain", obj.name, domain_info(ctx.session, obj, ctx.now, suffix)
+        kind, name, info = "domain", obj.name, domain_info(ctx, obj)
     elif isinstance(obj, Host):
-        kind, name, info = "host", obj.name, host_info(ctx.session, obj, suffix)
+        kind, name, info = "host", obj.name, host_info(ctx, obj)
     else:
-        kind, name, info = "contact", obj.handle, contact_info(ctx.session, obj, suffix)
+        kind, name, info = "contact", obj.handle, contact_info(ctx, obj)
     data = snapshot(info)
     if deleted:
         data["deleted"] = True

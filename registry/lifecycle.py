@@ -74,7 +74,8 @@ def _auto_renew(ctx: FlowContext, domain: Domain) -> Domain:
     sponsor = ctx.session.get(Registrar, domain.sponsor_id)
     try:
         book = ctx.policy.price_book(ctx.session, domain.tld_id)
-        amount = quote(ctx.session, book, domain.tld, label, "renew", 1, sponsor.currency).amount
+        amount = quote(ctx.session, book, ctx.tld_of(domain), label, "renew", 1,
+                       sponsor.currency).amount
     except BillingFailure:
         amount = 0  # no renew price configured for this currency: renewing free beats expiring
     if amount:
@@ -83,7 +84,7 @@ def _auto_renew(ctx: FlowContext, domain: Domain) -> Domain:
     domain.expires_at = add_years(old_expiry, 1)
     domain.grace_periods.append(GracePeriod(
         kind="autorenew", registrar_id=sponsor.id, amount=amount, years=1,
-        ends_at=old_expiry + domain.tld.period("autorenew_grace")))
+        ends_at=old_expiry + ctx.tld_of(domain).period("autorenew_grace")))
     history.record(ctx, domain, command="autorenew")
     enqueue(ctx, sponsor.id, "autorenew",
             f"Domain {domain.name} auto-renewed until {domain.expires_at.date().isoformat()}",
@@ -93,7 +94,7 @@ def _auto_renew(ctx: FlowContext, domain: Domain) -> Domain:
 
 def _end_redemption(ctx: FlowContext, domain: Domain) -> Domain:
     domain.state = "pending_delete"
-    domain.state_until = ctx.now + domain.tld.period("pending_delete")
+    domain.state_until = ctx.now + ctx.tld_of(domain).period("pending_delete")
     history.record(ctx, domain, command="redemption_end")
     return domain
 
@@ -101,7 +102,8 @@ def _end_redemption(ctx: FlowContext, domain: Domain) -> Domain:
 def _lapse_restore(ctx: FlowContext, domain: Domain) -> Domain:
     """No restore report in time: back to redemption for what is left of it (RFC 3915 3.2.3)."""
     domain.state = "redemption"
-    domain.state_until = max(ctx.now, domain.deleted_at + domain.tld.period("redemption"))
+    redemption = ctx.tld_of(domain).period("redemption")
+    domain.state_until = max(ctx.now, domain.deleted_at + redemption)
     history.record(ctx, domain, command="restore_lapsed")
     return domain
 
@@ -111,7 +113,7 @@ def _purge(ctx: FlowContext, domain: Domain) -> None:
     enqueue(ctx, domain.sponsor_id, "domain_deleted", f"Domain {domain.name} deleted",
             {"name": domain.name, "result": True, "svtrid": ctx.trid.svtrid,
              "cltrid": ctx.trid.cltrid, "at": ctx.now.isoformat()})
-    outbox.publish(ctx, domain.tld.name, domain.name)
+    outbox.publish(ctx, ctx.tld_of(domain).name, domain.name)
     ctx.session.delete(domain)
     ctx.session.flush()
     return None

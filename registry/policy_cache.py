@@ -19,7 +19,7 @@ from typing import TypeVar
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from .models import PremiumRule, Price, ReservedName, Tld
+from .models import PremiumRule, Price, Registrar, ReservedName, Tld
 
 T = TypeVar("T")
 MAX_CACHED_RESERVED = 100_000
@@ -47,10 +47,22 @@ class PolicyCache:
     def __init__(self, ttl: float = 0.0) -> None:
         self.ttl = ttl
         self._entries: dict[tuple, tuple[float, object]] = {}
+        self._clids: dict[int, str] = {}
         self._lock = threading.Lock()
 
     def tld(self, session: Session, name: str) -> Tld | None:
-        return self._get(("tld", name), lambda: _load_tld(session, name))
+        return self._get(("tld", name), lambda: _load_tld(session, name=name))
+
+    def tld_by_id(self, session: Session, tld_id: int) -> Tld:
+        return self._get(("tld_id", tld_id), lambda: _load_tld(session, tld_id=tld_id))
+
+    def clid(self, session: Session, registrar_id: int) -> str:
+        """A registrar's clid (never changes once created, so kept for the process's life)."""
+        found = self._clids.get(registrar_id)
+        if found is None:
+            found = session.scalar(select(Registrar.clid).where(Registrar.id == registrar_id))
+            self._clids[registrar_id] = found
+        return found
 
     def price_book(self, session: Session, tld_id: int) -> PriceBook:
         return self._get(("prices", tld_id), lambda: _load_prices(session, tld_id))
@@ -80,8 +92,10 @@ class PolicyCache:
         return value
 
 
-def _load_tld(session: Session, name: str) -> Tld | None:
-    row = session.execute(select(Tld.__table__).where(Tld.name == name)).first()
+def _load_tld(session: Session, name: str | None = None, tld_id: int | None = None
+              ) -> Tld | None:
+    key = Tld.id == tld_id if tld_id is not None else Tld.name == name
+    row = session.execute(select(Tld.__table__).where(key)).first()
     return None if row is None else Tld(**row._mapping)
 
 

@@ -14,8 +14,8 @@ from .views import clid
 def transfer_data(ctx: FlowContext, transfer: Transfer) -> TransferData:
     return TransferData(
         name=transfer.object_name, status=transfer.status,
-        gaining_clid=clid(ctx.session, transfer.gaining_id), requested_at=transfer.requested_at,
-        losing_clid=clid(ctx.session, transfer.losing_id), action_at=transfer.action_at,
+        gaining_clid=clid(ctx, transfer.gaining_id), requested_at=transfer.requested_at,
+        losing_clid=clid(ctx, transfer.losing_id), action_at=transfer.action_at,
         expires_at=transfer.expires_at)
 
 
@@ -56,11 +56,12 @@ def approve_domain_transfer(ctx: FlowContext, domain: Domain, transfer: Transfer
     if transfer.period_years:
         domain.grace_periods.append(GracePeriod(
             kind="transfer", registrar_id=gaining, amount=transfer.amount,
-            years=transfer.period_years, ends_at=ctx.now + domain.tld.period("transfer_grace")))
+            years=transfer.period_years,
+            ends_at=ctx.now + ctx.tld_of(domain).period("transfer_grace")))
     transfer.status, transfer.action_at = status, ctx.now
     transfer.expires_at = domain.expires_at
     history.record(ctx, domain, command=f"domain_transfer_{status}")
-    outbox.publish(ctx, domain.tld.name, domain.name)
+    outbox.publish(ctx, ctx.tld_of(domain).name, domain.name)
     # the loser asked for nothing when it approved; on auto-approval both learn of it
     notify(ctx, transfer, *((gaining, losing) if status == "serverApproved" else (gaining,)))
 

@@ -9,7 +9,8 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from .models import Contact, Domain, DomainContact, DomainHost, Host, Registrar, Transfer
+from .flows.context import FlowContext
+from .models import Contact, Domain, DomainContact, DomainHost, Host, Transfer
 from .models.transfer import PENDING
 from .values import DsData, KeyDataValue, PostalInfo
 
@@ -85,10 +86,8 @@ def roid(kind: str, object_id: int, suffix: str) -> str:
     return f"{kind}{object_id}-{suffix}"
 
 
-def clid(session: Session, registrar_id: int | None) -> str | None:
-    if registrar_id is None:
-        return None
-    return session.get(Registrar, registrar_id).clid
+def clid(ctx: FlowContext, registrar_id: int | None) -> str | None:
+    return None if registrar_id is None else ctx.policy.clid(ctx.session, registrar_id)
 
 
 def pending_transfer(session: Session, object_type: str, object_id: int) -> Transfer | None:
@@ -115,7 +114,8 @@ def rgp_statuses(domain: Domain, now: datetime) -> tuple[str, ...]:
                                if g.ends_at > now))
 
 
-def domain_info(session: Session, domain: Domain, now: datetime, suffix: str) -> DomainInfo:
+def domain_info(ctx: FlowContext, domain: Domain) -> DomainInfo:
+    session, suffix = ctx.session, ctx.settings.roid_suffix
     return DomainInfo(
         name=domain.name, roid=roid("D", domain.id, suffix),
         statuses=domain_statuses(session, domain),
@@ -123,22 +123,23 @@ def domain_info(session: Session, domain: Domain, now: datetime, suffix: str) ->
         contacts=tuple((c.type, c.contact.handle) for c in domain.contacts),
         nameservers=tuple(h.name for h in domain.nameservers),
         subordinate_hosts=tuple(h.name for h in domain.subordinate_hosts),
-        sponsor=clid(session, domain.sponsor_id), creator=clid(session, domain.creator_id),
-        created_at=domain.created_at, updater=clid(session, domain.updater_id),
+        sponsor=clid(ctx, domain.sponsor_id), creator=clid(ctx, domain.creator_id),
+        created_at=domain.created_at, updater=clid(ctx, domain.updater_id),
         updated_at=domain.updated_at, expires_at=domain.expires_at,
         transferred_at=domain.transferred_at, has_authinfo=bool(domain.authinfo_hash),
         ds_data=tuple(DsData(d.key_tag, d.algorithm, d.digest_type, d.digest)
                       for d in domain.ds_records),
         key_data=tuple(KeyDataValue(k.flags, k.protocol, k.algorithm, k.public_key)
                        for k in domain.key_data),
-        max_sig_life=domain.max_sig_life, rgp_statuses=rgp_statuses(domain, now))
+        max_sig_life=domain.max_sig_life, rgp_statuses=rgp_statuses(domain, ctx.now))
 
 
 def host_linked(session: Session, host_id: int) -> bool:
     return bool(session.scalar(select(exists().where(DomainHost.host_id == host_id))))
 
 
-def host_info(session: Session, host: Host, suffix: str) -> HostInfo:
+def host_info(ctx: FlowContext, host: Host) -> HostInfo:
+    session, suffix = ctx.session, ctx.settings.roid_suffix
     statuses = list(host.statuses)
     if host_linked(session, host.id):
         statuses.append("linked")
@@ -146,9 +147,9 @@ def host_info(session: Session, host: Host, suffix: str) -> HostInfo:
         statuses.append("ok")  # RFC 5732: "ok" combines with "linked" only
     return HostInfo(
         name=host.name, roid=roid("H", host.id, suffix), statuses=tuple(sorted(statuses)),
-        addresses=tuple(host.addresses), sponsor=clid(session, host.sponsor_id),
-        creator=clid(session, host.creator_id), created_at=host.created_at,
-        updater=clid(session, host.updater_id), updated_at=host.updated_at,
+        addresses=tuple(host.addresses), sponsor=clid(ctx, host.sponsor_id),
+        creator=clid(ctx, host.creator_id), created_at=host.created_at,
+        updater=clid(ctx, host.updater_id), updated_at=host.updated_at,
         transferred_at=host.transferred_at)
 
 
@@ -158,7 +159,8 @@ def contact_linked(session: Session, contact_id: int) -> bool:
         | exists().where(Domain.registrant_id == contact_id))))
 
 
-def contact_info(session: Session, contact: Contact, suffix: str) -> ContactInfo:
+def contact_info(ctx: FlowContext, contact: Contact) -> ContactInfo:
+    session, suffix = ctx.session, ctx.settings.roid_suffix
     statuses = list(contact.statuses)
     if contact_linked(session, contact.id):
         statuses.append("linked")
@@ -173,9 +175,9 @@ def contact_info(session: Session, contact: Contact, suffix: str) -> ContactInfo
     return ContactInfo(
         id=contact.handle, roid=roid("C", contact.id, suffix), statuses=tuple(sorted(statuses)),
         postal=postal, voice=contact.voice, voice_ext=contact.voice_ext, fax=contact.fax,
-        fax_ext=contact.fax_ext, email=contact.email, sponsor=clid(session, contact.sponsor_id),
-        creator=clid(session, contact.creator_id), created_at=contact.created_at,
-        updater=clid(session, contact.updater_id), updated_at=contact.updated_at,
+        fax_ext=contact.fax_ext, email=contact.email, sponsor=clid(ctx, contact.sponsor_id),
+        creator=clid(ctx, contact.creator_id), created_at=contact.created_at,
+        updater=clid(ctx, contact.updater_id), updated_at=contact.updated_at,
         transferred_at=contact.transferred_at, disclose=contact.disclose,
         has_authinfo=bool(contact.authinfo_hash))
 

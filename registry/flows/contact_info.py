@@ -26,4 +26,4 @@ def contact_info(ctx: FlowContext, cmd: ContactInfoQuery) -> ContactInfo:
                                      "registrar; give its authInfo")
         if not verify_authinfo(cmd.authinfo, contact.authinfo_hash):
             raise InvalidAuthorization(f"invalid authInfo for contact {contact.handle}")
-    return contact_view(ctx.session, contact, ctx.settings.roid_suffix)
+    return contact_view(ctx, contact)

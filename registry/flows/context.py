@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ..config import RegistrySettings
+from ..models import Domain, Tld
 from ..policy_cache import PolicyCache
 from ..values import Trid
 
@@ -52,3 +53,7 @@ class FlowContext:
     policy: PolicyCache = field(default_factory=PolicyCache)
     # Rows a batch of read-only commands loaded up front (see Registry.execute_batch)
     prefetched: dict = field(default_factory=dict)
+
+    def tld_of(self, domain: Domain) -> Tld:
+        """A domain's TLD policy, from the policy cache (read-only; link rows by tld_id)."""
+        return self.policy.tld_by_id(self.session, domain.tld_id)

@@ -50,13 +50,13 @@ def domain_delete(ctx: FlowContext, cmd: DomainDelete) -> DomainDeleted:
     sponsor = sponsor_of(ctx, domain)
     charge = Charge(tuple(Fee(-r, sponsor.currency, "refund") for r in refunds),
                     sponsor.balance, sponsor.credit_limit)
-    outbox.publish(ctx, domain.tld.name, domain.name)
+    outbox.publish(ctx, ctx.tld_of(domain).name, domain.name)
     if in_add_grace:
         history.record(ctx, domain, deleted=True)
         ctx.session.delete(domain)
         return DomainDeleted(domain.name, charge)
     domain.state, domain.deleted_at = "redemption", ctx.now
-    domain.state_until = ctx.now + domain.tld.period("redemption")
+    domain.state_until = ctx.now + ctx.tld_of(domain).period("redemption")
     domain.updated_at, domain.updater_id = ctx.now, ctx.actor.registrar_id
     history.record(ctx, domain)
     lifecycle.refresh_next_event(ctx, domain)

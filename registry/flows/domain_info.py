@@ -30,7 +30,7 @@ def domain_info(ctx: FlowContext, cmd: DomainInfoQuery) -> DomainInfo:
     domain = get_domain(ctx, cmd.name, lock=False)
     if ctx.actor.is_registrar and domain.sponsor_id != ctx.actor.registrar_id:
         check_authinfo(ctx, domain, cmd.authinfo, cmd.authinfo_roid)
-    info = domain_view(ctx.session, domain, ctx.now, ctx.settings.roid_suffix)
+    info = domain_view(ctx, domain)
     return dataclasses.replace(
         info,
         nameservers=info.nameservers if cmd.hosts in ("all", "del") else (),

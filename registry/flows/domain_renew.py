@@ -51,7 +51,7 @@ def domain_renew(ctx: FlowContext, cmd: DomainRenew) -> DomainRenewed:
         raise ParameterPolicyError(
             f"curExpDate {cmd.current_expiry} does not match the expiry "
             f"{domain.expires_at.date()}", value=cmd.current_expiry.isoformat())
-    tld = domain.tld
+    tld = ctx.tld_of(domain)
     years = check_period(tld, cmd.period)
     new_expiry = add_years(domain.expires_at, years)
     if new_expiry > add_years(ctx.now, tld.max_period):

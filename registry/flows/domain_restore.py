@@ -49,7 +49,8 @@ def domain_restore_request(ctx: FlowContext, cmd: DomainRestoreRequest) -> Domai
     require_sponsor(ctx, domain, f"domain {domain.name}")
     if domain.state != "redemption":
         raise StatusProhibitsOperation(f"domain {domain.name} is not in its redemption period")
-    tld, sponsor, label = domain.tld, sponsor_of(ctx, domain), domain.name.split(".")[0]
+    tld, sponsor = ctx.tld_of(domain), sponsor_of(ctx, domain)
+    label = domain.name.split(".")[0]
     quotes = [price(ctx, tld, label, "restore", 1, sponsor)]
     if domain.expires_at <= ctx.now:
         quotes.append(price(ctx, tld, label, "renew", 1, sponsor))
@@ -89,6 +90,6 @@ def _restore(ctx: FlowContext, domain: Domain, reason: str) -> None:
     domain.state, domain.state_until, domain.deleted_at = "active", None, None
     domain.updated_at, domain.updater_id = ctx.now, ctx.actor.registrar_id
     history.record(ctx, domain, reason=reason)
-    outbox.publish(ctx, domain.tld.name, domain.name)
+    outbox.publish(ctx, ctx.tld_of(domain).name, domain.name)
     lifecycle.refresh_next_event(ctx, domain)
 

@@ -77,7 +77,7 @@ def domain_transfer_request(ctx: FlowContext, cmd: DomainTransferRequest
     if not cmd.authinfo:
         raise InvalidAuthorization(f"a transfer of {domain.name} needs its authInfo")
     check_authinfo(ctx, domain, cmd.authinfo, cmd.authinfo_roid)
-    tld = domain.tld
+    tld = ctx.tld_of(domain)
     years = check_period(tld, cmd.period)
     expires = _expiry_after_transfer(ctx, domain, years)
     if expires > add_years(ctx.now, tld.max_period):

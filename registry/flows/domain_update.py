@@ -8,7 +8,7 @@ from .. import history, outbox
 from ..authinfo import check_strength, hash_authinfo
 from ..dnssec import check_ds, check_key, check_max_sig_life
 from ..errors import ParameterPolicyError, StatusProhibitsOperation
-from ..models import Domain
+from ..models import Domain, Tld
 from ..values import DsData, KeyDataValue
 from .context import FlowContext
 from .domain_data import (
@@ -67,7 +67,7 @@ def domain_update(ctx: FlowContext, cmd: DomainUpdate) -> DomainUpdated:
     refuse_pending_delete(domain)
     refuse_pending_transfer(ctx, "domain", domain)
     _check_update_allowed(ctx, domain, cmd)
-    tld = domain.tld
+    tld = ctx.tld_of(domain)
 
     domain.statuses = change_statuses(ctx, what, domain.statuses, cmd.add_statuses,
                                       cmd.rem_statuses)
@@ -76,7 +76,7 @@ def domain_update(ctx: FlowContext, cmd: DomainUpdate) -> DomainUpdated:
     if cmd.authinfo is not None:
         check_strength(cmd.authinfo, tld.authinfo_min_bits)
         domain.authinfo_hash = hash_authinfo(cmd.authinfo) if cmd.authinfo else None
-    _change_dnssec(domain, cmd)
+    _change_dnssec(domain, cmd, tld)
     check_dnssec_mix(tld, domain)
     check_data_model(tld, domain.registrant, (c.type for c in domain.contacts))
 
@@ -114,7 +114,7 @@ def _change_nameservers(ctx: FlowContext, domain: Domain, cmd: DomainUpdate) -> 
                                        value=host.name)
         current[host.name] = host
     if added or removed:
-        check_nameserver_count(domain.tld, len(current))
+        check_nameserver_count(ctx.tld_of(domain), len(current))
         domain.nameservers = sorted(current.values(), key=lambda h: h.name)
 
 
@@ -136,7 +136,7 @@ def _change_contacts(ctx: FlowContext, domain: Domain, cmd: DomainUpdate) -> Non
         domain.registrant = contact_for_link(ctx, cmd.registrant) if cmd.registrant else None
 
 
-def _change_dnssec(domain: Domain, cmd: DomainUpdate) -> None:
+def _change_dnssec(domain: Domain, cmd: DomainUpdate, tld: Tld) -> None:
     """RFC 5910 3.2.5: removals (or remAll) first, then additions; then maxSigLife."""
     if cmd.dnssec_rem_all:
         domain.ds_records.clear()
@@ -162,7 +162,7 @@ def _change_dnssec(domain: Domain, cmd: DomainUpdate) -> None:
         domain.key_data.append(key_row(key))
     if cmd.max_sig_life is not None:
         domain.max_sig_life = check_max_sig_life(cmd.max_sig_life,
-                                                 domain.tld.max_sig_life_allowed)
+                                                 tld.max_sig_life_allowed)
 
 
 def _find_ds(domain: Domain, ds: DsData):

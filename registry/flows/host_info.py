@@ -16,4 +16,4 @@ class HostInfoQuery:
 
 
 def host_info(ctx: FlowContext, cmd: HostInfoQuery) -> HostInfo:
-    return host_view(ctx.session, get_host(ctx, cmd.name, lock=False), ctx.settings.roid_suffix)
+    return host_view(ctx, get_host(ctx, cmd.name, lock=False))

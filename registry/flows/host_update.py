@@ -116,4 +116,4 @@ def _publish(ctx: FlowContext, host: Host, old_name: str, old: Placement,
         for domain in ctx.session.scalars(select(Domain).join(
                 DomainHost, DomainHost.domain_id == Domain.id).where(
                 DomainHost.host_id == host.id)):
-            outbox.publish(ctx, domain.tld.name, domain.name)
+            outbox.publish(ctx, ctx.tld_of(domain).name, domain.name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import Select, select
-from sqlalchemy.orm import lazyload
 
 from .. import lifecycle
 from ..errors import (
@@ -53,10 +52,10 @@ def parse_domain_name(ctx: FlowContext, text: str) -> tuple[DomainName, Tld]:
 
 
 def locking(stmt: Select) -> Select:
-    """SELECT ... FOR UPDATE of domains alone. InnoDB locks every row a locking read joins,
-    so the joined TLD and sponsor rows are loaded apart: locked, they would serialize every
-    change in a TLD and deadlock with creates (whose foreign keys read those rows)."""
-    return stmt.options(lazyload(Domain.tld), lazyload(Domain.sponsor)).with_for_update()
+    """SELECT ... FOR UPDATE of domains alone. InnoDB locks every row a locking read joins:
+    a join here (say, to the TLD) would serialize every change in a TLD and deadlock with
+    creates, whose foreign keys read those rows. Domain has no eagerly joined relationship."""
+    return stmt.with_for_update()
 
 
 def find_domain(ctx: FlowContext, name: str, *, lock: bool = True) -> Domain | None:

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, Id, Money
 from .contact import Contact
 from .host import Host
-from .registrar import Registrar
 from .tld import Tld
 
 # Where a domain is in its life; "active" covers every state in which it resolves normally.
@@ -41,11 +40,8 @@ class Domain(Base):
     # The earliest instant at which lifecycle.settle has work to do for this domain.
     next_event_at: Mapped[datetime | None]
 
-    tld: Mapped[Tld] = relationship(lazy="joined", innerjoin=True)
-    # Loaded with the domain: info and history show the sponsor's clid (and usually the
-    # creator and last updater are the same registrar, found in the session then).
-    sponsor: Mapped[Registrar] = relationship(foreign_keys=[sponsor_id], lazy="joined",
-                                              innerjoin=True, viewonly=True)
+    # Flows read TLD policy through FlowContext.tld_of (the policy cache), not this.
+    tld: Mapped[Tld] = relationship()
     registrant: Mapped[Contact | None] = relationship()
     contacts: Mapped[list[DomainContact]] = relationship(
         cascade="all, delete-orphan", order_by="DomainContact.type")

@@ -218,8 +218,15 @@ def test_keydata_gives_a_chain_delv_validates(core: CoreWorld, tmp_path) -> None
 
 
 def test_a_domain_holding_the_tld_name_servers_is_reported(core: CoreWorld) -> None:
-    """The core lets a registrar register nic.<tld> although the TLD's own name server
-    ns1.nic.<tld> lives there; zonegen cannot delegate it and must say so, not skip it."""
+    """The core reserves nic.<tld> when the TLD's own name server ns1.nic.<tld> lives there;
+    should an operator lift that reservation and the name be registered, zonegen cannot
+    delegate it and must say so, not skip it."""
+    from sqlalchemy import delete
+
+    from registry.models import ReservedName
+
+    core.registry.run(lambda ctx: ctx.session.execute(
+        delete(ReservedName).where(ReservedName.label == "nic")))
     core.drain()
     errors: list[str] = []
     core.drainer.on_error = lambda entry, message: errors.append(message)
