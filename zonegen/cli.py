@@ -26,6 +26,7 @@ from zonegen.export import ExportError, export_zone
 from zonegen.model import ZoneDataError, ZoneSpec
 from zonegen.names import BadName, ancestors_between, is_below, normalize
 from zonegen.pdnsdb import PdnsDbError
+from zonegen.server import PowerDnsStartError
 from zonegen.state import DesiredState
 from zonegen.sync import ZoneSync
 from zonegen.verify import sample, verify_zone
@@ -158,7 +159,12 @@ def _serve(ctx: Any, args: argparse.Namespace) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    service.start()
+    try:
+        service.start()
+    except (PowerDnsStartError, PowerDnsApiError, PdnsDbError, OSError) as e:
+        service.stop()
+        print(f"pyrar: error: PowerDNS: {e}", file=sys.stderr)
+        return 1
     try:
         _publish_missing_zones(ctx, service, state)
         stop.wait()
