@@ -33,22 +33,13 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from epp_commands import Registrar
+
 HERE = Path(__file__).resolve().parent
 EPP = "urn:ietf:params:xml:ns:epp-1.0"
 DOMAIN = "urn:ietf:params:xml:ns:domain-1.0"
 MODES = ("check", "create", "info")
 _CODE = re.compile(rb'<(?:\w+:)?result code="(\d{4})"')
-
-
-@dataclass(frozen=True)
-class Registrar:
-    clid: str
-    password: str
-    cert: str
-    key: str
-    ca: str
-    host: str
-    port: int
 
 
 @dataclass(frozen=True)
