@@ -23,9 +23,9 @@ from eppd.call_batches import BatchingCalls
 from eppd.calls import CallRunner
 from eppd.commands.dispatch import parse
 from eppd.commands.parsed import Draft, ParseContext, Parsed
+from eppd.namespaces import EPP, EXTENSIONS, OBJECTS, tag
 from eppd.replies.poll import PollContext
 from eppd.replies.render import RenderContext, render
-from eppd.uris import EPP, EXTENSIONS, OBJECTS, tag
 from registry.config import Config, ConfigError
 from registry.errors import AuthenticationError, CommandUseError, EppError
 from registry.flows.context import Actor

@@ -8,7 +8,7 @@ from lxml import etree
 
 from eppd.commands.elements import auth_info, statuses, text, texts
 from eppd.commands.parsed import Draft, ParseContext, Parsed
-from eppd.uris import CONTACT, tag
+from eppd.namespaces import CONTACT, tag
 from registry.flows.contact_check import ContactCheck
 from registry.flows.contact_create import ContactCreate
 from registry.flows.contact_delete import ContactDelete

@@ -9,7 +9,7 @@ from lxml import etree
 
 from eppd.commands import contact, domain, host
 from eppd.commands.parsed import ParseContext, Parsed
-from eppd.uris import CONTACT, DOMAIN, EPP, HOST, tag
+from eppd.namespaces import CONTACT, DOMAIN, EPP, HOST, tag
 from registry.errors import RequiredParameterMissing, UnimplementedCommand
 from registry.flows.poll_messages import PollAck, PollRequest
 

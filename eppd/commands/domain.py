@@ -9,7 +9,7 @@ from lxml import etree
 from eppd.commands import fee, rgp, secdns
 from eppd.commands.elements import auth_info, period, statuses, text, texts
 from eppd.commands.parsed import ParseContext, Parsed
-from eppd.uris import DOMAIN, tag
+from eppd.namespaces import DOMAIN, tag
 from registry.errors import CommandUseError, ParameterSyntaxError, UnimplementedOption
 from registry.flows.domain_check import DomainCheck
 from registry.flows.domain_create import DomainCreate

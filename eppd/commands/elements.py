@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from eppd.uris import tag
+from eppd.namespaces import tag
 from registry.errors import UnimplementedOption
 from registry.values import Period
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from eppd.commands.elements import period, text
-from eppd.uris import FEE, tag
+from eppd.namespaces import FEE, tag
 from registry.flows.fees import FeeAgreement, FeeQuery
 from registry.money import parse_amount
 from registry.values import Period

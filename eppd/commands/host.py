@@ -6,7 +6,7 @@ from lxml import etree
 
 from eppd.commands.elements import statuses, text, texts
 from eppd.commands.parsed import ParseContext, Parsed
-from eppd.uris import HOST, tag
+from eppd.namespaces import HOST, tag
 from registry.flows.host_check import HostCheck
 from registry.flows.host_create import HostCreate
 from registry.flows.host_delete import HostDelete

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
-from eppd.uris import RGP, tag
+from eppd.namespaces import RGP, tag
 from registry.errors import ParameterSyntaxError, RequiredParameterMissing
 from registry.flows.domain_restore import DomainRestoreReport, DomainRestoreRequest
 from registry.flows.fees import FeeAgreement

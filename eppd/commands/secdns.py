@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from eppd.uris import SECDNS, tag
+from eppd.namespaces import SECDNS, tag
 from registry.errors import UnimplementedOption
 from registry.values import DsData, KeyDataValue
 

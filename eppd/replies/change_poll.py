@@ -6,9 +6,9 @@ from datetime import datetime
 
 from lxml import etree
 
+from eppd.namespaces import CHANGE_POLL, tag
 from eppd.replies.elements import reason as short_reason
 from eppd.replies.elements import root, sub, when
-from eppd.uris import CHANGE_POLL, tag
 
 
 def change_data(operation: str, at: datetime, sv_trid: str, who: str,

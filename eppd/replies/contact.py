@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from eppd.namespaces import CONTACT, tag
 from eppd.replies.elements import flag, reason, root, sub, when
-from eppd.uris import CONTACT, tag
 from registry.flows.contact_check import ContactCheckResult
 from registry.flows.contact_create import ContactCreated
 from registry.values import PostalInfo, TransferData

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from lxml import etree
 
+from eppd.namespaces import DOMAIN, EPP, tag
 from eppd.replies.elements import flag, reason, root, sub, when
-from eppd.uris import DOMAIN, EPP, tag
 from registry.flows.domain_check import DomainCheckResult
 from registry.flows.domain_create import DomainCreated
 from registry.values import TransferData

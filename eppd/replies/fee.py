@@ -5,8 +5,8 @@ from __future__ import annotations
 from lxml import etree
 
 from eppd.commands.fee import FeeCheck
+from eppd.namespaces import FEE, tag
 from eppd.replies.elements import flag, root, sub
-from eppd.uris import FEE, tag
 from registry.flows.domain_check import DomainCheckResult, NameAvailability
 from registry.flows.fees import QuotedFee
 from registry.money import format_amount

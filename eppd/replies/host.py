@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from eppd.namespaces import HOST, tag
 from eppd.replies.elements import flag, reason, root, sub, when
-from eppd.uris import HOST, tag
 from registry.flows.host_check import HostCheckResult
 from registry.flows.host_create import HostCreated
 from registry.views import HostInfo

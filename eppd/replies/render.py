@@ -14,8 +14,8 @@ from lxml import etree
 
 from eppd.backend import CommandReply, MessageQueue
 from eppd.commands.fee import FeeCheck
+from eppd.namespaces import FEE, RGP, SECDNS
 from eppd.replies import contact, domain, fee, host, poll, rgp, secdns
-from eppd.uris import FEE, RGP, SECDNS
 from registry.flows.contact_check import ContactCheckResult
 from registry.flows.contact_create import ContactCreated
 from registry.flows.contact_transfer import ContactTransferResult

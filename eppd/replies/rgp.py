@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from lxml import etree
 
+from eppd.namespaces import RGP, tag
 from eppd.replies.elements import root, sub
-from eppd.uris import RGP, tag
 
 _STATUS = tag(RGP, "rgpStatus")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from eppd.namespaces import SECDNS, tag
 from eppd.replies.elements import root, sub
-from eppd.uris import SECDNS, tag
 from registry.views import DomainInfo
 
 

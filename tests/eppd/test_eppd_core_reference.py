@@ -87,7 +87,7 @@ def test_no_positive_request_is_read_as_a_syntax_error(world):
 
 
 def world_extensions():
-    from eppd.uris import EXTENSIONS
+    from eppd.namespaces import EXTENSIONS
 
     return EXTENSIONS
 
