@@ -73,13 +73,15 @@ class Registry:
     def _batch(self, session, items, now, *, pure: bool) -> list[Response | EppError]:
         shared = FlowContext(session, now, Actor.system(), Trid(), self.settings, "batch",
                              self.policy)
-        names = domain_check.batch_names(
+        parsed = domain_check.batch_names(
             shared, [c for c, _, _ in items if type(c) is domain_check.DomainCheck])
+        names = [p[0].name for p in parsed.values() if not isinstance(p, EppError)]
         reads = batch_reads.load(session.connection(), names,
-                                 {a.registrar_id for _, a, _ in items if a.is_registrar})
-        if pure and reads.anything_due(now):
+                                 {a.registrar_id for _, a, _ in items if a.is_registrar}, now)
+        if pure and reads.anything_due():
             raise _MustSettle
         shared.prefetched["domains"] = reads.domains
+        shared.prefetched["parsed_names"] = parsed
         out: list[Response | EppError] = []
         for command, actor, trid in items:
             flow = FLOWS[type(command)]

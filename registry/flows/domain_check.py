@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select
-
+from .. import batch_reads
 from ..errors import EppError
-from ..models import Domain, Tld
+from ..models import Tld
 from ..names import DomainName
 from .context import FlowContext
 from .fees import FeeQuery, QuotedFee, check_currency, quote_fee
@@ -37,15 +35,15 @@ class DomainCheckResult:
     code: int = 1000
 
 
+ParsedName = tuple[DomainName, Tld] | EppError
+
+
 def domain_check(ctx: FlowContext, cmd: DomainCheck) -> DomainCheckResult:
     registrar = acting_registrar(ctx) if cmd.fees else None
     currency = check_currency(registrar, cmd.currency) if registrar else None
-    parsed: dict[str, tuple[DomainName, Tld] | EppError] = {}
-    for text in cmd.names:
-        try:
-            parsed[text] = parse_domain_name(ctx, text)
-        except EppError as e:
-            parsed[text] = e
+    # A batch parsed every name already (batch_names); parse only what it did not.
+    known: dict[str, ParsedName] = ctx.prefetched.get("parsed_names", {})
+    parsed = {text: known.get(text) or _parse(ctx, text) for text in cmd.names}
     valid = [p for p in parsed.values() if not isinstance(p, EppError)]
     taken = _registered(ctx, [n.name for n, _ in valid])
     reserved = _reserved(ctx, valid)
@@ -62,29 +60,27 @@ def domain_check(ctx: FlowContext, cmd: DomainCheck) -> DomainCheckResult:
     return DomainCheckResult(tuple(results), currency)
 
 
-# Built once: a check is the hottest path, and rebuilding statements costs more than running them.
-DOMAIN_ROWS = select(Domain.name, Domain.next_event_at).where(
-    Domain.name.in_(bindparam("names", expanding=True)))
+def batch_names(ctx: FlowContext, commands: list[DomainCheck]) -> dict[str, ParsedName]:
+    """Every name a batch of checks asks about, parsed once: Registry.execute_batch reads the
+    valid ones at once into ``ctx.prefetched["domains"]`` and hands the flows this map as
+    ``ctx.prefetched["parsed_names"]``."""
+    return {text: _parse(ctx, text) for cmd in commands for text in cmd.names}
 
 
-def batch_names(ctx: FlowContext, commands: list[DomainCheck]) -> list[str]:
-    """The names a batch of checks looks up (Registry.execute_batch reads them at once into
-    ``ctx.prefetched["domains"]``)."""
-    names = []
-    for cmd in commands:
-        for text in cmd.names:
-            with contextlib.suppress(EppError):
-                names.append(parse_domain_name(ctx, text)[0].name)
-    return names
+def _parse(ctx: FlowContext, text: str) -> ParsedName:
+    try:
+        return parse_domain_name(ctx, text)
+    except EppError as e:
+        return e
 
 
 def _registered(ctx: FlowContext, names: list[str]) -> set[str]:
-    rows = ctx.prefetched.get("domains")
-    if rows is None:
-        rows = _domain_rows(ctx, names)
-    # A row whose lifecycle is due may be about to be purged: settle it to know.
-    return {name for name in names if name in rows and (
-        rows[name] is None or rows[name] > ctx.now or find_domain(ctx, name) is not None)}
+    due = ctx.prefetched.get("domains")
+    if due is None:
+        due = batch_reads.load(ctx.session.connection(), names, (), ctx.now).domains
+    # A name whose lifecycle is due may be about to be purged: settle it to know.
+    return {name for name in names if name in due and (
+        not due[name] or find_domain(ctx, name) is not None)}
 
 
 def _reserved(ctx: FlowContext, names: list[tuple[DomainName, Tld]]) -> dict:
@@ -94,10 +90,3 @@ def _reserved(ctx: FlowContext, names: list[tuple[DomainName, Tld]]) -> dict:
         if reason is not None:
             out[(tld.id, name.label)] = reason
     return out
-
-
-def _domain_rows(ctx: FlowContext, names: list[str]) -> dict:
-    """Existing names with when their lifecycle next needs settling."""
-    if not names:
-        return {}
-    return dict(ctx.session.connection().execute(DOMAIN_ROWS, {"names": list(set(names))}).all())
