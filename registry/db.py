@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -21,6 +22,8 @@ T = TypeVar("T")
 # and a connection the server dropped (gone away, lost) before the command could start.
 RETRYABLE_MYSQL_ERRORS = {1213, 1205, 1180, 2006, 2013}
 ATTEMPTS = 4
+# A thread's reader session unused for this long is closed rather than reused (Database.reads).
+HELD_READER_IDLE_SECONDS = 60.0
 
 
 def database_url(config: Config) -> str:
@@ -97,6 +100,10 @@ class Database:
         self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=True)
         self._reads: sessionmaker | None = None
         self._reads_lock = threading.Lock()
+        self._held = threading.local()  # each thread's reader session (see reads)
+        # For dispose; weak, so a finished thread's session goes (and its connection back to
+        # the pool) with the thread.
+        self._all_held: weakref.WeakSet[Session] = weakref.WeakSet()
 
     @classmethod
     def from_config(cls, config: Config) -> Database:
@@ -117,7 +124,8 @@ class Database:
     @contextmanager
     def reads(self) -> Iterator[Session]:
         """A session for work that never writes, with no transaction at all on MariaDB (an
-        autocommit connection of its own pool): one round trip less than a transaction.
+        autocommit connection of its own pool, kept by the thread between uses): one round
+        trip less than a transaction. Use ``run_reads`` to survive a dropped connection.
 
         A flush in it raises ReadOnlyViolation before anything is sent. SQLite, whose reads
         are local, gets an ordinary transaction.
@@ -126,13 +134,46 @@ class Database:
             with self.transaction() as session:
                 yield session
             return
-        with self._reads_lock:
-            if self._reads is None:
-                engine = make_reader(self.engine)
-                self._reads = sessionmaker(engine, expire_on_commit=False, autoflush=False)
-                event.listen(self._reads, "before_flush", _refuse_flush)
-        with self._reads() as session:
+        session = self._held_reader()
+        try:
             yield session
+        except BaseException as e:
+            # Start the next work afresh; a connection the server dropped leaves the pool.
+            self._release_reader(session, broken=self._retryable(e))
+            raise
+        session.expunge_all()  # no object outlives the work that loaded it
+        self._held.used = time.monotonic()
+
+    def _held_reader(self) -> Session:
+        """This thread's reader session, kept with its connection between uses: opening a
+        session and checking a connection out of the pool cost more than a check batch's
+        own Python. One left idle for a while is closed, so the server never finds it stale."""
+        held = self._held
+        session = getattr(held, "session", None)
+        if session is not None and time.monotonic() - held.used > HELD_READER_IDLE_SECONDS:
+            self._release_reader(session)
+            session = None
+        if session is None:
+            with self._reads_lock:
+                if self._reads is None:
+                    engine = make_reader(self.engine)
+                    self._reads = sessionmaker(engine, expire_on_commit=False,
+                                               autoflush=False)
+                    event.listen(self._reads, "before_flush", _refuse_flush)
+                session = self._reads()
+                self._all_held.add(session)
+            held.session = session
+        return session
+
+    def _release_reader(self, session: Session, broken: bool = False) -> None:
+        with self._reads_lock:
+            self._all_held.discard(session)
+        if getattr(self._held, "session", None) is session:
+            self._held.session = None
+        if broken:
+            session.invalidate()
+        else:
+            session.close()
 
     def run(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in one transaction, retrying it when the database reports a deadlock."""
@@ -141,14 +182,39 @@ class Database:
                 with self.transaction() as session:
                     return work(session)
             except OperationalError as e:
-                code = getattr(e.orig, "args", [None])[0]
-                if (code not in RETRYABLE_MYSQL_ERRORS and not e.connection_invalidated) \
-                        or attempt == ATTEMPTS:
+                if not self._retryable(e) or attempt == ATTEMPTS:
                     raise
                 time.sleep(0.005 * attempt)
         raise AssertionError("unreachable")
 
+    def run_reads(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in ``reads``, once more on a fresh connection if the server dropped
+        the one it had (a kept reader connection can outlive the server's patience)."""
+        # The driver's own error too: the hottest reads go straight to the DB-API cursor.
+        dropped = (OperationalError, self.engine.dialect.dbapi.OperationalError)
+        try:
+            with self.reads() as session:
+                return work(session)
+        except dropped as e:
+            if not self._retryable(e):
+                raise
+        with self.reads() as session:
+            return work(session)
+
+    def _retryable(self, error: BaseException) -> bool:
+        """Worth another try: a deadlock, a lock wait, or a connection the server dropped;
+        ``error`` may be SQLAlchemy's OperationalError or the driver's own."""
+        if isinstance(error, OperationalError):
+            return error.connection_invalidated or self._retryable(error.orig)
+        if not isinstance(error, self.engine.dialect.dbapi.OperationalError):
+            return False
+        return bool(error.args) and error.args[0] in RETRYABLE_MYSQL_ERRORS
+
     def dispose(self) -> None:
+        with self._reads_lock:
+            held, self._all_held = list(self._all_held), weakref.WeakSet()
+        for session in held:
+            session.close()
         self.engine.dispose()
         if self._reads is not None:
             self._reads.kw["bind"].dispose()
@@ -164,7 +230,10 @@ def _refuse_flush(session, _flush_context, _instances) -> None:
 
 
 def make_reader(engine: Engine) -> Engine:
-    """An autocommit twin of a MariaDB engine, with its own (small) pool."""
-    return create_engine(engine.url, pool_size=engine.pool.size(), max_overflow=0,
+    """An autocommit twin of a MariaDB engine, with its own pool: one connection for each
+    thread that reads (every thread of the engine's size, plus eppd's reactor thread), more
+    for a while when threads come and go."""
+    size = engine.pool.size()
+    return create_engine(engine.url, pool_size=size + 1, max_overflow=size,
                          pool_recycle=3600, pool_reset_on_return=None,
                          isolation_level="AUTOCOMMIT", skip_autocommit_rollback=True)

@@ -64,8 +64,8 @@ class Registry:
         now = self.clock.now()
         if all(type(c) in PURE_READS for c, _, _ in items):
             try:
-                with self.db.reads() as session:
-                    return self._batch(session, items, now, pure=True)
+                return self.db.run_reads(
+                    lambda session: self._batch(session, items, now, pure=True))
             except (_MustSettle, ReadOnlyViolation):
                 pass  # a checked domain has lifecycle events due: settle in a transaction
         return self.db.run(lambda session: self._batch(session, items, now, pure=False))

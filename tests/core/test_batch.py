@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select, text
 
 from registry.errors import EppError
 from registry.flows.domain_check import DomainCheck
@@ -11,6 +12,7 @@ from registry.flows.domain_info import DomainInfoQuery
 from registry.flows.fees import FeeQuery
 from registry.flows.host_check import HostCheck
 from registry.flows.poll_messages import PollRequest
+from registry.models import Registrar
 from registry.values import Period, Trid
 from tests.core.world import STRONG
 
@@ -64,3 +66,41 @@ def test_a_due_domain_in_a_check_batch_is_settled_first(world, alice, bob):
         "autoRenewPeriod",)
     assert batch[0].queue.count == 0
     assert world.run(PollRequest(), alice).queue.count >= 2  # autorenew + purge messages
+
+
+def _connection_id(session) -> int:
+    return session.connection().exec_driver_sql("SELECT CONNECTION_ID()").scalar()
+
+
+def test_a_thread_keeps_its_reader_between_batches(world, alice):
+    """Pure-read batches on one thread reuse one connection, and no loaded object stays."""
+    if world.registry.db.dialect == "sqlite":
+        pytest.skip("the kept autocommit reader is MariaDB's (SQLite reads in a transaction)")
+    db = world.registry.db
+    with db.reads() as session:
+        first = _connection_id(session)
+        assert len(session.scalars(select(Registrar)).all()) == 1
+    with db.reads() as session:
+        assert _connection_id(session) == first
+        assert len(session.identity_map) == 0
+
+
+def test_a_batch_survives_its_reader_connection_being_dropped(world, alice, bob):
+    """The server kills the kept connection (as wait_timeout would): the next batch answers
+    on a fresh one, and so do the ones after."""
+    if world.registry.db.dialect == "sqlite":
+        pytest.skip("the kept autocommit reader is MariaDB's (SQLite reads in a transaction)")
+    world.run(DomainCreate("taken.example", authinfo=STRONG), alice)
+    db = world.registry.db
+    check = [(DomainCheck(("taken.example", "free.example")), bob, Trid.new())]
+    batch = world.registry.execute_batch(check)
+    assert [n.available for n in batch[0].result.names] == [False, True]
+    with db.reads() as session:
+        kept = _connection_id(session)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"KILL CONNECTION {kept}"))
+    for _ in range(2):
+        batch = world.registry.execute_batch(check)
+        assert [n.available for n in batch[0].result.names] == [False, True]
+    with db.reads() as session:
+        assert _connection_id(session) != kept
