@@ -10,8 +10,10 @@ the same machine under the same conditions::
 A credentials file is a JSON list (or {"registrars": [...]}) of objects with ``clid``,
 ``password``, ``cert``, ``key``, ``ca``, ``host``, ``port``; sessions are spread over them.
 ``--floor CERTS_DIR`` starts a floor server for the run (stopped afterwards) and targets it
-with the same registrars. The client runs in several processes (``--processes``) so that on a
-small machine the client is not what limits the rate.
+with the same registrars; ``--session-floor`` adds eppd's own session path over a backend
+that answers from memory, to tell the session path's cost from the registry core's. The
+client runs in several processes (``--processes``) so that on a small machine the client is
+not what limits the rate.
 """
 
 from __future__ import annotations
@@ -276,7 +278,8 @@ def floor_registrars(certs: Path, port: int, template: list[Registrar]) -> list[
     ]
 
 
-def start_floor(certs: Path, workers: int, threaded: bool) -> tuple[subprocess.Popen, int]:
+def start_floor(certs: Path, workers: int, threaded: bool, sessions: bool = False
+                ) -> tuple[subprocess.Popen, int]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -284,6 +287,8 @@ def start_floor(certs: Path, workers: int, threaded: bool) -> tuple[subprocess.P
                "--port", str(port), "--workers", str(workers)]
     if threaded:
         command.append("--threaded")
+    if sessions:
+        command.append("--sessions")
     process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -323,6 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--floor-workers", type=int, default=1)
     parser.add_argument("--floor-threaded", action="store_true",
                         help="the floor answers through a thread pool, as eppd does")
+    parser.add_argument("--session-floor", action="store_true",
+                        help="with --floor: also measure eppd's session path over a backend "
+                        "answering from memory (floor_server.py --sessions), as 'sessions'")
     parser.add_argument("--mode", action="append", choices=MODES)
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--duration", type=float, default=10.0)
@@ -335,11 +343,16 @@ def main(argv: list[str] | None = None) -> int:
     for spec in args.target:
         name, _, path = spec.partition("=")
         targets.append((name, load_credentials(Path(path))))
-    floor = None
+    floors: list[subprocess.Popen] = []
     if args.floor:
         certs = args.floor.resolve()
-        floor, port = start_floor(certs, args.floor_workers, args.floor_threaded)
         template = targets[0][1] if targets else []
+        if args.session_floor:
+            process, port = start_floor(certs, args.floor_workers, False, sessions=True)
+            floors.append(process)
+            targets.insert(0, ("sessions", floor_registrars(certs, port, template)))
+        process, port = start_floor(certs, args.floor_workers, args.floor_threaded)
+        floors.append(process)
         targets.insert(0, ("floor", floor_registrars(certs, port, template)))
     if not targets:
         parser.error("nothing to measure: give --target and/or --floor")
@@ -350,9 +363,9 @@ def main(argv: list[str] | None = None) -> int:
                 results.append(measure(name, registrars, mode, args.sessions, args.duration,
                                        args.processes, args.tld, args.registrant))
     finally:
-        if floor is not None:
-            floor.terminate()
-            floor.wait(15)
+        for process in floors:
+            process.terminate()
+            process.wait(15)
     report(results)
     return 1 if any(m.failures for m in results) else 0
 

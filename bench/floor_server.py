@@ -4,6 +4,10 @@ The least any EPP server in Python must do per command, built from eppd's own TL
 parsing and validation modules, so ``bench/epp_load.py`` can compare the real server with it
 on the same machine in the same run. Every login and command gets the same 1000 response.
 
+``--sessions`` serves eppd's whole session path instead (sessions, batching, responses built
+per command, the command log) over a backend that answers 1000 from memory: what eppd would
+reach with a registry core that cost nothing.
+
     python bench/floor_server.py --certs sandbox/certs --port 7100 [--workers N] [--threaded]
 """
 
@@ -18,8 +22,10 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from eppd.backend import CommandReply, ServiceMenu
-from eppd.calls import CallRunner, ThreadPoolCalls
+from eppd.application import session_factory
+from eppd.backend import CommandReply, CommandRequest, LoginResult, ServiceMenu
+from eppd.call_batches import BatchingCalls
+from eppd.calls import CallRunner, InlineCalls, ThreadPoolCalls
 from eppd.channel import Channel, FrameSink, Peer, SinkFactory
 from eppd.config import EppdSettings
 from eppd.reader import ValidatingReader
@@ -85,6 +91,38 @@ def build_floor(reactor: object, settings: EppdSettings, threaded: bool = False,
     return make_sink
 
 
+class MemoryBackend:
+    """Accepts every login and answers every command 1000, batched as the core's checks are."""
+
+    service_menu = MENU
+
+    def authenticate(self, clid: str, password: str, new_password: str | None,
+                     cert_fingerprint: str, peer_ip: str) -> LoginResult:
+        return LoginResult(1000)
+
+    def execute(self, request: CommandRequest) -> CommandReply:
+        return CommandReply(1000)
+
+    def batchable(self, request: CommandRequest) -> bool:
+        return True
+
+    def lock_free(self, request: CommandRequest) -> bool:
+        return True
+
+    def execute_many(self, requests: list[CommandRequest]) -> list[CommandReply]:
+        return [CommandReply(1000) for _ in requests]
+
+    def wrap_calls(self, calls: CallRunner, clock: object) -> CallRunner:
+        return BatchingCalls(calls, self, clock)
+
+
+def build_session_floor(reactor: object, settings: EppdSettings) -> SinkFactory:
+    backend = MemoryBackend()
+    calls = backend.wrap_calls(InlineCalls(), reactor)
+    return session_factory(reactor, settings, "PyRar session floor", backend, calls,
+                           ValidatingReader(MENU))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--certs", type=Path, required=True,
@@ -94,13 +132,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threaded", action="store_true",
                         help="answer through a thread pool, as eppd calls its backend")
+    parser.add_argument("--sessions", action="store_true",
+                        help="eppd's session path over a backend answering from memory")
     parser.add_argument("--max-frame-bytes", type=int, default=EppdSettings.max_frame_bytes)
     args = parser.parse_args(argv)
     certs = args.certs.resolve()
     settings = EppdSettings(host=args.host, port=args.port, cert=str(certs / "server.pem"),
                             key=str(certs / "server.key"), ca=str(certs / "ca.pem"),
                             max_frame_bytes=args.max_frame_bytes, idle_timeout=600)
-    build = functools.partial(build_floor, threaded=args.threaded)
+    if args.sessions:
+        build = build_session_floor
+    else:
+        build = functools.partial(build_floor, threaded=args.threaded)
     return supervise(WorkerSpec(settings=settings, build=build, name="floor"), args.workers)
 
 
