@@ -14,6 +14,7 @@ def register(subparsers) -> None:
 
 def run_eppd(ctx, args) -> int:
     from eppd.core_backend import make_core_backend
+    from eppd.listener import ListenError
     from eppd.server import run
 
     if args.workers is not None and args.workers < 1:
@@ -21,4 +22,7 @@ def run_eppd(ctx, args) -> int:
     # Upgrade the schema once, here, rather than racing from every worker.
     ctx.registry(migrate=True)
     ctx.close()
-    return run(ctx.config, make_core_backend, args.workers)
+    try:
+        return run(ctx.config, make_core_backend, args.workers)
+    except ListenError as e:
+        raise CliError(str(e)) from None

@@ -1,4 +1,8 @@
-"""Keeps N worker processes alive; one dying does not take the others down."""
+"""Keeps N worker processes alive; one dying does not take the others down.
+
+The supervisor binds the listening socket itself and hands it to every worker it starts
+(see eppd.listener), so a port in use fails the start at once, with the reason.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 
+from eppd.listener import WorkerLoad, open_listening_socket
 from eppd.worker import WorkerSpec, run_worker
 
 log = logging.getLogger("eppd.supervisor")
@@ -19,6 +24,7 @@ log = logging.getLogger("eppd.supervisor")
 STABLE_SECONDS = 10.0
 MAX_BACKOFF_SECONDS = 30.0
 STOP_TIMEOUT_SECONDS = 10.0
+NOT_SERVING = 2**31 - 1  # the connection count of a worker slot with no process
 
 
 @dataclass
@@ -34,6 +40,8 @@ def supervise(spec: WorkerSpec, workers: int) -> int:
     if workers < 1:
         raise ValueError("at least one worker is needed")
     context = multiprocessing.get_context("spawn")
+    sock = open_listening_socket(spec.settings.host, spec.settings.port)
+    counts = context.RawArray("i", workers)  # each worker's open connections
     slots = [_Slot() for _ in range(workers)]
     stopping = False
 
@@ -47,18 +55,23 @@ def supervise(spec: WorkerSpec, workers: int) -> int:
             now = time.monotonic()
             for number, slot in enumerate(slots):
                 if slot.process is None and now >= slot.restart_at:
-                    slot.process = context.Process(target=run_worker, args=(spec,),
+                    counts[number] = 0  # a dead worker's connections died with it
+                    load = WorkerLoad(counts, number)
+                    slot.process = context.Process(target=run_worker,
+                                                   args=(spec, sock, load),
                                                    name=f"{spec.name}-{number}", daemon=False)
                     slot.process.start()
                     slot.started = now
                     log.info("started %s (pid %s)", slot.process.name, slot.process.pid)
             running = [s.process.sentinel for s in slots if s.process is not None]
             wait(running, timeout=0.5)
-            for slot in slots:
+            for number, slot in enumerate(slots):
                 if slot.process is not None and not slot.process.is_alive():
+                    counts[number] = NOT_SERVING  # never the least busy while it is gone
                     _reap(slot, stopping)
     finally:
         _stop_all(slots)
+        sock.close()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     return 0

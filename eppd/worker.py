@@ -1,4 +1,4 @@
-"""One worker process: the asyncio reactor, a SO_REUSEPORT listener, the sessions."""
+"""One worker process: the asyncio reactor, the shared listening socket, the sessions."""
 
 from __future__ import annotations
 
@@ -9,13 +9,18 @@ import logging
 import multiprocessing
 import os
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from eppd.channel import SinkFactory
 from eppd.config import EppdSettings
+
+if TYPE_CHECKING:  # the listener imports Twisted, which must wait for the reactor's install
+    from eppd.listener import WorkerLoad
 
 log = logging.getLogger("eppd.worker")
 LOG_FLUSH_SECONDS = 0.2
@@ -34,8 +39,9 @@ class WorkerSpec:
     name: str = "eppd"
 
 
-def run_worker(spec: WorkerSpec) -> None:
-    """Serve until the reactor stops (SIGTERM/SIGINT)."""
+def run_worker(spec: WorkerSpec, sock: socket.socket, load: WorkerLoad) -> None:
+    """Serve on the supervisor's listening ``sock`` until the reactor stops (SIGTERM/SIGINT);
+    ``load`` is this worker's slot among the workers' connection counts."""
     _die_with_supervisor()
     handler = configure_logging(spec.name, spec.settings.log_frames)
     from twisted.internet import asyncioreactor
@@ -56,14 +62,15 @@ def run_worker(spec: WorkerSpec) -> None:
     factory = EppFrameFactory(make_sink, settings.max_frame_bytes, settings.idle_timeout,
                               reactor)
     tls = ServerTLS(settings.cert, settings.key, settings.ca)
-    port = listen_tls(reactor, settings.host, settings.port, tls, factory)
+    port = listen_tls(reactor, sock, tls, factory, load)
+    sock.close()  # the port holds its own duplicate
     log.info("%s listening on %s", spec.name, port.getHost())
     reactor.run()
 
 
 def _die_with_supervisor() -> None:
     """SIGTERM when the supervisor dies, even by SIGKILL: an orphaned worker would keep
-    accepting on the shared SO_REUSEPORT port beside the next supervisor's workers."""
+    accepting on the old listening socket, holding the port the next supervisor binds."""
     parent = multiprocessing.parent_process()
     if sys.platform != "linux" or parent is None:
         return

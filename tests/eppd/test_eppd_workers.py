@@ -1,10 +1,13 @@
-"""Several worker processes on one port: one dying does not take the service down."""
+"""Several worker processes on one port: one dying does not take the service down, sessions
+spread over them evenly, and the port is theirs alone."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -47,10 +50,8 @@ def test_killed_worker_is_replaced_while_the_other_serves(tmp_path, pki):
         before = worker_pids(supervisor)
         victim = min(before)
         os.kill(victim, signal.SIGKILL)
-        # Connections the kernel queues on the victim's socket while it dies are reset: that
-        # is SO_REUSEPORT's nature. A zombie group leader may still have threads holding the
-        # socket, so wait until the supervisor has reaped it.
-        assert wait_for(lambda: not Path(f"/proc/{victim}").exists(), 10)
+        # The workers share one listening socket, so nothing waits on the victim's: every
+        # connection made while it dies is answered by the other worker.
         for _ in range(10):
             with server.connect() as client:
                 assert b"<greeting>" in client.request(hello())
@@ -69,8 +70,8 @@ def test_session_limit_holds_across_workers(tmp_path, pki):
     clients = []
     try:
         assert wait_for(lambda: server.log_text().count("eppd listening on") == 2, 20)
-        # Six connections land on both workers (the kernel hashes each one); with a count
-        # per process up to four logins would get in.
+        # Six connections land on both workers (three each); with a count per process up
+        # to four logins would get in.
         codes = []
         for _ in range(6):
             client = server.connect()
@@ -81,3 +82,50 @@ def test_session_limit_holds_across_workers(tmp_path, pki):
         for client in clients:
             client.close()
         stop_server(server)
+
+
+def test_sessions_spread_evenly_over_the_workers(tmp_path, pki):
+    """Eight sessions opened one after another: four on each worker, not as a hash falls."""
+    server = start_server(tmp_path, pki, workers=2)
+    clients = []
+    try:
+        assert wait_for(lambda: server.log_text().count("eppd listening on") == 2, 20)
+        for _ in range(8):
+            client = server.connect()
+            assert b"<greeting>" in client.request(hello())
+            clients.append(client)
+
+        ports = {str(c.sock.getsockname()[1]) for c in clients}
+
+        def per_worker() -> Counter:
+            found = re.findall(r"\[(\d+)\] INFO eppd\.connections: [\d.]+:(\d+) connected",
+                               server.settled_log_text())
+            return Counter(pid for pid, port in found if port in ports)
+
+        assert wait_for(lambda: sum(per_worker().values()) == 8, 10)
+        assert sorted(per_worker().values()) == [4, 4]
+    finally:
+        for client in clients:
+            client.close()
+        stop_server(server)
+
+
+def test_a_second_server_cannot_take_the_port(tmp_path, pki):
+    """The port is bound once: a second server on it fails at once, saying why, and the
+    first one keeps every session."""
+    first = start_server(tmp_path / "first", pki, workers=2)
+    try:
+        try:  # it may fail before or after start_server's probe reaches the first server
+            second = start_server(tmp_path / "second", pki, workers=2, port=first.port)
+        except RuntimeError as e:
+            refusal = str(e)
+        else:
+            assert second.process.wait(20) != 0
+            refusal = second.log_text()
+        assert "cannot listen on 127.0.0.1 port" in refusal
+        assert "Address already in use" in refusal
+        for _ in range(6):
+            with first.connect() as client:
+                assert b"<greeting>" in client.request(hello())
+    finally:
+        stop_server(first)
