@@ -110,4 +110,5 @@ def listen_tls(reactor: object, sock: socket.socket, tls: ServerTLS, factory: Fa
     port = LeastBusyPort._fromListeningDescriptor(
         reactor, sock.fileno(), sock.family, CountingTLSFactory(tls, factory, load))
     port.startListening()
+    load.publish(0)  # from now on this worker takes its share
     return port

@@ -41,7 +41,8 @@ def supervise(spec: WorkerSpec, workers: int) -> int:
         raise ValueError("at least one worker is needed")
     context = multiprocessing.get_context("spawn")
     sock = open_listening_socket(spec.settings.host, spec.settings.port)
-    counts = context.RawArray("i", workers)  # each worker's open connections
+    # Each worker's open connections; a slot with no worker listening is never the least busy.
+    counts = context.RawArray("i", [NOT_SERVING] * workers)
     slots = [_Slot() for _ in range(workers)]
     stopping = False
 
@@ -55,7 +56,6 @@ def supervise(spec: WorkerSpec, workers: int) -> int:
             now = time.monotonic()
             for number, slot in enumerate(slots):
                 if slot.process is None and now >= slot.restart_at:
-                    counts[number] = 0  # a dead worker's connections died with it
                     load = WorkerLoad(counts, number)
                     slot.process = context.Process(target=run_worker,
                                                    args=(spec, sock, load),
@@ -67,7 +67,7 @@ def supervise(spec: WorkerSpec, workers: int) -> int:
             wait(running, timeout=0.5)
             for number, slot in enumerate(slots):
                 if slot.process is not None and not slot.process.is_alive():
-                    counts[number] = NOT_SERVING  # never the least busy while it is gone
+                    counts[number] = NOT_SERVING
                     _reap(slot, stopping)
     finally:
         _stop_all(slots)
