@@ -141,13 +141,15 @@ class Database:
             # Start the next work afresh; a connection the server dropped leaves the pool.
             self._release_reader(session, broken=self._retryable(e))
             raise
-        session.expunge_all()  # no object outlives the work that loaded it
+        if session.identity_map:  # a check batch usually loads no object at all
+            session.expunge_all()  # no object outlives the work that loaded it
         self._held.used = time.monotonic()
 
     def _held_reader(self) -> Session:
         """This thread's reader session, kept with its connection between uses: opening a
         session and checking a connection out of the pool cost more than a check batch's
-        own Python. One left idle for a while is closed, so the server never finds it stale."""
+        own Python. One left idle for a while is closed: its connection goes back to the
+        pool, whose pool_recycle then replaces it before the server's wait_timeout would."""
         held = self._held
         session = getattr(held, "session", None)
         if session is not None and time.monotonic() - held.used > HELD_READER_IDLE_SECONDS:

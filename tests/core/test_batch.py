@@ -104,3 +104,23 @@ def test_a_batch_survives_its_reader_connection_being_dropped(world, alice, bob)
         assert [n.available for n in batch[0].result.names] == [False, True]
     with db.reads() as session:
         assert _connection_id(session) != kept
+
+
+def test_a_reader_left_idle_goes_back_to_the_pool(world, alice, monkeypatch):
+    """A kept reader unused for longer than HELD_READER_IDLE_SECONDS is closed (its connection
+    returns to the pool, whose recycling applies again) and a new one opened."""
+    if world.registry.db.dialect == "sqlite":
+        pytest.skip("the kept autocommit reader is MariaDB's (SQLite reads in a transaction)")
+    import registry.db
+
+    db = world.registry.db
+    with db.reads() as session:
+        first, first_connection = session, _connection_id(session)
+    pool = first.get_bind().pool
+    assert pool.checkedout() == 1
+    monkeypatch.setattr(registry.db, "HELD_READER_IDLE_SECONDS", 0.0)
+    with db.reads() as session:
+        assert session is not first
+        assert _connection_id(session) == first_connection  # the pool's, handed out again
+        assert pool.checkedout() == 1
+    assert first.get_transaction() is None  # closed: it holds no connection any more
