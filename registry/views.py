@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from .domain_parts import DomainParts, domain_parts
 from .flows.context import FlowContext
 from .models import Contact, Domain, DomainContact, DomainHost, Host, Transfer
 from .models.transfer import PENDING
@@ -96,42 +97,38 @@ def pending_transfer(session: Session, object_type: str, object_id: int) -> Tran
         Transfer.status == PENDING)).first()
 
 
-def domain_statuses(session: Session, domain: Domain) -> tuple[str, ...]:
+def domain_statuses(domain: Domain, parts: DomainParts) -> tuple[str, ...]:
     statuses = list(domain.statuses)
     if domain.state != "active":
         statuses.append("pendingDelete")
-    if pending_transfer(session, "domain", domain.id):
+    if parts.transfer_pending:
         statuses.append("pendingTransfer")
-    if not domain.nameservers:
+    if not parts.nameservers:
         statuses.append("inactive")
     return tuple(sorted(statuses)) or ("ok",)
 
 
-def rgp_statuses(domain: Domain, now: datetime) -> tuple[str, ...]:
+def rgp_statuses(domain: Domain, parts: DomainParts, now: datetime) -> tuple[str, ...]:
     if domain.state in RGP_BY_STATE:
         return (RGP_BY_STATE[domain.state],)
-    return tuple(dict.fromkeys(RGP_BY_GRACE[g.kind] for g in domain.grace_periods
-                               if g.ends_at > now))
+    return tuple(dict.fromkeys(RGP_BY_GRACE[kind] for kind, ends_at in parts.grace_periods
+                               if ends_at > now))
 
 
 def domain_info(ctx: FlowContext, domain: Domain) -> DomainInfo:
     session, suffix = ctx.session, ctx.settings.roid_suffix
+    parts = domain_parts(session, domain.id, domain.registrant_id)
     return DomainInfo(
         name=domain.name, roid=roid("D", domain.id, suffix),
-        statuses=domain_statuses(session, domain),
-        registrant=domain.registrant.handle if domain.registrant else None,
-        contacts=tuple((c.type, c.contact.handle) for c in domain.contacts),
-        nameservers=tuple(h.name for h in domain.nameservers),
-        subordinate_hosts=tuple(h.name for h in domain.subordinate_hosts),
+        statuses=domain_statuses(domain, parts), registrant=parts.registrant,
+        contacts=parts.contacts, nameservers=parts.nameservers,
+        subordinate_hosts=parts.subordinate_hosts,
         sponsor=clid(ctx, domain.sponsor_id), creator=clid(ctx, domain.creator_id),
         created_at=domain.created_at, updater=clid(ctx, domain.updater_id),
         updated_at=domain.updated_at, expires_at=domain.expires_at,
         transferred_at=domain.transferred_at, has_authinfo=bool(domain.authinfo_hash),
-        ds_data=tuple(DsData(d.key_tag, d.algorithm, d.digest_type, d.digest)
-                      for d in domain.ds_records),
-        key_data=tuple(KeyDataValue(k.flags, k.protocol, k.algorithm, k.public_key)
-                       for k in domain.key_data),
-        max_sig_life=domain.max_sig_life, rgp_statuses=rgp_statuses(domain, ctx.now))
+        ds_data=parts.ds_data, key_data=parts.key_data, max_sig_life=domain.max_sig_life,
+        rgp_statuses=rgp_statuses(domain, parts, ctx.now))
 
 
 def host_linked(session: Session, host_id: int) -> bool:
