@@ -32,7 +32,7 @@ DEFER_SECONDS = 0.05
 class WorkerLoad:
     """Every worker's count of open connections, in memory the workers share."""
 
-    counts: Sequence[int]  # multiprocessing.Array("i", workers, lock=False)
+    counts: Sequence[int]  # a multiprocessing RawArray("i", workers), one slot per worker
     index: int  # this worker's slot
 
     def publish(self, count: int) -> None:
