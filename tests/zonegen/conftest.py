@@ -1,10 +1,12 @@
-"""A real PowerDNS (managed by zonegen itself) for the whole test session, on free ports."""
+"""A real PowerDNS (managed by zonegen itself) for the whole test session, on free ports, and
+the registry database the core-driven tests publish from."""
 
 from __future__ import annotations
 
 import itertools
 
 import pytest
+from zonegen_core_world import mariadb_database, migrated_sqlite, sqlite_database
 from zonegen_helpers import free_port, need_pdns
 
 from zonegen.config import PowerDnsSettings
@@ -49,3 +51,19 @@ def probe(pdns: ManagedPowerDns) -> DnsProbe:
 def zone_name() -> str:
     """A TLD name no other test uses in this session."""
     return f"t{next(_zone_numbers)}."
+
+
+@pytest.fixture(scope="module")
+def core_sqlite_template(tmp_path_factory):
+    return migrated_sqlite(tmp_path_factory.mktemp("core-template"))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
+def core_database(request, tmp_path, core_sqlite_template):
+    """A migrated, empty registry database: a SQLite copy, or the session's MariaDB one."""
+    if request.param == "sqlite":
+        db = sqlite_database(core_sqlite_template, tmp_path)
+    else:
+        db = mariadb_database(request.getfixturevalue("mariadb_url"))
+    yield db
+    db.dispose()

@@ -16,9 +16,6 @@ import pytest
 from zonegen_core_world import (
     EXTERNAL_NS,
     CoreWorld,
-    mariadb_database,
-    migrated_sqlite,
-    sqlite_database,
 )
 from zonegen_helpers import free_port, need_pdns
 
@@ -40,21 +37,6 @@ from zonegen.sync import ZoneSync
 
 pytestmark = [pytest.mark.pdns, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def sqlite_template(tmp_path_factory):
-    return migrated_sqlite(tmp_path_factory.mktemp("core-template"))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
-def database(request, tmp_path, sqlite_template):
-    if request.param == "sqlite":
-        db = sqlite_database(sqlite_template, tmp_path)
-    else:
-        db = mariadb_database(request.getfixturevalue("mariadb_url"))
-    yield db
-    db.dispose()
 
 
 class ZoneServe:
@@ -202,14 +184,14 @@ def _zone_answers(probe: DnsProbe, zone: str) -> bool:
         return False
 
 
-def test_dns_converges_after_kills_and_outages(database, zone_name, tmp_path) -> None:
+def test_dns_converges_after_kills_and_outages(core_database, zone_name, tmp_path) -> None:
     need_pdns()
     settings = PowerDnsSettings(data_dir=str(tmp_path / "pdns"), port=free_port(),
                                 webserver_port=free_port())
-    url = database.engine.url.render_as_string(hide_password=False)
+    url = core_database.engine.url.render_as_string(hide_password=False)
     serve = ZoneServe(_config(tmp_path / "pyrar.toml", url, settings), settings,
                       tmp_path / "zone-serve.log")
-    core = CoreWorld.create(database, serve.server, zone_name.rstrip("."))
+    core = CoreWorld.create(core_database, serve.server, zone_name.rstrip("."))
     probe = DnsProbe("127.0.0.1", settings.port)
     core.external_hosts()
     stream = ChangeStream(core, seed=7)

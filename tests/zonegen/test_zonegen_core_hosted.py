@@ -14,9 +14,6 @@ from sqlalchemy import select
 from zonegen_core_world import (
     CoreWorld,
     ds_text,
-    mariadb_database,
-    migrated_sqlite,
-    sqlite_database,
 )
 from zonegen_helpers import need_pdns
 
@@ -46,25 +43,10 @@ class Clock:
         return self.now
 
 
-@pytest.fixture(scope="module")
-def sqlite_template(tmp_path_factory):
-    return migrated_sqlite(tmp_path_factory.mktemp("core-template"))
-
-
-@pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
-def database(request, tmp_path, sqlite_template):
-    if request.param == "sqlite":
-        db = sqlite_database(sqlite_template, tmp_path)
-    else:
-        db = mariadb_database(request.getfixturevalue("mariadb_url"))
-    yield db
-    db.dispose()
-
-
 @pytest.fixture
-def core(database, pdns, zone_name):
+def core(core_database, pdns, zone_name):
     need_pdns()
-    c = CoreWorld.create(database, pdns, zone_name.rstrip("."))
+    c = CoreWorld.create(core_database, pdns, zone_name.rstrip("."))
     c.drain()
     for host in (*HOSTING, "ns1.elsewhere.net"):
         c.host(host)
