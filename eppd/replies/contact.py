@@ -5,26 +5,20 @@ from __future__ import annotations
 from lxml import etree
 
 from eppd.namespaces import CONTACT, tag
-from eppd.replies.elements import flag, reason, root, sub, when
+from eppd.replies.elements import check_data, flag, root, stamps, sub, transfer_data, when
 from registry.flows.contact_check import ContactCheckResult
 from registry.flows.contact_create import ContactCreated
 from registry.values import PostalInfo, TransferData
 from registry.views import ContactInfo
 
 _ID = tag(CONTACT, "id")
-_CD = tag(CONTACT, "cd")
 _DISCLOSE_ORDER = ("name:int", "name:loc", "org:int", "org:loc", "addr:int", "addr:loc",
                    "voice", "fax", "email")
 
 
 def chk_data(result: ContactCheckResult) -> etree._Element:
-    chk = root(CONTACT, "contact", "chkData")
-    for item in result.ids:
-        cd = sub(chk, _CD)
-        sub(cd, _ID, item.id, avail=flag(item.available))
-        if not item.available and item.reason:
-            sub(cd, tag(CONTACT, "reason"), reason(item.reason))
-    return chk
+    return check_data(CONTACT, "contact", "id",
+                      ((i.id, i.available, i.reason) for i in result.ids))
 
 
 def inf_data(info: ContactInfo) -> etree._Element:
@@ -39,15 +33,7 @@ def inf_data(info: ContactInfo) -> etree._Element:
     _phone(inf, "voice", info.voice, info.voice_ext)
     _phone(inf, "fax", info.fax, info.fax_ext)
     sub(inf, tag(CONTACT, "email"), info.email)
-    sub(inf, tag(CONTACT, "clID"), info.sponsor)
-    sub(inf, tag(CONTACT, "crID"), info.creator)
-    sub(inf, tag(CONTACT, "crDate"), when(info.created_at))
-    if info.updated_at is not None:
-        if info.updater:
-            sub(inf, tag(CONTACT, "upID"), info.updater)
-        sub(inf, tag(CONTACT, "upDate"), when(info.updated_at))
-    if info.transferred_at is not None:
-        sub(inf, tag(CONTACT, "trDate"), when(info.transferred_at))
+    stamps(inf, CONTACT, info)
     _disclose(inf, info.disclose)
     return inf
 
@@ -60,14 +46,7 @@ def cre_data(created: ContactCreated) -> etree._Element:
 
 
 def trn_data(transfer: TransferData) -> etree._Element:
-    trn = root(CONTACT, "contact", "trnData")
-    sub(trn, _ID, transfer.name)
-    sub(trn, tag(CONTACT, "trStatus"), transfer.status)
-    sub(trn, tag(CONTACT, "reID"), transfer.gaining_clid)
-    sub(trn, tag(CONTACT, "reDate"), when(transfer.requested_at))
-    sub(trn, tag(CONTACT, "acID"), transfer.losing_clid)
-    sub(trn, tag(CONTACT, "acDate"), when(transfer.action_at))
-    return trn
+    return transfer_data(CONTACT, "contact", "id", transfer, with_expiry=False)
 
 
 def _postal_info(parent: etree._Element, postal: PostalInfo) -> None:
