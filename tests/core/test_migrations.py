@@ -4,7 +4,6 @@ revision survives the upgrade to head."""
 from __future__ import annotations
 
 import json
-import uuid
 from datetime import datetime
 
 import pytest
@@ -17,7 +16,7 @@ from registry.flows.domain_info import DomainInfoQuery
 from registry.migrate import MIGRATIONS, current_revision, head_revision, upgrade
 from registry.models import Base
 from registry.service import Registry
-from tests.conftest import MARIADB_SERVER
+from tests.databases import scratch_mariadb
 
 WHEN = datetime(2026, 3, 1, 12, 0, 0)
 
@@ -33,16 +32,10 @@ def empty_engine(request, tmp_path):
         yield engine
         engine.dispose()
         return
-    name = f"pyrar_mig_{uuid.uuid4().hex[:8]}"
-    server = sa.create_engine(f"{MARIADB_SERVER}/")
-    with server.begin() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-    engine = make_engine(f"{MARIADB_SERVER}/{name}")
-    yield engine
-    engine.dispose()
-    with server.begin() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE `{name}`")
-    server.dispose()
+    with scratch_mariadb("pyrar_mig") as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
 
 
 def seed_first_revision(engine) -> dict[str, list[dict]]:

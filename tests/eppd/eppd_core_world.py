@@ -7,36 +7,33 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
-import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
 from eppd_client import EppClient, client_context
-from eppd_servers import PASSWORDS, Pki, free_port
+from eppd_servers import PASSWORDS, Pki, free_port, stop_process
 from lxml import etree
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from certs import fingerprint
 from registry.admin.registrars import add_registrar
 from registry.admin.tlds import add_premium, add_reserved, add_tld, set_price
 from registry.billing import credit
-from registry.db import Database, create_database_if_missing, make_engine
+from registry.db import Database, make_engine
 from registry.flows.context import Actor
 from registry.migrate import upgrade
 from registry.models import Domain, Registrar
 from registry.service import Registry
+from tests.databases import database_url
 from tests.eppd.server_log import ServerLog
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
-MARIADB_SERVER = os.environ.get("PYRAR_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306")
 NS = {
     "e": "urn:ietf:params:xml:ns:epp-1.0",
     "d": "urn:ietf:params:xml:ns:domain-1.0",
@@ -198,30 +195,10 @@ def populate(registry: Registry, pki: Pki) -> None:
 
 
 @contextlib.contextmanager
-def database_url(dialect: str, directory: Path) -> Iterator[str]:
-    if dialect == "sqlite":
-        yield f"sqlite:///{directory / 'registry.sqlite3'}"
-        return
-    name = f"pyrar_eppd_{uuid.uuid4().hex[:10]}"
-    url = f"{MARIADB_SERVER}/{name}"
-    try:
-        create_database_if_missing(url)
-    except Exception as e:  # the suite must say loudly that MariaDB is missing
-        pytest.fail(f"MariaDB at {MARIADB_SERVER} is not usable: {e}")
-    try:
-        yield url
-    finally:
-        server = create_engine(f"{MARIADB_SERVER}/")
-        with server.begin() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
-        server.dispose()
-
-
-@contextlib.contextmanager
 def core_world(directory: Path, pki: Pki, check: Callable[[bytes], None],
                dialect: str = "sqlite", **eppd: object) -> Iterator[CoreWorld]:
     directory.mkdir(parents=True, exist_ok=True)
-    with database_url(dialect, directory) as url:
+    with database_url(dialect, directory, "pyrar_eppd") as url:
         engine = make_engine(url, pool_size=2)
         upgrade(engine)
         registry = Registry(Database(engine))
@@ -249,13 +226,7 @@ def core_world(directory: Path, pki: Pki, check: Callable[[bytes], None],
             _wait_until_serving(world)
             yield world
         finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(15)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+            stop_process(process)
             registry.close()
 
 

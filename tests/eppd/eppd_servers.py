@@ -92,13 +92,18 @@ def start_server(directory: Path, pki: Pki, check: Callable[[bytes], None] | Non
 
 
 def stop_server(server: RunningServer) -> None:
-    if server.process.poll() is None:
-        server.process.send_signal(signal.SIGTERM)
+    stop_process(server.process)
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """SIGTERM, as an operator would; SIGKILL if it has not stopped 15 s later."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
         try:
-            server.process.wait(15)
+            process.wait(15)
         except subprocess.TimeoutExpired:
-            server.process.kill()
-            server.process.wait()
+            process.kill()
+            process.wait()
 
 
 def _wait_until_serving(server: RunningServer, timeout: float = 20.0) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -20,13 +19,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eppd_client import ClientCert, EppClient, client_context
-from eppd_core_world import Epp, database_url
-from eppd_servers import free_port
+from eppd_core_world import Epp
+from eppd_servers import free_port, stop_process
 from sqlalchemy import func, select
 
 from registry.config import Config
 from registry.models import Domain, LedgerEntry, Registrar
 from registry.service import Registry
+from tests.databases import database_url
 from tests.eppd.server_log import ServerLog
 
 HERE = Path(__file__).resolve().parent
@@ -131,7 +131,7 @@ def running_sandbox(directory: Path, check: Callable[[bytes], None], *,
     directory.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYRAR_")}
     env["PYTHONPATH"] = str(REPO)
-    with database_url(dialect, directory) as url:
+    with database_url(dialect, directory, "pyrar_eppd") as url:
         init = [sys.executable, "-m", "registry.cli.main", "init", str(directory / "sandbox"),
                 "--db", url, "--registrars", str(registrars), "--epp-port", str(free_port()),
                 "--dns-port", str(free_port()), "--pdns-api-port", str(free_port())]
@@ -156,7 +156,7 @@ def running_sandbox(directory: Path, check: Callable[[bytes], None], *,
             _wait_until_serving(sandbox)
             yield sandbox
         finally:
-            _stop(process)
+            stop_process(process)
             registry.close()
 
 
@@ -183,11 +183,3 @@ def _wait_until_serving(sandbox: Sandbox, timeout: float = 30.0) -> None:
     raise RuntimeError(f"pyrar eppd did not start in {timeout} s:\n{sandbox.log_text()}")
 
 
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()

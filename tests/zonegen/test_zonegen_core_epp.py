@@ -7,23 +7,20 @@ measures the latency."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine
 from zonegen_helpers import free_port, need_pdns
 
-from tests.conftest import MARIADB_SERVER
+from tests.databases import database_url
 from tests.eppd.eppd_client import EPP, ClientCert, EppClient, client_context, result_code
 from zonegen.model import Delegation
 from zonegen.probe import DnsProbe, ProbeError, check_delegation
@@ -77,27 +74,6 @@ class Session:
         assert result_code(frame) == 1000, frame.decode()
 
 
-@contextlib.contextmanager
-def database(dialect: str, directory: Path) -> Iterator[str]:
-    if dialect == "sqlite":
-        yield f"sqlite:///{directory / 'registry.sqlite3'}"
-        return
-    name = f"pyrar_zg_epp_{uuid.uuid4().hex[:10]}"
-    server = create_engine(f"{MARIADB_SERVER}/")
-    try:
-        with server.begin() as conn:
-            conn.exec_driver_sql(
-                f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-    except Exception as e:  # the suite must say loudly that MariaDB is missing
-        pytest.fail(f"MariaDB at {MARIADB_SERVER} is not usable: {e}")
-    try:
-        yield f"{MARIADB_SERVER}/{name}"
-    finally:
-        with server.begin() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
-        server.dispose()
-
-
 def _wait(what: str, ready, stack: Stack, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not ready():
@@ -129,7 +105,7 @@ def _epp_listening(registrar: dict) -> bool:
 def stack(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stack]:
     need_pdns()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYRAR_")}
-    with database(request.param, tmp_path) as url:
+    with database_url(request.param, tmp_path, "pyrar_zg_epp") as url:
         dns_port = free_port()
         subprocess.run([str(PYRAR), "init", str(tmp_path / "sb"), "--db", url,
                         "--registrars", "1", "--epp-port", str(free_port()),
