@@ -46,3 +46,17 @@ def server(tmp_path_factory, pki, schema_check) -> Iterator[RunningServer]:
     yield running
     stop_server(running)
 
+
+
+# Sessions on the module's ``world`` (tests/eppd/eppd_core_world.py), open for the module.
+
+@pytest.fixture(scope="module")
+def reg1(world):
+    with world.session("reg1") as epp:
+        yield epp
+
+
+@pytest.fixture(scope="module")
+def reg2(world):
+    with world.session("reg2") as epp:
+        yield epp

@@ -17,18 +17,6 @@ def world(request, tmp_path_factory, pki, schema_check):
         yield w
 
 
-@pytest.fixture(scope="module")
-def reg1(world):
-    with world.session("reg1") as epp:
-        yield epp
-
-
-@pytest.fixture(scope="module")
-def reg2(world):
-    with world.session("reg2") as epp:
-        yield epp
-
-
 # check
 
 

@@ -18,12 +18,6 @@ def world(tmp_path_factory, pki, schema_check):
         yield w
 
 
-@pytest.fixture(scope="module")
-def reg1(world):
-    with world.session("reg1") as epp:
-        yield epp
-
-
 def ds(key_tag: int = 12345, alg: int = 13, digest_type: int = 2, digest: str = DIGEST) -> str:
     return (f"<s:dsData><s:keyTag>{key_tag}</s:keyTag><s:alg>{alg}</s:alg>"
             f"<s:digestType>{digest_type}</s:digestType><s:digest>{digest}</s:digest>"

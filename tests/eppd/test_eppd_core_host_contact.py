@@ -17,18 +17,6 @@ def world(tmp_path_factory, pki, schema_check):
         yield w
 
 
-@pytest.fixture(scope="module")
-def reg1(world):
-    with world.session("reg1") as epp:
-        yield epp
-
-
-@pytest.fixture(scope="module")
-def reg2(world):
-    with world.session("reg2") as epp:
-        yield epp
-
-
 def host_info(epp, name):
     return epp.command(f"<info><h:info><h:name>{name}</h:name></h:info></info>")
 

@@ -15,7 +15,7 @@ from zonegen_core_world import (
     CoreWorld,
     ds_text,
 )
-from zonegen_helpers import need_pdns
+from zonegen_helpers import Clock, need_pdns
 
 from registry.errors import EppError
 from registry.flows.domain_info import DomainInfoQuery
@@ -33,14 +33,6 @@ pytestmark = pytest.mark.pdns
 HOSTING = ("ns1.pyrar-hosting.net", "ns2.pyrar-hosting.net")
 STALE_DS = DsData(999, 13, 2, "EE" * 32)     # a previous provider's key
 OTHER_DS = DsData(777, 13, 2, "77" * 32)
-
-
-class Clock:
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

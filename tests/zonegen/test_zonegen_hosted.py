@@ -6,7 +6,7 @@ import shutil
 
 import dns.rdatatype
 import pytest
-from zonegen_helpers import make_spec
+from zonegen_helpers import Clock, make_spec
 
 from zonegen.catalog import catalog_members, ensure_catalog
 from zonegen.hosted import HostedZones, UnsignState
@@ -18,14 +18,6 @@ from zonegen.writer import ZoneWriter
 from zonegen.zones import ensure_zone
 
 pytestmark = pytest.mark.pdns
-
-
-class Clock:
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -111,3 +111,13 @@ def need_pdns() -> None:
     if not shutil.which("pdns_server") or not shutil.which("pdnsutil"):
         pytest.skip("PowerDNS is not installed: apt-get install pdns-server "
                     "pdns-backend-sqlite3")
+
+
+class Clock:
+    """A monotonic clock the test moves by hand (``clock.now += 60``)."""
+
+    def __init__(self, now: float = 1_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
