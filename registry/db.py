@@ -127,7 +127,8 @@ class Database:
         autocommit connection of its own pool, kept by the thread between uses): one round
         trip less than a transaction. Use ``run_reads`` to survive a dropped connection.
 
-        A flush in it raises ReadOnlyViolation before anything is sent. SQLite, whose reads
+        A flush or a Core write in it raises ReadOnlyViolation before anything is sent (in
+        autocommit a write would stand alone, outside any command). SQLite, whose reads
         are local, gets an ordinary transaction.
         """
         if self.dialect not in ("mysql", "mariadb"):
@@ -162,6 +163,7 @@ class Database:
                     self._reads = sessionmaker(engine, expire_on_commit=False,
                                                autoflush=False)
                     event.listen(self._reads, "before_flush", _refuse_flush)
+                    event.listen(self._reads, "do_orm_execute", _refuse_write_statement)
                 session = self._reads()
                 self._all_held.add(session)
             held.session = session
@@ -228,6 +230,11 @@ class ReadOnlyViolation(Exception):
 
 def _refuse_flush(session, _flush_context, _instances) -> None:
     if session.new or session.dirty or session.deleted:
+        raise ReadOnlyViolation("a read-only session tried to write")
+
+
+def _refuse_write_statement(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
         raise ReadOnlyViolation("a read-only session tried to write")
 
 

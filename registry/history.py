@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from sqlalchemy import insert
+
 from .flows.context import FlowContext
 from .models import Contact, Domain, HistoryEntry, Host
 from .views import contact_info, domain_info, host_info, snapshot
 
+# A plain INSERT, as the outbox's: history is written once and never read back in a command.
+_INSERT = insert(HistoryEntry.__table__)
+
 
 def record(ctx: FlowContext, obj: Domain | Host | Contact, *, command: str | None = None,
-           reason: str = "", deleted: bool = False) -> HistoryEntry:
+           reason: str = "", deleted: bool = False) -> None:
     """Snapshot ``obj`` after the change (or as it was, for ``deleted`` objects)."""
     ctx.session.flush()
     if isinstance(obj, Domain):
@@ -20,10 +25,8 @@ def record(ctx: FlowContext, obj: Domain | Host | Contact, *, command: str | Non
     data = snapshot(info)
     if deleted:
         data["deleted"] = True
-    entry = HistoryEntry(
-        at=ctx.now, object_type=kind, object_id=obj.id, object_name=name,
-        command=command or ctx.command, actor=ctx.actor.name,
-        registrar_id=ctx.actor.registrar_id, cltrid=ctx.trid.cltrid,
-        svtrid=ctx.trid.svtrid or None, reason=reason, snapshot=data)
-    ctx.session.add(entry)
-    return entry
+    ctx.session.execute(_INSERT, {
+        "at": ctx.now, "object_type": kind, "object_id": obj.id, "object_name": name,
+        "command": command or ctx.command, "actor": ctx.actor.name,
+        "registrar_id": ctx.actor.registrar_id, "cltrid": ctx.trid.cltrid,
+        "svtrid": ctx.trid.svtrid or None, "reason": reason, "snapshot": data})

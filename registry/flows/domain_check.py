@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .. import batch_reads
 from ..errors import EppError
 from ..models import Tld
 from ..names import DomainName
 from .context import FlowContext
 from .fees import FeeQuery, QuotedFee, check_currency, quote_fee
-from .lookup import acting_registrar, find_domain, parse_domain_name, reserved_reason
+from .lookup import acting_registrar, parse_domain_name, registered_names, reserved_reason
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def domain_check(ctx: FlowContext, cmd: DomainCheck) -> DomainCheckResult:
     known: dict[str, ParsedName] = ctx.prefetched.get("parsed_names", {})
     parsed = {text: known.get(text) or _parse(ctx, text) for text in cmd.names}
     valid = [p for p in parsed.values() if not isinstance(p, EppError)]
-    taken = _registered(ctx, [n.name for n, _ in valid])
+    taken = registered_names(ctx, [n.name for n, _ in valid])
     reserved = _reserved(ctx, valid)
     results = []
     for text, p in parsed.items():
@@ -72,15 +71,6 @@ def _parse(ctx: FlowContext, text: str) -> ParsedName:
         return parse_domain_name(ctx, text)
     except EppError as e:
         return e
-
-
-def _registered(ctx: FlowContext, names: list[str]) -> set[str]:
-    due = ctx.prefetched.get("domains")
-    if due is None:
-        due = batch_reads.load(ctx.session.connection(), names, (), ctx.now).domains
-    # A name whose lifecycle is due may be about to be purged: settle it to know.
-    return {name for name in names if name in due and (
-        not due[name] or find_domain(ctx, name) is not None)}
 
 
 def _reserved(ctx: FlowContext, names: list[tuple[DomainName, Tld]]) -> dict:

@@ -27,7 +27,7 @@ from .domain_data import (
     nameserver_hosts,
 )
 from .fees import FeeAgreement, check_agreement, fee_of, price
-from .lookup import acting_registrar, find_domain, parse_domain_name, reserved_reason
+from .lookup import acting_registrar, parse_domain_name, registered_names, reserved_reason
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,7 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     if reserved_reason(ctx, tld, name.label) is not None:
         raise ParameterPolicyError(f"{name.name} is reserved", value=cmd.name)
     # A plain read: the unique index, not a gap lock, decides races for the same name.
-    if find_domain(ctx, name.name, lock=False) is not None:
+    if registered_names(ctx, [name.name]):
         raise ObjectExists(f"domain {name.name} already exists", value=cmd.name)
     check_strength(cmd.authinfo, tld.authinfo_min_bits)
     registrant = contact_for_link(ctx, cmd.registrant) if cmd.registrant else None

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from sqlalchemy import Select, select
 
-from .. import lifecycle
+from .. import batch_reads, lifecycle
 from ..errors import (
     AuthorizationError,
     ObjectDoesNotExist,
@@ -70,6 +70,17 @@ def find_domain(ctx: FlowContext, name: str, *, lock: bool = True) -> Domain | N
                 populate_existing=True)).one()
         return lifecycle.settle(ctx, domain)
     return domain
+
+
+def registered_names(ctx: FlowContext, names: list[str]) -> set[str]:
+    """Which of ``names`` are registered now, from the name index alone (a check batch
+    prefetches it): most checked and created names are free, and loading a row costs more."""
+    due = ctx.prefetched.get("domains")
+    if due is None:
+        due = batch_reads.load(ctx.session.connection(), names, (), ctx.now).domains
+    # A name whose lifecycle is due may be about to be purged: settle it to know.
+    return {name for name in names if name in due and (
+        not due[name] or find_domain(ctx, name) is not None)}
 
 
 def get_domain(ctx: FlowContext, text: str, *, lock: bool = True) -> Domain:

@@ -124,3 +124,25 @@ def test_a_reader_left_idle_goes_back_to_the_pool(world, alice, monkeypatch):
         assert _connection_id(session) == first_connection  # the pool's, handed out again
         assert pool.checkedout() == 1
     assert first.get_transaction() is None  # closed: it holds no connection any more
+
+
+def test_a_reader_refuses_writes_before_sending_them(world, alice):
+    """Autocommit would make a write in a read-only session stand alone: an ORM flush and a
+    Core statement are both refused, and nothing reaches the database."""
+    if world.registry.db.dialect == "sqlite":
+        pytest.skip("the kept autocommit reader is MariaDB's (SQLite reads in a transaction)")
+    from sqlalchemy import insert
+
+    from registry.db import ReadOnlyViolation
+    from registry.models import DnsChange
+
+    db = world.registry.db
+    with pytest.raises(ReadOnlyViolation), db.reads() as session:
+        session.execute(insert(DnsChange.__table__),
+                        {"zone": "example", "owner": "x.example", "created_at": world.clock.now()})
+    with pytest.raises(ReadOnlyViolation), db.reads() as session:
+        session.scalars(select(Registrar)).one().name = "renamed"
+        session.flush()
+    with db.reads() as session:
+        assert session.scalars(select(DnsChange).where(DnsChange.owner == "x.example")).all() == []
+        assert session.scalars(select(Registrar)).one().name != "renamed"
