@@ -26,17 +26,11 @@ from registry.migrate import current_revision, head_revision
 from registry.models import Registrar, Tld
 from registry.pricing import quote
 from registry.service import Registry
+from tests.cli_outcomes import Outcome, refused, sandbox_dump
 from tests.core.db_state import dump
 from tests.core.world import STRONG
 
 PYRAR = Path(sys.executable).with_name("pyrar")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: int
-    out: str
-    err: str
 
 
 @pytest.fixture(autouse=True)
@@ -78,10 +72,6 @@ class Sandbox:
     def config(self) -> Path:
         return self.directory / "pyrar.toml"
 
-    @property
-    def db_url(self) -> str:
-        return f"sqlite:///{self.directory / 'pyrar.sqlite3'}"
-
     def __call__(self, *args: str) -> Outcome:
         return self.run("--config", self.config, *args)
 
@@ -91,22 +81,10 @@ class Sandbox:
         return outcome.out
 
     def dump(self) -> dict:
-        engine = make_engine(self.db_url)
-        try:
-            return dump(engine)
-        finally:
-            engine.dispose()
+        return sandbox_dump(self.directory)
 
     def fails(self, *args: str) -> str:
-        """Bad input: exit status 1, exactly one ``pyrar: error:`` line, database unchanged."""
-        before = self.dump()
-        outcome = self(*args)
-        assert outcome.status == 1, outcome
-        lines = outcome.err.splitlines()
-        assert len(lines) == 1 and lines[0].startswith("pyrar: error: "), outcome.err
-        assert outcome.out == ""
-        assert self.dump() == before, "a refused command changed the database"
-        return lines[0]
+        return refused(self, self.directory, *args)
 
     def registry(self) -> Registry:
         return Registry.from_config(Config.load(self.config))

@@ -15,7 +15,6 @@ from zonegen_helpers import free_port, need_pdns
 
 from registry.cli.main import main
 from registry.config import Config
-from registry.db import make_engine
 from registry.flows.context import Actor
 from registry.flows.domain_create import DomainCreate
 from registry.flows.domain_update import DomainUpdate
@@ -23,7 +22,7 @@ from registry.flows.host_create import HostCreate
 from registry.models import DnsChange, Registrar
 from registry.service import Registry
 from registry.values import DsData, HostAddress
-from tests.core.db_state import dump
+from tests.cli_outcomes import Outcome, refused, sandbox_dump
 from tests.core.world import STRONG
 from zonegen.config import PowerDnsSettings
 from zonegen.pdnsdb import PdnsDb
@@ -33,13 +32,6 @@ from zonegen.server import ManagedPowerDns
 pytestmark = pytest.mark.pdns
 PYRAR = Path(sys.executable).with_name("pyrar")
 DS = DsData(4242, 13, 2, "5A" * 32)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status: int
-    out: str
-    err: str
 
 
 @dataclass
@@ -71,22 +63,10 @@ class Sandbox:
         return outcome
 
     def fails(self, *args: str) -> str:
-        """Bad input: exit 1, one ``pyrar: error:`` line, nothing printed, nothing changed."""
-        before = self.dump()
-        outcome = self(*args)
-        assert outcome.status == 1, outcome
-        lines = outcome.err.splitlines()
-        assert len(lines) == 1 and lines[0].startswith("pyrar: error: "), outcome.err
-        assert outcome.out == ""
-        assert self.dump() == before, "a refused command changed the database"
-        return lines[0]
+        return refused(self, self.directory, *args)
 
     def dump(self) -> dict:
-        engine = make_engine(f"sqlite:///{self.directory / 'pyrar.sqlite3'}")
-        try:
-            return dump(engine)
-        finally:
-            engine.dispose()
+        return sandbox_dump(self.directory)
 
     def server(self) -> ManagedPowerDns:
         return ManagedPowerDns(self.settings, self.config.base_dir)
