@@ -10,7 +10,7 @@ from .clock import Clock, SystemClock
 from .config import Config, RegistrySettings
 from .db import Database, ReadOnlyViolation
 from .errors import EppError
-from .flows import domain_check
+from .flows import domain_check, domain_info
 from .flows.context import Actor, FlowContext
 from .flows.dispatch import FLOWS, PURE_READS, READ_ONLY
 from .policy_cache import PolicyCache
@@ -82,6 +82,9 @@ class Registry:
             raise _MustSettle
         shared.prefetched["domains"] = reads.domains
         shared.prefetched["parsed_names"] = parsed
+        infos = [c for c, _, _ in items if type(c) is domain_info.DomainInfoQuery]
+        if infos:
+            domain_info.prefetch(shared, infos)
         out: list[Response | EppError] = []
         for command, actor, trid in items:
             flow = FLOWS[type(command)]

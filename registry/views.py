@@ -117,7 +117,8 @@ def rgp_statuses(domain: Domain, parts: DomainParts, now: datetime) -> tuple[str
 
 def domain_info(ctx: FlowContext, domain: Domain) -> DomainInfo:
     session, suffix = ctx.session, ctx.settings.roid_suffix
-    parts = domain_parts(session, domain.id, domain.registrant_id)
+    parts = (ctx.prefetched.get("domain_parts", {}).get(domain.id)
+             or domain_parts(session, domain.id, domain.registrant_id))
     return DomainInfo(
         name=domain.name, roid=roid("D", domain.id, suffix),
         statuses=domain_statuses(domain, parts), registrant=parts.registrant,

@@ -51,7 +51,8 @@ class FlowContext:
     settings: RegistrySettings
     command: str = ""  # the flow's name, recorded in history
     policy: PolicyCache = field(default_factory=PolicyCache)
-    # Rows a batch of read-only commands loaded up front (see Registry.execute_batch)
+    # What a batch of read-only commands loaded up front (see Registry.execute_batch):
+    # "domains" (checked names -> due), "parsed_names", "domain_rows", "domain_parts"
     prefetched: dict = field(default_factory=dict)
 
     def tld_of(self, domain: Domain) -> Tld:

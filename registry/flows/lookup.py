@@ -59,17 +59,32 @@ def locking(stmt: Select) -> Select:
 
 
 def find_domain(ctx: FlowContext, name: str, *, lock: bool = True) -> Domain | None:
-    """The domain as it stands now (lifecycle settled), or None (also when just purged)."""
+    """The domain as it stands now (lifecycle settled), or None (also when just purged).
+
+    A plain read may come from the rows a batch prefetched (see domain_info.prefetch),
+    unless the domain is due: another command of the batch may have settled it since."""
+    prefetched = ctx.prefetched.get("domain_rows", {})
+    if not lock and name in prefetched:
+        domain = prefetched[name]
+        if domain is None or not is_due(ctx, domain):
+            return domain
     stmt = select(Domain).where(Domain.name == name)
     domain = ctx.session.scalars(locking(stmt) if lock else stmt).first()
     if domain is None:
         return None
-    if domain.next_event_at is not None and domain.next_event_at <= ctx.now:
+    if is_due(ctx, domain):
         if not lock:
             domain = ctx.session.scalars(locking(stmt).execution_options(
-                populate_existing=True)).one()
+                populate_existing=True)).first()
+            if domain is None:
+                return None  # purged by another command since the plain read
         return lifecycle.settle(ctx, domain)
     return domain
+
+
+def is_due(ctx: FlowContext, domain: Domain) -> bool:
+    """Whether the domain's lifecycle has events to settle by now."""
+    return domain.next_event_at is not None and domain.next_event_at <= ctx.now
 
 
 def registered_names(ctx: FlowContext, names: list[str]) -> set[str]:
@@ -83,11 +98,16 @@ def registered_names(ctx: FlowContext, names: list[str]) -> set[str]:
         not due[name] or find_domain(ctx, name) is not None)}
 
 
-def get_domain(ctx: FlowContext, text: str, *, lock: bool = True) -> Domain:
+def stored_name(text: str) -> str | None:
+    """The name a domain called ``text`` is stored under; None when it cannot be one."""
     try:
-        name = split_domain(text).name
+        return split_domain(text).name
     except (ParameterSyntaxError, ParameterPolicyError):
-        name = None
+        return None
+
+
+def get_domain(ctx: FlowContext, text: str, *, lock: bool = True) -> Domain:
+    name = stored_name(text)
     domain = find_domain(ctx, name, lock=lock) if name else None
     if domain is None:
         raise ObjectDoesNotExist(f"domain {text} does not exist", value=text)

@@ -146,3 +146,56 @@ def test_a_reader_refuses_writes_before_sending_them(world, alice):
     with db.reads() as session:
         assert session.scalars(select(DnsChange).where(DnsChange.owner == "x.example")).all() == []
         assert session.scalars(select(Registrar)).one().name != "renamed"
+
+
+def test_a_batch_of_infos_reads_its_domains_and_their_parts_once(world, alice, bob):
+    """Infos of several domains in one batch answer exactly as alone (name servers,
+    registrant, contacts, DS data, a domain whose auto-renewal is due, a missing and a bad
+    name, another registrar's), and the batch reads its domains and all their parts in a
+    query each, not two for every info."""
+    from sqlalchemy import event
+
+    from tests.core.objects import DS, make_contact, make_domain, make_host
+
+    make_domain(world, alice, "due.example")
+    world.clock.advance(days=364)
+    make_contact(world, alice, "reg-1")
+    make_host(world, bob, "ns1.bob.net")
+    make_domain(world, alice, "full.example", registrant="reg-1", contacts=(("admin", "reg-1"),),
+                nameservers=("ns1.bob.net",), ds_data=(DS,))
+    make_domain(world, alice, "plain.example")
+    make_domain(world, bob, "bobs.example")
+    world.clock.advance(days=2)  # due.example expired: its auto-renewal is due
+    commands = [DomainInfoQuery(n) for n in (
+        "full.example", "plain.example", "bobs.example", "missing.example", "bad_name.example")]
+    engine = world.registry.db.engine
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    def batch(names=commands):
+        return world.registry.execute_batch([(c, alice, Trid.new()) for c in names])
+
+    batch()  # the policy and registrar caches fill
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        answers = batch()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    domain_reads = [s for s in statements if "domains" in s or "grace_periods" in s]
+    assert len(domain_reads) == 2, statements  # the rows, then every part
+    answers += batch([DomainInfoQuery("due.example"), DomainInfoQuery("plain.example")])
+    commands += [DomainInfoQuery("due.example"), DomainInfoQuery("plain.example")]
+    for command, got in zip(commands, answers, strict=True):
+        try:
+            alone = world.run(command, alice)
+        except EppError as e:
+            assert isinstance(got, EppError) and (got.code, got.reason) == (e.code, e.reason)
+            continue
+        assert got.result == alone.result
+    full = answers[0].result
+    assert (full.registrant, full.contacts, full.nameservers, full.ds_data) == (
+        "reg-1", (("admin", "reg-1"),), ("ns1.bob.net",), (DS,))
+    assert [getattr(a, "code", 1000) for a in answers[2:5]] == [2201, 2303, 2303]
+    assert answers[5].result.rgp_statuses == ("autoRenewPeriod",)
