@@ -106,10 +106,8 @@ class MemoryBackend:
     def batchable(self, request: CommandRequest) -> bool:
         return True
 
-    def lock_free(self, request: CommandRequest) -> bool:
-        return True
-
-    def execute_many(self, requests: list[CommandRequest]) -> list[CommandReply]:
+    def execute_many(self, requests: list[CommandRequest], may_wait: bool
+                     ) -> list[CommandReply]:
         return [CommandReply(1000) for _ in requests]
 
     def wrap_calls(self, calls: CallRunner, clock: object) -> CallRunner:

@@ -5,9 +5,10 @@ check, an info...) is queued on the reactor thread; at the end of the reactor it
 and whenever a running batch finishes, everything queued goes to
 ``backend.execute_many`` in one call (so in one thread hop and, in the core backend, one
 database transaction). Under load the commands of many sessions share a batch; an idle
-server runs each command alone at once. A batch of lock-free commands (checks, poll
-requests: plain reads that never wait on a row lock) runs on the reactor thread itself.
-Other commands pass straight through.
+server runs each command alone at once. A batch first runs on the reactor thread itself
+(a thread hand-off costs more than most batches), told not to wait: a batch that would
+wait on a row lock raises WouldWait and runs again on the inner runner. Other commands pass
+straight through.
 """
 
 from __future__ import annotations
@@ -32,14 +33,17 @@ class BatchingBackend(Protocol):
         """True for commands that may share a batch (read-only ones)."""
         ...
 
-    def lock_free(self, request: CommandRequest) -> bool:
-        """True for commands that never wait on a lock (checks, poll requests)."""
+    def execute_many(self, requests: Sequence[CommandRequest], may_wait: bool
+                     ) -> list[CommandReply | BaseException]:
+        """One reply (or the exception it ended with) per request, in order; raises
+        WouldWait, having changed nothing, when ``may_wait`` is False and a command would
+        have to wait on a lock."""
         ...
 
-    def execute_many(self, requests: Sequence[CommandRequest]
-                     ) -> list[CommandReply | BaseException]:
-        """One reply (or the exception it ended with) per request, in order."""
-        ...
+
+class WouldWait(Exception):
+    """A batch told not to wait would have waited on a lock (say, to settle a domain's
+    due lifecycle events)."""
 
 
 class BatchingCalls:
@@ -76,12 +80,15 @@ class BatchingCalls:
         del self._queued[: self._max_size]
         self._running += 1
         requests = [request for request, _ in batch]
-        # A batch that cannot wait on a lock runs right here on the reactor thread: a thread
-        # hand-off costs more than such a batch. Anything else goes to the inner runner.
-        lock_free = all(self._backend.lock_free(r) for r in requests)
-        d = (self._inline if lock_free else self._inner).run(self._backend.execute_many,
-                                                             requests)
+        d = self._inline.run(self._backend.execute_many, requests, False)
+        d.addErrback(self._unless_waiting, requests)
         d.addBoth(self._answer, batch)
+
+    def _unless_waiting(self, failure: Failure, requests: list[CommandRequest]
+                        ) -> defer.Deferred[list[CommandReply | BaseException]]:
+        failure.trap(WouldWait)
+        # Waiting on a lock here would stall every session: the inner runner may wait.
+        return self._inner.run(self._backend.execute_many, requests, True)
 
     def _answer(self, outcome: list[CommandReply | BaseException] | Failure,
                 batch: list[tuple[CommandRequest, defer.Deferred[CommandReply]]]) -> None:

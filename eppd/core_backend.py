@@ -19,7 +19,7 @@ from sqlalchemy import select
 from twisted.internet.interfaces import IReactorTime
 
 from eppd.backend import CommandReply, CommandRequest, LoginResult, ResultValue, ServiceMenu
-from eppd.call_batches import BatchingCalls
+from eppd.call_batches import BatchingCalls, WouldWait
 from eppd.calls import CallRunner
 from eppd.commands.dispatch import parse
 from eppd.commands.parsed import Draft, ParseContext, Parsed
@@ -32,7 +32,7 @@ from registry.flows.context import Actor
 from registry.flows.dispatch import READ_ONLY
 from registry.flows.session_login import Login
 from registry.models import Registrar
-from registry.service import Registry
+from registry.service import MustWait, Registry
 from registry.values import Response, Trid
 
 log = logging.getLogger("eppd.backend")
@@ -128,19 +128,12 @@ class CoreBackend:
             return op in ("req", "query")
         return False
 
-    def lock_free(self, request: CommandRequest) -> bool:
-        """Checks and poll requests: the core runs them without a transaction (see
-        Registry.execute_batch), so they never wait on a lock and may run inline."""
-        verb = request.verb
-        if verb == "check":
-            return True
-        return verb == "poll" and request.command.find(tag(EPP, verb)).get("op") == "req"
-
-    def execute_many(self, requests: Sequence[CommandRequest]
+    def execute_many(self, requests: Sequence[CommandRequest], may_wait: bool = True
                      ) -> list[CommandReply | BaseException]:
-        """Many read-only commands in one transaction (``eppd.call_batches``)."""
+        """Many read-only commands in one batch of the core (``eppd.call_batches``)."""
         replies: list[CommandReply | BaseException | None] = [None] * len(requests)
         jobs: list[tuple[int, _Job]] = []
+        others: list[int] = []
         for index, request in enumerate(requests):
             try:
                 job = self._prepare(request)
@@ -150,9 +143,13 @@ class CoreBackend:
             if type(job.parsed.command) in READ_ONLY:
                 jobs.append((index, job))
             else:
-                replies[index] = self._outcome(self.execute, request)
+                others.append(index)
+        if others and not may_wait:
+            raise WouldWait  # a change takes locks
+        for index in others:
+            replies[index] = self._outcome(self.execute, requests[index])
         if jobs:
-            outcomes = self._batch([job for _, job in jobs])
+            outcomes = self._batch([job for _, job in jobs], may_wait)
             for (index, job), outcome in zip(jobs, outcomes, strict=True):
                 if isinstance(outcome, EppError):
                     replies[index] = _error_reply(outcome, job.request)
@@ -172,10 +169,13 @@ class CoreBackend:
         return _Job(request, registrar, parsed, Actor.registrar(registrar.id, registrar.clid),
                     Trid(request.cl_trid, request.sv_trid))
 
-    def _batch(self, jobs: list[_Job]) -> list[Response | BaseException]:
+    def _batch(self, jobs: list[_Job], may_wait: bool) -> list[Response | BaseException]:
         try:
             return self._registry.execute_batch(
-                [(job.parsed.command, job.actor, job.trid) for job in jobs])
+                [(job.parsed.command, job.actor, job.trid) for job in jobs],
+                may_wait=may_wait)
+        except MustWait:
+            raise WouldWait from None
         except Exception as e:
             if len(jobs) == 1:
                 return [e]

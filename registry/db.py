@@ -99,6 +99,9 @@ class Database:
         self.engine = engine
         self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=True)
         self._reads: sessionmaker | None = None
+        # SQLite's reads: ordinary transactions that refuse to write, as MariaDB's reader
+        self._local_reads = _refusing_writes(
+            sessionmaker(engine, expire_on_commit=False, autoflush=False))
         self._reads_lock = threading.Lock()
         self._held = threading.local()  # each thread's reader session (see reads)
         # For dispose; weak, so a finished thread's session goes (and its connection back to
@@ -127,12 +130,13 @@ class Database:
         autocommit connection of its own pool, kept by the thread between uses): one round
         trip less than a transaction. Use ``run_reads`` to survive a dropped connection.
 
-        A flush or a Core write in it raises ReadOnlyViolation before anything is sent (in
-        autocommit a write would stand alone, outside any command). SQLite, whose reads
-        are local, gets an ordinary transaction.
+        A flush, a Core write or a locking read in it raises ReadOnlyViolation before
+        anything is sent (in autocommit a write would stand alone, outside any command; a
+        lock may be waited for). SQLite, whose reads are local, gets an ordinary
+        transaction that refuses writes the same way.
         """
         if self.dialect not in ("mysql", "mariadb"):
-            with self.transaction() as session:
+            with self._local_reads() as session, session.begin():
                 yield session
             return
         session = self._held_reader()
@@ -160,10 +164,9 @@ class Database:
             with self._reads_lock:
                 if self._reads is None:
                     engine = make_reader(self.engine)
-                    self._reads = sessionmaker(engine, expire_on_commit=False,
-                                               autoflush=False)
-                    event.listen(self._reads, "before_flush", _refuse_flush)
-                    event.listen(self._reads, "do_orm_execute", _refuse_write_statement)
+                    self._reads = _refusing_writes(
+                        sessionmaker(engine, expire_on_commit=False, autoflush=False))
+                    event.listen(engine, "before_cursor_execute", _refuse_locking_read)
                 session = self._reads()
                 self._all_held.add(session)
             held.session = session
@@ -205,6 +208,27 @@ class Database:
         with self.reads() as session:
             return work(session)
 
+    def run_snapshot_reads(self, work: Callable[[Session], T]) -> T:
+        """``run_reads`` inside one read-only transaction: every statement of ``work`` sees
+        the same snapshot, and still nothing writes or waits on a lock."""
+        if self.dialect not in ("mysql", "mariadb"):
+            return self.run_reads(work)  # SQLite's reads are a transaction already
+
+        def in_snapshot(session: Session) -> T:
+            connection = session.connection()
+            # By hand on the autocommit connection; closed on every path, or the kept
+            # reader would go on reading this snapshot.
+            connection.exec_driver_sql("START TRANSACTION READ ONLY")
+            try:
+                result = work(session)
+            except BaseException:
+                connection.exec_driver_sql("ROLLBACK")
+                raise
+            connection.exec_driver_sql("COMMIT")
+            return result
+
+        return self.run_reads(in_snapshot)
+
     def _retryable(self, error: BaseException) -> bool:
         """Worth another try: a deadlock, a lock wait, or a connection the server dropped;
         ``error`` may be SQLAlchemy's OperationalError or the driver's own."""
@@ -228,6 +252,12 @@ class ReadOnlyViolation(Exception):
     """Work run through Database.reads tried to write."""
 
 
+def _refusing_writes(sessions: sessionmaker) -> sessionmaker:
+    event.listen(sessions, "before_flush", _refuse_flush)
+    event.listen(sessions, "do_orm_execute", _refuse_write_statement)
+    return sessions
+
+
 def _refuse_flush(session, _flush_context, _instances) -> None:
     if session.new or session.dirty or session.deleted:
         raise ReadOnlyViolation("a read-only session tried to write")
@@ -236,6 +266,13 @@ def _refuse_flush(session, _flush_context, _instances) -> None:
 def _refuse_write_statement(state) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         raise ReadOnlyViolation("a read-only session tried to write")
+
+
+def _refuse_locking_read(_conn, _cursor, statement: str, *_args) -> None:
+    # Reads may run on eppd's reactor thread, where waiting on a row lock would stall every
+    # session of the worker.
+    if "FOR UPDATE" in statement or "LOCK IN SHARE MODE" in statement:
+        raise ReadOnlyViolation("a read-only session tried to lock rows")
 
 
 def make_reader(engine: Engine) -> Engine:

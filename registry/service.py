@@ -49,28 +49,35 @@ class Registry:
 
         return self.db.run(work)
 
-    def execute_batch(self, items: Sequence[tuple[Any, Actor, Trid]]
-                      ) -> list[Response | EppError]:
+    def execute_batch(self, items: Sequence[tuple[Any, Actor, Trid]], *,
+                      may_wait: bool = True) -> list[Response | EppError]:
         """Run many read-only commands (checks, infos...) together.
 
         What a busy server gains: the names of every check and the queue state of every
         caller come in one round trip, and a batch of pure reads (checks, poll requests)
         needs no transaction at all. Each command still runs its own flow and gets its own
         Response, or the EppError it ended with, in order.
+
+        First the batch runs as reads that never lock or write (infos in one read-only
+        snapshot); a command that finds lifecycle events due must settle them, which
+        writes and may wait on a lock: then the batch runs again in an ordinary
+        transaction, or, ``may_wait`` False (eppd's reactor thread), raises MustWait.
         """
         for command, _, _ in items:
             if type(command) not in READ_ONLY:
                 raise TypeError(f"{type(command).__name__} cannot run in a read-only batch")
         now = self.clock.now()
-        if all(type(c) in PURE_READS for c, _, _ in items):
+        pure = all(type(c) in PURE_READS for c, _, _ in items)
+        if pure or not may_wait:
+            reads = self.db.run_reads if pure else self.db.run_snapshot_reads
             try:
-                return self.db.run_reads(
-                    lambda session: self._batch(session, items, now, pure=True))
+                return reads(lambda session: self._batch(session, items, now, writes=False))
             except (_MustSettle, ReadOnlyViolation):
-                pass  # a checked domain has lifecycle events due: settle in a transaction
-        return self.db.run(lambda session: self._batch(session, items, now, pure=False))
+                if not may_wait:
+                    raise MustWait from None
+        return self.db.run(lambda session: self._batch(session, items, now, writes=True))
 
-    def _batch(self, session, items, now, *, pure: bool) -> list[Response | EppError]:
+    def _batch(self, session, items, now, *, writes: bool) -> list[Response | EppError]:
         shared = FlowContext(session, now, Actor.system(), Trid(), self.settings, "batch",
                              self.policy)
         parsed = domain_check.batch_names(
@@ -78,7 +85,7 @@ class Registry:
         names = [p[0].name for p in parsed.values() if not isinstance(p, EppError)]
         reads = batch_reads.load(session.connection(), names,
                                  {a.registrar_id for _, a, _ in items if a.is_registrar}, now)
-        if pure and reads.anything_due():
+        if not writes and reads.anything_due():
             raise _MustSettle
         shared.prefetched["domains"] = reads.domains
         shared.prefetched["parsed_names"] = parsed
@@ -117,5 +124,10 @@ class Registry:
         self.db.dispose()
 
 
+class MustWait(Exception):
+    """A batch run with ``may_wait`` False has lifecycle events to settle, which may wait on
+    a lock: run it again where waiting is harmless."""
+
+
 class _MustSettle(Exception):
-    """A pure-read batch found a domain whose lifecycle must be settled (written) first."""
+    """A batch that may not write found a checked domain whose lifecycle must be settled."""

@@ -199,3 +199,56 @@ def test_a_batch_of_infos_reads_its_domains_and_their_parts_once(world, alice, b
         "reg-1", (("admin", "reg-1"),), ("ns1.bob.net",), (DS,))
     assert [getattr(a, "code", 1000) for a in answers[2:5]] == [2201, 2303, 2303]
     assert answers[5].result.rgp_statuses == ("autoRenewPeriod",)
+
+
+def test_a_batch_told_not_to_wait_reads_a_snapshot_and_refuses_to_settle(world, alice):
+    """may_wait=False (eppd's reactor thread): infos answer as alone from one read-only
+    snapshot; a batch that must settle a due domain raises MustWait having changed nothing,
+    and runs, settling it, when it may wait."""
+    from registry.service import MustWait
+    from tests.core.db_state import dump
+    from tests.core.objects import make_domain
+
+    make_domain(world, alice, "due.example")
+    world.clock.advance(days=364)
+    make_domain(world, alice, "fresh.example")
+    make_domain(world, alice, "other.example")
+    world.clock.advance(days=2)  # due.example's auto-renewal is due
+    fresh = [(DomainInfoQuery(n), alice, Trid.new()) for n in ("fresh.example", "other.example")]
+    got = world.registry.execute_batch(fresh, may_wait=False)
+    assert [r.result for r in got] == [world.run(c, a).result for c, a, _ in fresh]
+    engine = world.registry.db.engine
+    before = dump(engine)
+    for due in ([(DomainInfoQuery("due.example"), alice, Trid.new())],
+                [(DomainCheck(("due.example",)), alice, Trid.new())]):
+        with pytest.raises(MustWait):
+            world.registry.execute_batch(fresh + due, may_wait=False)
+        assert dump(engine) == before
+    got = world.registry.execute_batch(fresh + due, may_wait=True)
+    assert got[2].result.names[0].available is False
+    assert world.run(DomainInfoQuery("due.example"), alice).result.rgp_statuses == (
+        "autoRenewPeriod",)
+
+
+def test_a_snapshot_ends_with_its_work_and_the_reader_sees_later_changes(world, alice):
+    """The kept reader's read-only transaction is closed whether its work succeeds or is
+    refused (a locking read): the next reads see what was committed meanwhile."""
+    if world.registry.db.dialect == "sqlite":
+        pytest.skip("the kept autocommit reader is MariaDB's (SQLite reads in a transaction)")
+    from registry.db import ReadOnlyViolation
+    from registry.models import Domain
+    from tests.core.objects import make_domain
+
+    db = world.registry.db
+
+    def names(session):
+        return sorted(session.scalars(select(Domain.name)))
+
+    assert db.run_snapshot_reads(names) == []
+    make_domain(world, alice, "one.example")
+    assert db.run_reads(names) == ["one.example"]
+    with pytest.raises(ReadOnlyViolation):
+        db.run_snapshot_reads(lambda s: s.scalars(select(Domain).with_for_update()).all())
+    make_domain(world, alice, "two.example")
+    assert db.run_snapshot_reads(names) == ["one.example", "two.example"]
+    assert db.run_reads(names) == ["one.example", "two.example"]

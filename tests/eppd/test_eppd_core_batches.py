@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from twisted.internet import task
 
 from eppd.backend import CommandReply
-from eppd.call_batches import BatchingCalls
+from eppd.call_batches import BatchingCalls, WouldWait
 from eppd.calls import InlineCalls
 
 
@@ -26,10 +26,9 @@ class Recorder:
     def batchable(self, request) -> bool:
         return request < 100
 
-    def lock_free(self, request) -> bool:
-        return request < 50
-
-    def execute_many(self, requests):
+    def execute_many(self, requests, may_wait):
+        if not may_wait and any(r >= 50 for r in requests):
+            raise WouldWait  # numbers from 50 up must wait on a lock
         self.calls.append(("many", list(requests)))
         if self.fail_many:
             raise RuntimeError("the batch failed")
@@ -73,7 +72,7 @@ def test_a_failing_command_fails_alone_and_a_failing_batch_fails_each():
 
 def test_commands_queued_while_a_batch_runs_form_the_next_batch():
     """With a runner that answers later (a thread pool), one batch runs at a time (commands
-    numbered 50 and up are not lock-free, so they do go to that runner)."""
+    numbered 50 and up would wait on a lock, so they do go to that runner)."""
     from twisted.internet import defer
 
     clock, backend = task.Clock(), Recorder()
@@ -104,7 +103,7 @@ def test_commands_queued_while_a_batch_runs_form_the_next_batch():
     assert answers == ["batched 51", "batched 52", "batched 53", "batched 54"]
 
 
-def test_lock_free_batches_run_inline_and_others_on_the_inner_runner():
+def test_batches_run_inline_unless_they_would_wait_then_on_the_inner_runner():
     from twisted.internet import defer
 
     clock, backend = task.Clock(), Recorder()
@@ -121,7 +120,8 @@ def test_lock_free_batches_run_inline_and_others_on_the_inner_runner():
         _collect(calls.run(backend.execute, n), answers)
     clock.advance(0)
     assert answers == ["batched 1", "batched 2"] and inner == []  # answered on the spot
-    for n in (3, 60):  # 60 may wait on a lock: the whole batch goes to the inner runner
+    for n in (3, 60):  # 60 would wait on a lock: the whole batch goes to the inner runner
         _collect(calls.run(backend.execute, n), answers)
     clock.advance(0)
     assert inner == [[3, 60]] and answers == ["batched 1", "batched 2"]
+    assert backend.calls == [("many", [1, 2])]  # the refused attempt changed nothing
