@@ -177,6 +177,8 @@ class CoreBackend:
         except MustWait:
             raise WouldWait from None
         except Exception as e:
+            if not may_wait:  # running each alone may wait: do it on the thread pool
+                raise WouldWait from e
             if len(jobs) == 1:
                 return [e]
         # One command broke the shared transaction: run each alone so only it fails.
