@@ -58,10 +58,11 @@ class Registry:
         needs no transaction at all. Each command still runs its own flow and gets its own
         Response, or the EppError it ended with, in order.
 
-        First the batch runs as reads that never lock or write (infos in one read-only
-        snapshot); a command that finds lifecycle events due must settle them, which
-        writes and may wait on a lock: then the batch runs again in an ordinary
-        transaction, or, ``may_wait`` False (eppd's reactor thread), raises MustWait.
+        Other batches run in a transaction, except with ``may_wait`` False (eppd's reactor
+        thread): then in one read-only snapshot that never locks. A command that must settle
+        due lifecycle events first (a write, which may wait on a lock) sends a pure or
+        snapshot batch to a transaction, or, ``may_wait`` False, raises MustWait, nothing
+        changed.
         """
         for command, _, _ in items:
             if type(command) not in READ_ONLY:
