@@ -13,6 +13,8 @@ import statistics
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 
@@ -29,6 +31,25 @@ from registry.service import Registry
 
 SERVER = "mysql+pymysql://root@127.0.0.1:3306"
 AUTH = "Bench-Str0ng-AuthInfo-0123456789"
+
+
+@contextmanager
+def bench_database(url: str | None) -> Iterator[str]:
+    """``url``, or a fresh MariaDB database on 127.0.0.1:3306, dropped afterwards."""
+    if url is not None:
+        yield url
+        return
+    name = f"pyrar_bench_{uuid.uuid4().hex[:8]}"
+    server = sa.create_engine(f"{SERVER}/")
+    with server.begin() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 "
+                             "COLLATE utf8mb4_bin")
+    try:
+        yield f"{SERVER}/{name}"
+    finally:
+        with server.begin() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE `{name}`")
+        server.dispose()
 
 
 def setup(url: str) -> tuple[Registry, Actor]:
@@ -80,16 +101,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--threads", default="1,4")
     args = parser.parse_args()
-    temp = None
-    url = args.db
-    if url is None:
-        temp = f"pyrar_bench_{uuid.uuid4().hex[:8]}"
-        server = sa.create_engine(f"{SERVER}/")
-        with server.begin() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE `{temp}` CHARACTER SET utf8mb4 "
-                                 "COLLATE utf8mb4_bin")
-        url = f"{SERVER}/{temp}"
-    try:
+    with bench_database(args.db) as url:
         registry, actor = setup(url)
         print(f"core flows against {registry.db.dialect} ({url.split('@')[-1]})")
         prefix = uuid.uuid4().hex[:6]
@@ -103,10 +115,6 @@ def main() -> None:
             measure("info", threads, args.seconds, lambda n, r=run, c=created: registry.execute(
                 DomainInfoQuery(f"{r}-{n % c}.bench"), actor))
         registry.close()
-    finally:
-        if temp:
-            with server.begin() as conn:
-                conn.exec_driver_sql(f"DROP DATABASE `{temp}`")
 
 
 if __name__ == "__main__":

@@ -16,8 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-import sqlalchemy as sa
-from core import AUTH, SERVER, setup
+from core import AUTH, bench_database, setup
 
 from registry.errors import EppError
 from registry.flows.domain_create import DomainCreate
@@ -48,15 +47,7 @@ def main() -> None:
     parser.add_argument("--commands", type=int, default=300, help="per round")
     parser.add_argument("--batch", default="1,2,4", help="infos per batch, comma-separated")
     args = parser.parse_args()
-    temp, url = None, args.db
-    server = sa.create_engine(f"{SERVER}/")
-    if url is None:
-        temp = f"pyrar_bench_{uuid.uuid4().hex[:8]}"
-        with server.begin() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE `{temp}` CHARACTER SET utf8mb4 "
-                                 "COLLATE utf8mb4_bin")
-        url = f"{SERVER}/{temp}"
-    try:
+    with bench_database(args.db) as url:
         registry, actor = setup(url)
         print(f"core CPU per command against {registry.db.dialect} ({url.split('@')[-1]}), "
               f"least of {args.rounds} rounds")
@@ -86,10 +77,6 @@ def main() -> None:
             print(f"{f'info, {b} a batch':<24} "
                   f"{least_cpu(args.rounds, args.commands, infos):8.0f} us")
         registry.close()
-    finally:
-        if temp:
-            with server.begin() as conn:
-                conn.exec_driver_sql(f"DROP DATABASE `{temp}`")
 
 
 if __name__ == "__main__":
