@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from registry.admin.registrars import add_registrar
 from registry.admin.tlds import add_tld, set_price
 from registry.billing import credit
-from registry.db import Database, make_engine
+from registry.db import Database, create_database_if_missing, make_engine
 from registry.flows.context import Actor
 from registry.flows.domain_check import DomainCheck
 from registry.flows.domain_create import DomainCreate
@@ -40,10 +40,8 @@ def bench_database(url: str | None) -> Iterator[str]:
         yield url
         return
     name = f"pyrar_bench_{uuid.uuid4().hex[:8]}"
+    create_database_if_missing(f"{SERVER}/{name}")  # as `pyrar init` makes it
     server = sa.create_engine(f"{SERVER}/")
-    with server.begin() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 "
-                             "COLLATE utf8mb4_bin")
     try:
         yield f"{SERVER}/{name}"
     finally:
