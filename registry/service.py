@@ -73,7 +73,7 @@ class Registry:
             reads = self.db.run_reads if pure else self.db.run_snapshot_reads
             try:
                 return reads(lambda session: self._batch(session, items, now, writes=False))
-            except (_MustSettle, ReadOnlyViolation):
+            except (MustWait, ReadOnlyViolation):
                 if not may_wait:
                     raise MustWait from None
         return self.db.run(lambda session: self._batch(session, items, now, writes=True))
@@ -87,7 +87,7 @@ class Registry:
         reads = batch_reads.load(session.connection(), names,
                                  {a.registrar_id for _, a, _ in items if a.is_registrar}, now)
         if not writes and reads.anything_due():
-            raise _MustSettle
+            raise MustWait  # a checked domain must be settled, which writes
         shared.prefetched["domains"] = reads.domains
         shared.prefetched["parsed_names"] = parsed
         infos = [c for c, _, _ in items if type(c) is domain_info.DomainInfoQuery]
@@ -126,9 +126,5 @@ class Registry:
 
 
 class MustWait(Exception):
-    """A batch run with ``may_wait`` False has lifecycle events to settle, which may wait on
-    a lock: run it again where waiting is harmless."""
-
-
-class _MustSettle(Exception):
-    """A batch that may not write found a checked domain whose lifecycle must be settled."""
+    """A read-only batch found lifecycle events to settle, which writes and may wait on a
+    lock: run it again in a transaction, where waiting is harmless."""
