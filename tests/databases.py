@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine
 
+from registry.db import create_database_if_missing
+
 MARIADB_SERVER = os.environ.get("PYRAR_TEST_MARIADB", "mysql+pymysql://root@127.0.0.1:3306")
 
 
@@ -18,14 +20,11 @@ MARIADB_SERVER = os.environ.get("PYRAR_TEST_MARIADB", "mysql+pymysql://root@127.
 def scratch_mariadb(prefix: str) -> Iterator[str]:
     """The URL of a new, empty MariaDB database (utf8mb4, binary collation), dropped after."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    server = create_engine(f"{MARIADB_SERVER}/")
     try:
-        with server.begin() as conn:
-            conn.exec_driver_sql(
-                f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+        create_database_if_missing(f"{MARIADB_SERVER}/{name}")  # as `pyrar init` makes it
     except Exception as e:  # the suite must say loudly that MariaDB is missing
-        server.dispose()
         pytest.fail(f"MariaDB at {MARIADB_SERVER} is not usable: {e}")
+    server = create_engine(f"{MARIADB_SERVER}/")
     try:
         yield f"{MARIADB_SERVER}/{name}"
     finally:
