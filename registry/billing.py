@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .errors import BillingFailure
 from .flows.context import FlowContext
@@ -12,22 +13,29 @@ from .poll import enqueue
 
 
 def debit(ctx: FlowContext, registrar_id: int, amount: int, kind: str, object_name: str,
-          description: str, *, force: bool = False) -> LedgerEntry:
+          description: str, *, force: bool = False, locked: Registrar | None = None
+          ) -> LedgerEntry:
     """Take ``amount`` if balance plus credit covers it (one conditional UPDATE, race-free).
 
     ``force`` skips the credit check for charges the registry must make regardless, such as
-    auto-renewals; the registrar then sits below its limit until it tops up.
+    auto-renewals; the registrar then sits below its limit until it tops up. ``locked`` is
+    the payer as read under its row lock in this transaction (``acting_registrar(ctx,
+    lock=True)``): nothing else can have moved its balance since, so the new balance is
+    known without reading the row again.
     """
     stmt = update(Registrar).where(Registrar.id == registrar_id)
     if not force:
         stmt = stmt.where(Registrar.balance + Registrar.credit_limit >= amount)
-    if ctx.session.execute(stmt.values(balance=Registrar.balance - amount)).rowcount != 1:
+    # Not mirrored into loaded objects by the ORM: _record says what the balance became.
+    stmt = stmt.values(balance=Registrar.balance - amount).execution_options(
+        synchronize_session=False)
+    if ctx.session.execute(stmt).rowcount != 1:
         registrar = _fresh(ctx, registrar_id)
         raise BillingFailure(
             f"insufficient funds: {kind} costs {format_amount(amount, registrar.currency)} "
             f"{registrar.currency}, available "
             f"{format_amount(registrar.available, registrar.currency)}")
-    return _record(ctx, registrar_id, -amount, kind, object_name, description)
+    return _record(ctx, registrar_id, -amount, kind, object_name, description, locked)
 
 
 def credit(ctx: FlowContext, registrar_id: int, amount: int, kind: str, object_name: str | None,
@@ -39,8 +47,9 @@ def credit(ctx: FlowContext, registrar_id: int, amount: int, kind: str, object_n
 
 
 def _record(ctx: FlowContext, registrar_id: int, amount: int, kind: str,
-            object_name: str | None, description: str) -> LedgerEntry:
-    registrar = _fresh(ctx, registrar_id)
+            object_name: str | None, description: str,
+            locked: Registrar | None = None) -> LedgerEntry:
+    registrar = _moved(locked, amount) if locked is not None else _fresh(ctx, registrar_id)
     entry = LedgerEntry(registrar_id=registrar_id, at=ctx.now, kind=kind, amount=amount,
                         balance_after=registrar.balance, currency=registrar.currency,
                         object_name=object_name, svtrid=ctx.trid.svtrid or None,
@@ -48,6 +57,13 @@ def _record(ctx: FlowContext, registrar_id: int, amount: int, kind: str,
     ctx.session.add(entry)
     _watch_low_balance(ctx, registrar)
     return entry
+
+
+def _moved(locked: Registrar, amount: int) -> Registrar:
+    """The locked payer after the UPDATE moved its balance by ``amount``; set as loaded, not
+    as a change, which the ORM would write a second time."""
+    set_committed_value(locked, "balance", locked.balance + amount)
+    return locked
 
 
 def _fresh(ctx: FlowContext, registrar_id: int) -> Registrar:

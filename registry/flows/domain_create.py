@@ -94,7 +94,7 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
         raise ObjectExists(f"domain {name.name} already exists", value=cmd.name) from None
     set_committed_value(domain, "subordinate_hosts", [])  # known: none yet, no query
     billing.debit(ctx, registrar.id, quote.amount, "create", domain.name,
-                  f"create {domain.name} for {years} year(s)")
+                  f"create {domain.name} for {years} year(s)", locked=registrar)
     history.record(ctx, domain)
     outbox.publish(ctx, tld.name, domain.name)
     return DomainCreated(domain.name, domain.created_at, domain.expires_at,

@@ -24,7 +24,10 @@ def acting_registrar(ctx: FlowContext, *, lock: bool = False) -> Registrar:
     if not ctx.actor.is_registrar:
         raise AuthorizationError(f"{ctx.command or 'this command'} is for registrars only")
     stmt = select(Registrar).where(Registrar.id == ctx.actor.registrar_id)
-    return ctx.session.scalars(stmt.with_for_update() if lock else stmt).one()
+    if lock:
+        # Refreshed: a row loaded earlier in this transaction may predate the lock.
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return ctx.session.scalars(stmt).one()
 
 
 def sponsor_of(ctx: FlowContext, obj: Domain | Host | Contact) -> Registrar:

@@ -7,9 +7,10 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from registry.billing import credit
 from registry.errors import EppError
-from registry.flows.domain_create import DomainCreate
-from registry.models import Domain
+from registry.flows.domain_create import DomainCreate, domain_create
+from registry.models import Domain, LedgerEntry, Registrar
 from tests.core.invariants import check_invariants
 from tests.core.world import STRONG
 
@@ -109,3 +110,25 @@ def test_a_locked_domain_does_not_hold_up_its_tld(world, tld):
         release.set()
         holder.join()
         other.join()
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_locked_payer_is_read_fresh_and_billed_from_that_read(world, tld):
+    """A payer loaded (and held) before another session topped it up: the create's lock
+    reads it again, and its ledger and answer show the balance after both moves."""
+    alice = world.add_registrar("alice")
+
+    def create_after_a_stale_read(ctx):
+        held = ctx.session.get(Registrar, alice.registrar_id)  # in the identity map
+        world.task(lambda other: credit(other, alice.registrar_id, 5000, "payment", None,
+                                        "top-up meanwhile"))
+        assert held.balance == 100_000
+        return domain_create(ctx, DomainCreate("fresh.example", authinfo=STRONG)), held
+
+    created, held = world.task(create_after_a_stale_read, alice)
+    assert created.charge.balance == held.balance == 104_000
+    assert world.registrar(alice).balance == 104_000
+    last = world.task(lambda ctx: ctx.session.scalars(select(LedgerEntry).where(
+        LedgerEntry.registrar_id == alice.registrar_id).order_by(LedgerEntry.id.desc())).first())
+    assert (last.kind, last.amount, last.balance_after) == ("create", -1000, 104_000)
+    world.task(check_invariants)
