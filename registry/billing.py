@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from sqlalchemy import select, update
-from sqlalchemy.orm.attributes import set_committed_value
 
 from .errors import BillingFailure
 from .flows.context import FlowContext
@@ -26,9 +25,9 @@ def debit(ctx: FlowContext, registrar_id: int, amount: int, kind: str, object_na
     stmt = update(Registrar).where(Registrar.id == registrar_id)
     if not force:
         stmt = stmt.where(Registrar.balance + Registrar.credit_limit >= amount)
-    # Not mirrored into loaded objects by the ORM: _record says what the balance became.
+    # The ORM applies the UPDATE to a loaded payer too: a locked one is then current.
     stmt = stmt.values(balance=Registrar.balance - amount).execution_options(
-        synchronize_session=False)
+        synchronize_session="evaluate")
     if ctx.session.execute(stmt).rowcount != 1:
         registrar = _fresh(ctx, registrar_id)
         raise BillingFailure(
@@ -49,7 +48,7 @@ def credit(ctx: FlowContext, registrar_id: int, amount: int, kind: str, object_n
 def _record(ctx: FlowContext, registrar_id: int, amount: int, kind: str,
             object_name: str | None, description: str,
             locked: Registrar | None = None) -> LedgerEntry:
-    registrar = _moved(locked, amount) if locked is not None else _fresh(ctx, registrar_id)
+    registrar = locked if locked is not None else _fresh(ctx, registrar_id)
     entry = LedgerEntry(registrar_id=registrar_id, at=ctx.now, kind=kind, amount=amount,
                         balance_after=registrar.balance, currency=registrar.currency,
                         object_name=object_name, svtrid=ctx.trid.svtrid or None,
@@ -57,13 +56,6 @@ def _record(ctx: FlowContext, registrar_id: int, amount: int, kind: str,
     ctx.session.add(entry)
     _watch_low_balance(ctx, registrar)
     return entry
-
-
-def _moved(locked: Registrar, amount: int) -> Registrar:
-    """The locked payer after the UPDATE moved its balance by ``amount``; set as loaded, not
-    as a change, which the ORM would write a second time."""
-    set_committed_value(locked, "balance", locked.balance + amount)
-    return locked
 
 
 def _fresh(ctx: FlowContext, registrar_id: int) -> Registrar:
