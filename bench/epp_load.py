@@ -11,7 +11,9 @@ A credentials file is a JSON list (or {"registrars": [...]}) of objects with ``c
 ``password``, ``cert``, ``key``, ``ca``, ``host``, ``port``; sessions are spread over them.
 ``--floor CERTS_DIR`` starts a floor server for the run (stopped afterwards) and targets it
 with the same registrars; ``--session-floor`` adds eppd's own session path over a backend
-that answers from memory, to tell the session path's cost from the registry core's. The
+that answers from memory, to tell the session path's cost from the registry core's;
+``--check-floor PYRAR_TOML`` adds the least a server answering checks from that sandbox's
+database must do, with the core's check and with one bare SELECT (``check_floor.py``). The
 client runs in several processes (``--processes``) so that on a small machine the client is
 not what limits the rate.
 """
@@ -278,8 +280,8 @@ def floor_registrars(certs: Path, port: int, template: list[Registrar]) -> list[
     ]
 
 
-def start_floor(certs: Path, workers: int, threaded: bool, sessions: bool = False
-                ) -> tuple[subprocess.Popen, int]:
+def start_floor(certs: Path, workers: int, threaded: bool, sessions: bool = False,
+                check_floor: tuple[Path, str] | None = None) -> tuple[subprocess.Popen, int]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -289,6 +291,8 @@ def start_floor(certs: Path, workers: int, threaded: bool, sessions: bool = Fals
         command.append("--threaded")
     if sessions:
         command.append("--sessions")
+    if check_floor:
+        command += ["--check-floor", str(check_floor[0]), "--depth", check_floor[1]]
     process = subprocess.Popen(command, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -331,6 +335,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--session-floor", action="store_true",
                         help="with --floor: also measure eppd's session path over a backend "
                         "answering from memory (floor_server.py --sessions), as 'sessions'")
+    parser.add_argument("--check-floor", type=Path, metavar="PYRAR_TOML",
+                        help="with --floor: also measure the least a server answering checks "
+                        "from this sandbox's database must do (floor_server.py --check-floor): "
+                        "with the core's check as 'checkfloor', with one bare SELECT as "
+                        "'dbfloor'")
     parser.add_argument("--mode", action="append", choices=MODES)
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--duration", type=float, default=10.0)
@@ -351,6 +360,12 @@ def main(argv: list[str] | None = None) -> int:
             process, port = start_floor(certs, args.floor_workers, False, sessions=True)
             floors.append(process)
             targets.insert(0, ("sessions", floor_registrars(certs, port, template)))
+        for name, depth in (("checkfloor", "core"), ("dbfloor", "database")):
+            if args.check_floor:
+                process, port = start_floor(certs, args.floor_workers, False,
+                                            check_floor=(args.check_floor.resolve(), depth))
+                floors.append(process)
+                targets.insert(0, (name, floor_registrars(certs, port, template)))
         process, port = start_floor(certs, args.floor_workers, args.floor_threaded)
         floors.append(process)
         targets.insert(0, ("floor", floor_registrars(certs, port, template)))

@@ -4,6 +4,9 @@ The least any EPP server in Python must do per command, built from eppd's own TL
 parsing and validation modules, so ``bench/epp_load.py`` can compare the real server with it
 on the same machine in the same run. Every login and command gets the same 1000 response.
 
+``--check-floor PYRAR_TOML`` answers domain:check from that sandbox's database with nothing
+of eppd's session path around it (``check_floor.py``; ``--depth core`` or ``database``).
+
 ``--sessions`` serves eppd's whole session path instead (sessions, batching, responses built
 per command, the command log) over a backend that answers 1000 from memory: what eppd would
 reach with a registry core that cost nothing.
@@ -21,6 +24,8 @@ from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from check_floor import DEPTHS, build_check_floor
 
 from eppd.application import session_factory
 from eppd.backend import CommandReply, CommandRequest, LoginResult, ServiceMenu
@@ -132,13 +137,21 @@ def main(argv: list[str] | None = None) -> int:
                         help="answer through a thread pool, as eppd calls its backend")
     parser.add_argument("--sessions", action="store_true",
                         help="eppd's session path over a backend answering from memory")
+    parser.add_argument("--check-floor", type=Path, metavar="PYRAR_TOML",
+                        help="answer domain:check from this sandbox's database, with "
+                        "nothing of eppd's session path (check_floor.py)")
+    parser.add_argument("--depth", choices=sorted(DEPTHS), default="core",
+                        help="with --check-floor: the core's check, or one bare SELECT")
     parser.add_argument("--max-frame-bytes", type=int, default=EppdSettings.max_frame_bytes)
     args = parser.parse_args(argv)
     certs = args.certs.resolve()
     settings = EppdSettings(host=args.host, port=args.port, cert=str(certs / "server.pem"),
                             key=str(certs / "server.key"), ca=str(certs / "ca.pem"),
                             max_frame_bytes=args.max_frame_bytes, idle_timeout=600)
-    if args.sessions:
+    if args.check_floor:
+        build = functools.partial(build_check_floor, config=args.check_floor.resolve(),
+                                  menu=MENU, depth=args.depth)
+    elif args.sessions:
         build = build_session_floor
     else:
         build = functools.partial(build_floor, threaded=args.threaded)
