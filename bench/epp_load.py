@@ -13,7 +13,9 @@ A credentials file is a JSON list (or {"registrars": [...]}) of objects with ``c
 with the same registrars; ``--session-floor`` adds eppd's own session path over a backend
 that answers from memory, to tell the session path's cost from the registry core's;
 ``--check-floor PYRAR_TOML`` adds the least a server answering checks from that sandbox's
-database must do, with the core's check and with one bare SELECT (``check_floor.py``). The
+database must do, with the core's check and with one bare SELECT (``check_floor.py``).
+``--rounds N`` measures every target N times, interleaved, and gives each target's share of
+the floor of its own round and the median: the machine's speed drifts from minute to minute. The
 client runs in several processes (``--processes``) so that on a small machine the client is
 not what limits the rate.
 """
@@ -208,6 +210,7 @@ class Measurement:
     p99: float
     codes: dict[int, int]
     failures: list[str]
+    round: int = 1
 
     @property
     def rate(self) -> float:
@@ -317,10 +320,17 @@ def report(results: list[Measurement]) -> None:
               f"{m.p50:>8.2f} {m.p99:>8.2f}  {codes}")
         for failure in m.failures[:5]:
             print(f"    ! {failure}")
-    floors = {m.mode: m for m in results if m.target == "floor"}
+    # Each target against the floor of its own round: the machine's speed drifts between.
+    floors = {(m.mode, m.round): m.rate for m in results if m.target == "floor"}
+    shares: dict[tuple[str, str], list[float]] = {}
     for m in results:
-        if m.target != "floor" and m.mode in floors and floors[m.mode].rate:
-            print(f"{m.target} {m.mode}: {m.rate / floors[m.mode].rate:.0%} of the floor's rate")
+        if m.target != "floor" and floors.get((m.mode, m.round)):
+            shares.setdefault((m.target, m.mode), []).append(m.rate / floors[m.mode, m.round])
+    for (target, mode), values in shares.items():
+        rounds = " ".join(f"{v:.0%}" for v in values)
+        median = f"{statistics.median(values):.0%} (median; rounds: {rounds})" \
+            if len(values) > 1 else f"{values[0]:.0%}"
+        print(f"{target} {mode}: {median} of the floor's rate")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -343,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", action="append", choices=MODES)
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="measure every target this many times, interleaved; shares are "
+                        "taken against the same round's floor")
     parser.add_argument("--processes", type=int, default=2, help="client processes")
     parser.add_argument("--tld", default="example")
     parser.add_argument("--registrant", help="contact id for domain:create, if policy needs")
@@ -374,9 +387,11 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     try:
         for mode in args.mode or ["check"]:
-            for name, registrars in targets:
-                results.append(measure(name, registrars, mode, args.sessions, args.duration,
-                                       args.processes, args.tld, args.registrant))
+            for number in range(1, args.rounds + 1):
+                for name, registrars in targets:
+                    results.append(replace(
+                        measure(name, registrars, mode, args.sessions, args.duration,
+                                args.processes, args.tld, args.registrant), round=number))
     finally:
         for process in floors:
             process.terminate()
