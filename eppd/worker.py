@@ -65,7 +65,26 @@ def run_worker(spec: WorkerSpec, sock: socket.socket, load: WorkerLoad) -> None:
     port = listen_tls(reactor, sock, tls, factory, load)
     sock.close()  # the port holds its own duplicate
     log.info("%s listening on %s", spec.name, port.getHost())
-    reactor.run()
+    _stop_once_on_signals(reactor)
+    reactor.run(installSignalHandlers=False)
+
+
+def _stop_once_on_signals(reactor) -> None:
+    """SIGTERM and SIGINT stop the reactor, once. Ctrl-C signals the whole process group,
+    then the supervisor sends SIGTERM as well: Twisted's own handlers would queue a second
+    stop(), which raises ReactorNotRunning and logs a traceback."""
+    stopping = False
+
+    def stop(signum: int, frame: object) -> None:
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        log.info("%s: stopping", signal.Signals(signum).name)
+        reactor.callFromThread(reactor.stop)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
 
 
 def _die_with_supervisor() -> None:

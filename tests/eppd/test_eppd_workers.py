@@ -129,3 +129,22 @@ def test_a_second_server_cannot_take_the_port(tmp_path, pki):
                 assert b"<greeting>" in client.request(hello())
     finally:
         stop_server(first)
+
+
+def test_sigint_and_sigterm_together_stop_a_worker_once(tmp_path, pki):
+    """Ctrl-C signals every process of the group, then the supervisor sends SIGTERM: the
+    second signal must not stop the reactor again (ReactorNotRunning, with a traceback)."""
+    server = start_server(tmp_path, pki, workers=1)
+    try:
+        supervisor = server.process.pid
+        assert wait_for(lambda: "eppd listening on" in server.log_text(), 20)
+        (worker,) = worker_pids(supervisor)
+        for _ in range(20):  # the race is in the worker: give it many chances
+            os.kill(worker, signal.SIGINT)
+            os.kill(worker, signal.SIGTERM)
+        assert wait_for(lambda: "exited with 0; restarting" in server.log_text(), 20)
+    finally:
+        stop_server(server)
+    log = server.log_text()
+    assert "Traceback" not in log and "ReactorNotRunning" not in log, log
+    assert "SIGINT: stopping" in log
