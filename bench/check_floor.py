@@ -39,7 +39,7 @@ from registry.errors import EppError
 from registry.flows.context import Actor
 from registry.flows.domain_check import DomainCheck, DomainCheckResult, NameAvailability
 from registry.models import Registrar
-from registry.service import Registry
+from registry.service import MustWait, Registry
 from registry.values import Response, Trid
 
 _CHECK = f"{{{EPP}}}command/{{{EPP}}}check/{{{DOMAIN}}}check"
@@ -64,8 +64,11 @@ Answers = Callable[[list[_Waiting]], list[Response | EppError]]
 
 def core_answers(registry: Registry) -> Answers:
     def answer(batch: list[_Waiting]) -> list[Response | EppError]:
-        return registry.execute_batch([(w.command, w.actor, w.trid) for w in batch],
-                                      may_wait=False)
+        items = [(w.command, w.actor, w.trid) for w in batch]
+        try:
+            return registry.execute_batch(items, may_wait=False)
+        except MustWait:  # a checked name is due: settling it writes, here on the reactor
+            return registry.execute_batch(items)
 
     return answer
 
