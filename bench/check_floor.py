@@ -27,12 +27,12 @@ from xml.sax.saxutils import escape
 from lxml import etree
 from sqlalchemy import select
 
-from eppd.backend import ServiceMenu
+from eppd.backend import CommandReply, ServiceMenu
 from eppd.channel import Channel, FrameSink, Peer, SinkFactory
 from eppd.config import EppdSettings
 from eppd.namespaces import DOMAIN, EPP
 from eppd.reader import ValidatingReader
-from eppd.responses import greeting
+from eppd.responses import greeting, response
 from eppd.session import BadFrame
 from registry.config import Config
 from registry.errors import EppError
@@ -47,8 +47,6 @@ _LOGIN_CLID = f"{{{EPP}}}command/{{{EPP}}}login/{{{EPP}}}clID"
 _CL_TRID = f"{{{EPP}}}command/{{{EPP}}}clTRID"
 _NAME = f"{{{DOMAIN}}}name"
 _HEAD = f'<?xml version="1.0" encoding="UTF-8"?><epp xmlns="{EPP}"><response>'
-_OK = f'{_HEAD}<result code="1000"><msg>Command completed successfully</msg></result>' \
-      "<trID><svTRID>FLOOR-0001</svTRID></trID></response></epp>"
 
 
 @dataclass
@@ -111,19 +109,20 @@ class CheckBatches:
     def _flush(self) -> None:
         batch, self._queued = self._queued, []
         for waiting, outcome in zip(batch, self._answers(batch), strict=True):
-            waiting.channel.send_frame(_answer(waiting.trid, outcome).encode())
+            waiting.channel.send_frame(_answer(waiting.trid, outcome))
 
     def sv_trid(self) -> str:
         self._served += 1
         return f"CHECKFLOOR-{self._served}"
 
 
-def _answer(trid: Trid, outcome: Response | EppError | BadFrame) -> str:
+def _answer(trid: Trid, outcome: Response | EppError) -> bytes:
+    """An error through eppd's own envelope; a check's answer written as text, the point of
+    this floor."""
+    if isinstance(outcome, EppError):
+        return response(CommandReply(outcome.code, outcome.reason), trid.cltrid, trid.svtrid)
     ids = f"<trID><clTRID>{escape(trid.cltrid)}</clTRID>" if trid.cltrid else "<trID>"
     ids += f"<svTRID>{trid.svtrid}</svTRID></trID></response></epp>"
-    if isinstance(outcome, EppError | BadFrame):
-        return f'{_HEAD}<result code="{outcome.code}"><msg>{escape(outcome.reason)}</msg>' \
-               f"</result>{ids}"
     queue = outcome.queue
     msg_q = f'<msgQ count="{queue.count}" id="{queue.first_id}"/>' if queue and queue.count \
         else ""
@@ -131,9 +130,9 @@ def _answer(trid: Trid, outcome: Response | EppError | BadFrame) -> str:
         f'<domain:cd><domain:name avail="{int(n.available)}">{escape(n.name)}</domain:name>'
         + (f"<domain:reason>{escape(n.reason)}</domain:reason>" if n.reason else "")
         + "</domain:cd>" for n in outcome.result.names)
-    return f'{_HEAD}<result code="1000"><msg>Command completed successfully</msg></result>' \
-           f'{msg_q}<resData><domain:chkData xmlns:domain="{DOMAIN}">{names}' \
-           f"</domain:chkData></resData>{ids}"
+    return (f'{_HEAD}<result code="1000"><msg>Command completed successfully</msg></result>'
+            f'{msg_q}<resData><domain:chkData xmlns:domain="{DOMAIN}">{names}'
+            f"</domain:chkData></resData>{ids}").encode()
 
 
 class CheckFloorSink:
@@ -154,14 +153,16 @@ class CheckFloorSink:
         try:
             doc: etree._Element = self._reader.read(payload)
         except BadFrame as e:
-            self._channel.send_frame(_answer(Trid(None, "CHECKFLOOR-BAD"), e).encode())
+            self._channel.send_frame(response(CommandReply(e.code, e.reason), e.cl_trid,
+                                              self._batches.sv_trid()))
             return
         check = doc.find(_CHECK)
         if check is None or self._actor is None:
             clid = doc.findtext(_LOGIN_CLID)
             if clid is not None:
                 self._actor = Actor.registrar(self._registrar_id(clid), clid)
-            self._channel.send_frame(_OK.encode())
+            self._channel.send_frame(response(CommandReply(1000), doc.findtext(_CL_TRID),
+                                              self._batches.sv_trid()))
             return
         names = tuple(element.text for element in check.iter(_NAME))
         self._batches.submit(_Waiting(DomainCheck(names), self._actor,

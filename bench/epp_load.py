@@ -373,8 +373,8 @@ def main(argv: list[str] | None = None) -> int:
             process, port = start_floor(certs, args.floor_workers, False, sessions=True)
             floors.append(process)
             targets.insert(0, ("sessions", floor_registrars(certs, port, template)))
-        for name, depth in (("checkfloor", "core"), ("dbfloor", "database")):
-            if args.check_floor:
+        if args.check_floor:
+            for name, depth in (("checkfloor", "core"), ("dbfloor", "database")):
                 process, port = start_floor(certs, args.floor_workers, False,
                                             check_floor=(args.check_floor.resolve(), depth))
                 floors.append(process)
