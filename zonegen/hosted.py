@@ -18,7 +18,14 @@ from zonegen.api import PowerDnsApi
 from zonegen.hosted_rrsets import RRset, RRsetError, check_zone, normalize_rrset
 from zonegen.model import DnssecPolicy
 from zonegen.names import normalize
-from zonegen.zones import ParentRecords, parent_records, zone_keys
+from zonegen.zones import (
+    DNSSEC_SETTLE_SECONDS,
+    ParentRecords,
+    add_keys,
+    parent_records,
+    settle_dnssec,
+    zone_keys,
+)
 
 UNSIGN_META = "X-PYRAR-UNSIGN"
 MANAGED_TYPES = {"SOA", "DNSKEY", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM", "CDS", "CDNSKEY"}
@@ -49,10 +56,12 @@ class UnsignState:
 
 class HostedZones:
     def __init__(self, api: PowerDnsApi, catalog: str | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time,
+                 settle: float = DNSSEC_SETTLE_SECONDS) -> None:
         self.api = api
         self.catalog = normalize(catalog) if catalog else ""
         self.clock = clock
+        self.settle = settle
 
     # -- zones ---------------------------------------------------------------------------
     def create(self, zone: str, nameservers: Iterable[str], hostmaster: str | None = None,
@@ -117,19 +126,13 @@ class HostedZones:
         if self.unsign_state(zone) is not None:
             self.api.delete_metadata(zone, UNSIGN_META)
         if not self.is_signed(zone):
-            kinds = ["csk"] if policy.keys == "csk" else ["ksk", "zsk"]
-            for keytype in kinds:
-                body = {"keytype": keytype, "active": True, "published": True,
-                        "algorithm": policy.algorithm.upper()}
-                if policy.key_bits:
-                    body["bits"] = policy.key_bits
-                self.api.add_cryptokey(zone, body)
+            add_keys(self.api, zone, policy)
             self.api.update_zone(zone, {"nsec3param": policy.nsec3param if policy.nsec3
                                         else "", "nsec3narrow": False})
             self.api.rectify(zone)
-            # keys, PUT and rectify leave the packet cache alone: unsigned answers (and a
-            # negative DNSKEY answer) would be served until they expire
-            self.api.flush_cache(zone)
+            # before the DS can reach the parent: keys, NSEC3 parameters and answers that
+            # PowerDNS cached while signing began must not outlive it
+            settle_dnssec(self.api, zone, self.settle)
         return parent_records(self.api, zone)
 
     def unsign_state(self, zone: str) -> UnsignState | None:
@@ -174,7 +177,8 @@ class HostedZones:
         self.api.update_zone(zone, {"nsec3param": ""})
         self.api.delete_metadata(zone, UNSIGN_META)
         self.api.rectify(zone)
-        self.api.flush_cache(zone)     # else cached DNSKEYs and signatures outlive the keys
+        # else cached keys, DNSKEYs and signatures outlive the keys
+        settle_dnssec(self.api, zone, self.settle)
 
 
 def _comparable(zone: str, r: RRset) -> RRset:

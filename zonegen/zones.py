@@ -6,12 +6,20 @@ Only small, rare operations go through the API; the records of a large zone are 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from zonegen.api import PowerDnsApi
-from zonegen.model import ZoneSpec
+from zonegen.model import DnssecPolicy, ZoneSpec
 from zonegen.names import normalize
 from zonegen.records import apex_records
+
+# How long after a DNSSEC change a racing PowerDNS query may still be caching what it read
+# before the change (see settle_dnssec); far longer than a thread needs between reading and
+# caching, even on a loaded machine.
+DNSSEC_SETTLE_SECONDS = 1.0
+# a metadata kind PyRar never sets: deleting it changes nothing but PowerDNS's metadata cache
+RELOAD_METADATA = "X-PYRAR-RELOAD"
 
 
 @dataclass(frozen=True)
@@ -66,14 +74,17 @@ def initial_rrsets(spec: ZoneSpec) -> list[dict]:
     return out
 
 
-def ensure_zone(api: PowerDnsApi, spec: ZoneSpec, catalog: str | None = None) -> bool:
+def ensure_zone(api: PowerDnsApi, spec: ZoneSpec, catalog: str | None = None,
+                settle: float = DNSSEC_SETTLE_SECONDS) -> bool:
     """Create the zone if missing and bring keys/NSEC3/catalog in line; True if created.
 
     Keys are only ever added here: removing the keys of a TLD would break its chain of trust
-    (its DS is in the root), so that is a deliberate, separate step.
+    (its DS is in the root), so that is a deliberate, separate step. After a change to keys
+    or NSEC3 parameters it waits ``settle`` seconds (see settle_dnssec) before returning.
     """
     zone = spec.name
     created = False
+    dnssec_changed = False
     current = api.zone(zone, rrsets=False)
     if current is None:
         api.create_zone({
@@ -87,11 +98,13 @@ def ensure_zone(api: PowerDnsApi, spec: ZoneSpec, catalog: str | None = None) ->
     if policy.enabled:
         keys = zone_keys(api, zone)
         if not any(k.active for k in keys):
-            _add_keys(api, zone, spec)
+            add_keys(api, zone, policy)
+            dnssec_changed = True
     changes: dict = {}
     want_param = policy.nsec3param if policy.nsec3 else ""
     if policy.enabled and (current.get("nsec3param") or "") != want_param:
         changes.update(nsec3param=want_param, nsec3narrow=False)
+        dnssec_changed = True
     want_catalog = normalize(catalog) if catalog and spec.catalog else ""
     if (current.get("catalog") or "") != want_catalog:
         changes["catalog"] = want_catalog
@@ -103,11 +116,31 @@ def ensure_zone(api: PowerDnsApi, spec: ZoneSpec, catalog: str | None = None) ->
         # records of TLD zones are written by SQL with their own ordername/auth; a PATCH
         # through the API must not trigger a zone-wide rectify
         api.update_zone(zone, {"api_rectify": False})
+    if dnssec_changed:
+        settle_dnssec(api, zone, settle)
     return created
 
 
-def _add_keys(api: PowerDnsApi, zone: str, spec: ZoneSpec) -> None:
-    policy = spec.dnssec
+def settle_dnssec(api: PowerDnsApi, zone: str, delay: float = DNSSEC_SETTLE_SECONDS) -> None:
+    """Make PowerDNS forget keys and metadata that it cached while they were being changed.
+
+    PowerDNS empties its key and metadata caches for a zone just *before* it writes a change
+    (DNSSECKeeper::clearCaches). A query that read the old values from the database at that
+    moment caches them again, keys for 30 s and metadata for 60 s: a new TLD was then
+    answered with NSEC records built from NSEC3 hashes, bogus, for 40-65 s (seen in CI, and
+    reproduced under load). After ``delay``, once such reads are long finished, PowerDNS
+    4.7 is made to reload both, changing nothing: listing the keys through the API reads
+    them from the database and caches what it read, and deleting a metadata kind that does
+    not exist empties the metadata cache. The packet cache goes too.
+    """
+    time.sleep(delay)
+    zone_keys(api, zone)
+    api.delete_metadata(zone, RELOAD_METADATA)
+    api.flush_cache(zone)
+
+
+def add_keys(api: PowerDnsApi, zone: str, policy: DnssecPolicy) -> None:
+    """The policy's keys, active and published: a CSK, or a KSK and a ZSK."""
     kinds = ["csk"] if policy.keys == "csk" else ["ksk", "zsk"]
     for keytype in kinds:
         body = {"keytype": keytype, "active": True, "published": True,
