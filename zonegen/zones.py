@@ -14,10 +14,10 @@ from zonegen.model import DnssecPolicy, ZoneSpec
 from zonegen.names import normalize
 from zonegen.records import apex_records
 
-# How long after a DNSSEC change a racing PowerDNS query may still be caching what it read
-# before the change (see settle_dnssec); far longer than a thread needs between reading and
-# caching, even on a loaded machine.
-DNSSEC_SETTLE_SECONDS = 1.0
+# How long after a DNSSEC change a racing PowerDNS thread may still be caching what it read
+# before the change (see settle_dnssec): it caches right after reading, unless the kernel
+# runs something else in between, which on a loaded machine lasts tens of milliseconds.
+DNSSEC_SETTLE_SECONDS = 0.5
 # a metadata kind PyRar never sets: deleting it changes nothing but PowerDNS's metadata cache
 RELOAD_METADATA = "X-PYRAR-RELOAD"
 
