@@ -134,7 +134,7 @@ def settle_dnssec(api: PowerDnsApi, zone: str, delay: float = DNSSEC_SETTLE_SECO
     not exist empties the metadata cache. The packet cache goes too.
     """
     time.sleep(delay)
-    zone_keys(api, zone)
+    api.cryptokeys(zone)        # read for its side effect: PowerDNS re-caches the stored keys
     api.delete_metadata(zone, RELOAD_METADATA)
     api.flush_cache(zone)
 
