@@ -147,4 +147,7 @@ def test_sigint_and_sigterm_together_stop_a_worker_once(tmp_path, pki):
         stop_server(server)
     log = server.log_text()
     assert "Traceback" not in log and "ReactorNotRunning" not in log, log
-    assert "SIGINT: stopping" in log
+    # either may be handled first: each signal goes to whichever thread the kernel picks,
+    # and a sleeping thread-pool thread can run its handler after the main thread ran SIGTERM's
+    stops = re.findall(rf"eppd\[{worker}\] .*(SIGINT|SIGTERM): stopping", log)
+    assert len(stops) == 1, log
