@@ -18,14 +18,7 @@ from zonegen.api import PowerDnsApi
 from zonegen.hosted_rrsets import RRset, RRsetError, check_zone, normalize_rrset
 from zonegen.model import DnssecPolicy
 from zonegen.names import normalize
-from zonegen.zones import (
-    DNSSEC_SETTLE_SECONDS,
-    ParentRecords,
-    add_keys,
-    parent_records,
-    settle_dnssec,
-    zone_keys,
-)
+from zonegen.zones import ParentRecords, add_keys, parent_records, settle_dnssec, zone_keys
 
 UNSIGN_META = "X-PYRAR-UNSIGN"
 MANAGED_TYPES = {"SOA", "DNSKEY", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM", "CDS", "CDNSKEY"}
@@ -56,12 +49,10 @@ class UnsignState:
 
 class HostedZones:
     def __init__(self, api: PowerDnsApi, catalog: str | None = None,
-                 clock: Callable[[], float] = time.time,
-                 settle: float = DNSSEC_SETTLE_SECONDS) -> None:
+                 clock: Callable[[], float] = time.time) -> None:
         self.api = api
         self.catalog = normalize(catalog) if catalog else ""
         self.clock = clock
-        self.settle = settle
 
     # -- zones ---------------------------------------------------------------------------
     def create(self, zone: str, nameservers: Iterable[str], hostmaster: str | None = None,
@@ -132,7 +123,7 @@ class HostedZones:
             self.api.rectify(zone)
             # before the DS can reach the parent: keys, NSEC3 parameters and answers that
             # PowerDNS cached while signing began must not outlive it
-            settle_dnssec(self.api, zone, self.settle)
+            settle_dnssec(self.api, zone)
         return parent_records(self.api, zone)
 
     def unsign_state(self, zone: str) -> UnsignState | None:
@@ -178,7 +169,7 @@ class HostedZones:
         self.api.delete_metadata(zone, UNSIGN_META)
         self.api.rectify(zone)
         # else cached keys, DNSKEYs and signatures outlive the keys
-        settle_dnssec(self.api, zone, self.settle)
+        settle_dnssec(self.api, zone)
 
 
 def _comparable(zone: str, r: RRset) -> RRset:

@@ -34,7 +34,7 @@ SECDNS = "urn:ietf:params:xml:ns:secDNS-1.1"
 XMLNS = f'xmlns:domain="{DOMAIN}" xmlns:host="{HOST}" xmlns:secDNS="{SECDNS}"'
 AUTHINFO = "Zonegen-Epp-2026!Str0ng-AuthInfo"
 DS = (4242, 13, 2, "5A" * 32)
-PUBLISHED_WITHIN = 15.0    # generous: the drainer polls every 0.1 s
+PUBLISHED_WITHIN = 15.0   # generous: the drainer polls every 0.1 s
 
 
 @dataclass

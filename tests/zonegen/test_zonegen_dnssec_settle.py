@@ -53,7 +53,7 @@ def test_settle_serves_the_stored_keys_and_nsec3_parameters_not_the_cached_ones(
 
 
 def test_settle_leaves_an_unsigned_zone_unsigned(api, probe, zone_name) -> None:
-    ensure_zone(api, make_spec(zone_name, DnssecPolicy(enabled=False)), settle=0)
+    ensure_zone(api, make_spec(zone_name, DnssecPolicy(enabled=False)))  # nothing to settle
     settle_dnssec(api, zone_name, delay=0)
     assert _answer(probe, zone_name, "DNSKEY") == []
     assert _answer(probe, zone_name, "SOA") != []
