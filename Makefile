@@ -14,7 +14,9 @@ run:
 test:
 	./scripts/setup
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports
 	.venv/bin/pytest
 
 lint:
 	.venv/bin/ruff check .
+	.venv/bin/lint-imports

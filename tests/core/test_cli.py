@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
 from certs.fingerprint import fingerprint
-from registry.cli.main import main
+from pyrar.cli.main import main
 from registry.config import Config
 from registry.db import make_engine
 from registry.flows.context import Actor

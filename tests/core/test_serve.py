@@ -187,7 +187,7 @@ def sandbox(tmp_path) -> Path:
 
 
 def _pyrar(*args: str) -> list[str]:
-    return [sys.executable, "-m", "registry.cli.main", *args]
+    return [sys.executable, "-m", "pyrar.cli.main", *args]
 
 
 def _env() -> dict[str, str]:

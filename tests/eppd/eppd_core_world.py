@@ -218,7 +218,7 @@ def core_world(directory: Path, pki: Pki, check: Callable[[bytes], None],
         env["PYTHONPATH"] = str(REPO)
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "registry.cli.main", "--config", str(config), "eppd",
+                [sys.executable, "-m", "pyrar.cli.main", "--config", str(config), "eppd",
                  "--workers", "1"], cwd=directory, env=env, stdout=log,
                 stderr=subprocess.STDOUT)
         world = CoreWorld(port, process, log_path, pki, registry, check, dialect)

@@ -132,7 +132,7 @@ def running_sandbox(directory: Path, check: Callable[[bytes], None], *,
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYRAR_")}
     env["PYTHONPATH"] = str(REPO)
     with database_url(dialect, directory, "pyrar_eppd") as url:
-        init = [sys.executable, "-m", "registry.cli.main", "init", str(directory / "sandbox"),
+        init = [sys.executable, "-m", "pyrar.cli.main", "init", str(directory / "sandbox"),
                 "--db", url, "--registrars", str(registrars), "--epp-port", str(free_port()),
                 "--dns-port", str(free_port()), "--pdns-api-port", str(free_port())]
         for tld in tlds:
@@ -146,7 +146,7 @@ def running_sandbox(directory: Path, check: Callable[[bytes], None], *,
         log_path = directory / "eppd.log"
         with open(log_path, "wb") as log:
             process = subprocess.Popen(
-                [sys.executable, "-m", "registry.cli.main", "--config", str(config_path),
+                [sys.executable, "-m", "pyrar.cli.main", "--config", str(config_path),
                  "eppd", "--workers", str(workers)],
                 cwd=directory, env=env, stdout=log, stderr=subprocess.STDOUT)
         registry = Registry.from_config(Config.load(config_path, environ={}))

@@ -13,7 +13,7 @@ from eppd.backend import ServiceMenu
 from eppd.channel import Peer
 from eppd.namespaces import DOMAIN, EPP
 from eppd.parsing import parse_frame
-from registry.cli.main import main
+from pyrar.cli.main import main
 from registry.config import Config
 from registry.flows.context import Actor
 from registry.flows.domain_create import DomainCreate

@@ -17,7 +17,7 @@ from epptools.namespaces import DOMAIN, HOST, RGP
 from interop_clients import epptools_client
 from interop_sandbox import running_sandbox
 
-from registry.sandbox import SANDBOX_PRICES
+from pyrar.sandbox import SANDBOX_PRICES
 
 A, B, C = "registrar1", "registrar2", "registrar3"
 DS1 = {"key_tag": 12345, "alg": 13, "digest_type": 2, "digest": "A1" * 32}

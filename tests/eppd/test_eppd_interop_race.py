@@ -13,7 +13,7 @@ import pytest
 from eppd_core_frames import create, info
 from interop_sandbox import running_sandbox
 
-from registry.sandbox import SANDBOX_PRICES
+from pyrar.sandbox import SANDBOX_PRICES
 
 SESSIONS = 50
 REGISTRARS = 5

@@ -52,7 +52,7 @@ class ZoneServe:
     def start(self) -> None:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "registry.cli.main", "--config", str(self.config),
+                [sys.executable, "-m", "pyrar.cli.main", "--config", str(self.config),
                  "zone", "serve"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL)
 

@@ -11,7 +11,7 @@ import pymysql
 import pytest
 from zonegen_helpers import free_port, need_pdns
 
-from registry.cli.main import main
+from pyrar.cli.main import main
 from registry.config import Config
 from registry.flows.context import Actor
 from registry.flows.domain_create import DomainCreate

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..sandbox import SandboxExists, SandboxSpec, init_sandbox
+from pyrar.sandbox import SandboxExists, SandboxSpec, init_sandbox
+
 from .context import CliError
 
 

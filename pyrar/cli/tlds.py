@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..admin.tlds import POLICY, add_premium, add_reserved, add_tld, get_tld, set_policy, set_price
-from ..models import OPERATIONS, PremiumRule, Price, ReservedName, Tld
-from ..money import format_amount, parse_amount
+from registry.admin.tlds import (
+    POLICY,
+    add_premium,
+    add_reserved,
+    add_tld,
+    get_tld,
+    set_policy,
+    set_price,
+)
+from registry.models import OPERATIONS, PremiumRule, Price, ReservedName, Tld
+from registry.money import format_amount, parse_amount
+
 from .context import CliError
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..db import create_database_if_missing, database_url, make_engine
-from ..migrate import current_revision, head_revision, upgrade
+from registry.db import create_database_if_missing, database_url, make_engine
+from registry.migrate import current_revision, head_revision, upgrade
 
 
 def register(subparsers) -> None:

@@ -6,10 +6,10 @@ import getpass
 from collections.abc import Callable
 from typing import Any
 
-from ..config import Config
-from ..flows.context import Actor, FlowContext
-from ..migrate import current_revision, head_revision, upgrade
-from ..service import Registry
+from registry.config import Config
+from registry.flows.context import Actor, FlowContext
+from registry.migrate import current_revision, head_revision, upgrade
+from registry.service import Registry
 
 
 class CliError(Exception):

@@ -1,5 +1,5 @@
-"""What ``pyrar serve`` listens on, read from the configuration: checked free before the
-components start, watched until they listen, then announced to the operator."""
+"""The ports ``pyrar serve``'s components listen on (``pyrar.components``): checked free
+before they start, watched until they listen, then announced to the operator."""
 
 from __future__ import annotations
 
@@ -7,11 +7,6 @@ import errno
 import socket
 from dataclasses import dataclass
 from pathlib import Path
-
-from eppd.config import EppdSettings
-from zonegen.config import PowerDnsSettings
-
-from .config import Config
 
 CREDENTIALS_NAME = "credentials.json"  # written beside the configuration by 'pyrar init'
 
@@ -31,26 +26,6 @@ class Endpoint:
     @property
     def address(self) -> str:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
-
-
-def endpoints(config: Config, tlds: list[str]) -> list[Endpoint]:
-    """The TCP ports serve's components listen on (a PowerDNS of ours only when managed)."""
-    eppd = config.section("eppd", EppdSettings)
-    credentials = config.base_dir / CREDENTIALS_NAME
-    epp_note = "TLS with registrar certificates" + (
-        f"; registrars' credentials in {credentials}" if credentials.exists() else "")
-    found = [Endpoint("EPP", eppd.host, eppd.port, "[eppd] port", epp_note)]
-    pdns = config.section("powerdns", PowerDnsSettings)
-    if pdns.mode == "managed":
-        example = tlds[0] if tlds else "TLD"
-        found.append(Endpoint("DNS", pdns.address, pdns.port, "[powerdns] port",
-                              f"PowerDNS with the TLD zones; try: dig +norec -p {pdns.port} "
-                              f"@{pdns.address} {example} SOA"))
-        key = pdns.data_path(config.base_dir) / "api-key"
-        found.append(Endpoint("API", "127.0.0.1", pdns.webserver_port,
-                              "[powerdns] webserver_port",
-                              f"PowerDNS HTTP API; its key in {key}"))
-    return found
 
 
 def listening(endpoint: Endpoint) -> bool:

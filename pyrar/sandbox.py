@@ -18,17 +18,16 @@ from sqlalchemy import func, select
 
 from certs.fingerprint import fingerprint
 from certs.sandbox import build_sandbox_certs
+from registry.admin.registrars import add_registrar
+from registry.admin.tlds import add_tld, set_dns_settings, set_price, tld_name
+from registry.billing import credit
+from registry.config import Config
+from registry.db import create_database_if_missing, database_url
+from registry.flows.context import Actor
+from registry.migrate import upgrade
+from registry.models import Registrar, Tld
+from registry.service import Registry
 from zonegen.cli import dns_settings
-
-from .admin.registrars import add_registrar
-from .admin.tlds import add_tld, set_dns_settings, set_price, tld_name
-from .billing import credit
-from .config import Config
-from .db import create_database_if_missing, database_url
-from .flows.context import Actor
-from .migrate import upgrade
-from .models import Registrar, Tld
-from .service import Registry
 
 CONFIG_NAME = "pyrar.toml"
 SANDBOX_PRICES = {"create": 1000, "renew": 1000, "transfer": 1000, "restore": 5000}  # cents

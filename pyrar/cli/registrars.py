@@ -7,10 +7,15 @@ from pathlib import Path
 from sqlalchemy import select
 
 from certs.fingerprint import fingerprint
+from registry.admin.registrars import (
+    add_registrar,
+    credit_registrar,
+    get_registrar,
+    update_registrar,
+)
+from registry.models import LedgerEntry, Registrar
+from registry.money import format_amount, parse_amount
 
-from ..admin.registrars import add_registrar, credit_registrar, get_registrar, update_registrar
-from ..models import LedgerEntry, Registrar
-from ..money import format_amount, parse_amount
 from .context import CliError
 
 

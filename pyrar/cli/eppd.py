@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from registry.cli.context import CliError
+from pyrar.cli.context import CliError
 
 
 def register(subparsers) -> None:

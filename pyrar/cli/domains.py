@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..flows.domain_info import DomainInfoQuery, domain_info
-from ..models import Domain, Registrar, Tld
-from ..names import unicode_name
+from registry.flows.domain_info import DomainInfoQuery, domain_info
+from registry.models import Domain, Registrar, Tld
+from registry.names import unicode_name
 
 
 def register(subparsers) -> None:

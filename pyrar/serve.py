@@ -1,9 +1,9 @@
 """``pyrar serve``: every component of a PyRar installation, each in its own process.
 
-The EPP server, the DNS publisher and the lifecycle scheduler are separate commands
-(``pyrar eppd``, ``pyrar zone serve``, ``pyrar lifecycle run --every``) so production can
-run them under any process manager; ``serve`` starts them together, says where they listen
-once they do, restarts one that dies and stops them all on SIGINT or SIGTERM.
+Each component (``pyrar.components``) is a command of its own (``pyrar eppd``, ``pyrar zone
+serve``, ``pyrar lifecycle run --every``...) so production can run them under any process
+manager; ``serve`` starts them together, says where they listen once they do, restarts one
+that dies and stops them all on SIGINT or SIGTERM.
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from .config import Config
-from .serve_endpoints import Endpoint, endpoints, listening, refuse_taken
+from pyrar.components import COMPONENTS, Component, ServeOptions, endpoints
+from pyrar.serve_endpoints import Endpoint, listening, refuse_taken
+from registry.config import Config
 
 log = logging.getLogger("pyrar.serve")
 RESTART_BACKOFF = (1, 2, 5, 10, 30)
@@ -30,8 +31,10 @@ READY_WARNING_SECONDS = 60.0
 
 
 @dataclass
-class Component:
-    name: str
+class Running:
+    """A component's process as serve keeps it running."""
+
+    component: Component
     args: list[str]
     process: subprocess.Popen | None = None
     failures: int = 0
@@ -66,22 +69,17 @@ class Readiness:
                         ", ".join(f"{e.label} on {e.address}" for e in self.pending))
 
 
-def components(workers: int | None) -> list[Component]:
-    eppd = ["eppd"] + (["--workers", str(workers)] if workers else [])
-    return [Component("eppd", eppd), Component("zonegen", ["zone", "serve"]),
-            Component("lifecycle", ["lifecycle", "run", "--every", "60"])]
-
-
-def serve(config: Config, workers: int | None = None, tlds: list[str] | None = None) -> int:
+def serve(config: Config, options: ServeOptions,
+          components: tuple[Component, ...] = COMPONENTS) -> int:
     """Run the components until SIGINT or SIGTERM; raises PortsTaken (nothing started) when
     another program holds one of their ports."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s serve %(levelname)s: %(message)s")
-    found = endpoints(config, tlds or [])
+    found = endpoints(config, options, components)
     refuse_taken(found, config.path)
-    base = [sys.executable, "-m", "registry.cli.main"]
+    base = [sys.executable, "-m", "pyrar.cli.main"]
     if config.path is not None:
         base += ["--config", str(config.path)]
-    parts = components(workers)
+    parts = [Running(c, c.command(options)) for c in components]
     ready = Readiness(found)
     stop = threading.Event()
 
@@ -103,7 +101,7 @@ def serve(config: Config, workers: int | None = None, tlds: list[str] | None = N
     return 0
 
 
-def _stop_all(parts: list[Component]) -> None:
+def _stop_all(parts: list[Running]) -> None:
     # on Ctrl-C the terminal signalled the children too; SIGTERM again does no harm
     for part in parts:
         if part.process and part.process.poll() is None:
@@ -115,7 +113,7 @@ def _stop_all(parts: list[Component]) -> None:
         try:
             part.process.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            log.warning("%s (pid %s) did not stop in %.0f s; killing it", part.name,
+            log.warning("%s (pid %s) did not stop in %.0f s; killing it", part.component.name,
                         part.process.pid, STOP_TIMEOUT)
             part.process.kill()
             part.process.wait()
@@ -129,7 +127,7 @@ def _die_with_parent(parent: int) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _keep_running(part: Component, base: list[str]) -> None:
+def _keep_running(part: Running, base: list[str]) -> None:
     now = time.monotonic()
     if part.process is not None:
         code = part.process.poll()
@@ -140,14 +138,14 @@ def _keep_running(part: Component, base: list[str]) -> None:
         if part.exited_at is None:
             part.exited_at, part.failures = now, part.failures + 1
             log.error("%s (pid %s) exited with status %s; starting it again in %s s",
-                      part.name, part.process.pid, code, _backoff(part))
+                      part.component.name, part.process.pid, code, _backoff(part))
         if now - part.exited_at < _backoff(part):
             return
     part.process = subprocess.Popen(base + part.args,
                                     preexec_fn=functools.partial(_die_with_parent, os.getpid()))
     part.started_at, part.exited_at = now, None
-    log.info("started %s (pid %s)", part.name, part.process.pid)
+    log.info("started %s (pid %s)", part.component.name, part.process.pid)
 
 
-def _backoff(part: Component) -> int:
+def _backoff(part: Running) -> int:
     return RESTART_BACKOFF[min(part.failures, len(RESTART_BACKOFF)) - 1]

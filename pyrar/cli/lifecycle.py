@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 
-from ..scheduler import run_due
+from registry.scheduler import run_due
 
 
 def register(subparsers) -> None:

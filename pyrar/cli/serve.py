@@ -14,9 +14,10 @@ def register(subparsers) -> None:
 
 
 def run_serve(ctx, args) -> int:
-    from ..models import Tld
-    from ..serve import serve
-    from ..serve_endpoints import PortsTaken
+    from pyrar.components import ServeOptions
+    from pyrar.serve import serve
+    from pyrar.serve_endpoints import PortsTaken
+    from registry.models import Tld
 
     if args.workers is not None and args.workers < 1:
         raise CliError("--workers must be at least 1")
@@ -25,6 +26,6 @@ def run_serve(ctx, args) -> int:
     tlds = registry.run(lambda c: list(c.session.scalars(select(Tld.name).order_by(Tld.name))))
     ctx.close()  # serve itself holds no database connection while it supervises
     try:
-        return serve(ctx.config, workers=args.workers, tlds=tlds)
+        return serve(ctx.config, ServeOptions(args.workers, tuple(tlds)))
     except PortsTaken as e:
         raise CliError(str(e)) from None

@@ -9,15 +9,16 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..config import ConfigError
-from ..errors import EppError
+from registry.config import ConfigError
+from registry.errors import EppError
+
 from .context import CliContext, CliError
 
 # Each module adds its subcommands with ``register(subparsers)``; each subcommand sets ``run``.
 COMMAND_MODULES = (
-    "registry.cli.init", "registry.cli.database", "registry.cli.tlds",
-    "registry.cli.registrars", "registry.cli.domains", "registry.cli.lifecycle",
-    "registry.cli.serve", "eppd.cli", "zonegen.cli",
+    "pyrar.cli.init", "pyrar.cli.database", "pyrar.cli.tlds", "pyrar.cli.registrars",
+    "pyrar.cli.domains", "pyrar.cli.lifecycle", "pyrar.cli.serve", "pyrar.cli.eppd",
+    "zonegen.cli",
 )
 
 

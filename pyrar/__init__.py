@@ -1,0 +1,1 @@
+"""The `pyrar` command and everything above the components: CLI, `serve`, `init`."""

@@ -1,0 +1,68 @@
+"""What ``pyrar serve`` runs: one entry per component, each a ``pyrar`` subcommand in a
+process of its own, with the ports it listens on. Adding the web site, RDAP or a payment
+worker is one more entry in ``COMPONENTS``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from eppd.config import EppdSettings
+from pyrar.serve_endpoints import CREDENTIALS_NAME, Endpoint
+from registry.config import Config
+from zonegen.config import PowerDnsSettings
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    """What the operator asked ``serve`` for, and what every component may need to know."""
+
+    workers: int | None = None     # eppd's worker processes (None: its configured default)
+    tlds: tuple[str, ...] = ()     # the registry's TLDs, for the examples serve prints
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    command: Callable[[ServeOptions], list[str]]   # the pyrar subcommand that runs it
+    endpoints: Callable[[Config, ServeOptions], list[Endpoint]] = lambda _c, _o: []
+
+
+def _eppd_command(options: ServeOptions) -> list[str]:
+    return ["eppd"] + (["--workers", str(options.workers)] if options.workers else [])
+
+
+def _eppd_endpoints(config: Config, _options: ServeOptions) -> list[Endpoint]:
+    eppd = config.section("eppd", EppdSettings)
+    credentials = config.base_dir / CREDENTIALS_NAME
+    note = "TLS with registrar certificates" + (
+        f"; registrars' credentials in {credentials}" if credentials.exists() else "")
+    return [Endpoint("EPP", eppd.host, eppd.port, "[eppd] port", note)]
+
+
+def _dns_endpoints(config: Config, options: ServeOptions) -> list[Endpoint]:
+    """A PowerDNS of ours only when managed; an external one is the operator's."""
+    pdns = config.section("powerdns", PowerDnsSettings)
+    if pdns.mode != "managed":
+        return []
+    example = options.tlds[0] if options.tlds else "TLD"
+    key = pdns.data_path(config.base_dir) / "api-key"
+    return [
+        Endpoint("DNS", pdns.address, pdns.port, "[powerdns] port",
+                 f"PowerDNS with the TLD zones; try: dig +norec -p {pdns.port} "
+                 f"@{pdns.address} {example} SOA"),
+        Endpoint("API", "127.0.0.1", pdns.webserver_port, "[powerdns] webserver_port",
+                 f"PowerDNS HTTP API; its key in {key}"),
+    ]
+
+
+COMPONENTS: tuple[Component, ...] = (
+    Component("eppd", _eppd_command, _eppd_endpoints),
+    Component("zonegen", lambda _o: ["zone", "serve"], _dns_endpoints),
+    Component("lifecycle", lambda _o: ["lifecycle", "run", "--every", "60"]),
+)
+
+
+def endpoints(config: Config, options: ServeOptions,
+              components: tuple[Component, ...] = COMPONENTS) -> list[Endpoint]:
+    return [e for c in components for e in c.endpoints(config, options)]
