@@ -124,6 +124,9 @@ class DatabaseSettings:
     url: str = "sqlite:///pyrar.sqlite3"
     echo: bool = False
     pool_size: int = 10
+    # after a COMMIT lost with its connection: how long to try to find out whether it
+    # happened before answering "outcome unknown" (registry.commit)
+    commit_settle_seconds: float = 15.0
 
 
 @dataclass(frozen=True)

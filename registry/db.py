@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 import time
 import weakref
@@ -11,16 +13,22 @@ from typing import TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from . import commit
 from .config import Config, DatabaseSettings
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
-# MariaDB error numbers worth one more try: deadlock, lock wait timeout, WSREP (Galera) conflict,
-# and a connection the server dropped (gone away, lost) before the command could start.
-RETRYABLE_MYSQL_ERRORS = {1213, 1205, 1180, 2006, 2013}
+# MariaDB errors after which a transaction has certainly not committed, so it may run again:
+# deadlock (also a Galera certification conflict), lock wait timeout, an error during COMMIT
+# that the server reports (so it rolled back), and a connection the server dropped (gone
+# away, lost) - proof of a rollback only before COMMIT was sent (see Database.run).
+ROLLED_BACK_MYSQL_ERRORS = {1213, 1205, 1180}
+CONNECTION_MYSQL_ERRORS = {2006, 2013}
+RETRYABLE_MYSQL_ERRORS = ROLLED_BACK_MYSQL_ERRORS | CONNECTION_MYSQL_ERRORS
 ATTEMPTS = 4
 # A thread's reader session unused for this long is closed rather than reused (Database.reads).
 HELD_READER_IDLE_SECONDS = 60.0
@@ -35,21 +43,24 @@ def database_url(config: Config) -> str:
 
 
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
+    """The engine for ``Database``: it notes which transactions write (registry.commit)."""
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30,
                                                              "check_same_thread": False})
         _serialize_sqlite_writers(engine)
-        return engine
-    if "charset" not in make_url(url).query:
-        url = make_url(url).update_query_dict({"charset": "utf8mb4"}).render_as_string(
-            hide_password=False)
-    # No pre-ping (a round trip per command): Database.run retries a dropped connection.
-    # No rollback when a connection goes back to the pool (another round trip per command):
-    # every transaction here ends in an explicit commit or rollback before it is returned.
-    return create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
-                         pool_recycle=3600, pool_reset_on_return=None,
-                         isolation_level="REPEATABLE READ")
+    else:
+        if "charset" not in make_url(url).query:
+            url = make_url(url).update_query_dict({"charset": "utf8mb4"}).render_as_string(
+                hide_password=False)
+        # No pre-ping (a round trip per command): Database.run retries a dropped connection.
+        # No rollback when a connection goes back to the pool (another round trip per
+        # command): every transaction here ends in an explicit commit or rollback first.
+        engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
+                               pool_recycle=3600, pool_reset_on_return=None,
+                               isolation_level="REPEATABLE READ")
+    commit.watch_writes(engine)
+    return engine
 
 
 def _serialize_sqlite_writers(engine: Engine) -> None:
@@ -95,8 +106,10 @@ def create_database_if_missing(url: str) -> None:
 class Database:
     """Owns the engine and hands out one transaction at a time per caller."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, settle_seconds: float = 15.0) -> None:
         self.engine = engine
+        # how long a command whose COMMIT failed tries to find out whether it happened
+        self.settle_seconds = settle_seconds
         self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=True)
         self._reads: sessionmaker | None = None
         # SQLite's reads: ordinary transactions that refuse to write, as MariaDB's reader
@@ -112,7 +125,8 @@ class Database:
     def from_config(cls, config: Config) -> Database:
         settings = config.section("database", DatabaseSettings)
         return cls(make_engine(database_url(config), echo=settings.echo,
-                               pool_size=settings.pool_size))
+                               pool_size=settings.pool_size),
+                   settle_seconds=settings.commit_settle_seconds)
 
     @property
     def dialect(self) -> str:
@@ -183,16 +197,50 @@ class Database:
             session.close()
 
     def run(self, work: Callable[[Session], T]) -> T:
-        """Run ``work`` in one transaction, retrying it when the database reports a deadlock."""
+        """Run ``work`` in one transaction and commit it exactly once.
+
+        ``work`` runs again only when its transaction provably did not commit: a deadlock or
+        lock wait, or a connection lost before COMMIT was sent. When COMMIT itself fails
+        without proof of a rollback, its receipt (registry.commit) says what happened: the
+        first result is returned if it committed, ``work`` runs again if it did not, and
+        CommitOutcomeUnknown is raised if the database cannot tell in time.
+        """
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                with self.transaction() as session:
-                    return work(session)
-            except OperationalError as e:
-                if not self._retryable(e) or attempt == ATTEMPTS:
-                    raise
+                return self._run_once(work)
+            except _NotCommitted as e:
+                if attempt == ATTEMPTS:
+                    raise e.error from None
                 time.sleep(0.005 * attempt)
         raise AssertionError("unreachable")
+
+    def _run_once(self, work: Callable[[Session], T]) -> T:
+        with self._sessions() as session:
+            transaction = session.begin()
+            try:
+                result = work(session)
+                pending = commit.write_receipt(session)
+            except BaseException as e:
+                with contextlib.suppress(DBAPIError):  # a dead connection cannot roll back
+                    transaction.rollback()
+                if isinstance(e, DBAPIError) and self._retryable(e):
+                    raise _NotCommitted(e) from e  # COMMIT was never sent
+                raise
+            try:
+                transaction.commit()
+            except DBAPIError as e:
+                # whatever did not commit must not hold locks while settle looks (SQLite's
+                # COMMIT can fail with the transaction still open)
+                with contextlib.suppress(DBAPIError):
+                    session.rollback()
+                if pending is None or self._rolled_back(e):
+                    raise _NotCommitted(e) from e  # nothing to lose, or a certain rollback
+                if commit.settle(self.engine, pending, self.settle_seconds):
+                    log.warning("COMMIT failed (%s) but had happened: answering with its "
+                                "result", _first_line(e))
+                    return result
+                raise _NotCommitted(e) from e
+            return result
 
     def run_reads(self, work: Callable[[Session], T]) -> T:
         """Run ``work`` in ``reads``, once more on a fresh connection if the server dropped
@@ -229,6 +277,12 @@ class Database:
 
         return self.run_reads(in_snapshot)
 
+    def _rolled_back(self, error: DBAPIError) -> bool:
+        """The server said the transaction rolled back (not merely: the connection broke)."""
+        orig = error.orig
+        return (isinstance(orig, self.engine.dialect.dbapi.OperationalError)
+                and bool(orig.args) and orig.args[0] in ROLLED_BACK_MYSQL_ERRORS)
+
     def _retryable(self, error: BaseException) -> bool:
         """Worth another try: a deadlock, a lock wait, or a connection the server dropped;
         ``error`` may be SQLAlchemy's OperationalError or the driver's own."""
@@ -246,6 +300,18 @@ class Database:
         self.engine.dispose()
         if self._reads is not None:
             self._reads.kw["bind"].dispose()
+
+
+class _NotCommitted(Exception):
+    """A transaction certainly did not commit: ``Database.run`` may run it again."""
+
+    def __init__(self, error: DBAPIError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _first_line(error: DBAPIError) -> str:
+    return str(error.orig if error.orig is not None else error).splitlines()[0]
 
 
 class ReadOnlyViolation(Exception):

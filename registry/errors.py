@@ -141,6 +141,15 @@ class CommandFailed(EppError):
     message = "Command failed"
 
 
+class CommitOutcomeUnknown(CommandFailed):
+    """The connection to the database was lost while the command was committing, and it
+    could not be found out in time whether the commit happened."""
+
+    message = ("Command outcome unknown: the database connection was lost while committing "
+               "and the result could not be confirmed; the command may have completed: "
+               "check the object (info, or the poll queue) before sending it again")
+
+
 class CommandFailedClosing(EppError):
     code = 2500
     message = "Command failed; server closing connection"

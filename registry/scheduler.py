@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from . import lifecycle
+from . import commit, lifecycle
 from .errors import EppError
 from .flows.context import Actor, FlowContext
 from .flows.lookup import locking
@@ -16,6 +16,9 @@ from .models import Contact, Domain
 from .service import Registry
 
 log = logging.getLogger(__name__)
+# Commit receipts matter for the seconds after a failed COMMIT (registry.commit); an hour
+# leaves room for any settle, however slow.
+RECEIPTS_KEPT_SECONDS = 3600
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,7 @@ class Report:
     contacts: int
     pruned: int
     failed: int = 0
+    receipts: int = 0
 
 
 def run_due(registry: Registry, batch: int = 500) -> Report:
@@ -49,7 +53,8 @@ def run_due(registry: Registry, batch: int = 500) -> Report:
         registry.run(lambda ctx, i=contact_id: _settle_contact(ctx, i), system, "lifecycle")
         contacts += 1
     pruned = registry.run(lifecycle.prune_expired_grace, system)
-    return Report(domains, contacts, pruned, failed)
+    receipts = registry.run(lambda ctx: commit.prune(ctx.session, RECEIPTS_KEPT_SECONDS), system)
+    return Report(domains, contacts, pruned, failed, receipts)
 
 
 def _settle_domain(ctx: FlowContext, domain_id: int) -> None:

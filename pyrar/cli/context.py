@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from registry.config import Config
@@ -59,6 +59,12 @@ class CliContext:
     def task(self, work: Callable[[FlowContext], Any], command: str = "") -> Any:
         """Run an operator task in one transaction."""
         return self.registry().run(work, self.actor, command)
+
+    def show(self, work: Callable[[FlowContext], Iterable[str]], command: str = "") -> None:
+        """Print the lines ``work`` yields, once its transaction has ended: one that runs
+        again (after a lost connection) must not print twice."""
+        for line in self.task(lambda c: list(work(c)), command):
+            print(line)
 
     def close(self) -> None:
         if self._registry is not None:

@@ -32,8 +32,8 @@ def run_list(ctx, args) -> None:
             stmt = stmt.where(Registrar.clid == args.registrar)
         for name, state, expires, clid in c.session.execute(
                 stmt.order_by(Domain.name).limit(args.limit)):
-            print(f"{name:<40} {clid:<16} {state:<16} expires {expires:%Y-%m-%d}")
-    ctx.task(work)
+            yield f"{name:<40} {clid:<16} {state:<16} expires {expires:%Y-%m-%d}"
+    ctx.show(work)
 
 
 def run_info(ctx, args) -> None:
@@ -53,5 +53,5 @@ def run_info(ctx, args) -> None:
              or "-"),
         ]
         for key, value in rows:
-            print(f"{key:<11} {value}")
-    ctx.task(work, "domain_info")
+            yield f"{key:<11} {value}"
+    ctx.show(work, "domain_info")

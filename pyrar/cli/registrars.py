@@ -102,9 +102,9 @@ def run_list(ctx, args) -> None:
     def work(c):
         for r in c.session.scalars(select(Registrar).order_by(Registrar.clid)):
             cur = r.currency
-            print(f"{r.clid:<16} {r.status:<9} balance {format_amount(r.balance, cur):>12} "
-                  f"credit {format_amount(r.credit_limit, cur):>10} {cur}  {r.name}")
-    ctx.task(work)
+            yield (f"{r.clid:<16} {r.status:<9} balance {format_amount(r.balance, cur):>12} "
+                   f"credit {format_amount(r.credit_limit, cur):>10} {cur}  {r.name}")
+    ctx.show(work)
 
 
 def run_credit(ctx, args) -> None:
@@ -124,7 +124,8 @@ def run_ledger(ctx, args) -> None:
             LedgerEntry.registrar_id == registrar.id).order_by(LedgerEntry.id.desc()).limit(
             args.limit)).all()
         for e in reversed(rows):
-            print(f"{e.at:%Y-%m-%d %H:%M:%S} {e.kind:<10} {format_amount(e.amount, e.currency):>10}"
-                  f" {format_amount(e.balance_after, e.currency):>12} {e.object_name or ''} "
-                  f"{e.description}")
-    ctx.task(work)
+            yield (f"{e.at:%Y-%m-%d %H:%M:%S} {e.kind:<10} "
+                   f"{format_amount(e.amount, e.currency):>10} "
+                   f"{format_amount(e.balance_after, e.currency):>12} {e.object_name or ''} "
+                   f"{e.description}")
+    ctx.show(work)

@@ -95,15 +95,15 @@ def run_list(ctx, args) -> None:
         for tld in c.session.scalars(select(Tld).order_by(Tld.name)):
             prices = c.session.scalars(select(Price).where(Price.tld_id == tld.id).order_by(
                 Price.currency, Price.operation)).all()
-            print(f"{tld.name}: periods {tld.min_period}-{tld.max_period}y, grace add "
-                  f"{tld.add_grace_days}d renew {tld.renew_grace_days}d autorenew "
-                  f"{tld.autorenew_grace_days}d transfer {tld.transfer_grace_days}d, redemption "
-                  f"{tld.redemption_days}d, pendingDelete {tld.pending_delete_days}d, "
-                  f"data model {tld.data_model}, idn {'on' if tld.idn_allowed else 'off'}, "
-                  f"emoji {'on' if tld.emoji_allowed else 'off'}")
+            yield (f"{tld.name}: periods {tld.min_period}-{tld.max_period}y, grace add "
+                   f"{tld.add_grace_days}d renew {tld.renew_grace_days}d autorenew "
+                   f"{tld.autorenew_grace_days}d transfer {tld.transfer_grace_days}d, redemption "
+                   f"{tld.redemption_days}d, pendingDelete {tld.pending_delete_days}d, "
+                   f"data model {tld.data_model}, idn {'on' if tld.idn_allowed else 'off'}, "
+                   f"emoji {'on' if tld.emoji_allowed else 'off'}")
             for p in prices:
-                print(f"  {p.operation:<9} {format_amount(p.amount, p.currency)} {p.currency}")
-    ctx.task(work)
+                yield f"  {p.operation:<9} {format_amount(p.amount, p.currency)} {p.currency}"
+    ctx.show(work)
 
 
 def run_price(ctx, args) -> None:
@@ -129,9 +129,9 @@ def run_premium_list(ctx, args) -> None:
         for tld, rule in rows:
             prices = ", ".join(f"{op} {format_amount(getattr(rule, op), rule.currency)}"
                                for op in OPERATIONS if getattr(rule, op) is not None)
-            print(f"{tld} {rule.kind} {rule.pattern!r} class {rule.class_name}: {prices} "
-                  f"{rule.currency}")
-    ctx.task(work)
+            yield (f"{tld} {rule.kind} {rule.pattern!r} class {rule.class_name}: {prices} "
+                   f"{rule.currency}")
+    ctx.show(work)
 
 
 def run_reserve(ctx, args) -> None:
@@ -145,5 +145,5 @@ def run_reserve_list(ctx, args) -> None:
         tld = get_tld(c, args.tld)
         for r in c.session.scalars(select(ReservedName).where(
                 ReservedName.tld_id == tld.id).order_by(ReservedName.label)):
-            print(f"{r.label}.{tld.name}\t{r.reason}")
-    ctx.task(work)
+            yield f"{r.label}.{tld.name}\t{r.reason}"
+    ctx.show(work)

@@ -7,12 +7,14 @@ from .history import HistoryEntry
 from .host import Host
 from .outbox import DnsChange
 from .poll import PollMessage
+from .receipt import CommitReceipt
 from .registrar import LedgerEntry, Registrar
 from .tld import DATA_MODELS, OPERATIONS, PremiumRule, Price, ReservedName, Tld
 from .transfer import Transfer
 
 __all__ = [
-    "DATA_MODELS", "OPERATIONS", "STATES", "Base", "Contact", "DnsChange", "Domain",
+    "DATA_MODELS", "OPERATIONS", "STATES", "Base", "CommitReceipt", "Contact", "DnsChange",
+    "Domain",
     "DomainContact", "DomainHost", "DsRecord", "GracePeriod", "HistoryEntry", "Host", "KeyData",
     "LedgerEntry", "PollMessage", "PremiumRule", "Price", "Registrar", "ReservedName", "Tld",
     "Transfer",

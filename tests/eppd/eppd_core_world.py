@@ -196,7 +196,10 @@ def populate(registry: Registry, pki: Pki) -> None:
 
 @contextlib.contextmanager
 def core_world(directory: Path, pki: Pki, check: Callable[[bytes], None],
-               dialect: str = "sqlite", **eppd: object) -> Iterator[CoreWorld]:
+               dialect: str = "sqlite", *, eppd_database: Callable[[str], str] = str,
+               database: dict | None = None, **eppd: object) -> Iterator[CoreWorld]:
+    """``eppd_database`` maps the database URL to the one eppd uses (through a proxy, say);
+    ``database`` adds keys to eppd's [database] table."""
     directory.mkdir(parents=True, exist_ok=True)
     with database_url(dialect, directory, "pyrar_eppd") as url:
         engine = make_engine(url, pool_size=2)
@@ -210,7 +213,8 @@ def core_world(directory: Path, pki: Pki, check: Callable[[bytes], None],
                     "idle_timeout": 120, "max_sessions_per_registrar": 60, **eppd}
         config = directory / "pyrar.toml"
         config.write_text(
-            f'[database]\nurl = "{url}"\npool_size = 4\n\n'
+            f'[database]\nurl = "{eppd_database(url)}"\npool_size = 4\n'
+            + "".join(f"{k} = {_toml(v)}\n" for k, v in (database or {}).items()) + "\n"
             '[registry]\nserver_id = "PyRar core test"\n\n[eppd]\n'
             + "".join(f"{k} = {_toml(v)}\n" for k, v in settings.items()))
         log_path = directory / "eppd.log"
