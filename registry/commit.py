@@ -21,7 +21,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from .errors import CommitOutcomeUnknown
+from . import deadlines
+from .errors import CommandTimedOut, CommitOutcomeUnknown
 from .models import CommitReceipt
 
 log = logging.getLogger(__name__)
@@ -104,12 +105,15 @@ def settle(engine: Engine, pending: PendingCommit, within: float) -> bool:
     while True:
         try:
             with engine.connect() as conn:
+                deadlines.start(conn, give_up)
                 if pending.thread is None or _ended(conn, pending.thread, give_up):
                     return conn.execute(select(CommitReceipt.token).where(
                         CommitReceipt.token == pending.token)).first() is not None
         except DBAPIError as e:
             log.warning("finding out whether a commit happened: %s",
                         str(e.orig if e.orig is not None else e).splitlines()[0])
+        except CommandTimedOut:
+            pass  # the database is too slow to tell in time: so said just below
         if time.monotonic() + pause > give_up:
             raise CommitOutcomeUnknown()
         time.sleep(pause)

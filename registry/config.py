@@ -127,6 +127,12 @@ class DatabaseSettings:
     # after a COMMIT lost with its connection: how long to try to find out whether it
     # happened before answering "outcome unknown" (registry.commit)
     commit_settle_seconds: float = 15.0
+    # every command's budget, retries included: past it, it is rolled back and answered
+    # 2400 (registry.deadlines)
+    command_seconds: float = 15.0
+    # MariaDB: how long a command waits for a row lock before it gives up (and tries again
+    # while its budget lasts); MariaDB's own default is 50 s
+    lock_wait_seconds: int = 5
 
 
 @dataclass(frozen=True)

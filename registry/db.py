@@ -16,8 +16,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import commit
+from . import commit, deadlines
 from .config import Config, DatabaseSettings
+from .errors import CommandTimedOut
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -42,8 +43,10 @@ def database_url(config: Config) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
-    """The engine for ``Database``: it notes which transactions write (registry.commit)."""
+def make_engine(url: str, *, echo: bool = False, pool_size: int = 10,
+                lock_wait_seconds: int = 5) -> Engine:
+    """The engine for ``Database``: it notes which transactions write (registry.commit) and
+    holds commands to their budgets (registry.deadlines)."""
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
         engine = create_engine(url, echo=echo, connect_args={"timeout": 30,
@@ -58,8 +61,10 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10) -> Engine:
         # command): every transaction here ends in an explicit commit or rollback first.
         engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
                                pool_recycle=3600, pool_reset_on_return=None,
-                               isolation_level="REPEATABLE READ")
+                               isolation_level="REPEATABLE READ",
+                               connect_args={"connect_timeout": deadlines.CONNECT_SECONDS})
     commit.watch_writes(engine)
+    deadlines.watch_deadlines(engine, lock_wait_seconds)
     return engine
 
 
@@ -106,8 +111,11 @@ def create_database_if_missing(url: str) -> None:
 class Database:
     """Owns the engine and hands out one transaction at a time per caller."""
 
-    def __init__(self, engine: Engine, *, settle_seconds: float = 15.0) -> None:
+    def __init__(self, engine: Engine, *, command_seconds: float = 15.0,
+                 settle_seconds: float = 15.0) -> None:
         self.engine = engine
+        # every command's budget, retries included (registry.deadlines)
+        self.command_seconds = command_seconds
         # how long a command whose COMMIT failed tries to find out whether it happened
         self.settle_seconds = settle_seconds
         self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=True)
@@ -125,7 +133,9 @@ class Database:
     def from_config(cls, config: Config) -> Database:
         settings = config.section("database", DatabaseSettings)
         return cls(make_engine(database_url(config), echo=settings.echo,
-                               pool_size=settings.pool_size),
+                               pool_size=settings.pool_size,
+                               lock_wait_seconds=settings.lock_wait_seconds),
+                   command_seconds=settings.command_seconds,
                    settle_seconds=settings.commit_settle_seconds)
 
     @property
@@ -205,21 +215,26 @@ class Database:
         first result is returned if it committed, ``work`` runs again if it did not, and
         CommitOutcomeUnknown is raised if the database cannot tell in time.
         """
+        until = time.monotonic() + self.command_seconds
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                return self._run_once(work)
+                return self._run_once(work, until)
             except _NotCommitted as e:
                 if attempt == ATTEMPTS:
                     raise e.error from None
+                if time.monotonic() >= until:
+                    raise CommandTimedOut() from e.error
                 time.sleep(0.005 * attempt)
         raise AssertionError("unreachable")
 
-    def _run_once(self, work: Callable[[Session], T]) -> T:
+    def _run_once(self, work: Callable[[Session], T], until: float) -> T:
         with self._sessions() as session:
             transaction = session.begin()
             try:
+                deadlines.start(session.connection(), until)
                 result = work(session)
                 pending = commit.write_receipt(session)
+                deadlines.check(session.connection())  # nothing commits past the budget
             except BaseException as e:
                 with contextlib.suppress(DBAPIError):  # a dead connection cannot roll back
                     transaction.rollback()
@@ -247,14 +262,19 @@ class Database:
         the one it had (a kept reader connection can outlive the server's patience)."""
         # The driver's own error too: the hottest reads go straight to the DB-API cursor.
         dropped = (OperationalError, self.engine.dialect.dbapi.OperationalError)
-        try:
+        until = time.monotonic() + self.command_seconds
+
+        def attempt() -> T:
             with self.reads() as session:
+                deadlines.start(session.connection(), until)
                 return work(session)
+
+        try:
+            return attempt()
         except dropped as e:
             if not self._retryable(e):
                 raise
-        with self.reads() as session:
-            return work(session)
+        return attempt()
 
     def run_snapshot_reads(self, work: Callable[[Session], T]) -> T:
         """``run_reads`` inside one read-only transaction: every statement of ``work`` sees

@@ -150,6 +150,13 @@ class CommitOutcomeUnknown(CommandFailed):
                "check the object (info, or the poll queue) before sending it again")
 
 
+class CommandTimedOut(CommandFailed):
+    """The command's time budget ran out before COMMIT: it was rolled back."""
+
+    message = ("Command failed: the database did not answer in time; the command was rolled "
+               "back and changed nothing, so it may be sent again")
+
+
 class CommandFailedClosing(EppError):
     code = 2500
     message = "Command failed; server closing connection"

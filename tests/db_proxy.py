@@ -8,6 +8,9 @@ right after a given statement reaches the server:
 - ``before``: the statement is never sent; both sides are closed.
 - ``after``: the statement is sent and the server runs it; its answer is swallowed and both
   sides are closed, so the client cannot know what happened (for COMMIT: it committed).
+- ``stall``: the statement is sent and the server runs it; its answer is held back, as a
+  frozen server or network would, until the fault's ``release`` is set (then the connection
+  goes on) or the client gives up and closes (then the server's side is closed too).
 
 Each fault strikes once. ``refuse`` turns new connections away (closed at once) for as long
 as it is set: the database "unreachable" for a while.
@@ -26,13 +29,14 @@ COM_QUERY = 0x03
 
 @dataclass
 class Fault:
-    when: str                  # "before" or "after" the statement reaches the server
+    when: str                  # "before", "after" or "stall" (see the module's docstring)
     statement: re.Pattern      # matched against the SQL text of each COM_QUERY
     # only in a transaction that has run such a statement (PyMySQL's own set-up of a new
     # connection ends in a COMMIT that is not a command's)
     following: re.Pattern | None = None
     refuse_after: threading.Event | None = None   # set when the fault strikes
     struck: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)  # ends a stall
 
     def strike(self) -> None:
         if self.refuse_after is not None:
@@ -58,11 +62,12 @@ class DbProxy:
 
     def arm(self, when: str, statement: str, *, following: str | None = None,
             then_refuse: bool = False) -> Fault:
-        """Lose the connection once, ``when`` ("before"/"after") a statement that the
+        """Lose (or stall) the connection once, ``when`` ("before"/"after"/"stall") a
+        statement that the
         regular expression ``statement`` matches whole (case-insensitive) reaches the server,
         in a transaction that ran a statement matching ``following`` before; with
         ``then_refuse``, new connections are refused from then on (``refuse``)."""
-        if when not in ("before", "after"):
+        if when not in ("before", "after", "stall"):
             raise ValueError(when)
         fault = Fault(when, _pattern(statement), _pattern(following) if following else None,
                       self.refuse if then_refuse else None)
@@ -116,13 +121,15 @@ class _Link:
         self.proxy = proxy
         self.client = client
         self.server = server
-        self.swallow = threading.Event()  # the next answer is lost with the connection
+        self.swallow = threading.Event()  # the next answer is lost (or held back)
         self.pending_fault: Fault | None = None
         self.transaction: list[str] = []  # the statements since the last COMMIT/ROLLBACK
 
     def cut(self) -> None:
         _close(self.client)
         _close(self.server)
+        if self.pending_fault is not None:
+            self.pending_fault.release.set()  # a held answer has nowhere to go now
 
     def client_to_server(self) -> None:
         try:
@@ -155,10 +162,14 @@ class _Link:
                 if not data:
                     break
                 if self.swallow.is_set():
-                    # the server has run the statement (it is answering): lose the answer
-                    if self.pending_fault is not None:
-                        self.pending_fault.strike()
-                    break
+                    # the server has run the statement (it is answering)
+                    fault = self.pending_fault
+                    if fault is not None:
+                        fault.strike()
+                    if fault is None or fault.when != "stall":
+                        break  # lose the answer with the connection
+                    fault.release.wait()  # the client may give up (and close) meanwhile
+                    self.swallow.clear()
                 self.client.sendall(data)
         except OSError:
             pass
