@@ -59,6 +59,9 @@ class CountingChannel:
     def resume(self) -> None:
         pass
 
+    def logged_in(self) -> None:
+        pass
+
 
 def frame(body: str) -> bytes:
     return f'<?xml version="1.0" encoding="UTF-8"?><epp xmlns="{EPP}">{body}</epp>'.encode()

@@ -31,6 +31,10 @@ class Channel(Protocol):
 
     def resume(self) -> None: ...
 
+    def logged_in(self) -> None:
+        """The session has logged in: the connection no longer counts as a stranger's."""
+        ...
+
 
 class FrameSink(Protocol):
     """Receives whole frames; knows nothing of sockets or TLS."""

@@ -23,6 +23,10 @@ class EppdSettings:
     # Largest frame accepted, header included; a longer announced length closes the connection.
     max_frame_bytes: int = 1 * MIB
     idle_timeout: float = 600.0
+    # a connection must finish its TLS handshake within this
+    handshake_timeout: float = 10.0
+    # connections one source address may hold before they log in, per worker (eppd.admission)
+    max_pending_per_address: int = 20
     max_sessions_per_registrar: int = 10
     workers: int = 1
     login_failures_before_close: int = 3

@@ -10,6 +10,7 @@ from twisted.internet.protocol import Factory, Protocol
 from twisted.python.failure import Failure
 from zope.interface import implementer
 
+from eppd.admission import Admission
 from eppd.channel import FrameSink, Peer, SinkFactory
 from eppd.tls import NoPeerCertificate, peer_fingerprint
 
@@ -32,11 +33,14 @@ class EppFrameProtocol(Protocol):
     """
 
     def __init__(self, make_sink: SinkFactory, max_frame_bytes: int,
-                 handshake_timeout: float, clock: IReactorTime) -> None:
+                 handshake_timeout: float, clock: IReactorTime,
+                 admission: Admission) -> None:
         self._make_sink = make_sink
         self._max_frame_bytes = max_frame_bytes
         self._handshake_timeout = handshake_timeout
         self._clock = clock
+        self._admission = admission
+        self._admitted: str | None = None  # the address counted while not logged in
         self._buffer = bytearray()
         self._sink: FrameSink | None = None
         self._peer_label = "?"
@@ -52,6 +56,15 @@ class EppFrameProtocol(Protocol):
     def connectionMade(self) -> None:
         peer = self.transport.getPeer()
         self._peer_label = f"{peer.host}:{peer.port}"
+        address = plain_ip(peer.host)
+        if not self._admission.admit(address):
+            self._closing = True
+            self.transport.abortConnection()  # before any TLS work; Admission tells the log
+            return
+        self._admitted = address
+        # Frames are written whole: Nagle's algorithm would hold a greeting or an answer
+        # back until the client's delayed ACK (about 40 ms) for nothing.
+        self.transport.setTcpNoDelay(True)
         self._timer = self._clock.callLater(self._handshake_timeout, self._abort,
                                             "no TLS handshake in time")
         self.transport.registerProducer(self, True)
@@ -72,6 +85,7 @@ class EppFrameProtocol(Protocol):
 
     def connectionLost(self, reason: Failure = None) -> None:
         self._cancel_timer()
+        self.logged_in()  # whatever it was, it counts no more
         self._closing = True
         self._buffer.clear()
         text = reason.getErrorMessage() if reason is not None else "closed"
@@ -144,6 +158,11 @@ class EppFrameProtocol(Protocol):
         self._timer = self._clock.callLater(CLOSE_GRACE_SECONDS, self._abort,
                                             "peer did not finish closing")
 
+    def logged_in(self) -> None:
+        if self._admitted is not None:
+            self._admission.release(self._admitted)
+            self._admitted = None
+
     def pause(self) -> None:
         self._paused_by_sink = True
         self._update_reading()
@@ -213,12 +232,14 @@ class EppFrameFactory(Factory):
     noisy = False
 
     def __init__(self, make_sink: SinkFactory, max_frame_bytes: int,
-                 handshake_timeout: float, clock: IReactorTime) -> None:
+                 handshake_timeout: float, clock: IReactorTime,
+                 max_pending_per_address: int) -> None:
         self._make_sink = make_sink
         self._max_frame_bytes = max_frame_bytes
         self._handshake_timeout = handshake_timeout
         self._clock = clock
+        self.admission = Admission(max_pending_per_address, clock)
 
     def buildProtocol(self, addr: object) -> EppFrameProtocol:
         return EppFrameProtocol(self._make_sink, self._max_frame_bytes,
-                                self._handshake_timeout, self._clock)
+                                self._handshake_timeout, self._clock, self.admission)

@@ -186,6 +186,7 @@ class EppSession:
                 clid=login.clid, obj_uris=frozenset(login.obj_uris),
                 ext_uris=frozenset(login.ext_uris),
                 cert_fingerprint=self._peer.cert_fingerprint, peer_ip=self._peer.ip)
+            self._channel.logged_in()
             self._finish(pending, CommandReply(result.code, result.message))
             return
         self._release_slot()

@@ -59,8 +59,8 @@ def run_worker(spec: WorkerSpec, sock: socket.socket, load: WorkerLoad) -> None:
 
     settings = spec.settings
     make_sink = spec.build(reactor, settings)
-    factory = EppFrameFactory(make_sink, settings.max_frame_bytes, settings.idle_timeout,
-                              reactor)
+    factory = EppFrameFactory(make_sink, settings.max_frame_bytes, settings.handshake_timeout,
+                              reactor, settings.max_pending_per_address)
     tls = ServerTLS(settings.cert, settings.key, settings.ca)
     port = listen_tls(reactor, sock, tls, factory, load)
     sock.close()  # the port holds its own duplicate

@@ -145,3 +145,6 @@ class RegistrySettings:
     # How long a process reuses TLD policy and prices it has read: operators' changes reach running
     # servers within this many seconds.
     policy_cache_seconds: float = 10.0
+    # the most items one command may carry in any one part (names in a check, contacts,
+    # statuses...): more is refused with 2306 (registry.command_size)
+    max_objects_per_command: int = 100

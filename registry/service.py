@@ -7,6 +7,7 @@ from typing import Any
 
 from . import batch_reads
 from .clock import Clock, SystemClock
+from .command_size import check_command_size
 from .config import Config, RegistrySettings
 from .db import Database, ReadOnlyViolation
 from .errors import EppError
@@ -38,6 +39,7 @@ class Registry:
         flow = FLOWS.get(type(command))
         if flow is None:
             raise TypeError(f"no flow handles {type(command).__name__}")
+        check_command_size(command, self.settings.max_objects_per_command)
         trid = trid or Trid.new()
 
         def work(session):
@@ -67,6 +69,16 @@ class Registry:
         for command, _, _ in items:
             if type(command) not in READ_ONLY:
                 raise TypeError(f"{type(command).__name__} cannot run in a read-only batch")
+        refused = {}
+        for index, (command, _, _) in enumerate(items):
+            try:
+                check_command_size(command, self.settings.max_objects_per_command)
+            except EppError as e:
+                refused[index] = e
+        if refused:  # answered as they are, the others as a batch of their own
+            kept = [item for i, item in enumerate(items) if i not in refused]
+            answers = iter(self.execute_batch(kept, may_wait=may_wait) if kept else [])
+            return [refused[i] if i in refused else next(answers) for i in range(len(items))]
         now = self.clock.now()
         pure = all(type(c) in PURE_READS for c, _, _ in items)
         if pure or not may_wait:

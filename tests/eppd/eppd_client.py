@@ -49,11 +49,14 @@ def client_context(ca: Path, cert: ClientCert | None, *,
 class EppClient:
     def __init__(self, host: str, port: int, ctx: ssl.SSLContext, timeout: float = 5.0,
                  read_greeting: bool = True,
-                 check: Callable[[bytes], None] | None = None) -> None:
-        """``check`` sees every frame the server sends (the tests validate them all)."""
+                 check: Callable[[bytes], None] | None = None,
+                 source: str | None = None) -> None:
+        """``check`` sees every frame the server sends (the tests validate them all);
+        ``source`` is the local address to connect from (another of 127.0.0.0/8, say)."""
         self.check = check
         self.timeout = timeout
-        raw = socket.create_connection((host, port), timeout=timeout)
+        raw = socket.create_connection((host, port), timeout=timeout,
+                                       source_address=(source, 0) if source else None)
         try:
             self.sock = ctx.wrap_socket(raw, server_hostname="localhost")
             self.greeting = self.read_frame() if read_greeting else None
