@@ -5,7 +5,9 @@ check, an info...) is queued on the reactor thread; at the end of the reactor it
 and whenever a running batch finishes, everything queued goes to
 ``backend.execute_many`` in one call (so in one thread hop and, in the core backend, one
 database transaction). Under load the commands of many sessions share a batch; an idle
-server runs each command alone at once. A batch first runs on the reactor thread itself
+server runs each command alone at once. A batch takes the waiting commands of each
+registrar in turn (FairQueue), so one registrar's flood cannot fill every batch. A batch
+first runs on the reactor thread itself
 (a thread hand-off costs more than most batches), told not to wait: a batch that would
 wait on a row lock raises WouldWait and runs again on the inner runner. Other commands pass
 straight through.
@@ -13,7 +15,7 @@ straight through.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Protocol, TypeVar
 
 from twisted.internet import defer
@@ -22,6 +24,7 @@ from twisted.python.failure import Failure
 
 from eppd.backend import CommandReply, CommandRequest
 from eppd.calls import CallRunner, InlineCalls
+from eppd.fair_queue import FairQueue
 
 T = TypeVar("T")
 
@@ -41,6 +44,10 @@ class BatchingBackend(Protocol):
         ...
 
 
+# The share of batches on the inner runner: they hold many registrars' commands at once.
+BATCHES = "(batches)"
+
+
 class WouldWait(Exception):
     """A batch told not to wait would have waited on a lock (say, to settle a domain's
     due lifecycle events)."""
@@ -54,16 +61,18 @@ class BatchingCalls:
         self._clock = clock
         self._concurrency = concurrency
         self._max_size = max_size
-        self._queued: list[tuple[CommandRequest, defer.Deferred[CommandReply]]] = []
+        self._queued: FairQueue[tuple[CommandRequest, defer.Deferred[CommandReply]]] = \
+            FairQueue()
         self._running = 0
         self._flush_call: IDelayedCall | None = None
         self._inline = InlineCalls()
 
-    def run(self, fn: Callable[..., T], *args: Any) -> defer.Deferred[T]:
+    def run(self, fn: Callable[..., T], *args: Any, share: Hashable = None
+            ) -> defer.Deferred[T]:
         if fn != self._backend.execute or not self._backend.batchable(args[0]):
-            return self._inner.run(fn, *args)
+            return self._inner.run(fn, *args, share=share)
         d: defer.Deferred[CommandReply] = defer.Deferred()
-        self._queued.append((args[0], d))
+        self._queued.put(share, (args[0], d))
         self._schedule()
         return d  # type: ignore[return-value]
 
@@ -76,8 +85,7 @@ class BatchingCalls:
         self._flush_call = None
         if not self._queued or self._running >= self._concurrency:
             return
-        batch = self._queued[: self._max_size]
-        del self._queued[: self._max_size]
+        batch = self._queued.take_many(self._max_size)
         self._running += 1
         requests = [request for request, _ in batch]
         d = self._inline.run(self._backend.execute_many, requests, False)
@@ -88,7 +96,7 @@ class BatchingCalls:
                         ) -> defer.Deferred[list[CommandReply | BaseException]]:
         failure.trap(WouldWait)
         # Waiting on a lock here would stall every session: the inner runner may wait.
-        return self._inner.run(self._backend.execute_many, requests, True)
+        return self._inner.run(self._backend.execute_many, requests, True, share=BATCHES)
 
     def _answer(self, outcome: list[CommandReply | BaseException] | Failure,
                 batch: list[tuple[CommandRequest, defer.Deferred[CommandReply]]]) -> None:

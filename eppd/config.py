@@ -25,8 +25,10 @@ class EppdSettings:
     idle_timeout: float = 600.0
     # a connection must finish its TLS handshake within this
     handshake_timeout: float = 10.0
-    # connections one source address may hold before they log in, per worker (eppd.admission)
-    max_pending_per_address: int = 20
+    # connections one source address may hold before they log in, per worker
+    # (eppd.admission): at least what a registrar opens at once from one address (a whole
+    # pool of sessions reconnecting after a restart, say)
+    max_pending_per_address: int = 64
     max_sessions_per_registrar: int = 10
     workers: int = 1
     login_failures_before_close: int = 3

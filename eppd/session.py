@@ -158,7 +158,8 @@ class EppSession:
         self._busy = True
         self._channel.pause()
         d = self._s.calls.run(self._s.backend.authenticate, login.clid, login.password,
-                              login.new_password, self._peer.cert_fingerprint, self._peer.ip)
+                              login.new_password, self._peer.cert_fingerprint, self._peer.ip,
+                              share=login.clid)
         # addCallbacks, not addCallback + addErrback: a failure while answering must not be
         # taken for a backend failure and answered a second time.
         d.addCallbacks(lambda result: self._login_finished(pending, login, result),
@@ -216,7 +217,7 @@ class EppSession:
             command=command.element, cl_trid=command.cl_trid, sv_trid=pending.sv_trid)
         self._busy = True
         self._channel.pause()
-        d = self._s.calls.run(self._s.backend.execute, request)
+        d = self._s.calls.run(self._s.backend.execute, request, share=self._info.clid)
         d.addCallbacks(lambda reply: self._finish(pending, reply),
                        self._backend_failed, errbackArgs=(pending,))
         d.addErrback(self._answering_failed)

@@ -79,7 +79,7 @@ def test_commands_queued_while_a_batch_runs_form_the_next_batch():
     pending: list[defer.Deferred] = []
 
     class Deferring:
-        def run(self, fn, *args):
+        def run(self, fn, *args, share=None):
             d = defer.Deferred()
             pending.append(d)
             d.addCallback(lambda _: fn(*args))
@@ -110,7 +110,7 @@ def test_batches_run_inline_unless_they_would_wait_then_on_the_inner_runner():
     inner: list[list] = []
 
     class Deferring:
-        def run(self, fn, *args):
+        def run(self, fn, *args, share=None):
             inner.append(args[0])
             return defer.Deferred()  # a thread pool that has not answered yet
 
