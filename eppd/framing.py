@@ -34,13 +34,13 @@ class EppFrameProtocol(Protocol):
 
     def __init__(self, make_sink: SinkFactory, max_frame_bytes: int,
                  handshake_timeout: float, clock: IReactorTime,
-                 admission: Admission) -> None:
+                 admission: Admission, admitted: str) -> None:
         self._make_sink = make_sink
         self._max_frame_bytes = max_frame_bytes
         self._handshake_timeout = handshake_timeout
         self._clock = clock
         self._admission = admission
-        self._admitted: str | None = None  # the address counted while not logged in
+        self._admitted: str | None = admitted  # counted as not logged in until it is
         self._buffer = bytearray()
         self._sink: FrameSink | None = None
         self._peer_label = "?"
@@ -56,12 +56,6 @@ class EppFrameProtocol(Protocol):
     def connectionMade(self) -> None:
         peer = self.transport.getPeer()
         self._peer_label = f"{peer.host}:{peer.port}"
-        address = plain_ip(peer.host)
-        if not self._admission.admit(address):
-            self._closing = True
-            self.transport.abortConnection()  # before any TLS work; Admission tells the log
-            return
-        self._admitted = address
         # Frames are written whole: Nagle's algorithm would hold a greeting or an answer
         # back until the client's delayed ACK (about 40 ms) for nothing.
         self.transport.setTcpNoDelay(True)
@@ -240,6 +234,11 @@ class EppFrameFactory(Factory):
         self._clock = clock
         self.admission = Admission(max_pending_per_address, clock)
 
-    def buildProtocol(self, addr: object) -> EppFrameProtocol:
+    def buildProtocol(self, addr: object) -> EppFrameProtocol | None:
+        """None when ``addr`` holds its share of connections not logged in: Twisted then
+        closes the socket at once, before any TLS work (see listener.CountingTLSFactory)."""
+        address = plain_ip(addr.host)
+        if not self.admission.admit(address):
+            return None
         return EppFrameProtocol(self._make_sink, self._max_frame_bytes,
-                                self._handshake_timeout, self._clock, self.admission)
+                                self._handshake_timeout, self._clock, self.admission, address)

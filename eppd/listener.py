@@ -71,6 +71,12 @@ class CountingTLSFactory(TLSMemoryBIOFactory):
         super().__init__(tls, False, factory)
         self.load = load
 
+    def buildProtocol(self, addr):
+        # A connection the EPP factory refuses (eppd.admission) is closed by the port at
+        # once: no TLS state, and no change to the load the workers share out by.
+        wrapped = self.wrappedFactory.buildProtocol(addr)
+        return None if wrapped is None else self.protocol(self, wrapped)
+
     def registerProtocol(self, p) -> None:
         super().registerProtocol(p)
         self.load.publish(len(self.protocols))

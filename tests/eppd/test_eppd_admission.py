@@ -99,8 +99,11 @@ def framing(max_pending: int = CAP):
 
 
 def connect(factory, host: str = "192.0.2.1"):
-    transport = RecordingTransport(peerAddress=IPv4Address("TCP", host, 40000))
-    protocol = factory.buildProtocol(None)
+    address = IPv4Address("TCP", host, 40000)
+    protocol = factory.buildProtocol(address)
+    if protocol is None:
+        return None, None
+    transport = RecordingTransport(peerAddress=address)
     protocol.makeConnection(transport)
     return protocol, transport
 
@@ -111,11 +114,10 @@ def test_frames_are_not_held_back_by_nagle():
     assert transport.no_delay
 
 
-def test_a_refused_connection_costs_nothing_and_frees_nothing():
+def test_a_refused_connection_is_closed_at_accept_and_counts_nothing():
     factory, clock = framing(max_pending=1)
     first, _ = connect(factory)
-    _, refused = connect(factory)
-    assert refused.disconnecting and not refused.no_delay  # aborted before anything else
+    assert connect(factory) == (None, None)  # the port closes it: no protocol, no TLS
     assert factory.admission.pending("192.0.2.1") == 1
     first.logged_in()  # the session logged in: the address may open another
     assert factory.admission.pending("192.0.2.1") == 0

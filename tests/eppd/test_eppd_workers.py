@@ -59,6 +59,9 @@ def test_killed_worker_is_replaced_while_the_other_serves(tmp_path, pki):
                         and victim not in worker_pids(supervisor), 20)
         assert "exited with -9; restarting" in server.log_text()
         workers = worker_pids(supervisor)
+        for pid in workers:  # a restarted worker too: few malloc arenas (eppd.supervisor)
+            environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+            assert b"MALLOC_ARENA_MAX=2" in environ
     finally:
         stop_server(server)
     assert server.process.returncode == 0
