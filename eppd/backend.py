@@ -28,6 +28,9 @@ class LoginResult:
 
     code: int
     message: str | None = None
+    # The backend's own note of who logged in (its id, say), kept by the session and handed
+    # back with every command (SessionInfo.principal): what login learnt, nothing to look up.
+    principal: object = None
 
     @property
     def accepted(self) -> bool:
@@ -43,6 +46,7 @@ class SessionInfo:
     ext_uris: frozenset[str]
     cert_fingerprint: str
     peer_ip: str
+    principal: object = None  # LoginResult.principal
 
 
 @dataclass(frozen=True)

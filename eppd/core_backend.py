@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import copy
 import logging
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lxml import etree
-from sqlalchemy import select
 from twisted.internet.interfaces import IReactorTime
 
 from eppd.backend import CommandReply, CommandRequest, LoginResult, ResultValue, ServiceMenu
 from eppd.call_batches import BatchingCalls, WouldWait
 from eppd.calls import CallRunner
 from eppd.commands.dispatch import parse
-from eppd.commands.parsed import Draft, ParseContext, Parsed
+from eppd.commands.parsed import ParseContext, Parsed
 from eppd.namespaces import EPP, EXTENSIONS, OBJECTS, tag
 from eppd.replies.poll import PollContext
 from eppd.replies.render import RenderContext, render
@@ -31,7 +29,6 @@ from registry.errors import AuthenticationError, CommandUseError, EppError
 from registry.flows.context import Actor
 from registry.flows.dispatch import READ_ONLY
 from registry.flows.session_login import Login
-from registry.models import Registrar
 from registry.service import MustWait, Registry
 from registry.values import Response, Trid
 
@@ -56,7 +53,8 @@ class BatchingSettings:
 
 @dataclass(frozen=True)
 class RegistrarRef:
-    """What commands need to know of a logged-in registrar, read once per login."""
+    """What commands need to know of a logged-in registrar, as its login found it: the
+    session keeps it (LoginResult.principal), so no command looks the registrar up again."""
 
     id: int
     clid: str
@@ -79,8 +77,6 @@ class CoreBackend:
         batching = batching or BatchingSettings()
         self._batching = batching
         self._registry = registry
-        self._registrars: dict[str, RegistrarRef] = {}
-        self._registrars_lock = threading.Lock()
         server_id = registry.settings.server_id
         self._server_id = server_id
         self._trid_prefix = "".join(c for c in server_id if c.isalnum())[:16] or "EPP"
@@ -91,24 +87,22 @@ class CoreBackend:
                      cert_fingerprint: str, peer_ip: str) -> LoginResult:
         login = Login(clid, password, new_password, cert_fingerprint, peer_ip)
         try:
-            response = self._registry.execute(login, Actor(clid), Trid.new(prefix="LOGIN"))
+            response = self._registry.execute(login, Actor.client(clid),
+                                              Trid.new(prefix="LOGIN"))
         except AuthenticationError as e:
             # The client learns nothing of why (RFC 5730 and ICANN epp-03); the log does.
             log.warning("login refused for clid=%r from %s: %s", clid, peer_ip, e.value)
             return LoginResult(2200)
         except EppError as e:  # e.g. a new password the policy refuses
             return LoginResult(e.code, e.reason)
-        self._remember(response.result.registrar_id, response.result.clid)
-        return LoginResult(1000)
+        logged_in = response.result
+        return LoginResult(1000, principal=RegistrarRef(
+            logged_in.registrar_id, logged_in.clid, logged_in.currency))
 
     def execute(self, request: CommandRequest) -> CommandReply:
         try:
             job = self._prepare(request)
-            command = job.parsed.command
-            if isinstance(command, Draft):
-                command = command.complete(
-                    self._run(command.lookup, job.actor, job.trid).result)
-            response = self._run(command, job.actor, job.trid)
+            response = self._registry.execute(job.parsed.command, job.actor, job.trid)
         except EppError as e:
             return _error_reply(e, request)
         return self._render(job, response)
@@ -162,7 +156,9 @@ class CoreBackend:
     # Internals
 
     def _prepare(self, request: CommandRequest) -> _Job:
-        registrar = self._registrar(request.session.clid)
+        registrar = request.session.principal
+        if not isinstance(registrar, RegistrarRef):
+            raise TypeError(f"session of {request.session.clid!r} was not logged in here")
         _check_services(request)
         parsed = parse(request.command, request.verb, request.object_uri,
                        ParseContext(registrar.currency))
@@ -203,25 +199,6 @@ class CoreBackend:
         except Exception as e:  # handed to the session, which answers 2400 and logs it
             return e
 
-    def _run(self, command: object, actor: Actor, trid: Trid) -> Response:
-        return self._registry.execute(command, actor, trid)
-
-    def _remember(self, registrar_id: int, clid: str) -> RegistrarRef:
-        currency = self._registry.run(lambda ctx: ctx.session.get(Registrar, registrar_id)
-                                      .currency)
-        ref = RegistrarRef(registrar_id, clid, currency)
-        with self._registrars_lock:
-            self._registrars[clid] = ref
-        return ref
-
-    def _registrar(self, clid: str) -> RegistrarRef:
-        ref = self._registrars.get(clid)
-        if ref is not None:
-            return ref
-        # Logged in by an earlier backend of this process (tests build several).
-        registrar_id = self._registry.run(lambda ctx: ctx.session.scalar(
-            select(Registrar.id).where(Registrar.clid == clid)))
-        return self._remember(registrar_id, clid)
 
 
 def _check_services(request: CommandRequest) -> None:

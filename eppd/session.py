@@ -186,7 +186,8 @@ class EppSession:
             self._info = SessionInfo(
                 clid=login.clid, obj_uris=frozenset(login.obj_uris),
                 ext_uris=frozenset(login.ext_uris),
-                cert_fingerprint=self._peer.cert_fingerprint, peer_ip=self._peer.ip)
+                cert_fingerprint=self._peer.cert_fingerprint, peer_ip=self._peer.ip,
+                principal=result.principal)
             self._channel.logged_in()
             self._finish(pending, CommandReply(result.code, result.message))
             return

@@ -13,7 +13,14 @@ from .db import Database, ReadOnlyViolation
 from .errors import EppError
 from .flows import domain_check, domain_info
 from .flows.context import Actor, FlowContext
-from .flows.dispatch import FLOWS, PURE_READS, READ_ONLY
+from .flows.dispatch import (
+    FLOWS,
+    PURE_READS,
+    READ_ONLY,
+    REGISTRY_ACTORS,
+    flow_for,
+    require_kind,
+)
 from .policy_cache import PolicyCache
 from .poll import queue_info
 from .values import Response, Trid
@@ -36,10 +43,7 @@ class Registry:
 
     def execute(self, command: Any, actor: Actor, trid: Trid | None = None) -> Response:
         """Run the flow for ``command``; raises the flow's EppError after rolling back."""
-        flow = FLOWS.get(type(command))
-        if flow is None:
-            raise TypeError(f"no flow handles {type(command).__name__}")
-        check_command_size(command, self.settings.max_objects_per_command)
+        flow = self._admit(command, actor)  # before the transaction: a refusal reads nothing
         trid = trid or Trid.new()
 
         def work(session):
@@ -69,16 +73,11 @@ class Registry:
         for command, _, _ in items:
             if type(command) not in READ_ONLY:
                 raise TypeError(f"{type(command).__name__} cannot run in a read-only batch")
-        refused = {}
-        for index, (command, _, _) in enumerate(items):
-            try:
-                check_command_size(command, self.settings.max_objects_per_command)
-            except EppError as e:
-                refused[index] = e
-        if refused:  # answered as they are, the others as a batch of their own
-            kept = [item for i, item in enumerate(items) if i not in refused]
-            answers = iter(self.execute_batch(kept, may_wait=may_wait) if kept else [])
-            return [refused[i] if i in refused else next(answers) for i in range(len(items))]
+        refused = self._refusals(items)
+        if refused:  # answered here, so that the batch reads nothing for them
+            allowed = [item for i, item in enumerate(items) if i not in refused]
+            done = iter(self.execute_batch(allowed, may_wait=may_wait) if allowed else ())
+            return [refused[i] if i in refused else next(done) for i in range(len(items))]
         now = self.clock.now()
         pure = all(type(c) in PURE_READS for c, _, _ in items)
         if pure or not may_wait:
@@ -120,11 +119,13 @@ class Registry:
     def run(self, work: Callable[[FlowContext], Any], actor: Actor | None = None,
             command: str = "") -> Any:
         """Run an operator or system task that is not an EPP command, still in one transaction."""
+        actor = actor or Actor.system()
+        command = command or getattr(work, "__name__", "task")
+        require_kind(actor, REGISTRY_ACTORS, command)
         trid = Trid.new()
 
         def in_tx(session):
-            ctx = FlowContext(session, self.clock.now(), actor or Actor.system(), trid,
-                              self.settings, command or getattr(work, "__name__", "task"),
+            ctx = FlowContext(session, self.clock.now(), actor, trid, self.settings, command,
                               self.policy)
             return work(ctx)
 
@@ -135,6 +136,23 @@ class Registry:
 
     def close(self) -> None:
         self.db.dispose()
+
+    def _admit(self, command: Any, actor: Actor) -> Callable[[FlowContext, Any], Any]:
+        """The flow for ``command`` if ``actor`` may run it and it is not oversized; raises
+        the refusal otherwise, before anything is read."""
+        flow = flow_for(command, actor)
+        check_command_size(command, self.settings.max_objects_per_command)
+        return flow
+
+    def _refusals(self, items: Sequence[tuple[Any, Actor, Trid]]) -> dict[int, EppError]:
+        """The commands of a batch refused by ``_admit``, by position."""
+        refused = {}
+        for index, (command, actor, _) in enumerate(items):
+            try:
+                self._admit(command, actor)
+            except EppError as e:
+                refused[index] = e
+        return refused
 
 
 class MustWait(Exception):

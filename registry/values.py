@@ -86,6 +86,32 @@ class PostalInfo:
 
 
 @dataclass(frozen=True)
+class PostalAddress:
+    city: str
+    cc: str
+    street: tuple[str, ...] = ()
+    sp: str | None = None
+    pc: str | None = None
+
+
+@dataclass(frozen=True)
+class PostalChange:
+    """A changed postalInfo (RFC 5733 3.2.5): what the client sent, None for what it left
+    out, which keeps its stored value; an ``addr`` given replaces the whole address."""
+
+    type: str  # "int" or "loc"
+    name: str | None = None
+    org: str | None = None  # "" removes the organization
+    addr: PostalAddress | None = None
+
+    @classmethod
+    def replacing(cls, info: PostalInfo) -> PostalChange:
+        """The change that makes the postalInfo of its type exactly ``info``."""
+        return cls(info.type, info.name, info.org or "",
+                   PostalAddress(info.city, info.cc, info.street, info.sp, info.pc))
+
+
+@dataclass(frozen=True)
 class Disclose:
     flag: bool
     fields: tuple[str, ...] = ()  # e.g. "name:int", "addr:loc", "voice", "fax", "email"

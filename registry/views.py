@@ -10,6 +10,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from .domain_parts import DomainParts, domain_parts
+from .flows.contact_data import stored_postal
 from .flows.context import FlowContext
 from .models import Contact, Domain, DomainContact, DomainHost, Host, Transfer
 from .models.transfer import PENDING
@@ -166,10 +167,7 @@ def contact_info(ctx: FlowContext, contact: Contact) -> ContactInfo:
         statuses.append("pendingTransfer")
     if not set(statuses) - {"linked"}:
         statuses.append("ok")  # RFC 5733: "ok" combines with "linked" only
-    postal = tuple(
-        PostalInfo(type=t, name=p["name"], city=p["city"], cc=p["cc"], org=p.get("org"),
-                   street=tuple(p.get("street", ())), sp=p.get("sp"), pc=p.get("pc"))
-        for t, p in sorted(contact.postal.items()))
+    postal = tuple(stored_postal(t, p) for t, p in sorted(contact.postal.items()))
     return ContactInfo(
         id=contact.handle, roid=roid("C", contact.id, suffix), statuses=tuple(sorted(statuses)),
         postal=postal, voice=contact.voice, voice_ext=contact.voice_ext, fax=contact.fax,

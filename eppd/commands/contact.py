@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 from lxml import etree
 
 from eppd.commands.elements import auth_info, statuses, text, texts
-from eppd.commands.parsed import Draft, ParseContext, Parsed
+from eppd.commands.parsed import ParseContext, Parsed
 from eppd.namespaces import CONTACT, tag
 from registry.flows.contact_check import ContactCheck
 from registry.flows.contact_create import ContactCreate
@@ -21,8 +19,7 @@ from registry.flows.contact_transfer import (
     ContactTransferRequest,
 )
 from registry.flows.contact_update import ContactUpdate
-from registry.values import Disclose, PostalInfo
-from registry.views import ContactInfo
+from registry.values import Disclose, PostalAddress, PostalChange, PostalInfo
 
 ID = tag(CONTACT, "id")
 _POSTAL_INFO = tag(CONTACT, "postalInfo")
@@ -88,18 +85,11 @@ def transfer(element: etree._Element, extension: etree._Element | None,
 
 def update(element: etree._Element, extension: etree._Element | None,
            ctx: ParseContext) -> Parsed:
-    handle = text(element, ID)
     chg = element.find(_CHG)
     changes: dict = {}
-    partial: list[etree._Element] = []
     if chg is not None:
-        full = []
-        for p in chg.iterfind(_POSTAL_INFO):
-            if all(p.find(e) is not None for e in (_NAME, _ORG, _ADDR)):
-                full.append(_postal(p))
-            else:
-                partial.append(p)
-        changes["postal"] = tuple(full)
+        # What a <chg> postalInfo leaves out stays as it is: the core merges it (RFC 5733).
+        changes["postal"] = tuple(_postal_change(p) for p in chg.iterfind(_POSTAL_INFO))
         if chg.find(_VOICE) is not None:
             changes["voice"], changes["voice_ext"] = _phone(chg, _VOICE)
             changes["voice"] = changes["voice"] or ""
@@ -109,42 +99,25 @@ def update(element: etree._Element, extension: etree._Element | None,
         changes["email"] = text(chg, _EMAIL)
         changes["authinfo"], _ = auth_info(chg, CONTACT)
         changes["disclose"] = _disclose(chg)
-    command = ContactUpdate(id=handle, add_statuses=statuses(element.find(_ADD), CONTACT),
-                            rem_statuses=statuses(element.find(_REM), CONTACT), **changes)
-    if not partial:
-        return Parsed(command)
-
-    def complete(current: ContactInfo) -> ContactUpdate:
-        merged = tuple(_merge(p, current) for p in partial)
-        return dataclasses.replace(command, postal=command.postal + merged)
-
-    # RFC 5733: what a <chg> postalInfo leaves out stays as it is, so it is merged with the
-    # stored postalInfo of that type.
-    return Parsed(Draft(ContactInfoQuery(handle), complete))
+    return Parsed(ContactUpdate(
+        id=text(element, ID), add_statuses=statuses(element.find(_ADD), CONTACT),
+        rem_statuses=statuses(element.find(_REM), CONTACT), **changes))
 
 
 def _postal(element: etree._Element) -> PostalInfo:
+    change = _postal_change(element)
+    addr = change.addr
+    return PostalInfo(type=change.type, name=change.name, org=change.org, street=addr.street,
+                      city=addr.city, sp=addr.sp, pc=addr.pc, cc=addr.cc)
+
+
+def _postal_change(element: etree._Element) -> PostalChange:
     addr = element.find(_ADDR)
-    return PostalInfo(
+    return PostalChange(
         type=element.get("type"), name=text(element, _NAME), org=text(element, _ORG),
-        street=texts(addr, _STREET), city=text(addr, _CITY), sp=text(addr, _SP),
-        pc=text(addr, _PC), cc=text(addr, _CC))
-
-
-def _merge(element: etree._Element, current: ContactInfo) -> PostalInfo:
-    kind = element.get("type")
-    old = next((p for p in current.postal if p.type == kind), None)
-    base = old or PostalInfo(type=kind, name="", city="", cc="")
-    name, org, addr = (element.find(e) for e in (_NAME, _ORG, _ADDR))
-    merged = dataclasses.replace(
-        base,
-        name=text(element, _NAME) if name is not None else base.name,
-        org=text(element, _ORG) if org is not None else base.org)
-    if addr is None:
-        return merged
-    return dataclasses.replace(
-        merged, street=texts(addr, _STREET), city=text(addr, _CITY), sp=text(addr, _SP),
-        pc=text(addr, _PC), cc=text(addr, _CC))
+        addr=None if addr is None else PostalAddress(
+            street=texts(addr, _STREET), city=text(addr, _CITY), sp=text(addr, _SP),
+            pc=text(addr, _PC), cc=text(addr, _CC)))
 
 
 def _phone(parent: etree._Element, name: str) -> tuple[str | None, str | None]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,17 +9,8 @@ from eppd.commands.fee import FeeCheck
 
 
 @dataclass(frozen=True)
-class Draft:
-    """A command that can only be completed from the object's current data (a contact
-    update that changes part of a postalInfo): ``lookup`` runs first, then ``complete``."""
-
-    lookup: Any
-    complete: Callable[[Any], Any]
-
-
-@dataclass(frozen=True)
 class Parsed:
-    command: Any  # a registry.flows dataclass, or a Draft
+    command: Any  # a registry.flows dataclass
     fee_check: FeeCheck | None = None
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable
 
 from ..countries import ISO_3166_ALPHA2
 from ..errors import ParameterPolicyError, ParameterSyntaxError, RequiredParameterMissing
-from ..values import Disclose, PostalInfo
+from ..values import Disclose, PostalChange, PostalInfo
 
 # \Z, not $: "$" also matches before a trailing newline.
 PHONE = re.compile(r"^\+[0-9]{1,3}\.[0-9]{1,14}\Z")
@@ -28,6 +29,28 @@ def postal_dict(infos: Iterable[PostalInfo]) -> dict:
             raise ParameterPolicyError(f"postalInfo type {info.type} given twice")
         out[info.type] = check_postal(info)
     return out
+
+
+def merge_postal(stored: dict, changes: Iterable[PostalChange]) -> dict:
+    """A contact's postal data after ``changes`` (RFC 5733 3.2.5): what a change leaves out
+    stays as stored, a type not stored before starts empty, and the merged postalInfo must
+    then be whole like a new one."""
+    merged = []
+    for change in changes:
+        old = (stored_postal(change.type, stored[change.type]) if change.type in stored
+               else PostalInfo(change.type, name="", city="", cc=""))
+        merged.append(dataclasses.replace(
+            old, name=old.name if change.name is None else change.name,
+            org=old.org if change.org is None else change.org,
+            **(dataclasses.asdict(change.addr) if change.addr else {})))
+    return {**stored, **postal_dict(merged)}
+
+
+def stored_postal(kind: str, data: dict) -> PostalInfo:
+    """A postalInfo as check_postal stored it."""
+    return PostalInfo(type=kind, name=data["name"], city=data["city"], cc=data["cc"],
+                      org=data.get("org"), street=tuple(data.get("street", ())),
+                      sp=data.get("sp"), pc=data.get("pc"))
 
 
 def check_postal(info: PostalInfo) -> dict:

@@ -20,7 +20,7 @@ class ContactInfoQuery:
 
 def contact_info(ctx: FlowContext, cmd: ContactInfoQuery) -> ContactInfo:
     contact = get_contact(ctx, cmd.id, lock=False)
-    if ctx.actor.is_registrar and contact.sponsor_id != ctx.actor.registrar_id:
+    if not ctx.actor.may_act_on(contact.sponsor_id):
         if not cmd.authinfo:
             raise AuthorizationError(f"contact {contact.handle} is sponsored by another "
                                      "registrar; give its authInfo")

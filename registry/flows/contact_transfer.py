@@ -14,8 +14,8 @@ from ..models import Transfer
 from ..transfers import approve_contact_transfer, notify, transfer_data
 from ..values import TransferData
 from .context import FlowContext
-from .lookup import acting_registrar, get_contact, refuse_statuses
-from .pending import refuse_pending_transfer, transfer_to_decide
+from .lookup import acting_registrar_id, get_contact, refuse_statuses
+from .pending import involved, refuse_pending_transfer, transfer_to_decide
 
 TRANSFER_PROHIBITED = ("clientTransferProhibited", "serverTransferProhibited")
 
@@ -56,7 +56,8 @@ class ContactTransferResult:
 def contact_transfer_request(ctx: FlowContext, cmd: ContactTransferRequest
                              ) -> ContactTransferResult:
     contact = get_contact(ctx, cmd.id)
-    if contact.sponsor_id == acting_registrar(ctx).id:
+    gaining_id = acting_registrar_id(ctx)
+    if contact.sponsor_id == gaining_id:
         raise NotEligibleForTransfer(f"you already sponsor contact {contact.handle}")
     refuse_statuses(contact.statuses, TRANSFER_PROHIBITED, f"contact {contact.handle}",
                     "transfer")
@@ -65,7 +66,7 @@ def contact_transfer_request(ctx: FlowContext, cmd: ContactTransferRequest
         raise InvalidAuthorization(f"invalid authInfo for contact {contact.handle}")
     transfer = Transfer(
         object_type="contact", object_id=contact.id, object_name=contact.handle,
-        gaining_id=ctx.actor.registrar_id, losing_id=contact.sponsor_id, requested_at=ctx.now,
+        gaining_id=gaining_id, losing_id=contact.sponsor_id, requested_at=ctx.now,
         action_at=ctx.now + timedelta(days=ctx.settings.contact_transfer_pending_days))
     ctx.session.add(transfer)
     ctx.session.flush()
@@ -79,10 +80,8 @@ def contact_transfer_query(ctx: FlowContext, cmd: ContactTransferQuery) -> Conta
     transfer = ctx.session.scalars(select(Transfer).where(
         Transfer.object_type == "contact", Transfer.object_id == contact.id
     ).order_by(Transfer.id.desc())).first()
-    me = ctx.actor.registrar_id
-    involved = ctx.actor.is_privileged or me == contact.sponsor_id or (
-        transfer is not None and me in (transfer.gaining_id, transfer.losing_id))
-    if not involved and not verify_authinfo(cmd.authinfo or "", contact.authinfo_hash):
+    if not involved(ctx, contact, transfer) and not verify_authinfo(cmd.authinfo or "",
+                                                                    contact.authinfo_hash):
         raise InvalidAuthorization(f"invalid authInfo for contact {contact.handle}")
     if transfer is None:
         raise ObjectNotPendingTransfer(f"contact {contact.handle} has never been transferred")

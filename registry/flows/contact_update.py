@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from .. import history
 from ..authinfo import check_strength, hash_authinfo
 from ..errors import StatusProhibitsOperation
-from ..values import Disclose, PostalInfo
+from ..values import Disclose, PostalChange
 from .contact_data import (
     check_email,
     check_extension,
     check_phone,
     disclose_dict,
-    postal_dict,
+    merge_postal,
 )
 from .context import FlowContext
 from .lookup import get_contact, require_sponsor
@@ -26,7 +26,7 @@ class ContactUpdate:
     id: str
     add_statuses: tuple[str, ...] = ()
     rem_statuses: tuple[str, ...] = ()
-    postal: tuple[PostalInfo, ...] = ()  # replaces the postalInfo of each type given
+    postal: tuple[PostalChange, ...] = ()  # merged into the stored postalInfo of its type
     email: str | None = None
     voice: str | None = None  # "" removes
     voice_ext: str | None = None
@@ -54,7 +54,7 @@ def contact_update(ctx: FlowContext, cmd: ContactUpdate) -> ContactUpdated:
     require_sponsor(ctx, contact, what)
     refuse_pending_transfer(ctx, "contact", contact)
     statuses = set(contact.statuses)
-    if "serverUpdateProhibited" in statuses and ctx.actor.is_registrar:
+    if "serverUpdateProhibited" in statuses and not ctx.actor.is_privileged:
         raise StatusProhibitsOperation(f"{what} has status serverUpdateProhibited")
     if "clientUpdateProhibited" in statuses and not (
             "clientUpdateProhibited" in cmd.rem_statuses and cmd.only_statuses):
@@ -63,7 +63,8 @@ def contact_update(ctx: FlowContext, cmd: ContactUpdate) -> ContactUpdated:
     contact.statuses = change_statuses(ctx, what, contact.statuses, cmd.add_statuses,
                                        cmd.rem_statuses, CONTACT_STATUSES)
     if cmd.postal:
-        contact.postal = {**contact.postal, **postal_dict(cmd.postal)}
+        # Merged here, in the update's transaction, with what is stored now.
+        contact.postal = merge_postal(contact.postal, cmd.postal)
     if cmd.email is not None:
         contact.email = check_email(cmd.email)
     if cmd.voice is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
@@ -13,33 +14,72 @@ from ..policy_cache import PolicyCache
 from ..values import Trid
 
 
+class ActorKind(StrEnum):
+    """Who may be behind a command; each kind says what it may do, none is implied."""
+
+    REGISTRAR = "registrar"  # a logged-in registrar (EPP, web): its own objects, client statuses
+    OPERATOR = "operator"  # the registry's staff (CLI): anything, server statuses too
+    SYSTEM = "system"  # the registry itself (scheduler, lifecycle, zonegen): as operators
+    USER = "user"  # a registrant using a registrar's site: no registry command of its own
+    CLIENT = "client"  # a client not logged in yet, claiming a clid: it may only log in
+
+
 @dataclass(frozen=True)
 class Actor:
-    """Who runs a command: a registrar (EPP or web), an operator (CLI) or the system (scheduler)."""
+    """Who runs a command. Built with the factories below; the kind is always said.
 
-    name: str  # a clid, "operator:<login>" or "system"
-    registrar_id: int | None = None
+    Rights follow from the kind alone: nothing (a missing id, say) makes an actor privileged.
+    """
+
+    kind: ActorKind
+    name: str  # a clid, "operator:<login>", "system", "user:<id>" or the clid a client claims
+    registrar_id: int | None = None  # for registrars only
+    user_id: int | None = None  # for users only
+
+    def __post_init__(self) -> None:
+        kind = ActorKind(self.kind)  # refuses a kind that is not one
+        object.__setattr__(self, "kind", kind)
+        for field_name, owner in (("registrar_id", ActorKind.REGISTRAR),
+                                  ("user_id", ActorKind.USER)):
+            has = getattr(self, field_name) is not None
+            if has != (kind is owner):
+                raise ValueError(f"a {kind} actor {'cannot have' if has else 'needs'} a "
+                                 f"{field_name}")
 
     @classmethod
     def registrar(cls, registrar_id: int, clid: str) -> Actor:
-        return cls(clid, registrar_id)
+        return cls(ActorKind.REGISTRAR, clid, registrar_id=registrar_id)
 
     @classmethod
     def operator(cls, login: str = "cli") -> Actor:
-        return cls(f"operator:{login}")
+        return cls(ActorKind.OPERATOR, f"operator:{login}")
 
     @classmethod
     def system(cls) -> Actor:
-        return cls("system")
+        return cls(ActorKind.SYSTEM, "system")
+
+    @classmethod
+    def user(cls, user_id: int) -> Actor:
+        return cls(ActorKind.USER, f"user:{user_id}", user_id=user_id)
+
+    @classmethod
+    def client(cls, clid: str) -> Actor:
+        """A client before login: the clid is only what it claims."""
+        return cls(ActorKind.CLIENT, clid)
 
     @property
     def is_registrar(self) -> bool:
-        return self.registrar_id is not None
+        return self.kind is ActorKind.REGISTRAR and self.registrar_id is not None
 
     @property
     def is_privileged(self) -> bool:
         """Operators and the system may set server statuses and act on any object."""
-        return self.registrar_id is None
+        return self.kind in (ActorKind.OPERATOR, ActorKind.SYSTEM)
+
+    def may_act_on(self, sponsor_id: int | None) -> bool:
+        """Whether the actor may act on an object that ``sponsor_id`` sponsors: its sponsor
+        may, and operators and the system may; nobody else."""
+        return self.is_privileged or (self.is_registrar and sponsor_id == self.registrar_id)
 
 
 @dataclass

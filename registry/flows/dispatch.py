@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import AuthorizationError
 from . import (
     contact_check,
     contact_create,
@@ -28,6 +29,7 @@ from . import (
     poll_messages,
     session_login,
 )
+from .context import Actor, ActorKind
 
 FLOWS: dict[type, Callable[[Any, Any], Any]] = {
     domain_check.DomainCheck: domain_check.domain_check,
@@ -62,6 +64,29 @@ FLOWS: dict[type, Callable[[Any, Any], Any]] = {
     poll_messages.PollAck: poll_messages.poll_ack,
     session_login.Login: session_login.login,
 }
+
+# Which kinds of actor may run a command at all, checked before its flow reads anything (each
+# flow then applies its own rules: sponsorship, server statuses, authInfo). Users and clients
+# not logged in run no registry command but login, which only they run.
+REGISTRY_ACTORS = frozenset({ActorKind.REGISTRAR, ActorKind.OPERATOR, ActorKind.SYSTEM})
+RUN_BY: dict[type, frozenset[ActorKind]] = {
+    session_login.Login: frozenset({ActorKind.CLIENT}),
+}
+
+
+def flow_for(command: Any, actor: Actor) -> Callable[[Any, Any], Any]:
+    """The flow that runs ``command``, if ``actor`` may run it (else 2201)."""
+    flow = FLOWS.get(type(command))
+    if flow is None:
+        raise TypeError(f"no flow handles {type(command).__name__}")
+    require_kind(actor, RUN_BY.get(type(command), REGISTRY_ACTORS), flow.__name__)
+    return flow
+
+
+def require_kind(actor: Actor, kinds: frozenset[ActorKind], what: str) -> None:
+    if actor.kind not in kinds:
+        raise AuthorizationError(f"{what} cannot be run by a {actor.kind} actor")
+
 
 # Commands that only read (they may still settle due lifecycle events): these may share one
 # transaction in Registry.execute_batch.

@@ -26,7 +26,7 @@ def contact_for_link(ctx: FlowContext, handle: str) -> Contact:
     contact = ctx.session.scalars(select(Contact).where(Contact.handle == handle)).first()
     if contact is None:
         raise ObjectDoesNotExist(f"contact {handle} does not exist", value=handle)
-    if ctx.actor.is_registrar and contact.sponsor_id != ctx.actor.registrar_id:
+    if not ctx.actor.may_act_on(contact.sponsor_id):
         raise AuthorizationError(f"contact {handle} is sponsored by another registrar",
                                  value=handle)
     return contact

@@ -31,7 +31,7 @@ def domain_info(ctx: FlowContext, cmd: DomainInfoQuery) -> DomainInfo:
     if cmd.hosts not in HOSTS_FILTERS:
         raise ParameterSyntaxError(f"hosts must be one of {', '.join(HOSTS_FILTERS)}")
     domain = get_domain(ctx, cmd.name, lock=False)
-    if ctx.actor.is_registrar and domain.sponsor_id != ctx.actor.registrar_id:
+    if not ctx.actor.may_act_on(domain.sponsor_id):
         check_authinfo(ctx, domain, cmd.authinfo, cmd.authinfo_roid)
     info = domain_view(ctx, domain)
     return dataclasses.replace(

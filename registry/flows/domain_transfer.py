@@ -22,7 +22,7 @@ from .domain_create import check_period
 from .domain_info import check_authinfo
 from .fees import FeeAgreement, check_agreement, fee_of, price
 from .lookup import acting_registrar, get_domain, refuse_pending_delete, refuse_statuses
-from .pending import refuse_pending_transfer, transfer_to_decide
+from .pending import involved, refuse_pending_transfer, transfer_to_decide
 
 TRANSFER_PROHIBITED = ("clientTransferProhibited", "serverTransferProhibited")
 
@@ -116,10 +116,7 @@ def domain_transfer_query(ctx: FlowContext, cmd: DomainTransferQuery) -> DomainT
     transfer = ctx.session.scalars(select(Transfer).where(
         Transfer.object_type == "domain", Transfer.object_id == domain.id
     ).order_by(Transfer.id.desc())).first()
-    me = ctx.actor.registrar_id
-    involved = ctx.actor.is_privileged or me == domain.sponsor_id or (
-        transfer is not None and me in (transfer.gaining_id, transfer.losing_id))
-    if not involved:
+    if not involved(ctx, domain, transfer):
         check_authinfo(ctx, domain, cmd.authinfo, cmd.authinfo_roid)
     if transfer is None:
         raise ObjectNotPendingTransfer(f"domain {domain.name} has never been transferred")

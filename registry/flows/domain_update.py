@@ -89,7 +89,7 @@ def domain_update(ctx: FlowContext, cmd: DomainUpdate) -> DomainUpdated:
 def _check_update_allowed(ctx: FlowContext, domain: Domain, cmd: DomainUpdate) -> None:
     """RFC 5731: under clientUpdateProhibited the one update allowed is removing it."""
     statuses = set(domain.statuses)
-    if "serverUpdateProhibited" in statuses and ctx.actor.is_registrar:
+    if "serverUpdateProhibited" in statuses and not ctx.actor.is_privileged:
         refuse_statuses(statuses, ("serverUpdateProhibited",), f"domain {domain.name}",
                         "update")
     if "clientUpdateProhibited" in statuses and not (

@@ -49,7 +49,7 @@ def place_host(ctx: FlowContext, name: str) -> Placement:
     if domain is None:
         raise ObjectDoesNotExist(f"superordinate domain {domain_name} does not exist",
                                  value=name)
-    if ctx.actor.is_registrar and domain.sponsor_id != ctx.actor.registrar_id:
+    if not ctx.actor.may_act_on(domain.sponsor_id):
         raise AuthorizationError(
             f"superordinate domain {domain_name} is sponsored by another registrar", value=name)
     if domain.state != "active":

@@ -74,7 +74,7 @@ def host_update(ctx: FlowContext, cmd: HostUpdate) -> HostUpdated:
 
 def _check_update_allowed(ctx: FlowContext, host: Host, cmd: HostUpdate) -> None:
     statuses = set(host.statuses)
-    if "serverUpdateProhibited" in statuses and ctx.actor.is_registrar:
+    if "serverUpdateProhibited" in statuses and not ctx.actor.is_privileged:
         raise StatusProhibitsOperation(f"host {host.name} has status serverUpdateProhibited")
     only_statuses = not (cmd.add_addresses or cmd.rem_addresses or cmd.new_name)
     if "clientUpdateProhibited" in statuses and not (

@@ -19,11 +19,17 @@ from ..names import DomainName, check_label, normalize_host_name, split_domain
 from .context import FlowContext
 
 
-def acting_registrar(ctx: FlowContext, *, lock: bool = False) -> Registrar:
-    """The registrar running the command; operators cannot run registrar-only commands."""
+def acting_registrar_id(ctx: FlowContext) -> int:
+    """The id of the registrar running the command; operators cannot run registrar-only
+    commands."""
     if not ctx.actor.is_registrar:
         raise AuthorizationError(f"{ctx.command or 'this command'} is for registrars only")
-    stmt = select(Registrar).where(Registrar.id == ctx.actor.registrar_id)
+    return ctx.actor.registrar_id
+
+
+def acting_registrar(ctx: FlowContext, *, lock: bool = False) -> Registrar:
+    """The registrar running the command, loaded (see acting_registrar_id)."""
+    stmt = select(Registrar).where(Registrar.id == acting_registrar_id(ctx))
     if lock:
         # Refreshed: a row loaded earlier in this transaction may predate the lock.
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
@@ -139,7 +145,7 @@ def get_contact(ctx: FlowContext, handle: str, *, lock: bool = True) -> Contact:
 
 def require_sponsor(ctx: FlowContext, obj: Domain | Host | Contact, what: str) -> None:
     """Only the sponsoring registrar (or an operator) may change an object."""
-    if ctx.actor.is_registrar and obj.sponsor_id != ctx.actor.registrar_id:
+    if not ctx.actor.may_act_on(obj.sponsor_id):
         raise AuthorizationError(f"{what} is sponsored by another registrar")
 
 

@@ -21,10 +21,17 @@ def transfer_to_decide(ctx: FlowContext, kind: str, obj: Domain | Contact,
     if transfer is None:
         raise ObjectNotPendingTransfer(f"{kind} {_name(obj)} has no pending transfer")
     allowed = transfer.losing_id if side == "losing" else transfer.gaining_id
-    if ctx.actor.is_registrar and ctx.actor.registrar_id != allowed:
+    if not ctx.actor.may_act_on(allowed):
         who = ctx.session.get(Registrar, allowed).clid
         raise AuthorizationError(f"only the {side} registrar ({who}) may do that")
     return transfer
+
+
+def involved(ctx: FlowContext, obj: Domain | Contact, transfer: Transfer | None) -> bool:
+    """Whether the actor may see the object's last transfer without its authInfo: its
+    sponsor, either side of that transfer, operators and the system may."""
+    return ctx.actor.may_act_on(obj.sponsor_id) or (transfer is not None and any(
+        ctx.actor.may_act_on(side) for side in (transfer.gaining_id, transfer.losing_id)))
 
 
 def _name(obj: Domain | Contact) -> str:

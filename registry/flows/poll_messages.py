@@ -9,6 +9,7 @@ from ..errors import ObjectDoesNotExist
 from ..models import PollMessage
 from ..poll import unacked
 from .context import FlowContext
+from .lookup import acting_registrar_id
 
 
 @dataclass(frozen=True)
@@ -47,16 +48,16 @@ class PollAcked:
 
 def poll_request(ctx: FlowContext, cmd: PollRequest) -> PollResult:
     msg = ctx.session.scalars(
-        unacked(ctx.actor.registrar_id).order_by(PollMessage.id).limit(1)).first()
+        unacked(acting_registrar_id(ctx)).order_by(PollMessage.id).limit(1)).first()
     if msg is None:
         return PollResult(None)
     return PollResult(QueuedMessage(msg.id, msg.created_at, msg.kind, msg.message, msg.payload))
 
 
 def poll_ack(ctx: FlowContext, cmd: PollAck) -> PollAcked:
-    msg = None
+    me, msg = acting_registrar_id(ctx), None
     if cmd.message_id.isdigit():
-        msg = ctx.session.scalars(unacked(ctx.actor.registrar_id).where(
+        msg = ctx.session.scalars(unacked(me).where(
             PollMessage.id == int(cmd.message_id)).with_for_update()).first()
     if msg is None:
         raise ObjectDoesNotExist(f"no message {cmd.message_id} in your queue",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ..errors import AuthenticationError, ParameterPolicyError
+from ..errors import AuthenticationError, AuthorizationError, ParameterPolicyError
 from ..models import HistoryEntry, Registrar
 from ..passwords import hash_password, verify_password
 from .context import FlowContext
@@ -26,13 +26,20 @@ class Login:
 
 @dataclass(frozen=True)
 class LoggedIn:
+    """Who logged in, and what its commands need to know of it (read in the same
+    transaction: a front end has no second one to run)."""
+
     registrar_id: int
     clid: str
+    currency: str
     code: int = 1000
 
 
 def login(ctx: FlowContext, cmd: Login) -> LoggedIn:
     """Every failure looks the same to the client; the reason goes to the server's log."""
+    if ctx.actor.name != cmd.clid:  # a client logs in as what it claims, never another
+        raise AuthorizationError(f"a client claiming {ctx.actor.name!r} cannot log in as "
+                                 f"{cmd.clid!r}")
     registrar = ctx.session.scalars(select(Registrar).where(Registrar.clid == cmd.clid)).first()
     if registrar is None:
         raise AuthenticationError("authentication failed", value="unknown clID")
@@ -49,7 +56,7 @@ def login(ctx: FlowContext, cmd: Login) -> LoggedIn:
                                   value=f"address {cmd.peer_ip} not allowed")
     if cmd.new_password is not None:
         change_password(ctx, registrar, cmd.new_password)
-    return LoggedIn(registrar.id, registrar.clid)
+    return LoggedIn(registrar.id, registrar.clid, registrar.currency)
 
 
 def check_new_password(password: str) -> str:

@@ -13,7 +13,7 @@ from registry.flows.contact_info import ContactInfoQuery
 from registry.flows.contact_update import ContactUpdate
 from registry.flows.context import Actor
 from registry.flows.domain_update import DomainUpdate
-from registry.values import Disclose, PostalInfo
+from registry.values import Disclose, PostalChange, PostalInfo
 from tests.core.db_state import refused
 from tests.core.objects import EMAIL, POSTAL, make_contact, make_domain
 from tests.core.world import START, STRONG
@@ -25,6 +25,11 @@ LOC = PostalInfo("loc", "Jürgen Müller", "Köln", "DE", street=("Straße 1",))
 def create(handle="sh8013", postal=(POSTAL,), email=EMAIL, **kwargs) -> ContactCreate:
     kwargs.setdefault("authinfo", STRONG)
     return ContactCreate(handle, postal, email, **kwargs)
+
+
+def replacing(*infos: PostalInfo) -> tuple[PostalChange, ...]:
+    """The change of each postalInfo's type to exactly that postalInfo."""
+    return tuple(map(PostalChange.replacing, infos))
 
 
 def info(world, handle, actor=OPERATOR):
@@ -197,7 +202,7 @@ def sh8013(world, alice):
 def test_update_data(world, alice, sh8013):
     world.clock.advance(hours=2)
     new_int = dataclasses.replace(POSTAL, name="John Doe", street=("1 A St", "Suite 2"))
-    r = world.run(ContactUpdate(sh8013, postal=(new_int, LOC), email="john@example.org",
+    r = world.run(ContactUpdate(sh8013, postal=replacing(new_int, LOC), email="john@example.org",
                                 voice="+44.2079460000", fax="", disclose=Disclose(True, ())),
                   alice)
     assert r.code == 1000
@@ -210,17 +215,17 @@ def test_update_data(world, alice, sh8013):
 
 
 def test_update_one_postal_type_keeps_the_other(world, alice, sh8013):
-    world.run(ContactUpdate(sh8013, postal=(LOC,)), alice)
-    world.run(ContactUpdate(sh8013, postal=(dataclasses.replace(POSTAL, city="Reston"),)),
+    world.run(ContactUpdate(sh8013, postal=replacing(LOC)), alice)
+    world.run(ContactUpdate(sh8013, postal=replacing(dataclasses.replace(POSTAL, city="Reston"))),
               alice)
     assert [p.city for p in info(world, sh8013).postal] == ["Reston", "Köln"]
 
 
 @pytest.mark.parametrize("change", [
     {"email": "not-an-email"}, {"voice": "555"}, {"fax": "+1-555"},
-    {"postal": (dataclasses.replace(POSTAL, cc="XX"),)},
-    {"postal": (dataclasses.replace(POSTAL, name="Jürgen"),)},
-    {"postal": (dataclasses.replace(POSTAL, type="xyz"),)},
+    {"postal": replacing(dataclasses.replace(POSTAL, cc="XX"))},
+    {"postal": replacing(dataclasses.replace(POSTAL, name="Jürgen"))},
+    {"postal": replacing(dataclasses.replace(POSTAL, type="xyz"))},
     {"disclose": Disclose(True, ("everything",))},
 ])
 def test_update_bad_data_2005(world, alice, sh8013, change):
@@ -228,8 +233,8 @@ def test_update_bad_data_2005(world, alice, sh8013, change):
 
 
 @pytest.mark.parametrize(("change", "code"), [
-    ({"postal": (dataclasses.replace(POSTAL, city=""),)}, 2003),
-    ({"postal": (POSTAL, POSTAL)}, 2306),
+    ({"postal": replacing(dataclasses.replace(POSTAL, city=""))}, 2003),
+    ({"postal": replacing(POSTAL, POSTAL)}, 2306),
     ({"authinfo": "weak"}, 2306),
     ({"email": ""}, 2005),
 ])

@@ -18,7 +18,7 @@ from tests.core.db_state import refused
 from tests.core.world import START
 
 PASSWORD = "secret-pw-1"  # what World.add_registrar gives every registrar
-SYSTEM = Actor.system()
+CLIENT = Actor.client("alice")  # a client before login, claiming to be alice
 
 
 def fingerprint(clid: str) -> str:
@@ -121,12 +121,13 @@ def set_registrar(world, clid, **changes):
 
 
 def test_login_with_the_right_triple(world, alice):
-    r = world.run(login(), SYSTEM)
-    assert (r.code, r.result.clid, r.result.registrar_id) == (1000, "alice", alice.registrar_id)
+    r = world.run(login(), CLIENT)
+    assert (r.code, r.result.clid, r.result.registrar_id, r.result.currency) == (
+        1000, "alice", alice.registrar_id, "USD")
 
 
 def test_login_fingerprint_is_case_insensitive(world, alice):
-    world.run(login(cert_fingerprint=fingerprint("alice").upper()), SYSTEM)
+    world.run(login(cert_fingerprint=fingerprint("alice").upper()), CLIENT)
 
 
 @pytest.mark.parametrize("cmd", [
@@ -141,44 +142,44 @@ def test_login_fingerprint_is_case_insensitive(world, alice):
 ], ids=["unknown-clid", "wrong-password", "empty-password", "case-of-password",
         "wrong-cert", "no-cert", "empty-cert", "bobs-cert"])
 def test_login_failures_2200(world, alice, bob, cmd):
-    err = refused(world, 2200, cmd, SYSTEM)
+    err = refused(world, 2200, cmd, Actor.client(cmd.clid))
     assert err.reason == "authentication failed"  # the client learns nothing more
 
 
 def test_bob_cannot_log_in_as_alice_with_his_own_credentials(world, alice, bob):
-    refused(world, 2200, login("alice", cert_fingerprint=fingerprint("bob")), SYSTEM)
-    world.run(login("bob"), SYSTEM)
+    refused(world, 2200, login("alice", cert_fingerprint=fingerprint("bob")), CLIENT)
+    world.run(login("bob"), Actor.client("bob"))
 
 
 def test_login_with_the_failover_certificate(world, alice):
     set_registrar(world, "alice", fingerprints=(fingerprint("alice"), "ab" * 32))
-    world.run(login(cert_fingerprint="ab" * 32), SYSTEM)
-    world.run(login(), SYSTEM)
+    world.run(login(cert_fingerprint="ab" * 32), CLIENT)
+    world.run(login(), CLIENT)
     set_registrar(world, "alice", fingerprints=("ab" * 32,))
-    refused(world, 2200, login(), SYSTEM)
+    refused(world, 2200, login(), CLIENT)
 
 
 def test_login_from_allowed_networks_only(world, alice):
     set_registrar(world, "alice", networks=("192.0.2.0/24", "2001:db8::/32"))
-    world.run(login(peer_ip="192.0.2.77"), SYSTEM)
-    world.run(login(peer_ip="::ffff:192.0.2.77"), SYSTEM)
-    world.run(login(peer_ip="2001:db8::5"), SYSTEM)
+    world.run(login(peer_ip="192.0.2.77"), CLIENT)
+    world.run(login(peer_ip="::ffff:192.0.2.77"), CLIENT)
+    world.run(login(peer_ip="2001:db8::5"), CLIENT)
     for ip in ("198.51.100.1", "127.0.0.1", "2001:db9::1", None, "", "not-an-ip"):
-        refused(world, 2200, login(peer_ip=ip), SYSTEM)
+        refused(world, 2200, login(peer_ip=ip), CLIENT)
 
 
 def test_suspended_registrar_cannot_log_in(world, alice):
     set_registrar(world, "alice", status="suspended")
-    refused(world, 2200, login(), SYSTEM)
+    refused(world, 2200, login(), CLIENT)
     set_registrar(world, "alice", status="ok")
-    world.run(login(), SYSTEM)
+    world.run(login(), CLIENT)
 
 
 def test_password_change_at_login(world, alice):
     world.clock.advance(minutes=1)
-    world.run(login(new_password="brand-new-pw-2"), SYSTEM)
-    refused(world, 2200, login(), SYSTEM)
-    world.run(login(password="brand-new-pw-2"), SYSTEM)
+    world.run(login(new_password="brand-new-pw-2"), CLIENT)
+    refused(world, 2200, login(), CLIENT)
+    world.run(login(password="brand-new-pw-2"), CLIENT)
     changes = world.task(lambda ctx: ctx.session.scalars(select(HistoryEntry.at).where(
         HistoryEntry.object_type == "registrar", HistoryEntry.command == "password_change",
         HistoryEntry.object_name == "alice")).all())
@@ -187,13 +188,13 @@ def test_password_change_at_login(world, alice):
 
 @pytest.mark.parametrize("new_password", ["short", "", "x" * 129])
 def test_bad_new_password_2306_keeps_the_old_one(world, alice, new_password):
-    refused(world, 2306, login(new_password=new_password), SYSTEM)
-    world.run(login(), SYSTEM)
+    refused(world, 2306, login(new_password=new_password), CLIENT)
+    world.run(login(), CLIENT)
 
 
 def test_no_password_change_when_login_fails(world, alice):
     refused(world, 2200, login(password="wrong-password", new_password="brand-new-pw-2"),
-            SYSTEM)
+            CLIENT)
     refused(world, 2200, login(cert_fingerprint="f" * 64, new_password="brand-new-pw-2"),
-            SYSTEM)
-    world.run(login(), SYSTEM)
+            CLIENT)
+    world.run(login(), CLIENT)
