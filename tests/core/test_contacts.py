@@ -13,7 +13,7 @@ from registry.flows.contact_info import ContactInfoQuery
 from registry.flows.contact_update import ContactUpdate
 from registry.flows.context import Actor
 from registry.flows.domain_update import DomainUpdate
-from registry.values import Disclose, PostalChange, PostalInfo
+from registry.values import Disclose, PostalAddress, PostalChange, PostalInfo
 from tests.core.db_state import refused
 from tests.core.objects import EMAIL, POSTAL, make_contact, make_domain
 from tests.core.world import START, STRONG
@@ -219,6 +219,61 @@ def test_update_one_postal_type_keeps_the_other(world, alice, sh8013):
     world.run(ContactUpdate(sh8013, postal=replacing(dataclasses.replace(POSTAL, city="Reston"))),
               alice)
     assert [p.city for p in info(world, sh8013).postal] == ["Reston", "Köln"]
+
+
+# RFC 5733 3.2.5: what a changed postalInfo leaves out stays as it is. The core merges it in
+# the update's one transaction (eppd only parses what the client sent).
+ADDR = PostalAddress("Reston", "US", ("1 A St", "Suite 2"))
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (PostalChange("int", name="John Doe"), dataclasses.replace(POSTAL, name="John Doe")),
+    (PostalChange("int", org="Other Inc."), dataclasses.replace(POSTAL, org="Other Inc.")),
+    (PostalChange("int", org=""), dataclasses.replace(POSTAL, org=None)),
+    # a given <addr> replaces the whole address: sp and pc left out of it are gone
+    (PostalChange("int", addr=ADDR),
+     dataclasses.replace(POSTAL, city="Reston", street=("1 A St", "Suite 2"), sp=None,
+                         pc=None)),
+    (PostalChange("int", name="John Doe", addr=ADDR),
+     dataclasses.replace(POSTAL, name="John Doe", city="Reston",
+                         street=("1 A St", "Suite 2"), sp=None, pc=None)),
+], ids=["name", "org", "org-removed", "addr", "name-and-addr"])
+def test_update_merges_a_partial_postal_info(world, alice, sh8013, change, expected):
+    world.run(ContactUpdate(sh8013, postal=(change,)), alice)
+    assert info(world, sh8013).postal == (expected,)
+
+
+def test_update_adds_a_postal_type_not_stored_before(world, alice, sh8013):
+    # nothing stored to merge with: what the change gives must make a whole postalInfo
+    refused(world, 2003, ContactUpdate(sh8013, postal=(PostalChange("loc", name="Jeanne"),)),
+            alice)
+    world.run(ContactUpdate(sh8013, postal=(PostalChange(
+        "loc", name="Jürgen Müller", addr=PostalAddress("Köln", "DE", ("Straße 1",))),)), alice)
+    assert info(world, sh8013).postal == (POSTAL, LOC)
+    world.run(ContactUpdate(sh8013, postal=(PostalChange("loc", name="Jürgen"),
+                                            PostalChange("int", org=""))), alice)
+    assert info(world, sh8013).postal == (dataclasses.replace(POSTAL, org=None),
+                                          dataclasses.replace(LOC, name="Jürgen"))
+
+
+@pytest.mark.parametrize(("changes", "code"), [
+    ((PostalChange("int", name="Jürgen"),), 2005),  # the merged int postalInfo is not ASCII
+    ((PostalChange("int", addr=PostalAddress("Reston", "XX")),), 2005),
+    ((PostalChange("int", name=""),), 2003),
+    ((PostalChange("int", name="A"), PostalChange("int", org="B")), 2306),  # int twice
+    ((PostalChange("xyz", name="A"),), 2005),
+])
+def test_update_refuses_a_merge_that_is_not_a_valid_postal_info(world, alice, sh8013,
+                                                                   changes, code):
+    refused(world, code, ContactUpdate(sh8013, postal=changes), alice)
+
+
+def test_update_merges_with_what_is_stored_when_it_runs(world, alice, sh8013):
+    """Two partial changes one after the other: the second keeps the first's name."""
+    world.run(ContactUpdate(sh8013, postal=(PostalChange("int", name="John Doe"),)), alice)
+    world.run(ContactUpdate(sh8013, postal=(PostalChange("int", org="Other Inc."),)), alice)
+    assert info(world, sh8013).postal == (
+        dataclasses.replace(POSTAL, name="John Doe", org="Other Inc."),)
 
 
 @pytest.mark.parametrize("change", [
