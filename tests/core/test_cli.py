@@ -102,7 +102,7 @@ def sandbox(template, tmp_path, pyrar) -> Sandbox:
 def login_with(registry: Registry, entry: dict, peer_ip: str = "127.0.0.1"):
     cmd = Login(entry["clid"], entry["password"],
                 cert_fingerprint=fingerprint(Path(entry["cert"]).read_bytes()), peer_ip=peer_ip)
-    return registry.execute(cmd, Actor.system()).result
+    return registry.execute(cmd, Actor.client(cmd.clid)).result
 
 
 def test_init_builds_a_complete_sandbox(tmp_path, pyrar):
