@@ -4,7 +4,7 @@
 
 A sandbox made by ``pyrar init`` on a fresh MariaDB database; ``--size`` delegated domains
 written into the core's tables (registry_bulk_load); ``pyrar zone sync`` once (not timed);
-then ``pyrar zone serve`` (managed PowerDNS, outbox drainer) and ``pyrar eppd --workers 2``
+then ``pyrar zone serve`` (managed PowerDNS, events consumer "dns") and ``pyrar eppd --workers 2``
 as child processes. Over EPP (TLS, client certificate) the bench makes changes of seven
 kinds, one at a time; for each, the clock starts when the whole 1000/1001 response has been
 read and stops when a ``+dnssec +norec`` query to the sandbox's PowerDNS gets the expected
@@ -48,7 +48,7 @@ from sqlalchemy import Engine, create_engine, func, select
 from zone_latency import summary
 from zone_sync import free_port
 
-from registry.models import DnsChange
+from registry.models import Event
 from zonegen.model import Delegation
 from zonegen.probe import DnsProbe, ProbeError, check_delegation
 from zonegen.rectify import Denial
@@ -242,7 +242,8 @@ def _zone_served(probe: DnsProbe) -> bool:
 
 def _outbox_size(engine: Engine) -> int:
     with engine.connect() as conn:
-        return conn.scalar(select(func.count()).select_from(DnsChange))
+        return conn.scalar(select(func.count()).select_from(Event)
+                           .where(Event.consumer == "dns"))
 
 
 def _epp_ready(registrar: Registrar) -> bool:

@@ -148,3 +148,16 @@ class RegistrySettings:
     # the most items one command may carry in any one part (names in a check, contacts,
     # statuses...): more is refused with 2306 (registry.command_size)
     max_objects_per_command: int = 100
+
+
+@dataclass(frozen=True)
+class EventSettings:
+    """``[events]``: the outbox's consumers (registry/events)."""
+
+    # where consumers bind their wake-up sockets, relative to the configuration file
+    run_dir: str = "run"
+    # a failed event is tried again after 1, 2, 4... seconds (at most retry_max_seconds);
+    # its max_attempts-th failure dead-letters it (``pyrar events list --dead``)
+    max_attempts: int = 10
+    retry_first_seconds: float = 1.0
+    retry_max_seconds: float = 900.0

@@ -1,18 +1,15 @@
-"""Writing DNS changes to the outbox that zonegen drains (same transaction as the change)."""
+"""The DNS producer: "the records at these owners may have changed" for zonegen, as events
+of kind ``dns.changed`` written in the caller's transaction."""
 
 from __future__ import annotations
 
-from sqlalchemy import insert
-
+from .events.emit import emit
 from .flows.context import FlowContext
-from .models import DnsChange
 
-# A plain INSERT: nothing reads these rows back in the transaction, and on a create's hot
-# path the ORM's unit of work costs twice the statement itself.
-_INSERT = insert(DnsChange.__table__)
+DNS_CHANGED = "dns.changed"
 
 
 def publish(ctx: FlowContext, zone: str, *owners: str) -> None:
-    """Mark the records at each owner name in ``zone`` (a TLD) for recomputation."""
-    ctx.session.execute(_INSERT, [{"zone": zone, "owner": owner, "created_at": ctx.now}
-                                  for owner in dict.fromkeys(owners)])
+    """Mark the records at each owner name in ``zone`` (a TLD) for recomputation; an owner
+    equal to the zone means the TLD itself (SOA, apex, DNSSEC policy)."""
+    emit(ctx, DNS_CHANGED, *({"zone": zone, "owner": owner} for owner in dict.fromkeys(owners)))

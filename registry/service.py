@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
 
 from . import batch_reads
 from .clock import Clock, SystemClock
 from .command_size import check_command_size
-from .config import Config, RegistrySettings
+from .config import Config, EventSettings, RegistrySettings
 from .db import Database, ReadOnlyViolation
 from .errors import EppError
+from .events.delivery import RetryPolicy
+from .events.wake import Wakeup
 from .flows import domain_check, domain_info
 from .flows.context import Actor, FlowContext
 from .flows.dispatch import (
@@ -25,35 +29,69 @@ from .policy_cache import PolicyCache
 from .poll import queue_info
 from .values import Response, Trid
 
+T = TypeVar("T")
+
 
 class Registry:
     """Owns the database and the clock; every EPP, web, CLI and scheduler call comes here."""
 
     def __init__(self, db: Database, clock: Clock | None = None,
-                 settings: RegistrySettings | None = None) -> None:
+                 settings: RegistrySettings | None = None, wakeup: Wakeup | None = None,
+                 events: EventSettings | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
         self.settings = settings or RegistrySettings()
         self.policy = PolicyCache(self.settings.policy_cache_seconds)
+        # tells the consumers of the events a commit wrote (in-process only by default)
+        self.wakeup = wakeup or Wakeup()
+        self.events = events or EventSettings()
 
     @classmethod
     def from_config(cls, config: Config, clock: Clock | None = None) -> Registry:
+        events = config.section("events", EventSettings)
         return cls(Database.from_config(config), clock,
-                   config.section("registry", RegistrySettings))
+                   config.section("registry", RegistrySettings),
+                   Wakeup(config.resolve(events.run_dir)), events)
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """How consumers retry failed events, from ``[events]``."""
+        e = self.events
+        return RetryPolicy(e.max_attempts, e.retry_first_seconds, e.retry_max_seconds)
 
     def execute(self, command: Any, actor: Actor, trid: Trid | None = None) -> Response:
         """Run the flow for ``command``; raises the flow's EppError after rolling back."""
         flow = self._admit(command, actor)  # before the transaction: a refusal reads nothing
         trid = trid or Trid.new()
 
-        def work(session):
+        def work(session, wake):
             ctx = FlowContext(session, self.clock.now(), actor, trid, self.settings,
-                              flow.__name__, self.policy)
+                              flow.__name__, self.policy, wake=wake)
             result = flow(ctx, command)
             queue = queue_info(session, actor.registrar_id) if actor.is_registrar else None
             return Response(result, trid, queue)
 
-        return self.db.run(work)
+        return self._commit(work)
+
+    def _commit(self, work: Callable[[Session, set[str]], T]) -> T:
+        """``work`` in one transaction (Database.run), then, once it has committed, wake the
+        consumers it wrote events for (``work`` gets the set for its FlowContexts)."""
+        wake: set[str] = set()
+
+        def attempt(session: Session) -> T:
+            wake.clear()  # a retried transaction starts afresh
+            return work(session, wake)
+
+        result = self.db.run(attempt)
+        if wake:
+            self.wakeup.notify(wake)
+        return result
+
+    def read(self, work: Callable[[Session], T], *, snapshot: bool = False) -> T:
+        """Run ``work`` on a read-only session (Database.run_reads; ``snapshot``: all its
+        statements see one snapshot): for components' reads outside any command, so the
+        core owns every transaction."""
+        return (self.db.run_snapshot_reads if snapshot else self.db.run_reads)(work)
 
     def execute_batch(self, items: Sequence[tuple[Any, Actor, Trid]], *,
                       may_wait: bool = True) -> list[Response | EppError]:
@@ -87,11 +125,14 @@ class Registry:
             except (MustWait, ReadOnlyViolation):
                 if not may_wait:
                     raise MustWait from None
-        return self.db.run(lambda session: self._batch(session, items, now, writes=True))
+        return self._commit(lambda session, wake: self._batch(session, items, now, writes=True,
+                                                               wake=wake))
 
-    def _batch(self, session, items, now, *, writes: bool) -> list[Response | EppError]:
+    def _batch(self, session, items, now, *, writes: bool,
+               wake: set[str] | None = None) -> list[Response | EppError]:
+        wake = set() if wake is None else wake  # a read-only batch writes no event
         shared = FlowContext(session, now, Actor.system(), Trid(), self.settings, "batch",
-                             self.policy)
+                             self.policy, wake=wake)
         parsed = domain_check.batch_names(
             shared, [c for c, _, _ in items if type(c) is domain_check.DomainCheck])
         names = [p[0].name for p in parsed.values() if not isinstance(p, EppError)]
@@ -108,7 +149,7 @@ class Registry:
         for command, actor, trid in items:
             flow = FLOWS[type(command)]
             ctx = FlowContext(session, now, actor, trid, self.settings, flow.__name__,
-                              self.policy, shared.prefetched)
+                              self.policy, shared.prefetched, wake)
             try:
                 out.append(Response(flow(ctx, command), trid, reads.queues.get(
                     actor.registrar_id)))
@@ -124,17 +165,18 @@ class Registry:
         require_kind(actor, REGISTRY_ACTORS, command)
         trid = Trid.new()
 
-        def in_tx(session):
+        def in_tx(session, wake):
             ctx = FlowContext(session, self.clock.now(), actor, trid, self.settings, command,
-                              self.policy)
+                              self.policy, wake=wake)
             return work(ctx)
 
         try:
-            return self.db.run(in_tx)
+            return self._commit(in_tx)
         finally:
             self.policy.clear()  # the task may have changed a TLD
 
     def close(self) -> None:
+        self.wakeup.close()
         self.db.dispose()
 
     def _admit(self, command: Any, actor: Actor) -> Callable[[FlowContext, Any], Any]:

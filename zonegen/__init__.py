@@ -9,9 +9,10 @@ Modules, one job each:
   those values as stored records; ``names``: name helpers and NSEC3 hashing.
 * ``rectify``: PowerDNS's ordername/auth/ENT rules in Python; ``writer``: the per-owner fast
   path; ``sync``: the full reconcile; ``zones``: TLD zone creation, keys, DS for the parent.
-* ``state``: what the core provides (DesiredState, Outbox); ``core_state``: the registry
-  core as both; ``drainer``: the outbox drainer; ``reference_state``: a stand-in core in
-  SQLite; ``service``: what ``pyrar serve`` runs.
+* ``state``: what the core provides (DesiredState, the ``dns.changed`` events);
+  ``core_state``: the registry core as DesiredState; ``drainer``: the events consumer
+  "dns"; ``reference_state``: a stand-in core in SQLite (state and events); ``service``:
+  what ``pyrar serve`` runs.
 * ``catalog``: the RFC 9432 catalog zone; ``hosted`` and ``hosted_rrsets``: hosted client
   zones; ``hosted_signing``: their DS in the parent TLD through the core; ``probe``: live DNS
   checks; ``verify`` and ``export``: ``zone verify``/``export``; ``cli``: the ``pyrar zone``

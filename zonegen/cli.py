@@ -148,28 +148,41 @@ def dns_settings(tld: str, ns: list[str], dnssec: str = "nsec3",
 
 
 def _serve(ctx: Any, args: argparse.Namespace) -> int:
+    from registry.events.store import RegistryEvents
     from zonegen.service import ZonegenService
+    from zonegen.state import CONSUMER
 
     logging.basicConfig(level=logging.INFO,
                         format="%(asctime)s zonegen %(levelname)s %(name)s: %(message)s")
     settings = ctx.config.section("powerdns", PowerDnsSettings)
     state = ctx.dns_state()
-    service = ZonegenService(settings, ctx.config.base_dir, state, state,
-                             registry=ctx.registry())
+    registry = ctx.registry()
     stop = threading.Event()
+    # woken by the commits of other processes (eppd, the CLI) and of this one
+    doorbell = registry.wakeup.doorbell(CONSUMER)
+    service = ZonegenService(settings, ctx.config.base_dir, state, RegistryEvents(registry),
+                             registry=registry, doorbell=doorbell,
+                             retry=registry.retry_policy, on_fatal=stop.set)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     try:
-        service.start()
-    except (PowerDnsStartError, PowerDnsApiError, PdnsDbError, OSError) as e:
-        service.stop()
-        print(f"pyrar: error: PowerDNS: {e}", file=sys.stderr)
-        return 1
-    try:
-        _publish_missing_zones(ctx, service, state)
-        stop.wait()
+        try:
+            service.start()
+        except (PowerDnsStartError, PowerDnsApiError, PdnsDbError, OSError) as e:
+            service.stop()
+            print(f"pyrar: error: PowerDNS: {e}", file=sys.stderr)
+            return 1
+        try:
+            _publish_missing_zones(ctx, service, state)
+            stop.wait()
+        finally:
+            service.stop()
     finally:
-        service.stop()
+        registry.wakeup.forget(CONSUMER, doorbell.ring)
+        doorbell.close()
+    if service.failure is not None:
+        print(f"pyrar: error: zonegen stopped: {service.failure}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -184,8 +197,8 @@ def _publish_missing_zones(ctx: Any, service: Any, state: DesiredState) -> None:
     missing = [n for n in names if state.zone_spec(n) is not None
                and service.conn.api.zone(normalize(n), rrsets=False) is None]
     if missing:
+        # the registry wakes the drainer once this commits
         ctx.task(lambda c: [outbox.publish(c, n, n) for n in missing], "zone_publish_missing")
-        service.wake()
 
 
 def _config(ctx: Any, args: argparse.Namespace) -> int:

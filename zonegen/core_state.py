@@ -1,22 +1,20 @@
-"""The registry core as zonegen's desired state and outbox (zonegen.state protocols).
+"""The registry core as zonegen's desired state (zonegen.state.DesiredState).
 
 Names cross here: the core stores them without the trailing dot, zonegen uses absolute
-names. Each read runs in its own short transaction, so a full sync of a large TLD never holds
-the database (SQLite's single writer lock, in particular) for long.
+names. Every read goes through the registry (``Registry.read``), which owns the
+transactions: each in one read-only snapshot of its own, so a full sync of a large TLD reads
+page by page and never holds the database (SQLite's single writer lock, in particular) for
+long. The events zonegen consumes come from ``registry.events.store.RegistryEvents``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-
-from sqlalchemy import delete, select
+from collections.abc import Iterator
 
 from registry import dns_view
-from registry.db import Database
-from registry.models import DnsChange
+from registry.service import Registry
 from zonegen.model import Delegation, DsRecord, ZoneDataError, ZoneSpec
-from zonegen.state import OutboxEntry
 
 log = logging.getLogger("pyrar.zonegen.core_state")
 
@@ -26,13 +24,12 @@ def _relative(name: str) -> str:
 
 
 class CoreState:
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
 
     def zone_spec(self, zone: str) -> ZoneSpec | None:
         name = _relative(zone)
-        with self.db.transaction() as session:
-            settings = dns_view.tld_dns_settings(session, name)
+        settings = self.registry.read(lambda s: dns_view.tld_dns_settings(s, name))
         if not settings or not settings.get("nameservers"):
             return None  # a TLD without name servers configured is not published yet
         try:
@@ -42,40 +39,28 @@ class CoreState:
             return None
 
     def delegation(self, zone: str, owner: str) -> Delegation | None:
-        with self.db.transaction() as session:
-            data = dns_view.delegation(session, _relative(owner))
+        """Raises ZoneDataError when the core's data cannot be published (the drainer
+        counts that against the event, which ends dead-lettered if it stays so)."""
+        name = _relative(owner)
+        data = self.registry.read(lambda s: dns_view.delegation(s, name), snapshot=True)
         return _convert(data) if data else None
 
     def delegations(self, zone: str) -> Iterator[Delegation]:
         name, after = _relative(zone), ""
         while after is not None:
-            with self.db.transaction() as session:
-                page = dns_view.delegations(session, name, after=after)
+            page = self.registry.read(
+                lambda s, a=after: dns_view.delegations(s, name, after=a), snapshot=True)
             for data in page.delegations:
-                delegation = _convert(data)
-                if delegation is not None:
-                    yield delegation
+                try:
+                    yield _convert(data)
+                except ZoneDataError as e:  # reported and left out; the rest is published
+                    log.error("delegation of %s not published: %s", data.name, e)
             after = page.next_after
 
-    def pending(self, limit: int) -> list[OutboxEntry]:
-        with self.db.transaction() as session:
-            rows = session.execute(select(DnsChange.id, DnsChange.zone, DnsChange.owner)
-                                   .order_by(DnsChange.id).limit(limit)).all()
-        return [OutboxEntry(i, zone + ".", owner + ".") for i, zone, owner in rows]
 
-    def done(self, ids: Sequence[int]) -> None:
-        if ids:
-            with self.db.transaction() as session:
-                session.execute(delete(DnsChange).where(DnsChange.id.in_(list(ids))))
-
-
-def _convert(data: dns_view.DelegationData) -> Delegation | None:
-    """The zone's model re-checks everything; bad data is reported and left out."""
-    try:
-        return Delegation(
-            data.name + ".", tuple(h + "." for h in data.nameservers),
-            tuple((h + ".", a) for h, a in data.glue),
-            tuple(DsRecord(d.key_tag, d.algorithm, d.digest_type, d.digest) for d in data.ds))
-    except ZoneDataError as e:
-        log.error("delegation of %s not published: %s", data.name, e)
-        return None
+def _convert(data: dns_view.DelegationData) -> Delegation:
+    """The zone's model re-checks everything (ZoneDataError)."""
+    return Delegation(
+        data.name + ".", tuple(h + "." for h in data.nameservers),
+        tuple((h + ".", a) for h, a in data.glue),
+        tuple(DsRecord(d.key_tag, d.algorithm, d.digest_type, d.digest) for d in data.ds))

@@ -1,9 +1,14 @@
-"""The outbox drainer: "(zone, owner) changed" -> recompute that owner -> write it.
+"""The DNS drainer, the core's events consumer "dns": "(zone, owner) changed" -> recompute
+that owner -> write it.
 
-Idempotent by construction: an entry is only removed after its owner's current desired state
-has been written and PowerDNS's cache flushed, and writing the same state twice is a no-op.
-After a crash (of this process, of PowerDNS, or of the database connection) the entries are
-still there and the next pass converges DNS to what the registry says.
+Idempotent by construction, which at-least-once delivery needs: an event is acknowledged
+only after its owner's current desired state has been written and PowerDNS's cache flushed,
+and writing the same state twice is a no-op. After a crash (of this process, of PowerDNS, or
+of the database connection) the events are still there and the next pass converges DNS to
+what the registry says. An event whose data cannot be published (ZoneDataError) is a failed
+delivery: retried with backoff, then dead-lettered for an operator (``pyrar events list
+--dead``, ``pyrar events retry`` once the data is fixed). PowerDNS or a database being down
+is an outage: the same events wait, nothing is counted.
 """
 
 from __future__ import annotations
@@ -15,11 +20,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from registry.clock import Clock
+from registry.events.consumer import Consumer, terminate_process
+from registry.events.delivery import Batch, RetryPolicy
+from registry.events.store import EventStore
+from registry.events.wake import Doorbell
 from zonegen.api import PowerDnsApi, PowerDnsApiError
 from zonegen.model import ZoneDataError, ZoneSpec
-from zonegen.names import ancestors_between, is_at_or_below, is_below, normalize
+from zonegen.names import BadName, ancestors_between, is_at_or_below, is_below, normalize
 from zonegen.pdnsdb import PdnsDb, PdnsDbError
-from zonegen.state import DesiredState, Outbox, OutboxEntry
+from zonegen.state import CONSUMER, DesiredState, OutboxEntry
 from zonegen.sync import ZoneSync
 from zonegen.writer import OwnerChange, ZoneWriter
 from zonegen.zones import ensure_zone
@@ -28,6 +38,8 @@ log = logging.getLogger("pyrar.zonegen.drainer")
 
 
 def retryable_errors() -> tuple[type[BaseException], ...]:
+    """PowerDNS (API, its database) down: an outage, whatever the events. The registry's
+    database being down is the consumer loop's own outage (registry.outage)."""
     errors: list[type[BaseException]] = [PdnsDbError, PowerDnsApiError, sqlite3.Error, OSError]
     try:
         import pymysql
@@ -44,19 +56,28 @@ class DrainReport:
     changed: list[str] = field(default_factory=list)
     synced: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    failed: dict[int, str] = field(default_factory=dict)   # event id -> why (counted)
+
+    def add(self, other: DrainReport) -> None:
+        self.processed += other.processed
+        self.changed += other.changed
+        self.synced += other.synced
+        self.errors += other.errors
+        self.failed.update(other.failed)
 
 
 class OutboxDrainer:
-    def __init__(self, outbox: Outbox, state: DesiredState, open_db: Callable[[], PdnsDb],
+    def __init__(self, events: EventStore, state: DesiredState, open_db: Callable[[], PdnsDb],
                  api: PowerDnsApi, *, catalog: str | None = None, batch_size: int = 500,
                  poll_interval: float = 0.1, reflush_delays: tuple[float, ...] = (0.05, 0.5),
-                 on_error: Callable[[OutboxEntry | None, str], None] | None = None) -> None:
-        self.outbox = outbox
+                 on_error: Callable[[OutboxEntry | None, str], None] | None = None,
+                 retry: RetryPolicy | None = None, clock: Clock | None = None,
+                 doorbell: Doorbell | None = None, max_backoff: float = 5.0,
+                 on_fatal: Callable[[BaseException], None] = terminate_process) -> None:
         self.state = state
         self.open_db = open_db
         self.api = api
         self.catalog = catalog
-        self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.on_error = on_error
         self._db: PdnsDb | None = None
@@ -67,11 +88,16 @@ class OutboxDrainer:
         # queried all the time); flushing again a little later removes such an answer.
         self.reflush_delays = reflush_delays
         self._reflush: dict[str, list[float]] = {}
-        self._wake = threading.Event()
+        self._report = DrainReport()
+        self.consumer = Consumer(
+            events, CONSUMER, self._handle, batch_size=batch_size,
+            poll_interval=poll_interval, retry=retry, clock=clock, doorbell=doorbell,
+            outages=retryable_errors(), tick=self._tick, after_outage=self._after_outage,
+            outage_backoff=(poll_interval, max_backoff), on_fatal=on_fatal)
 
     def wake(self) -> None:
-        """Called by the core after committing a change, to skip the poll wait."""
-        self._wake.set()
+        """Skip the poll wait (a change committed in this process, or stop)."""
+        self.consumer.wake()
 
     def close(self) -> None:
         if self._db is not None:
@@ -107,41 +133,69 @@ class OutboxDrainer:
         due = min(d[0] for d in self._reflush.values())
         return max(0.0, min(self.poll_interval, due - time.monotonic()))
 
-    def drain_once(self) -> DrainReport:
-        report = DrainReport()
+    def _tick(self) -> float:
         self._reflush_due()
-        entries = self.outbox.pending(self.batch_size)
-        if not entries:
-            return report
+        return self._next_wait()
+
+    def _after_outage(self) -> None:
+        self.close()
+        self._flushed.clear()
+
+    def drain_once(self) -> DrainReport:
+        """One pass of the consumer loop (re-flushes due first); what it did."""
+        self._report = DrainReport()
+        self._reflush_due()
+        self.consumer.run_once()
+        return self._report
+
+    def _handle(self, batch: Batch) -> None:
+        report = self._report
         by_zone: dict[str, list[OutboxEntry]] = {}
-        for e in entries:
-            by_zone.setdefault(normalize(e.zone), []).append(e)
+        for d in batch.deliveries:
+            try:
+                entry = OutboxEntry(d.id, normalize(d.payload["zone"]),
+                                    normalize(d.payload["owner"]))
+            except (KeyError, TypeError, BadName) as e:
+                self._fail(batch, OutboxEntry(d.id, "", ""), f"bad dns.changed event: {e!r}")
+                continue
+            by_zone.setdefault(entry.zone, []).append(entry)
         # desired state is read under the lock: see PdnsDb.writer_lock
         with self.db.writer_lock():
             for zone, group in by_zone.items():
-                self._drain_zone(zone, group, report)
-                self.outbox.done([e.id for e in group])
+                try:
+                    self._drain_zone(zone, group, batch)
+                except ZoneDataError as e:  # the zone as a whole: each of its events failed
+                    for entry in group:
+                        if entry.id not in batch.failed:
+                            self._fail(batch, entry, f"{zone}: {e}")
+                batch.ack(entry.id for entry in group if entry.id not in batch.failed)
                 report.processed += len(group)
-        return report
 
-    def _error(self, report: DrainReport, entry: OutboxEntry | None, message: str) -> None:
-        report.errors.append(message)
+    def _error(self, entry: OutboxEntry | None, message: str) -> None:
+        self._report.errors.append(message)
         log.error("%s", message)
         if self.on_error is not None:
             self.on_error(entry, message)
 
-    def _drain_zone(self, zone: str, group: list[OutboxEntry], report: DrainReport) -> None:
+    def _fail(self, batch: Batch, entry: OutboxEntry, message: str) -> None:
+        """A counted failure of this event: retried later, dead-lettered in the end."""
+        self._error(entry, message)
+        batch.fail(entry.id, message)
+        self._report.failed[entry.id] = message
+
+    def _drain_zone(self, zone: str, group: list[OutboxEntry], batch: Batch) -> None:
         spec = self.state.zone_spec(zone)
         if spec is None:
-            self._error(report, group[0], f"{zone}: not a zone zonegen publishes; "
-                        f"{len(group)} outbox entr(y/ies) dropped")
+            # nothing to do: when the TLD gets DNS settings, its own event syncs it whole
+            self._error(group[0], f"{zone}: not a zone zonegen publishes; "
+                        f"{len(group)} event(s) acknowledged unpublished")
             return
-        owners = {normalize(e.owner): e for e in group}
+        owners = {e.owner: e for e in group}
         if zone not in self._ready or zone in owners:
             created = ensure_zone(self.api, spec, self.catalog)
             self._ready.add(zone)
             if created or zone in owners:
-                self._full_sync(spec, report)
+                self._full_sync(spec)
                 return
         changes: dict[str, OwnerChange] = {}
         entry_of: dict[str, OutboxEntry] = {}
@@ -149,12 +203,12 @@ class OutboxDrainer:
             try:
                 change = self._resolve(spec, name)
             except ZoneDataError as e:
-                self._error(report, entry, f"{zone} {name}: {e}")
+                self._fail(batch, entry, f"{zone} {name}: {e}")
                 continue
             if change is not None:
                 changes[change.owner] = change
                 entry_of[change.owner] = entry
-        changed = self._write(spec, list(changes.values()), entry_of, report)
+        changed = self._write(spec, list(changes.values()), entry_of, batch)
         if changed or zone not in self._flushed:
             self._flush(zone)
 
@@ -184,11 +238,11 @@ class OutboxDrainer:
         return None
 
     def _write(self, spec: ZoneSpec, changes: list[OwnerChange],
-               owners: dict[str, OutboxEntry], report: DrainReport) -> bool:
+               owners: dict[str, OutboxEntry], batch: Batch) -> bool:
         writer = ZoneWriter(self.db)
         try:
             result = writer.write(spec, changes)
-            report.changed += result.changed
+            self._report.changed += result.changed
             return bool(result.changed)
         except ZoneDataError:
             pass
@@ -198,53 +252,36 @@ class OutboxDrainer:
             try:
                 result = writer.write(spec, [change])
             except ZoneDataError as e:
-                self._error(report, owners.get(change.owner), f"{spec.name} {change.owner}: {e}")
+                self._fail(batch, owners[change.owner], f"{spec.name} {change.owner}: {e}")
                 continue
-            report.changed += result.changed
+            self._report.changed += result.changed
             changed = changed or bool(result.changed)
         return changed
 
-    def _full_sync(self, spec: ZoneSpec, report: DrainReport) -> None:
+    def _full_sync(self, spec: ZoneSpec) -> None:
         result = ZoneSync(self.db).sync(
             spec, self.state.delegations(spec.name),
-            on_error=lambda d, msg: self._error(report, None, f"{spec.name} {d.name}: {msg}"))
-        report.synced.append(spec.name)
+            on_error=lambda d, msg: self._error(None, f"{spec.name} {d.name}: {msg}"))
+        self._report.synced.append(spec.name)
         if result.changed or spec.name not in self._flushed:
             self._flush(spec.name)
 
     # -- loop ----------------------------------------------------------------------------
-    def run(self, stop: threading.Event, max_backoff: float = 5.0) -> None:
-        """Drain until ``stop`` is set; infrastructure failures are retried with backoff."""
-        retryable = retryable_errors()
-        backoff = self.poll_interval
-        while not stop.is_set():
-            try:
-                report = self.drain_once()
-            except retryable as e:
-                log.warning("zonegen drainer: %s; retrying in %.1fs", e, backoff)
-                self.close()
-                self._flushed.clear()
-                stop.wait(backoff)
-                backoff = min(backoff * 2, max_backoff)
-                continue
-            backoff = self.poll_interval
-            if report.processed:
-                continue
-            self._wake.wait(self._next_wait())
-            self._wake.clear()
+    def run(self, stop: threading.Event) -> None:
+        """Drain until ``stop`` is set (the core's consumer loop: outages retried with
+        backoff, a bug ends the process through ``on_fatal``)."""
+        self.consumer.run(stop)
 
     def run_until_idle(self, timeout: float = 60.0) -> DrainReport:
-        """Drain until the outbox is empty (tests, ``zone sync`` after bulk changes)."""
+        """Drain until nothing is due (tests, ``zone sync`` after bulk changes); events
+        backing off after a failure are left for later."""
         total = DrainReport()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             r = self.drain_once()
-            total.processed += r.processed
-            total.changed += r.changed
-            total.synced += r.synced
-            total.errors += r.errors
+            total.add(r)
             if not r.processed and not self._reflush:
                 return total
             if not r.processed:
                 time.sleep(self._next_wait())
-        raise TimeoutError("outbox not drained in time")
+        raise TimeoutError("events not drained in time")

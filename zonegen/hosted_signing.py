@@ -2,7 +2,7 @@
 
 ``HostedZones`` holds the keys (PowerDNS); the DS of a hosted zone that is one of our domains
 goes into the registry with a DomainUpdate (``registry.hosted_dnssec``), so history, statuses
-and the DNS outbox apply, and zonegen publishes it in the TLD like any change. Unsigning runs
+and the DNS events apply, and zonegen publishes it in the TLD like any change. Unsigning runs
 in the safe order: the DS leaves the registry first, the keys go once the TLD has stopped
 serving it and its TTL has passed (``run_scheduled``, with the clock injected).
 
@@ -58,7 +58,7 @@ class HostedSigning:
                              "only we serve")
         self.parent_ds_visible = parent_ds_visible
         self.actor = actor or Actor.system()
-        self._state = CoreState(registry.db)
+        self._state = CoreState(registry)
 
     # -- the API -------------------------------------------------------------------------
     def sign(self, zone: str, policy: DnssecPolicy | None = None) -> SignResult:

@@ -1,8 +1,9 @@
-"""A minimal stand-in for the registry core: desired delegations plus the DNS outbox in SQLite.
+"""A minimal stand-in for the registry core: desired delegations plus the DNS events in SQLite.
 
-It implements ``state.DesiredState`` and ``state.Outbox`` the way the core must: every change
-and its outbox row are committed in one transaction. Tests, benchmarks and demos use it until
-the core is wired in; it is also the executable description of that contract.
+It implements ``state.DesiredState`` and the core's ``registry.events.store.EventStore`` (for
+the consumer "dns" only) the way the core must: every change and its event row are committed
+in one transaction. zonegen's own tests and benchmarks use it; it is also the executable
+description of that contract.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
+from registry.events.delivery import Delivery, Failure
 from zonegen.model import Delegation, DsRecord, ZoneDataError, ZoneSpec
 from zonegen.names import normalize
-from zonegen.state import OutboxEntry
+from zonegen.state import CONSUMER, DNS_CHANGED
 
 log = logging.getLogger("pyrar.zonegen.reference_state")
 
@@ -28,7 +31,8 @@ CREATE TABLE IF NOT EXISTS delegation (
 CREATE INDEX IF NOT EXISTS delegation_zone ON delegation (zone, name);
 CREATE TABLE IF NOT EXISTS outbox (
     id INTEGER PRIMARY KEY AUTOINCREMENT, zone TEXT NOT NULL, owner TEXT NOT NULL,
-    created REAL NOT NULL DEFAULT (julianday('now')));
+    created REAL NOT NULL DEFAULT ((julianday('now') - 2440587.5) * 86400.0),
+    attempts INTEGER NOT NULL DEFAULT 0, not_before REAL, last_error TEXT, dead_at REAL);
 """
 
 
@@ -152,18 +156,37 @@ class ReferenceState:
         finally:
             conn.close()
 
-    # -- Outbox --------------------------------------------------------------------------
-    def pending(self, limit: int) -> list[OutboxEntry]:
-        rows = self.conn.execute("SELECT id, zone, owner FROM outbox ORDER BY id LIMIT ?",
-                                 (limit,)).fetchall()
-        return [OutboxEntry(*r) for r in rows]
+    # -- EventStore (consumer "dns") ----------------------------------------------------
+    def claim(self, consumer: str, now: datetime, limit: int) -> list[Delivery]:
+        if consumer != CONSUMER:
+            return []
+        rows = self.conn.execute(
+            "SELECT id, zone, owner, created, attempts FROM outbox WHERE dead_at IS NULL "
+            "AND (not_before IS NULL OR not_before <= ?) ORDER BY id LIMIT ?",
+            (now.timestamp(), limit)).fetchall()
+        return [Delivery(i, DNS_CHANGED, {"zone": zone, "owner": owner},
+                         datetime.fromtimestamp(created, UTC), attempts)
+                for i, zone, owner, created, attempts in rows]
 
-    def done(self, ids: Sequence[int]) -> None:
+    def settle(self, consumer: str, acked: Sequence[int], failed: Sequence[Failure]) -> None:
         with self._tx():
-            self.conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+            self.conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in acked])
+            self.conn.executemany(
+                "UPDATE outbox SET attempts = ?, not_before = ?, last_error = ?, dead_at = ? "
+                "WHERE id = ?",
+                [(f.attempts, f.not_before.timestamp() if f.not_before else None, f.error,
+                  f.dead_at.timestamp() if f.dead_at else None, f.id) for f in failed])
 
     def pending_count(self) -> int:
-        return self.conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+        """Live events (due or backing off), not the dead-lettered."""
+        return self.conn.execute("SELECT count(*) FROM outbox WHERE dead_at IS NULL"
+                                 ).fetchone()[0]
+
+    def failures(self) -> list[tuple[str, int, str, bool]]:
+        """(owner, attempts, last error, dead) of every event that failed."""
+        return [(owner, attempts, error, dead is not None) for owner, attempts, error, dead
+                in self.conn.execute("SELECT owner, attempts, last_error, dead_at FROM outbox "
+                                     "WHERE attempts > 0 ORDER BY id")]
 
 
 class _Transaction:

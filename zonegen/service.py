@@ -1,5 +1,12 @@
 """zonegen as ``pyrar serve`` runs it: PowerDNS (if managed, restarted when it dies), the
-catalog zone, the outbox drainer thread, and the hosted-zone scheduler (pending unsigns)."""
+catalog zone, the drainer thread (the core's events consumer "dns"), and the hosted-zone
+scheduler (pending unsigns).
+
+No thread ends quietly: an outage (PowerDNS, its database, the registry's database) is
+retried with backoff, logged when it starts and when it ends; any other exception stops the
+service and calls ``on_fatal``, so that ``zone serve`` exits non-zero and its supervisor
+(``pyrar serve``) starts it again.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from registry.clock import Clock
+from registry.events.delivery import RetryPolicy
+from registry.events.store import EventStore
+from registry.events.wake import Doorbell
+from registry.outage import DATABASE_OUTAGES, Outage
 from zonegen.api import PowerDnsApiError
 from zonegen.catalog import ensure_catalog
 from zonegen.config import PowerDnsSettings
@@ -17,9 +29,10 @@ from zonegen.connection import PowerDnsConnection
 from zonegen.drainer import OutboxDrainer
 from zonegen.hosted import HostedZones
 from zonegen.hosted_signing import HostedSigning
+from zonegen.pdnsdb import PdnsDbError
 from zonegen.probe import DnsProbe, ProbeError, ds_published
 from zonegen.server import ManagedPowerDns, PowerDnsStartError
-from zonegen.state import DesiredState, Outbox, OutboxEntry
+from zonegen.state import DesiredState, OutboxEntry
 
 if TYPE_CHECKING:
     from registry.service import Registry
@@ -27,20 +40,34 @@ if TYPE_CHECKING:
 log = logging.getLogger("pyrar.zonegen.service")
 
 
+# the scheduler's outages: it tries again at its next round at the latest
+SCHEDULER_OUTAGES = (PowerDnsApiError, PdnsDbError, ProbeError, OSError, *DATABASE_OUTAGES)
+
+
 class ZonegenService:
     def __init__(self, settings: PowerDnsSettings, base_dir: Path | None,
-                 state: DesiredState, outbox: Outbox, *,
+                 state: DesiredState, events: EventStore, *,
                  on_error: Callable[[OutboxEntry | None, str], None] | None = None,
                  parent_ds_visible: Callable[[str], bool] | None = None,
                  schedule_interval: float = 60.0, clock: Callable[[], float] = time.time,
-                 watch_interval: float = 0.5, registry: Registry | None = None) -> None:
+                 watch_interval: float = 0.5, registry: Registry | None = None,
+                 doorbell: Doorbell | None = None, retry: RetryPolicy | None = None,
+                 event_clock: Clock | None = None,
+                 on_fatal: Callable[[], None] | None = None) -> None:
+        """``doorbell``: where the drainer waits for wake-ups (the registry's, to be woken
+        across processes); ``on_fatal``: called once a thread met an unexpected error (the
+        service has stopped its threads by then; ``failure`` says what happened)."""
         self.settings = settings
         self.conn = PowerDnsConnection(settings, base_dir)
         self.server: ManagedPowerDns | None = None
+        self.on_fatal = on_fatal
+        self.failure: str | None = None
         self.drainer = OutboxDrainer(
-            outbox, state, self.conn.open_db, self.conn.api,
+            events, state, self.conn.open_db, self.conn.api,
             catalog=settings.catalog_zone or None, batch_size=settings.batch_size,
-            poll_interval=settings.poll_interval, on_error=on_error)
+            poll_interval=settings.poll_interval, on_error=on_error, retry=retry,
+            clock=event_clock, doorbell=doorbell,
+            on_fatal=lambda e: self._fatal("zonegen-drainer", e))
         self.hosted = HostedZones(self.conn.api, settings.catalog_zone or None, clock)
         probe = DnsProbe(settings.address, settings.port)
         self.parent_ds_visible = parent_ds_visible or (lambda z: ds_published(probe, z))
@@ -63,15 +90,32 @@ class ZonegenService:
         self._threads = [
             threading.Thread(target=self.drainer.run, args=(self._stop,),
                              name="zonegen-drainer", daemon=True),
-            threading.Thread(target=self._scheduler, name="zonegen-scheduler", daemon=True),
+            self._guarded("zonegen-scheduler", self._scheduler),
         ]
         if self.server is not None:
             # the server is this thread's child (see server._die_with_parent): restarts
             # happen here, and the thread lives as long as the service
-            self._threads.append(threading.Thread(target=self._watch_server,
-                                                  name="zonegen-powerdns", daemon=True))
+            self._threads.append(self._guarded("zonegen-powerdns", self._watch_server))
         for t in self._threads:
             t.start()
+
+    def _guarded(self, name: str, target: Callable[[], None]) -> threading.Thread:
+        def run() -> None:
+            try:
+                target()
+            except Exception as e:
+                log.critical("%s stopped by an unexpected error", name, exc_info=True)
+                self._fatal(name, e)
+        return threading.Thread(target=run, name=name, daemon=True)
+
+    def _fatal(self, thread: str, error: BaseException) -> None:
+        """A thread met a bug: stop them all and tell the owner, once."""
+        if self.failure is None:
+            self.failure = f"{thread}: {type(error).__name__}: {error}"
+        self._stop.set()
+        self.drainer.wake()
+        if self.on_fatal is not None:
+            self.on_fatal()
 
     def wake(self) -> None:
         """For the core, after committing a change: publish now rather than at the next poll."""
@@ -86,32 +130,40 @@ class ZonegenService:
         return self.signing.run_scheduled()
 
     def _scheduler(self) -> None:
-        while not self._stop.wait(self.schedule_interval):
+        """Every schedule_interval; after a failed round, sooner (backoff), up to then."""
+        outage = Outage(log, "hosted-zone scheduler", first=min(1.0, self.schedule_interval),
+                        most=self.schedule_interval)
+        wait = self.schedule_interval
+        while not self._stop.wait(wait):
             try:
                 self.run_scheduled_once()
-            except (PowerDnsApiError, ProbeError, OSError) as e:
-                log.warning("hosted-zone scheduler: %s", e)
-            except Exception:   # the database, say: the next round tries again
-                log.exception("hosted-zone scheduler failed")
+            except SCHEDULER_OUTAGES as e:
+                wait = outage.failed(e)
+                continue
+            outage.recovered()
+            wait = self.schedule_interval
 
     def _watch_server(self) -> None:
         """A managed PowerDNS that died is started again: nothing else would (the drainer
         only retries), and DNS would stay down until someone restarted zonegen."""
+        outage = Outage(log, "managed PowerDNS", first=self.watch_interval, most=30.0)
         backoff = self.watch_interval
         while not self._stop.wait(backoff):
             server = self.server
             if server is None or server.running:
                 backoff = self.watch_interval
                 continue
-            code = server.process.returncode if server.process else None
-            log.error("managed PowerDNS exited (status %s); starting it again", code)
+            if not outage.active:
+                code = server.process.returncode if server.process else None
+                log.error("managed PowerDNS exited (status %s); starting it again", code)
             try:
                 server.start()
-                self.drainer.wake()
-                backoff = self.watch_interval
-            except PowerDnsStartError as e:
-                log.error("managed PowerDNS did not start: %s", e)
-                backoff = min(backoff * 2, 30.0)
+            except (PowerDnsStartError, OSError) as e:
+                backoff = outage.failed(e)
+                continue
+            outage.recovered()
+            self.drainer.wake()
+            backoff = self.watch_interval
 
     def stop(self) -> None:
         self._stop.set()

@@ -51,10 +51,10 @@ class CliContext:
         return Actor.operator(login)
 
     def dns_state(self):
-        """The registry as zonegen's desired state and outbox."""
+        """The registry as zonegen's desired state."""
         from zonegen.core_state import CoreState
 
-        return CoreState(self.registry().db)
+        return CoreState(self.registry())
 
     def task(self, work: Callable[[FlowContext], Any], command: str = "") -> Any:
         """Run an operator task in one transaction."""

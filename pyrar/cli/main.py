@@ -17,7 +17,8 @@ from .context import CliContext, CliError
 # Each module adds its subcommands with ``register(subparsers)``; each subcommand sets ``run``.
 COMMAND_MODULES = (
     "pyrar.cli.init", "pyrar.cli.database", "pyrar.cli.tlds", "pyrar.cli.registrars",
-    "pyrar.cli.domains", "pyrar.cli.lifecycle", "pyrar.cli.serve", "pyrar.cli.eppd",
+    "pyrar.cli.domains", "pyrar.cli.lifecycle", "pyrar.cli.events", "pyrar.cli.serve",
+    "pyrar.cli.eppd",
     "zonegen.cli",
 )
 

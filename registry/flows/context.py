@@ -94,6 +94,9 @@ class FlowContext:
     # What a batch of read-only commands loaded up front (see Registry.execute_batch):
     # "domains" (checked names -> due), "parsed_names", "domain_rows", "domain_parts"
     prefetched: dict = field(default_factory=dict)
+    # The consumers this transaction wrote events for (registry.events.emit): the registry
+    # wakes them once it has committed.
+    wake: set[str] = field(default_factory=set)
 
     def tld_of(self, domain: Domain) -> Tld:
         """A domain's TLD policy, from the policy cache (read-only; link rows by tld_id)."""

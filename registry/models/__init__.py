@@ -3,9 +3,9 @@
 from .base import Base
 from .contact import Contact
 from .domain import STATES, Domain, DomainContact, DomainHost, DsRecord, GracePeriod, KeyData
+from .event import Event
 from .history import HistoryEntry
 from .host import Host
-from .outbox import DnsChange
 from .poll import PollMessage
 from .receipt import CommitReceipt
 from .registrar import LedgerEntry, Registrar
@@ -13,9 +13,9 @@ from .tld import DATA_MODELS, OPERATIONS, PremiumRule, Price, ReservedName, Tld
 from .transfer import Transfer
 
 __all__ = [
-    "DATA_MODELS", "OPERATIONS", "STATES", "Base", "CommitReceipt", "Contact", "DnsChange",
-    "Domain",
-    "DomainContact", "DomainHost", "DsRecord", "GracePeriod", "HistoryEntry", "Host", "KeyData",
+    "DATA_MODELS", "OPERATIONS", "STATES", "Base", "CommitReceipt", "Contact", "Domain",
+    "DomainContact", "DomainHost", "DsRecord", "Event", "GracePeriod", "HistoryEntry", "Host",
+    "KeyData",
     "LedgerEntry", "PollMessage", "PremiumRule", "Price", "Registrar", "ReservedName", "Tld",
     "Transfer",
 ]

@@ -9,7 +9,7 @@ from registry.flows.context import Actor
 from registry.flows.domain_create import DomainCreate
 from registry.flows.domain_info import DomainInfoQuery
 from registry.flows.host_create import HostCreate
-from registry.models import DnsChange
+from registry.models import Event
 from registry.values import DsData, HostAddress, KeyDataValue, PostalInfo
 from tests.core.world import STRONG, World
 
@@ -49,6 +49,7 @@ def domain_info(world: World, name: str, **kwargs):
 
 
 def outbox(world: World) -> list[tuple[str, str]]:
-    """(zone, owner) of every DNS change written so far, oldest first."""
-    return world.task(lambda ctx: [tuple(r) for r in ctx.session.execute(
-        select(DnsChange.zone, DnsChange.owner).order_by(DnsChange.id))])
+    """(zone, owner) of every DNS change (events for the consumer "dns") written so far,
+    oldest first."""
+    return world.task(lambda ctx: [(p["zone"], p["owner"]) for p in ctx.session.scalars(
+        select(Event.payload).where(Event.consumer == "dns").order_by(Event.id))])

@@ -134,17 +134,18 @@ def test_a_reader_refuses_writes_before_sending_them(world, alice):
     from sqlalchemy import insert
 
     from registry.db import ReadOnlyViolation
-    from registry.models import DnsChange
+    from registry.models import Event
 
     db = world.registry.db
     with pytest.raises(ReadOnlyViolation), db.reads() as session:
-        session.execute(insert(DnsChange.__table__),
-                        {"zone": "example", "owner": "x.example", "created_at": world.clock.now()})
+        session.execute(insert(Event.__table__),
+                        {"consumer": "x", "kind": "dns.changed", "payload": {}, "attempts": 0,
+                         "created_at": world.clock.now()})
     with pytest.raises(ReadOnlyViolation), db.reads() as session:
         session.scalars(select(Registrar)).one().name = "renamed"
         session.flush()
     with db.reads() as session:
-        assert session.scalars(select(DnsChange).where(DnsChange.owner == "x.example")).all() == []
+        assert session.scalars(select(Event).where(Event.consumer == "x")).all() == []
         assert session.scalars(select(Registrar)).one().name != "renamed"
 
 

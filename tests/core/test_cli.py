@@ -458,3 +458,45 @@ def test_installed_console_script(sandbox):
 def test_tld_name_server_labels_are_reserved(sandbox):
     """pyrar init gives each TLD ns1.nic.<tld>: nic.<tld> can never be registered."""
     assert "nic.example\tRegistry name servers" in sandbox.ok("reserve", "list", "example")
+
+
+def test_events_list_stats_and_retry_of_dead_letters(sandbox):
+    from registry.events.consumer import Consumer
+    from registry.events.delivery import RetryPolicy
+    from registry.events.store import RegistryEvents
+
+    # pyrar init published the sandbox's TLDs: their DNS events wait for zonegen
+    listed = sandbox.ok("events", "list").splitlines()
+    assert len(listed) == 3 and all(" dns " in line and " due " in line for line in listed[1:])
+    assert any('"owner":"example"' in line for line in listed)
+    assert sandbox.ok("events", "list", "--dead") == "no events\n"
+
+    def refuse(batch):
+        for d in batch.deliveries:
+            batch.fail(d.id, "PowerDNS refused the zone")
+    registry = sandbox.registry()
+    try:
+        Consumer(RegistryEvents(registry), "dns", refuse,
+                 retry=RetryPolicy(max_attempts=1)).run_once()
+    finally:
+        registry.close()
+    dead = sandbox.ok("events", "list", "--dead", "--consumer", "dns").splitlines()[1:]
+    assert len(dead) == 2
+    assert all(" dead 20" in line and "PowerDNS refused the zone" in line for line in dead)
+    [stats] = [line.split() for line in sandbox.ok("events", "stats").splitlines()
+               if line.startswith("dns ")]
+    assert stats[1:5] == ["0", "0", "0", "2"]               # live, due, backing off, dead
+
+    first = dead[0].split()[0]
+    for args in (("events", "retry", "999999"), ("events", "retry", first, "999999"),
+                 ("events", "retry"), ("events", "retry", first, "--dead"),
+                 ("events", "retry", "--consumer", "dns", first),
+                 ("events", "retry", "--dead", "--consumer", "nope"),
+                 ("events", "list", "--consumer", "nope"), ("events", "list", "--limit", "0")):
+        sandbox.fails(*args)
+    assert sandbox.ok("events", "retry", first) == "1 event(s) due again now\n"
+    assert sandbox.ok("events", "retry", "--dead", "--consumer", "dns") == (
+        "1 event(s) due again now\n")
+    assert sandbox.ok("events", "list", "--dead") == "no events\n"
+    again = sandbox.ok("events", "list").splitlines()[1:]
+    assert len(again) == 2 and all(" due " in line for line in again)

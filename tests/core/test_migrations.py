@@ -14,7 +14,7 @@ from registry.db import Database, make_engine
 from registry.flows.context import Actor
 from registry.flows.domain_info import DomainInfoQuery
 from registry.migrate import MIGRATIONS, current_revision, head_revision, upgrade
-from registry.models import Base
+from registry.models import Base, Event
 from registry.service import Registry
 from tests.databases import scratch_mariadb
 
@@ -139,3 +139,36 @@ def test_upgrade_twice_is_a_no_op(empty_engine):
     upgrade(empty_engine)
     upgrade(empty_engine)
     assert current_revision(empty_engine) == head_revision()
+
+
+def test_dns_outbox_rows_become_events_of_the_dns_consumer(empty_engine):
+    """0003: changes zonegen had not published yet keep their order as "dns" events; a
+    downgrade gives them back."""
+    from registry.migrate import alembic_config
+
+    upgrade(empty_engine, "0001")
+    meta = sa.MetaData()
+    meta.reflect(empty_engine)
+    with empty_engine.begin() as conn:
+        conn.execute(meta.tables["dns_outbox"].insert(), [
+            {"zone": "old", "owner": "b.old", "created_at": WHEN},
+            {"zone": "old", "owner": "a.old", "created_at": WHEN.replace(minute=5)}])
+    upgrade(empty_engine)
+    assert "dns_outbox" not in sa.inspect(empty_engine).get_table_names()
+    registry = Registry(Database(empty_engine))
+    events = registry.run(lambda ctx: [
+        (e.consumer, e.kind, e.payload, e.created_at.replace(tzinfo=None), e.attempts,
+         e.dead_at) for e in ctx.session.scalars(sa.select(Event).order_by(Event.id))])
+    assert events == [
+        ("dns", "dns.changed", {"zone": "old", "owner": "b.old"}, WHEN, 0, None),
+        ("dns", "dns.changed", {"zone": "old", "owner": "a.old"}, WHEN.replace(minute=5), 0,
+         None)]
+
+    from alembic import command
+    cfg = alembic_config(empty_engine)
+    with empty_engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0001")
+    with empty_engine.connect() as conn:
+        back = conn.execute(sa.text("SELECT zone, owner FROM dns_outbox ORDER BY id")).all()
+    assert [tuple(r) for r in back] == [("old", "b.old"), ("old", "a.old")]

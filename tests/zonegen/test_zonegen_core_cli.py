@@ -19,7 +19,7 @@ from registry.flows.context import Actor
 from registry.flows.domain_create import DomainCreate
 from registry.flows.domain_update import DomainUpdate
 from registry.flows.host_create import HostCreate
-from registry.models import DnsChange, Registrar
+from registry.models import Event, Registrar
 from registry.service import Registry
 from registry.values import DsData, HostAddress
 from tests.cli_outcomes import Outcome, refused, sandbox_dump
@@ -108,8 +108,8 @@ class Core:
         self.registry.execute(command, self.actor)
 
     def outbox(self) -> list[tuple[str, str]]:
-        return self.registry.run(lambda ctx: [tuple(r) for r in ctx.session.execute(
-            select(DnsChange.zone, DnsChange.owner).order_by(DnsChange.id))])
+        return self.registry.run(lambda ctx: [(p["zone"], p["owner"]) for p in ctx.session.scalars(
+            select(Event.payload).where(Event.consumer == "dns").order_by(Event.id))])
 
     def close(self) -> None:
         self.registry.close()

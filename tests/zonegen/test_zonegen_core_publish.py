@@ -205,6 +205,7 @@ def test_a_domain_holding_the_tld_name_servers_is_reported(core: CoreWorld) -> N
     delegate it and must say so, not skip it."""
     from sqlalchemy import delete
 
+    from registry.admin.events import list_events
     from registry.models import ReservedName
 
     core.registry.run(lambda ctx: ctx.session.execute(
@@ -219,14 +220,17 @@ def test_a_domain_holding_the_tld_name_servers_is_reported(core: CoreWorld) -> N
     report = core.drainer.run_until_idle()
     assert report.errors == errors and len(errors) == 1
     assert f"{nic}. would hide the zone's own name server ns1.{nic}." in errors[0]
-    assert core.pending_outbox() == 0                    # reported, and not blocking
+    # a counted failure, backing off (then dead-lettered for an operator), not blocking
+    [failed] = core.world.task(list_events)
+    assert (failed.payload["owner"], failed.attempts, failed.last_error) == (nic, 1, errors[0])
+    assert failed.not_before > core.clock.now() and failed.dead_at is None
     assert core.faults(other) == []
     reply = core.probe().query(f"ns1.{nic}.", "A", dnssec=False)
     assert [r.address for r in reply.answer[0]] == ["192.0.2.53"]   # the TLD still works
 
 
 def test_tld_settings_change_resyncs_the_zone(core: CoreWorld) -> None:
-    """``set_dns_settings`` puts the TLD itself in the outbox: the drainer reconciles the
+    """``set_dns_settings`` emits an event for the TLD itself: the drainer reconciles the
     whole zone (apex name servers, denial), and the delegations stay right."""
     core.drain()
     ext = core.external_hosts()

@@ -1,4 +1,5 @@
-"""The outbox drainer converges DNS to the registry's data, whatever dies in between."""
+"""The drainer (events consumer "dns") converges DNS to the registry's data, whatever dies in
+between."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from zonegen_helpers import DS1, make_spec
 
+from registry.clock import FixedClock
+from registry.events.delivery import RetryPolicy
 from zonegen.drainer import OutboxDrainer
 from zonegen.model import Delegation
 from zonegen.pdnsdb import PdnsDb
@@ -97,12 +101,14 @@ def test_drainer_publishes_and_replays_idempotently(pdns, db, probe, state, zone
     assert again.processed == len(owners) and again.changed == []
 
 
-def test_unpublishable_data_is_reported_and_does_not_block(pdns, db, probe, state,
-                                                           zone_name) -> None:
+def test_unpublishable_data_is_a_counted_failure_then_a_dead_letter(pdns, db, probe, state,
+                                                                    zone_name) -> None:
     spec = make_spec(zone_name)
     state.put_zone(spec)
     errors = []
-    drainer = _drainer(pdns, state, on_error=lambda e, msg: errors.append((e, msg)))
+    clock = FixedClock(datetime(2026, 1, 15, 12, 0, tzinfo=UTC))
+    drainer = _drainer(pdns, state, on_error=lambda e, msg: errors.append((e, msg)),
+                       retry=RetryPolicy(max_attempts=2, first_delay=30), clock=clock)
     drainer.run_until_idle()
     good = Delegation(f"good.{zone_name}", ("ns.example.net.",))
     state.put(zone_name, good)
@@ -111,12 +117,18 @@ def test_unpublishable_data_is_reported_and_does_not_block(pdns, db, probe, stat
     state.conn.execute("UPDATE delegation SET ds = ? WHERE name = ?",
                        (json.dumps(["1 13 2 abcd"]), f"bad.{zone_name}"))
     report = drainer.run_until_idle()
-    assert state.pending_count() == 0
+    # the good change is published and acknowledged; the bad one waits, counted
     assert len(errors) == 1 and "needs 32 bytes" in errors[0][1]
     assert errors[0][0].owner == f"bad.{zone_name}"
-    assert report.errors == [errors[0][1]]
+    assert report.errors == [errors[0][1]] and list(report.failed.values()) == [errors[0][1]]
+    assert state.failures() == [(f"bad.{zone_name}", 1, errors[0][1], False)]
     info = db.domain(zone_name)
     assert check_delegation(probe, zone_name, info.denial, good.name, good) == []
+    assert drainer.run_until_idle().processed == 0           # backing off
+    clock.advance(timedelta(seconds=30))
+    assert drainer.run_until_idle().processed == 1           # tried again: dead-lettered
+    assert state.failures() == [(f"bad.{zone_name}", 2, errors[1][1], True)]
+    assert state.pending_count() == 0
 
 
 def test_killed_drainer_converges_after_restart(pdns, db, probe, state, zone_name) -> None:
@@ -157,9 +169,9 @@ def test_killed_drainer_converges_after_restart(pdns, db, probe, state, zone_nam
 def test_powerdns_outage_converges(pdns, db, probe, state, zone_name) -> None:
     spec = make_spec(zone_name)
     state.put_zone(spec)
-    drainer = _drainer(pdns, state, poll_interval=0.05)
+    drainer = _drainer(pdns, state, poll_interval=0.05, max_backoff=0.5)
     stop = threading.Event()
-    runner = threading.Thread(target=drainer.run, args=(stop,), kwargs={"max_backoff": 0.5})
+    runner = threading.Thread(target=drainer.run, args=(stop,))
     runner.start()
     try:
         owners = _change_stream(state, zone_name, 100, seed=3, pause=0.002)
@@ -178,7 +190,7 @@ def test_powerdns_outage_converges(pdns, db, probe, state, zone_name) -> None:
     _assert_dns_matches(pdns, db, probe, state, zone_name, owners)
 
 
-def test_outbox_owner_may_be_a_host_name(pdns, db, probe, state, zone_name) -> None:
+def test_event_owner_may_be_a_host_name(pdns, db, probe, state, zone_name) -> None:
     """The core publishes host names too: they map to the delegation holding their glue."""
     z = zone_name
     state.put_zone(make_spec(z))
@@ -187,7 +199,7 @@ def test_outbox_owner_may_be_a_host_name(pdns, db, probe, state, zone_name) -> N
     drainer = _drainer(pdns, state)
     drainer.run_until_idle()
     moved = Delegation(d.name, d.nameservers, {f"ns1.foo.{z}": ["192.0.2.2"]})
-    # the core's host update: the data changes, the outbox names the host only
+    # the core's host update: the data changes, the event names the host only
     with state._tx():
         state.conn.execute("UPDATE delegation SET glue = ? WHERE name = ?",
                            (json.dumps([[f"ns1.foo.{z}", ["192.0.2.2"]]]), d.name))

@@ -1,6 +1,7 @@
 """The real registry core for zonegen's tests: a migrated database (SQLite or MariaDB), a TLD
-with DNS settings made by the admin functions, a registrar, core flows, and the outbox
-drainer over ``CoreState`` publishing into a real PowerDNS."""
+with DNS settings made by the admin functions, a registrar, core flows, and the events
+drainer (the core's events consumer "dns") over ``CoreState`` publishing into a real
+PowerDNS."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from registry import scheduler
 from registry.admin.tlds import set_dns_settings
 from registry.clock import FixedClock
 from registry.db import Database, make_engine
+from registry.events.store import RegistryEvents
 from registry.flows.context import Actor
 from registry.flows.domain_create import DomainCreate
 from registry.flows.domain_delete import DomainDelete
@@ -23,7 +25,7 @@ from registry.flows.domain_update import DomainUpdate
 from registry.flows.host_create import HostCreate
 from registry.flows.host_update import HostUpdate
 from registry.migrate import upgrade
-from registry.models import Base, DnsChange, Domain
+from registry.models import Base, Domain, Event
 from registry.service import Registry
 from registry.values import DsData, HostAddress, KeyDataValue
 from tests.core.world import START, STRONG, World
@@ -91,9 +93,9 @@ class CoreWorld:
     def __post_init__(self) -> None:
         self.world.add_tld(self.tld)
         self.registrar = self.world.add_registrar("alice", balance=10_000_000)
-        self.state = CoreState(self.registry.db)
+        self.state = CoreState(self.registry)
         # no delayed re-flushes: nothing queries PowerDNS while a test writes
-        self.drainer = OutboxDrainer(self.state, self.state,
+        self.drainer = OutboxDrainer(RegistryEvents(self.registry), self.state,
                                      lambda: PdnsDb.open(self.pdns.settings), self.pdns.api(),
                                      reflush_delays=())
 
@@ -175,7 +177,9 @@ class CoreWorld:
             select(Domain.state).where(Domain.name == name)))
 
     def pending_outbox(self) -> int:
-        return self.world.task(lambda ctx: len(ctx.session.scalars(select(DnsChange.id)).all()))
+        """The events zonegen has not acknowledged yet (dead-lettered ones too)."""
+        return self.world.task(lambda ctx: len(ctx.session.scalars(
+            select(Event.id).where(Event.consumer == "dns")).all()))
 
     # -- zonegen -------------------------------------------------------------------------
     def drain(self) -> DrainReport:

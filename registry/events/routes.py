@@ -1,0 +1,25 @@
+"""Which consumers each kind of event goes to: the one table to change when a component
+starts consuming a kind (one row per consumer is written for every event of that kind)."""
+
+from __future__ import annotations
+
+import re
+
+ROUTES: dict[str, tuple[str, ...]] = {
+    # payload {"zone": TLD, "owner": name}: the records at owner may have changed (zonegen)
+    "dns.changed": ("dns",),
+}
+
+# consumer names become socket file names (wake) and CLI arguments
+CONSUMER_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
+
+
+def consumers_of(kind: str) -> tuple[str, ...]:
+    try:
+        return ROUTES[kind]
+    except KeyError:
+        raise ValueError(f"no route for events of kind {kind!r}") from None
+
+
+def known_consumers(routes: dict[str, tuple[str, ...]] = ROUTES) -> tuple[str, ...]:
+    return tuple(sorted({c for consumers in routes.values() for c in consumers}))
