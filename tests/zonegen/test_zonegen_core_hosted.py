@@ -201,7 +201,7 @@ def test_service_scheduler_reconciles_through_the_core(core, clock) -> None:
     settings = core.pdns.settings
     settings = type(settings)(**{**settings.__dict__, "hosted_nameservers": HOSTING,
                                  "catalog_zone": ""})
-    service = ZonegenService(settings, None, core.state, core.state, clock=clock,
+    service = ZonegenService(settings, None, core.state, core.events, clock=clock,
                              registry=core.registry)
     assert service.signing is not None
     shop = core.domain("sched", ns=HOSTING)
@@ -210,5 +210,5 @@ def test_service_scheduler_reconciles_through_the_core(core, clock) -> None:
     assert core_ds(core, shop) == []
     assert service.run_scheduled_once() == []
     assert core_ds(core, shop) == [parent.ds[0].lower()]
-    without = ZonegenService(settings, None, core.state, core.state, clock=clock)
+    without = ZonegenService(settings, None, core.state, core.events, clock=clock)
     assert without.signing is None                     # no registry: hosted zones only

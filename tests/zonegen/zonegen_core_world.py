@@ -88,14 +88,16 @@ class CoreWorld:
     tld: str                       # as the core names it: no trailing dot
     registrar: Actor = field(init=False)
     state: CoreState = field(init=False)
+    events: RegistryEvents = field(init=False)
     drainer: OutboxDrainer = field(init=False)
 
     def __post_init__(self) -> None:
         self.world.add_tld(self.tld)
         self.registrar = self.world.add_registrar("alice", balance=10_000_000)
         self.state = CoreState(self.registry)
+        self.events = RegistryEvents(self.registry)
         # no delayed re-flushes: nothing queries PowerDNS while a test writes
-        self.drainer = OutboxDrainer(RegistryEvents(self.registry), self.state,
+        self.drainer = OutboxDrainer(self.events, self.state,
                                      lambda: PdnsDb.open(self.pdns.settings), self.pdns.api(),
                                      reflush_delays=())
 
