@@ -5,17 +5,27 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
+import time
 
 import pytest
+from sqlalchemy.engine import make_url
 from zonegen_core_world import (
     CoreWorld,
     ds_text,
     ds_value,
+    mariadb_database,
 )
 from zonegen_helpers import need_pdns
 
+from registry.db import Database, make_engine
+from registry.events.store import RegistryEvents
 from registry.flows.context import Actor
+from registry.service import Registry
 from registry.values import DsData, HostAddress, KeyDataValue
+from tests.tcp_proxy import TcpProxy
+from zonegen.core_state import CoreState
+from zonegen.drainer import OutboxDrainer
 from zonegen.hosted import HostedZones
 from zonegen.hosted_rrsets import RRset
 from zonegen.pdnsdb import PdnsDb
@@ -248,3 +258,53 @@ def test_tld_settings_change_resyncs_the_zone(core: CoreWorld) -> None:
     for name in names:                                   # NSEC proofs now, signed
         assert core.faults(name) == [], name
     assert core.faults(f"never.{core.tld}", None) == []
+
+
+@pytest.mark.mariadb
+def test_the_drainer_survives_the_registry_database_going_away(mariadb_url, pdns, zone_name):
+    """#13: a MariaDB restart showed as SQLAlchemy's OperationalError (2013), which the
+    drainer's retry list did not name: its thread died and DNS publication stopped for good
+    while ``zone serve`` lived on. Now the outage is waited out and publication resumes."""
+    need_pdns()
+    core = CoreWorld.create(mariadb_database(mariadb_url), pdns, zone_name.rstrip("."))
+    url = make_url(mariadb_url)
+    proxy = TcpProxy((url.host, url.port or 3306))
+    # zonegen's registry reaches MariaDB through a link the test cuts; the EPP side does not
+    zonegen_side = Registry(Database(make_engine(
+        url.set(port=proxy.port).render_as_string(hide_password=False))), core.clock)
+    died = []
+    drainer = OutboxDrainer(RegistryEvents(zonegen_side), CoreState(zonegen_side),
+                            lambda: PdnsDb.open(pdns.settings), pdns.api(), reflush_delays=(),
+                            poll_interval=0.05, max_backoff=0.1, on_fatal=died.append)
+    stop = threading.Event()
+    thread = threading.Thread(target=drainer.run, args=(stop,), daemon=True)
+    thread.start()
+
+    def published(name: str) -> None:
+        deadline = time.monotonic() + 30
+        while core.faults(name):
+            assert time.monotonic() < deadline and not died, (name, died)
+            time.sleep(0.05)
+
+    try:
+        ext = core.external_hosts()
+        published(core.domain("before", ns=ext))
+        proxy.cut()
+        during = core.domain("during", ns=ext)
+        deadline = time.monotonic() + 30
+        while proxy.refused < 5:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert thread.is_alive() and not died
+        assert core.faults(during) != []                 # not published: the core is away
+        proxy.restore()
+        published(during)
+        assert thread.is_alive() and not died
+    finally:
+        stop.set()
+        drainer.wake()
+        thread.join(10)
+        drainer.close()
+        proxy.close()
+        zonegen_side.close()
+        core.close()
