@@ -10,10 +10,15 @@ from collections.abc import Callable
 
 from sqlalchemy import exc
 
+from .errors import CommandTimedOut, CommitOutcomeUnknown
+
 # SQLAlchemy wraps the driver's errors: a server restart shows as OperationalError 2013
-# (lost connection) or 2003 (cannot connect), never as pymysql.MySQLError itself.
+# (lost connection) or 2003 (cannot connect), never as pymysql.MySQLError itself. A frozen
+# server ends a command's time budget (registry.deadlines), and a connection lost during
+# COMMIT may leave its outcome unknown: the work is done again later either way.
 DATABASE_OUTAGES: tuple[type[BaseException], ...] = (
-    exc.OperationalError, exc.InterfaceError, exc.DisconnectionError, exc.TimeoutError)
+    exc.OperationalError, exc.InterfaceError, exc.DisconnectionError, exc.TimeoutError,
+    CommandTimedOut, CommitOutcomeUnknown)
 
 
 def is_database_outage(error: BaseException) -> bool:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.engine import make_url
 
 from registry import outbox
 from registry.admin.events import event_stats, list_events, retry_dead, retry_events
@@ -32,7 +31,7 @@ from registry.flows.domain_create import DomainCreate
 from registry.models import Event
 from registry.service import Registry
 from tests.core.world import START, STRONG
-from tests.tcp_proxy import TcpProxy
+from tests.db_proxy import DbProxy
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -334,14 +333,13 @@ def test_wake_is_best_effort():
 
 @pytest.fixture
 def proxied(mariadb_migrated):
-    """A registry whose MariaDB connections go through a link the test can cut."""
-    url = make_url(mariadb_migrated)
-    proxy = TcpProxy((url.host or "127.0.0.1", url.port or 3306))
+    """A registry whose MariaDB connections go through a proxy the test can fault."""
+    proxy = DbProxy()
     direct = Database(make_engine(mariadb_migrated))
     with direct.engine.begin() as conn:
         conn.execute(text("DELETE FROM events"))
     clock = FixedClock(START)
-    db = Database(make_engine(url.set(port=proxy.port).render_as_string(hide_password=False)))
+    db = Database(make_engine(proxy.url(mariadb_migrated)))
     yield Registry(db, clock), Registry(direct, clock), proxy
     proxy.close()
     db.dispose()
@@ -349,8 +347,8 @@ def proxied(mariadb_migrated):
 
 
 def test_the_loop_survives_the_database_going_away(proxied, caplog):
-    """#13: a MariaDB restart (lost connection, 2013; then refused) must not end the loop;
-    it retries, counting no attempt, and delivers once the database is back."""
+    """#13: a MariaDB restart (the connection lost, 2013, then refused) must not end the
+    loop; it retries, counting no attempt, and delivers once the database is back."""
     through_proxy, direct, proxy = proxied
     handler = Recorder()
     bell = through_proxy.wakeup.doorbell("dns")
@@ -358,27 +356,33 @@ def test_the_loop_survives_the_database_going_away(proxied, caplog):
                     poll_interval=0.05, doorbell=bell, outage_backoff=(0.01, 0.05),
                     on_fatal=lambda e: pytest.fail(f"the loop died: {e!r}"))
     thread, stop = run_in_thread(loop)
-    try:
-        def acknowledged() -> bool:
-            return direct.run(lambda ctx: ctx.session.scalar(select(Event.id))) is None
 
+    def acknowledged() -> bool:
+        return direct.run(lambda ctx: ctx.session.scalar(select(Event.id))) is None
+
+    def outage_lines() -> list[str]:
+        return [r.getMessage() for r in caplog.records
+                if "events consumer dns" in r.getMessage()]
+    try:
         direct.run(lambda ctx: outbox.publish(ctx, "example", "before.example"))
         wait_for("the first event, acknowledged", lambda: handler.seen and acknowledged())
-        proxy.cut()
+        fault = proxy.arm("before", r"SELECT\s.*\sFROM events\s.*", then_refuse=True)
         direct.run(lambda ctx: outbox.publish(ctx, "example", "during.example"))
-        wait_for("failed attempts", lambda: proxy.refused >= 3)
-        assert thread.is_alive()
+        wait_for("the outage", lambda: fault.struck.is_set() and outage_lines())
+        time.sleep(0.3)  # let it fail a few more times (nothing asserted on timing)
+        assert thread.is_alive() and len(handler.seen) == 1
         assert direct.run(lambda ctx: ctx.session.scalar(select(Event.attempts))) == 0
-        proxy.restore()
+        proxy.refuse.clear()                              # the database is back
         wait_for("the event after the outage", lambda: len(handler.seen) == 2)
         assert handler.seen[1] == {"zone": "example", "owner": "during.example"}
         wait_for("its acknowledgement", acknowledged)
     finally:
         stop_thread(loop, thread, stop)
         bell.close()
-    outage = [r.getMessage() for r in caplog.records if "events consumer dns" in r.getMessage()]
-    assert "unavailable (OperationalError" in outage[0] and "available again" in outage[-1]
-    assert not any(r.exc_info for r in caplog.records)   # no traceback per attempt
+    outage = outage_lines()
+    assert len(outage) == 2, outage                       # one line as it starts, one as it ends
+    assert "unavailable (OperationalError" in outage[0] and "available again" in outage[1]
+    assert not any(r.exc_info for r in caplog.records)    # no traceback per attempt
 
 
 def consumer_process(tmp_path: Path, body: str) -> subprocess.Popen:
