@@ -149,7 +149,7 @@ class Registry:
         for command, actor, trid in items:
             flow = FLOWS[type(command)]
             ctx = FlowContext(session, now, actor, trid, self.settings, flow.__name__,
-                              self.policy, shared.prefetched, wake)
+                              self.policy, shared.prefetched, wake=wake)
             try:
                 out.append(Response(flow(ctx, command), trid, reads.queues.get(
                     actor.registrar_id)))

@@ -173,7 +173,7 @@ def _serve(ctx: Any, args: argparse.Namespace) -> int:
             print(f"pyrar: error: PowerDNS: {e}", file=sys.stderr)
             return 1
         try:
-            _publish_missing_zones(ctx, service, state)
+            _publish_missing_zones(ctx, service, state, stop)
             stop.wait()
         finally:
             service.stop()
@@ -186,16 +186,30 @@ def _serve(ctx: Any, args: argparse.Namespace) -> int:
     return 0
 
 
-def _publish_missing_zones(ctx: Any, service: Any, state: DesiredState) -> None:
-    """A configured TLD that PowerDNS does not have yet gets created and fully synced."""
+def _publish_missing_zones(ctx: Any, service: Any, state: DesiredState,
+                           stop: threading.Event) -> None:
+    """A configured TLD that PowerDNS does not have yet gets created and fully synced. Asked
+    until PowerDNS answers (it may have died right after it started: the service's watcher
+    starts it again), or until ``stop``."""
     from sqlalchemy import select
 
     from registry import outbox
     from registry.models import Tld
+    from registry.outage import Outage
 
     names = ctx.task(lambda c: list(c.session.scalars(select(Tld.name))))
-    missing = [n for n in names if state.zone_spec(n) is not None
-               and service.conn.api.zone(normalize(n), rrsets=False) is None]
+    outage = Outage(logging.getLogger("pyrar.zonegen.cli"), "zone serve: listing PowerDNS's "
+                    "zones", first=0.1, most=5.0)
+    while not stop.is_set():
+        try:
+            missing = [n for n in names if state.zone_spec(n) is not None
+                       and service.conn.api.zone(normalize(n), rrsets=False) is None]
+            break
+        except PowerDnsApiError as e:
+            stop.wait(outage.failed(e))
+    else:
+        return
+    outage.recovered()
     if missing:
         # the registry wakes the drainer once this commits
         ctx.task(lambda c: [outbox.publish(c, n, n) for n in missing], "zone_publish_missing")

@@ -273,6 +273,8 @@ def test_the_drainer_survives_the_registry_database_going_away(mariadb_url, pdns
     drainer = OutboxDrainer(RegistryEvents(zonegen_side), CoreState(zonegen_side),
                             lambda: PdnsDb.open(pdns.settings), pdns.api(), reflush_delays=(),
                             poll_interval=0.05, max_backoff=0.1, on_fatal=died.append)
+    ext = core.external_hosts()
+    core.drain()                                         # the zone is there before the test
     stop = threading.Event()
     thread = threading.Thread(target=drainer.run, args=(stop,), daemon=True)
     thread.start()
@@ -284,7 +286,6 @@ def test_the_drainer_survives_the_registry_database_going_away(mariadb_url, pdns
             time.sleep(0.05)
 
     try:
-        ext = core.external_hosts()
         published(core.domain("before", ns=ext))
         # the drainer's next claim loses its connection, then MariaDB refuses new ones
         fault = proxy.arm("before", r"SELECT\s.*\sFROM events\s.*", then_refuse=True)
