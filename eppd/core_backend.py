@@ -25,10 +25,16 @@ from eppd.namespaces import EPP, EXTENSIONS, OBJECTS, tag
 from eppd.replies.poll import PollContext
 from eppd.replies.render import RenderContext, render
 from registry.config import Config, ConfigError
-from registry.errors import AuthenticationError, CommandUseError, EppError
+from registry.errors import (
+    AuthenticationError,
+    CommandUseError,
+    DatabaseUnavailable,
+    EppError,
+)
 from registry.flows.context import Actor
 from registry.flows.dispatch import READ_ONLY
 from registry.flows.session_login import Login
+from registry.outage import Outage, is_database_outage
 from registry.service import MustWait, Registry
 from registry.values import Response, Trid
 
@@ -77,6 +83,8 @@ class CoreBackend:
         batching = batching or BatchingSettings()
         self._batching = batching
         self._registry = registry
+        self._outage = Outage(log, "the registry's database",
+                              meanwhile="commands are answered 2400 until it is back")
         server_id = registry.settings.server_id
         self._server_id = server_id
         self._trid_prefix = "".join(c for c in server_id if c.isalnum())[:16] or "EPP"
@@ -94,7 +102,9 @@ class CoreBackend:
             log.warning("login refused for clid=%r from %s: %s", clid, peer_ip, e.value)
             return LoginResult(2200)
         except EppError as e:  # e.g. a new password the policy refuses
+            self._database(e)
             return LoginResult(e.code, e.reason)
+        self._database(None)
         logged_in = response.result
         return LoginResult(1000, principal=RegistrarRef(
             logged_in.registrar_id, logged_in.clid, logged_in.currency))
@@ -104,7 +114,9 @@ class CoreBackend:
             job = self._prepare(request)
             response = self._registry.execute(job.parsed.command, job.actor, job.trid)
         except EppError as e:
+            self._database(e)
             return _error_reply(e, request)
+        self._database(None)
         return self._render(job, response)
 
     def wrap_calls(self, calls: CallRunner, clock: IReactorTime) -> CallRunner:
@@ -145,6 +157,9 @@ class CoreBackend:
         if jobs:
             outcomes = self._batch([job for _, job in jobs], may_wait)
             for (index, job), outcome in zip(jobs, outcomes, strict=True):
+                self._database(outcome if isinstance(outcome, BaseException) else None)
+                if is_database_outage(outcome) and not isinstance(outcome, EppError):
+                    outcome = DatabaseUnavailable()  # answered, not a traceback a command
                 if isinstance(outcome, EppError):
                     replies[index] = _error_reply(outcome, job.request)
                 elif isinstance(outcome, BaseException):
@@ -175,13 +190,22 @@ class CoreBackend:
         except Exception as e:
             if not may_wait:  # running each alone may wait: do it on the thread pool
                 raise WouldWait from e
-            if len(jobs) == 1:
-                return [e]
+            if len(jobs) == 1 or is_database_outage(e):
+                return [e] * len(jobs)  # alone, each would fail the same way
         # One command broke the shared transaction: run each alone so only it fails.
         log.warning("a batch of %d read-only commands failed; running them one by one",
                     len(jobs), exc_info=True)
         return [self._outcome(self._registry.execute, job.parsed.command, job.actor, job.trid)
                 for job in jobs]
+
+    def _database(self, error: BaseException | None) -> None:
+        """A command's outcome, for the log: an outage of the database is one line when it
+        starts, a count while it lasts and one line when it ends, not a traceback a
+        command (registry.outage)."""
+        if error is not None and is_database_outage(error):
+            self._outage.failed(error)
+        else:
+            self._outage.recovered()
 
     def _render(self, job: _Job, response: Response) -> CommandReply:
         session = job.request.session

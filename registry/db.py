@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import commit, deadlines
 from .config import Config, DatabaseSettings
-from .errors import CommandTimedOut
+from .errors import CommandTimedOut, DatabaseUnavailable
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 # that the server reports (so it rolled back), and a connection the server dropped (gone
 # away, lost) - proof of a rollback only before COMMIT was sent (see Database.run).
 ROLLED_BACK_MYSQL_ERRORS = {1213, 1205, 1180}
-CONNECTION_MYSQL_ERRORS = {2006, 2013}
+# can't connect (socket, TCP), gone away, lost during a query
+CONNECTION_MYSQL_ERRORS = {2002, 2003, 2006, 2013}
 RETRYABLE_MYSQL_ERRORS = ROLLED_BACK_MYSQL_ERRORS | CONNECTION_MYSQL_ERRORS
 ATTEMPTS = 4
 # A thread's reader session unused for this long is closed rather than reused (Database.reads).
@@ -220,12 +221,20 @@ class Database:
             try:
                 return self._run_once(work, until)
             except _NotCommitted as e:
-                if attempt == ATTEMPTS:
-                    raise e.error from None
-                if time.monotonic() >= until:
-                    raise CommandTimedOut() from e.error
+                if attempt == ATTEMPTS or time.monotonic() >= until:
+                    raise self._gave_up(e.error, until) from e.error
                 time.sleep(0.005 * attempt)
         raise AssertionError("unreachable")
+
+    def _gave_up(self, error: DBAPIError, until: float) -> Exception:
+        """What a command that never committed ends with: its budget spent (a database
+        that stopped answering, say), the database unreachable, or (deadlocks every time)
+        the database's own error."""
+        if time.monotonic() >= until:
+            return CommandTimedOut()
+        if self._connection_lost(error):
+            return DatabaseUnavailable()
+        return error
 
     def _run_once(self, work: Callable[[Session], T], until: float) -> T:
         with self._sessions() as session:
@@ -274,7 +283,12 @@ class Database:
         except dropped as e:
             if not self._retryable(e):
                 raise
-        return attempt()
+        try:
+            return attempt()
+        except dropped as e:
+            if self._connection_lost(e):
+                raise DatabaseUnavailable() from e
+            raise
 
     def run_snapshot_reads(self, work: Callable[[Session], T]) -> T:
         """``run_reads`` inside one read-only transaction: every statement of ``work`` sees
@@ -296,6 +310,12 @@ class Database:
             return result
 
         return self.run_reads(in_snapshot)
+
+    def _connection_lost(self, error: BaseException) -> bool:
+        if isinstance(error, DBAPIError):
+            return error.connection_invalidated or self._connection_lost(error.orig)
+        return (isinstance(error, self.engine.dialect.dbapi.OperationalError)
+                and bool(error.args) and error.args[0] in CONNECTION_MYSQL_ERRORS)
 
     def _rolled_back(self, error: DBAPIError) -> bool:
         """The server said the transaction rolled back (not merely: the connection broke)."""

@@ -157,6 +157,13 @@ class CommandTimedOut(CommandFailed):
                "back and changed nothing, so it may be sent again")
 
 
+class DatabaseUnavailable(CommandFailed):
+    """The database could not be reached: the command was not carried out."""
+
+    message = ("Command failed: the registry's database cannot be reached; the command was "
+               "not carried out and may be sent again")
+
+
 class CommandFailedClosing(EppError):
     code = 2500
     message = "Command failed; server closing connection"

@@ -13,7 +13,7 @@ right after a given statement reaches the server:
   goes on) or the client gives up and closes (then the server's side is closed too).
 
 Each fault strikes once. ``refuse`` turns new connections away (closed at once) for as long
-as it is set: the database "unreachable" for a while.
+as it is set: the database "unreachable" for a while (``go_down`` cuts the open ones too).
 """
 
 from __future__ import annotations
@@ -74,6 +74,15 @@ class DbProxy:
         with self._lock:
             self._faults.append(fault)
         return fault
+
+    def go_down(self) -> None:
+        """The database unreachable: every connection cut, new ones refused until
+        ``refuse`` is cleared."""
+        self.refuse.set()
+        with self._lock:
+            sockets = list(self._sockets)
+        for s in sockets:
+            _close(s)
 
     def close(self) -> None:
         self._closed.set()

@@ -381,7 +381,7 @@ def test_the_loop_survives_the_database_going_away(proxied, caplog):
         bell.close()
     outage = outage_lines()
     assert len(outage) == 2, outage                       # one line as it starts, one as it ends
-    assert "unavailable (OperationalError" in outage[0] and "available again" in outage[1]
+    assert "unavailable (DatabaseUnavailable" in outage[0] and "available again" in outage[1]
     assert not any(r.exc_info for r in caplog.records)    # no traceback per attempt
 
 

@@ -1,8 +1,10 @@
 """The registrar is told the truth over EPP when eppd's database connection is lost around
-COMMIT (a real fault: tests/db_proxy.py between eppd and MariaDB).
+COMMIT, or the database is gone for a while (real faults: tests/db_proxy.py between eppd and
+MariaDB).
 
-The reported case: a renew whose COMMIT reached the server but whose answer was lost was
-run again, saw the new expiry and answered 2306, while the renew had happened and been paid.
+The reported cases: a renew whose COMMIT reached the server but whose answer was lost was
+run again, saw the new expiry and answered 2306, while the renew had happened and been paid;
+a 20 s outage logged 616 tracebacks.
 """
 
 from __future__ import annotations
@@ -65,3 +67,25 @@ def test_a_commit_that_cannot_be_confirmed_is_answered_2400_saying_so(world, reg
     assert reply.code == 2400, reply
     assert "may have completed" in reply.msg
     assert renewals(world, name) == 1  # it had committed: never twice
+
+
+def test_a_database_outage_is_answered_2400_and_logged_once(world, reg1, proxy):
+    """Before, each command of an outage logged its traceback: 616 of them in 20 s."""
+    names = [fresh() for _ in range(3)]
+    proxy.go_down()
+    try:
+        for name in names * 4:
+            for reply in (create(reg1, name), check(reg1, name)):
+                assert reply.code == 2400, reply
+                assert "database cannot be reached" in reply.msg
+    finally:
+        proxy.refuse.clear()
+    assert create(reg1, names[0]).code == 1000  # the database is back
+    assert world.log_mentions("the registry's database: available again")
+    log = world.log_text()
+    assert log.count("the registry's database: unavailable") == 1
+    assert "Traceback" not in log
+
+
+def check(epp, name: str):
+    return epp.command(f"<check><d:check><d:name>{name}</d:name></d:check></check>")
