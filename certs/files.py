@@ -19,12 +19,16 @@ class CertFiles:
     key: Path
 
 
-def write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
-    pem = key.private_bytes(
+def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
+
+
+def write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
+    pem = _key_pem(key)
     # O_CREAT with 0600 so the key is never readable by others, even briefly; fchmod covers
     # a file that already existed with wider permissions.
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -37,6 +41,27 @@ def write_key(path: Path, key: ec.EllipticCurvePrivateKey) -> None:
 
 def write_cert(path: Path, cert: x509.Certificate) -> None:
     path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+
+
+def write_new(files: CertFiles, cert: x509.Certificate, key: ec.EllipticCurvePrivateKey
+              ) -> None:
+    """Create both files, never over an existing one (FileExistsError): a certificate
+    already handed out is not lost by mistake. If either cannot be written, neither is."""
+    written: list[Path] = []
+    try:
+        for path, data, mode in (
+                (files.key, _key_pem(key), 0o600),
+                (files.cert, cert.public_bytes(serialization.Encoding.PEM), 0o644)):
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            written.append(path)
+            try:
+                os.write(fd, data)
+            finally:
+                os.close(fd)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
 
 
 def load(files: CertFiles) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:

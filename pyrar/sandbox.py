@@ -144,6 +144,11 @@ cert = "certs/server.pem"
 key = "certs/server.key"
 ca = "certs/ca.pem"
 
+[ca]
+# the private key of [eppd] ca: 'pyrar registrar cert CLID' issues a registrar's client
+# certificate with it. Keep a production CA's key off the servers that do not need it.
+key = "certs/ca.key"
+
 [powerdns]
 mode = "managed"
 data_dir = "powerdns"

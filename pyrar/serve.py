@@ -2,8 +2,9 @@
 
 Each component (``pyrar.components``) is a command of its own (``pyrar eppd``, ``pyrar zone
 serve``, ``pyrar lifecycle run --every``...) so production can run them under any process
-manager; ``serve`` starts them together, says where they listen once they do, restarts one
-that dies and stops them all on SIGINT or SIGTERM.
+manager; ``serve`` starts them together, says where they listen once every one of them
+reports that it serves (``pyrar.readiness``), restarts one that dies and stops them all on
+SIGINT or SIGTERM.
 """
 
 from __future__ import annotations
@@ -17,17 +18,20 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pyrar.components import COMPONENTS, Component, ServeOptions, endpoints
-from pyrar.serve_endpoints import Endpoint, listening, refuse_taken
+from pyrar.readiness import NOTIFY_SOCKET, ReadyInbox, ReadyNotifier
+from pyrar.serve_endpoints import Endpoint, refuse_taken
 from registry.config import Config
 
 log = logging.getLogger("pyrar.serve")
 RESTART_BACKOFF = (1, 2, 5, 10, 30)
 STOP_TIMEOUT = 15.0
-# how long the components may take to listen before serve says which one does not
+# how long the components may take to be ready before serve says which one is not
 READY_WARNING_SECONDS = 60.0
+PYRAR = (sys.executable, "-m", "pyrar.cli.main")
 
 
 @dataclass
@@ -44,43 +48,51 @@ class Running:
 
 @dataclass
 class Readiness:
-    """Announces the endpoints together once they all listen."""
+    """Announces the endpoints once every component has reported that it serves
+    (``pyrar.readiness``), then tells whoever started serve (systemd, say) the same."""
 
+    inbox: ReadyInbox
     found: list[Endpoint]
+    pending: list[str]
+    notifier: ReadyNotifier
     started_at: float = field(default_factory=time.monotonic)
-    pending: list[Endpoint] = field(init=False)
     warned: bool = False
 
-    def __post_init__(self) -> None:
-        self.pending = list(self.found)
-
-    def check(self) -> None:
-        if not self.pending:
-            return
-        self.pending = [e for e in self.pending if not listening(e)]
-        if not self.pending:
-            log.info("PyRar is running; Ctrl-C (SIGINT) or SIGTERM stops every component")
-            for e in self.found:
-                log.info("  %-3s on %s: %s", e.label, e.address, e.note)
-        elif not self.warned and time.monotonic() - self.started_at > READY_WARNING_SECONDS:
+    def wait(self, timeout: float) -> None:
+        """Take the reports that arrive within ``timeout`` seconds."""
+        for name in self.inbox.wait(timeout):
+            if name in self.pending:
+                self.pending.remove(name)
+                log.info("%s is ready", name)
+                if not self.pending:
+                    self._announce()
+        if (self.pending and not self.warned
+                and time.monotonic() - self.started_at > READY_WARNING_SECONDS):
             self.warned = True
-            log.warning("still not listening after %.0f s: %s (see the messages above)",
-                        READY_WARNING_SECONDS,
-                        ", ".join(f"{e.label} on {e.address}" for e in self.pending))
+            log.warning("still not ready after %.0f s: %s (see the messages above)",
+                        READY_WARNING_SECONDS, ", ".join(self.pending))
+
+    def _announce(self) -> None:
+        log.info("PyRar is running; Ctrl-C (SIGINT) or SIGTERM stops every component")
+        for e in self.found:
+            log.info("  %-3s on %s: %s", e.label, e.address, e.note)
+        self.notifier.ready()
 
 
 def serve(config: Config, options: ServeOptions,
-          components: tuple[Component, ...] = COMPONENTS) -> int:
+          components: tuple[Component, ...] = COMPONENTS,
+          notifier: ReadyNotifier | None = None,
+          program: Sequence[str] = PYRAR) -> int:
     """Run the components until SIGINT or SIGTERM; raises PortsTaken (nothing started) when
-    another program holds one of their ports."""
+    another program holds one of their ports. Each component runs as ``program`` (the
+    ``pyrar`` command) with its arguments; ``notifier`` hears when every one serves."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s serve %(levelname)s: %(message)s")
     found = endpoints(config, options, components)
     refuse_taken(found, config.path)
-    base = [sys.executable, "-m", "pyrar.cli.main"]
+    base = list(program)
     if config.path is not None:
         base += ["--config", str(config.path)]
     parts = [Running(c, c.command(options)) for c in components]
-    ready = Readiness(found)
     stop = threading.Event()
 
     def request_stop(signum: int, _frame: object) -> None:
@@ -90,14 +102,16 @@ def serve(config: Config, options: ServeOptions,
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, request_stop)
+    inbox = ReadyInbox(c.name for c in components)
+    ready = Readiness(inbox, found, [c.name for c in components], notifier or ReadyNotifier())
     try:
         while not stop.is_set():
             for part in parts:
-                _keep_running(part, base)
-            ready.check()
-            stop.wait(0.5)
+                _keep_running(part, base, inbox.address(part.component.name))
+            ready.wait(0.5)
     finally:
         _stop_all(parts)
+        inbox.close()
     return 0
 
 
@@ -127,7 +141,7 @@ def _die_with_parent(parent: int) -> None:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
-def _keep_running(part: Running, base: list[str]) -> None:
+def _keep_running(part: Running, base: list[str], notify_socket: str) -> None:
     now = time.monotonic()
     if part.process is not None:
         code = part.process.poll()
@@ -142,6 +156,7 @@ def _keep_running(part: Running, base: list[str]) -> None:
         if now - part.exited_at < _backoff(part):
             return
     part.process = subprocess.Popen(base + part.args,
+                                    env={**os.environ, NOTIFY_SOCKET: notify_socket},
                                     preexec_fn=functools.partial(_die_with_parent, os.getpid()))
     part.started_at, part.exited_at = now, None
     log.info("started %s (pid %s)", part.component.name, part.process.pid)

@@ -1,5 +1,5 @@
 """The ports ``pyrar serve``'s components listen on (``pyrar.components``): checked free
-before they start, watched until they listen, then announced to the operator."""
+before they start, announced to the operator once every component is ready."""
 
 from __future__ import annotations
 

@@ -42,13 +42,7 @@ class Config:
         file_path = None
         if path:
             file_path = Path(path).resolve()
-            try:
-                with open(file_path, "rb") as f:
-                    data = tomllib.load(f)
-            except FileNotFoundError:
-                raise ConfigError(f"configuration file {path} does not exist") from None
-            except tomllib.TOMLDecodeError as e:
-                raise ConfigError(f"{path}: {e}") from None
+            data = _read(path, file_path)
             base_dir = file_path.parent
         return cls(_apply_environment(data, environ), base_dir, file_path)
 
@@ -79,6 +73,27 @@ class Config:
         return p if p.is_absolute() else (self.base_dir / p)
 
 
+def _read(path: str | os.PathLike, file_path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        with open(file_path, "rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file {path} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"configuration file {path} is a directory, not a file") from None
+    except OSError as e:
+        raise ConfigError(f"configuration file {path}: {e.strerror or e}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"configuration file {path} is not TOML (not UTF-8 text)") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {e}") from None
+    for name, table in data.items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"configuration file {path}: {name} must be a table "
+                              f"([{name}] followed by its keys), not a single value")
+    return data
+
+
 def _apply_environment(data: dict, environ: Mapping[str, str]) -> dict:
     merged = {k: dict(v) if isinstance(v, dict) else v for k, v in data.items()}
     for var, value in environ.items():
@@ -96,11 +111,12 @@ def _apply_environment(data: dict, environ: Mapping[str, str]) -> dict:
 
 
 def _coerce(table: str, key: str, value: Any, hint: Any) -> Any:
-    """Values from the environment arrive as strings; turn them into the declared type."""
-    if not isinstance(value, str):
-        return value
+    """Values from the environment arrive as strings; turn them into the declared type.
+    The file's values have their TOML type, which must be the declared one."""
     target = hint if isinstance(hint, type) else None
     text = str(hint)
+    if not isinstance(value, str):
+        return _checked(table, key, value, target)
     try:
         if target is bool or text == "bool":
             if value.lower() in ("1", "true", "yes", "on"):
@@ -116,6 +132,19 @@ def _coerce(table: str, key: str, value: Any, hint: Any) -> Any:
             return [v.strip() for v in value.split(",") if v.strip()]
     except ValueError:
         raise ConfigError(f"[{table}] {key}: cannot read {value!r} as {text}") from None
+    return value
+
+
+_KINDS = {bool: "true or false", int: "a whole number", float: "a number", str: "a string"}
+
+
+def _checked(table: str, key: str, value: Any, target: type | None) -> Any:
+    """A TOML value of the declared type (an int is a float too; a bool is no int)."""
+    if target is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if target in (bool, int, float, str) and (
+            not isinstance(value, target) or (target is int and isinstance(value, bool))):
+        raise ConfigError(f"[{table}] {key}: {value!r} is not {_KINDS[target]}")
     return value
 
 

@@ -177,3 +177,9 @@ class AuthenticationFailedClosing(EppError):
 class SessionLimitExceeded(EppError):
     code = 2502
     message = "Session limit exceeded; server closing connection"
+
+
+def quoted(value: object) -> str:
+    """A value as a one-line refusal quotes it back: its repr, cut short if it is long."""
+    text = str(value)
+    return repr(text if len(text) <= 32 else f"{text[:24]}...")

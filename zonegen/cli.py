@@ -174,6 +174,7 @@ def _serve(ctx: Any, args: argparse.Namespace) -> int:
             return 1
         try:
             _publish_missing_zones(ctx, service, state, stop)
+            ctx.ready()  # PowerDNS answers (service.start waited for it); the drainer runs
             stop.wait()
         finally:
             service.stop()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import getpass
+import os
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from pyrar.readiness import ReadyNotifier
 from registry.config import Config
 from registry.flows.context import Actor, FlowContext
 from registry.migrate import current_revision, head_revision, upgrade
@@ -17,16 +19,28 @@ class CliError(Exception):
 
 
 class CliContext:
-    def __init__(self, config_path: str | None) -> None:
+    def __init__(self, config_path: str | None,
+                 notifier: ReadyNotifier | None = None) -> None:
         self._config_path = config_path
         self._config: Config | None = None
         self._registry: Registry | None = None
+        self.notifier = notifier or ReadyNotifier()
 
     @property
     def config(self) -> Config:
+        """The configuration file's; without one a command would work on an empty database
+        of its own in the current directory, so it is refused instead."""
         if self._config is None:
-            self._config = Config.load(self._config_path)
+            path = self._config_path or os.environ.get("PYRAR_CONFIG")
+            if not path:
+                raise CliError("no configuration: give --config FILE or set PYRAR_CONFIG; "
+                               "'pyrar init DIR' makes a sandbox with its DIR/pyrar.toml")
+            self._config = Config.load(path)
         return self._config
+
+    def ready(self) -> None:
+        """A long-running command serves now: tell ``pyrar serve`` (or systemd)."""
+        self.notifier.ready()
 
     def registry(self, *, migrate: bool = False) -> Registry:
         """The registry; ``migrate`` upgrades the schema first (services do), else it must be

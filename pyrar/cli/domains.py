@@ -8,6 +8,8 @@ from registry.flows.domain_info import DomainInfoQuery, domain_info
 from registry.models import Domain, Registrar, Tld
 from registry.names import unicode_name
 
+from .arguments import whole_number
+
 
 def register(subparsers) -> None:
     dom = subparsers.add_parser("domain", help="domains").add_subparsers(
@@ -15,7 +17,7 @@ def register(subparsers) -> None:
     lst = dom.add_parser("list", help="list domains")
     lst.add_argument("--tld")
     lst.add_argument("--registrar", metavar="CLID")
-    lst.add_argument("--limit", type=int, default=100)
+    lst.add_argument("--limit", type=whole_number(1, 100_000), default=100)
     lst.set_defaults(run=run_list)
     info = dom.add_parser("info", help="show one domain")
     info.add_argument("name")

@@ -6,7 +6,10 @@ from pathlib import Path
 
 from pyrar.sandbox import SandboxExists, SandboxSpec, init_sandbox
 
+from .arguments import whole_number
 from .context import CliError
+
+PORT = whole_number(1, 65535)
 
 
 def register(subparsers) -> None:
@@ -14,16 +17,14 @@ def register(subparsers) -> None:
     p.add_argument("directory", metavar="DIR")
     p.add_argument("--db", metavar="URL", help="database URL (default: SQLite inside DIR)")
     p.add_argument("--tld", action="append", metavar="NAME", help="TLD to create (repeat)")
-    p.add_argument("--registrars", type=int, default=2, metavar="N")
-    p.add_argument("--epp-port", type=int, default=7000)
-    p.add_argument("--dns-port", type=int, default=5300)
-    p.add_argument("--pdns-api-port", type=int, default=8081)
+    p.add_argument("--registrars", type=whole_number(1, 100), default=2, metavar="N")
+    p.add_argument("--epp-port", type=PORT, default=7000)
+    p.add_argument("--dns-port", type=PORT, default=5300)
+    p.add_argument("--pdns-api-port", type=PORT, default=8081)
     p.set_defaults(run=run_init)
 
 
 def run_init(ctx, args) -> None:
-    if not 1 <= args.registrars <= 100:
-        raise CliError("--registrars must be 1 to 100")
     spec = SandboxSpec(Path(args.directory), args.db, tuple(args.tld or ("example",)),
                        args.registrars, args.epp_port, args.dns_port, args.pdns_api_port)
     try:

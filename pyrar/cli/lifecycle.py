@@ -7,13 +7,15 @@ import threading
 
 from registry.scheduler import run_due
 
+from .arguments import seconds, whole_number
+
 
 def register(subparsers) -> None:
     life = subparsers.add_parser("lifecycle", help="time-driven domain lifecycle").add_subparsers(
         dest="lifecycle_command", metavar="ACTION", required=True)
     run = life.add_parser("run", help="apply everything due now (auto-renew, transfers, purge)")
-    run.add_argument("--batch", type=int, default=500)
-    run.add_argument("--every", type=float, metavar="SECONDS",
+    run.add_argument("--batch", type=whole_number(1, 100_000), default=500)
+    run.add_argument("--every", type=seconds(1, 86_400), metavar="SECONDS",
                      help="keep running, once every SECONDS (what 'pyrar serve' does)")
     run.set_defaults(run=run_lifecycle)
 
@@ -34,6 +36,8 @@ def run_lifecycle(ctx, args) -> None:
                   + (f", {report.failed} failed" if report.failed else "")
                   + (f"; again every {args.every:g} s" if first and args.every else ""),
                   flush=True)
+        if first:
+            ctx.ready()  # the database answers and the schema is current: it runs
         first = False
         if not args.every or stop.wait(args.every):
             return

@@ -1,4 +1,5 @@
-"""``pyrar``: the operators' command line. Bad input gets one line on stderr and exit status 1."""
+"""``pyrar``: the operators' command line. Bad input, usage errors included, gets one line on
+stderr and exit status 1 (README.md promises it; scripts need one status for "refused")."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from pyrar.readiness import ReadyNotifier
 from registry.config import ConfigError
 from registry.errors import EppError
 
@@ -25,7 +27,7 @@ COMMAND_MODULES = (
 
 class Parser(argparse.ArgumentParser):
     def error(self, message: str):
-        self.exit(2, f"pyrar: error: {message} (see pyrar --help)\n")
+        self.exit(1, f"pyrar: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,8 +48,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    ctx = CliContext(args.config)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # --help (0), or a usage error, already printed (1)
+        return e.code if isinstance(e.code, int) else 1
+    ctx = CliContext(args.config, ReadyNotifier.take_from_environment())
     try:
         return args.run(ctx, args) or 0
     except (CliError, ConfigError) as e:

@@ -1,4 +1,4 @@
-"""``pyrar registrar add|list|set|credit|ledger``."""
+"""``pyrar registrar add|list|set|credit|ledger`` (``cert``: ``pyrar.cli.registrar_cert``)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from certs.fingerprint import fingerprint
 from registry.admin.registrars import (
+    PastCreditLimit,
     add_registrar,
     credit_registrar,
     get_registrar,
@@ -16,6 +17,8 @@ from registry.admin.registrars import (
 from registry.models import LedgerEntry, Registrar
 from registry.money import format_amount, parse_amount
 
+from . import registrar_cert
+from .arguments import whole_number
 from .context import CliError
 
 
@@ -43,11 +46,14 @@ def register(subparsers) -> None:
     credit.add_argument("clid")
     credit.add_argument("amount", help="e.g. 1000.00 or -25.00")
     credit.add_argument("--description", default="")
+    credit.add_argument("--force", action="store_true",
+                        help="take back even past the registrar's credit limit")
     credit.set_defaults(run=run_credit)
     ledger = reg.add_parser("ledger", help="show a registrar's ledger")
     ledger.add_argument("clid")
-    ledger.add_argument("--limit", type=int, default=50)
+    ledger.add_argument("--limit", type=whole_number(1, 100_000), default=50)
     ledger.set_defaults(run=run_ledger)
+    registrar_cert.register(reg)
 
 
 def _common(p) -> None:
@@ -110,11 +116,19 @@ def run_list(ctx, args) -> None:
 def run_credit(ctx, args) -> None:
     def work(c):
         registrar = get_registrar(c, args.clid)
-        entry = credit_registrar(c, args.clid, parse_amount(args.amount, registrar.currency),
-                                 args.description)
-        return format_amount(entry.balance_after, registrar.currency), registrar.currency
-    balance, cur = ctx.task(work, "registrar_credit")
-    print(f"registrar {args.clid}: balance now {balance} {cur}")
+        cur, limit = registrar.currency, registrar.credit_limit
+        entry = credit_registrar(c, args.clid, parse_amount(args.amount, cur),
+                                 args.description, force=args.force)
+        line = f"registrar {args.clid}: balance now {format_amount(entry.balance_after, cur)} {cur}"
+        if (past := -(entry.balance_after + limit)) > 0:
+            line += (f", {format_amount(past, cur)} {cur} past its credit limit of "
+                     f"{format_amount(limit, cur)} {cur}: what costs money is refused until "
+                     "it pays")
+        return line
+    try:
+        print(ctx.task(work, "registrar_credit"))
+    except PastCreditLimit as e:
+        raise CliError(f"{e.reason}; add --force to do it anyway") from None
 
 
 def run_ledger(ctx, args) -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from .context import CliError
+from .eppd import WORKERS
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("serve", help="run every component (EPP, zonegen, scheduler)")
-    p.add_argument("--workers", type=int, help="EPP worker processes")
+    p.add_argument("--workers", type=WORKERS, metavar="N", help="EPP worker processes")
     p.set_defaults(run=run_serve)
 
 
@@ -19,13 +20,11 @@ def run_serve(ctx, args) -> int:
     from pyrar.serve_endpoints import PortsTaken
     from registry.models import Tld
 
-    if args.workers is not None and args.workers < 1:
-        raise CliError("--workers must be at least 1")
     # migrated once here, before the components start (each would otherwise race to)
     registry = ctx.registry(migrate=True)
     tlds = registry.run(lambda c: list(c.session.scalars(select(Tld.name).order_by(Tld.name))))
     ctx.close()  # serve itself holds no database connection while it supervises
     try:
-        return serve(ctx.config, ServeOptions(args.workers, tuple(tlds)))
+        return serve(ctx.config, ServeOptions(args.workers, tuple(tlds)), notifier=ctx.notifier)
     except PortsTaken as e:
         raise CliError(str(e)) from None

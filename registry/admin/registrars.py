@@ -8,11 +8,18 @@ import re
 from sqlalchemy import select
 
 from .. import billing
-from ..errors import ObjectDoesNotExist, ObjectExists, ParameterPolicyError, ParameterSyntaxError
+from ..errors import (
+    BillingFailure,
+    ObjectDoesNotExist,
+    ObjectExists,
+    ParameterPolicyError,
+    ParameterRangeError,
+    ParameterSyntaxError,
+)
 from ..flows.context import FlowContext
 from ..flows.session_login import change_password, check_new_password
 from ..models import LedgerEntry, Registrar
-from ..money import check_currency
+from ..money import MAX_MINOR, check_currency, format_amount
 from ..names import CONTACT_ID
 from ..passwords import hash_password
 
@@ -81,13 +88,33 @@ def update_registrar(ctx: FlowContext, registrar: Registrar, *, password: str | 
     return registrar
 
 
-def credit_registrar(ctx: FlowContext, clid: str, amount: int, description: str
-                     ) -> LedgerEntry:
-    """Add (or, negative, take back) money: a payment received, a correction."""
+class PastCreditLimit(BillingFailure):
+    """Taking money back would leave the registrar below its credit limit; ``force``
+    does it anyway."""
+
+
+def credit_registrar(ctx: FlowContext, clid: str, amount: int, description: str, *,
+                     force: bool = False) -> LedgerEntry:
+    """Add (or, negative, take back) money: a payment received, a correction.
+
+    Taking back more than the registrar has, credit included, is refused unless ``force``:
+    the registrar could then create nothing until it pays the difference."""
     registrar = get_registrar(ctx, clid, lock=True)
+    cur = registrar.currency
     if amount == 0:
         raise ParameterPolicyError("a credit of zero changes nothing")
+    after = registrar.balance + amount
+    if abs(after) > MAX_MINOR:
+        raise ParameterRangeError(
+            f"that would take {clid}'s balance to {format_amount(after, cur)} {cur}, past the "
+            f"largest amount kept ({format_amount(MAX_MINOR, cur)})")
     if amount < 0:
+        past = -(after + registrar.credit_limit)
+        if past > 0 and not force:
+            raise PastCreditLimit(
+                f"taking back {format_amount(-amount, cur)} {cur} leaves {clid} at "
+                f"{format_amount(after, cur)} {cur}, {format_amount(past, cur)} {cur} past its "
+                f"credit limit of {format_amount(registrar.credit_limit, cur)} {cur}")
         return billing.debit(ctx, registrar.id, -amount, "adjustment", None,
                              description or "operator adjustment", force=True)
     return billing.credit(ctx, registrar.id, amount, "payment", None,

@@ -3,25 +3,63 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
 
 from .. import outbox
-from ..errors import ObjectDoesNotExist, ObjectExists, ParameterPolicyError, ParameterSyntaxError
+from ..errors import (
+    ObjectDoesNotExist,
+    ObjectExists,
+    ParameterPolicyError,
+    ParameterRangeError,
+    ParameterSyntaxError,
+    quoted,
+)
 from ..flows.context import FlowContext
 from ..models import DATA_MODELS, OPERATIONS, Domain, PremiumRule, Price, ReservedName, Tld
 from ..money import check_currency
 from ..names import check_label, check_tld_label, split_domain
 
-# TLD policy an operator may change with ``pyrar tld set``, with the type of each value.
-POLICY: dict[str, type] = {
-    "idn_allowed": bool, "emoji_allowed": bool, "min_period": int, "max_period": int,
-    "add_grace_days": int, "renew_grace_days": int, "autorenew_grace_days": int,
-    "transfer_grace_days": int, "redemption_days": int, "pending_restore_days": int,
-    "pending_delete_days": int, "transfer_pending_days": int, "data_model": str,
-    "restore_report_required": bool, "premium_requires_fee": bool, "authinfo_min_bits": int,
-    "max_nameservers": int, "max_dnssec_records": int, "max_sig_life_allowed": bool,
+
+@dataclass(frozen=True)
+class Setting:
+    """A TLD policy value an operator may set: its type and what it may be."""
+
+    kind: type
+    low: int = 0          # numbers: the allowed range
+    high: int = 0
+    choices: tuple[str, ...] = ()
+
+    def allowed(self) -> str:
+        if self.kind is int:
+            return f"{self.low} to {self.high}"
+        return " or ".join(self.choices) if self.choices else "yes or no"
+
+
+_FLAG = Setting(bool)
+_DAYS = Setting(int, 0, 365)  # grace and pending periods: none, up to a year
+# TLD policy an operator may change with ``pyrar tld set``. Every number has a range that
+# keeps the TLD usable: past it, every create would be refused (a negative maximum) or a
+# pending period would outlast any registrar's patience.
+POLICY: dict[str, Setting] = {
+    "idn_allowed": _FLAG, "emoji_allowed": _FLAG,
+    # registration periods in years: RFC 5731 allows up to 99, registries sell at most 10
+    "min_period": Setting(int, 1, 10), "max_period": Setting(int, 1, 10),
+    "add_grace_days": _DAYS, "renew_grace_days": _DAYS, "autorenew_grace_days": _DAYS,
+    "transfer_grace_days": _DAYS, "redemption_days": _DAYS, "pending_restore_days": _DAYS,
+    "pending_delete_days": _DAYS, "transfer_pending_days": _DAYS,
+    "data_model": Setting(str, choices=DATA_MODELS), "restore_report_required": _FLAG,
+    "premium_requires_fee": _FLAG,
+    # RFC 9154 asks for 128 bits; 0 turns the check off (a sandbox); past 256 even a random
+    # 39-character authInfo would not pass
+    "authinfo_min_bits": Setting(int, 0, 256),
+    # a domain needs one name server to be delegated; 13 is the default
+    "max_nameservers": Setting(int, 1, 32),
+    # 0: the TLD takes no DS or key data (no secure delegations)
+    "max_dnssec_records": Setting(int, 0, 16),
+    "max_sig_life_allowed": _FLAG,
 }
 
 
@@ -46,19 +84,29 @@ def add_tld(ctx: FlowContext, name: str, **policy: Any) -> Tld:
 
 
 def set_policy(tld: Tld, changes: dict[str, Any]) -> None:
-    for key, value in changes.items():
-        kind = POLICY.get(key)
-        if kind is None:
-            raise ParameterSyntaxError(
-                f"unknown TLD setting {key!r}; known: {', '.join(sorted(POLICY))}")
-        setattr(tld, key, _convert(key, value, kind))
-    if not 1 <= tld.min_period <= tld.max_period <= 10:
-        raise ParameterPolicyError("periods must satisfy 1 <= min_period <= max_period <= 10")
-    if tld.data_model not in DATA_MODELS:
-        raise ParameterPolicyError(f"data_model must be one of {', '.join(DATA_MODELS)}")
-    negative = [k for k in POLICY if k.endswith("_days") and getattr(tld, k) < 0]
-    if negative:
-        raise ParameterPolicyError(f"{negative[0]} cannot be negative")
+    """Check every value, then change the TLD: a refused change leaves it as it was."""
+    values = {key: check_setting(key, value) for key, value in changes.items()}
+    periods = (values.get("min_period", tld.min_period), values.get("max_period", tld.max_period))
+    if periods[0] > periods[1]:
+        raise ParameterRangeError(f"min_period {periods[0]} is above max_period {periods[1]}")
+    for key, value in values.items():
+        setattr(tld, key, value)
+
+
+def check_setting(key: str, value: Any) -> Any:
+    """A policy value as its type, or a refusal naming the key, the value and what is
+    allowed."""
+    setting = POLICY.get(key)
+    if setting is None:
+        raise ParameterSyntaxError(
+            f"unknown TLD setting {key!r}; known: {', '.join(sorted(POLICY))}")
+    converted = _convert(value, setting.kind)
+    if converted is None:
+        raise ParameterSyntaxError(f"{key} must be {setting.allowed()}, not {quoted(value)}")
+    if (setting.kind is int and not setting.low <= converted <= setting.high) or (
+            setting.choices and converted not in setting.choices):
+        raise ParameterRangeError(f"{key} must be {setting.allowed()}, not {quoted(value)}")
+    return converted
 
 
 def set_dns_settings(ctx: FlowContext, tld_name: str, settings: dict) -> Tld:
@@ -156,17 +204,21 @@ def _label(tld: Tld, text: str) -> str:
     return check_label(name.label, idn_allowed=True, emoji_allowed=True)
 
 
-def _convert(key: str, value: Any, kind: type) -> Any:
-    if isinstance(value, kind):
-        return value
-    text = str(value).strip().lower()
-    try:
-        if kind is bool:
-            if text in ("1", "true", "yes", "on"):
-                return True
-            if text in ("0", "false", "no", "off"):
-                return False
-            raise ValueError(text)
-        return kind(value)
-    except ValueError:
-        raise ParameterSyntaxError(f"{key}: {value!r} is not a {kind.__name__}") from None
+def _convert(value: Any, kind: type) -> Any:
+    """``value`` (text from the command line, or already typed) as ``kind``; None if it is
+    not one."""
+    if isinstance(value, bool) or not isinstance(value, str):
+        # bool is an int in Python: True is no number of days, nor 1 a flag
+        return value if isinstance(value, kind) and isinstance(value, bool) == (
+            kind is bool) else None
+    text = value.strip()
+    if kind is bool:
+        return {"1": True, "true": True, "yes": True, "on": True, "0": False,
+                "false": False, "no": False, "off": False}.get(text.lower())
+    if kind is int:
+        # ASCII digits only; a number too long to be in any range stays out of range
+        if not re.fullmatch(r"[+-]?[0-9]+", text, re.ASCII):
+            return None
+        return int(text) if len(text) <= 20 else (-1 if text.startswith("-") else 1) * 10**20
+    return text
+
