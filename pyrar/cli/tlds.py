@@ -18,20 +18,22 @@ from registry.money import format_amount, parse_amount
 
 from .context import CliError
 
+SETTINGS_HELP = "policy: " + ", ".join(
+    f"{key} ({setting.allowed()})" for key, setting in sorted(POLICY.items()))
+
 
 def register(subparsers) -> None:
     tld = subparsers.add_parser("tld", help="top-level domains").add_subparsers(
         dest="tld_command", metavar="ACTION", required=True)
     add = tld.add_parser("add", help="create a TLD")
     add.add_argument("name")
-    add.add_argument("settings", nargs="*", metavar="KEY=VALUE",
-                     help=f"policy: {', '.join(sorted(POLICY))}")
+    add.add_argument("settings", nargs="*", metavar="KEY=VALUE", help=SETTINGS_HELP)
     add.set_defaults(run=run_add)
     tld.add_parser("list", help="list TLDs with their policy and prices").set_defaults(
         run=run_list)
     set_ = tld.add_parser("set", help="change a TLD's policy")
     set_.add_argument("name")
-    set_.add_argument("settings", nargs="+", metavar="KEY=VALUE")
+    set_.add_argument("settings", nargs="+", metavar="KEY=VALUE", help=SETTINGS_HELP)
     set_.set_defaults(run=run_set)
 
     price = subparsers.add_parser("price", help="standard prices").add_subparsers(

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 import tomllib
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,6 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.engine import make_url
 
 from certs.fingerprint import fingerprint
-from pyrar.cli.main import main
 from registry.config import Config
 from registry.db import make_engine
 from registry.flows.context import Actor
@@ -26,7 +23,13 @@ from registry.migrate import current_revision, head_revision
 from registry.models import Registrar, Tld
 from registry.pricing import quote
 from registry.service import Registry
-from tests.cli_outcomes import Outcome, refused, sandbox_dump
+from tests.cli_outcomes import (
+    Sandbox,
+    clear_pyrar_environment,
+    files_of,
+    in_process,
+    initial_sandbox,
+)
 from tests.core.db_state import dump
 from tests.core.world import STRONG
 
@@ -35,66 +38,22 @@ PYRAR = Path(sys.executable).with_name("pyrar")
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch):
-    for var in ("PYRAR_CONFIG", "PYRAR_DB_URL", "PYRAR_DATABASE_URL"):
-        monkeypatch.delenv(var, raising=False)
+    clear_pyrar_environment(monkeypatch)
 
 
 @pytest.fixture
 def pyrar(capsys):
-    """Run ``pyrar ARGS`` in-process; returns its exit status and what it printed."""
-    def run(*args: str) -> Outcome:
-        capsys.readouterr()
-        status = main([str(a) for a in args])
-        captured = capsys.readouterr()
-        return Outcome(status, captured.out, captured.err)
-    return run
-
-
-def files_of(directory: Path) -> dict[str, tuple[bytes, int]]:
-    return {str(p.relative_to(directory)): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(directory.rglob("*")) if p.is_file()}
+    return in_process(capsys)
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> Path:
-    """One sandbox made by ``pyrar init``; tests get a copy (its SQLite path is relative)."""
-    directory = tmp_path_factory.mktemp("template") / "sandbox"
-    assert main(["init", str(directory), "--tld", "example", "--tld", "test"]) == 0
-    return directory
-
-
-@dataclass
-class Sandbox:
-    directory: Path
-    run: object  # the pyrar fixture
-
-    @property
-    def config(self) -> Path:
-        return self.directory / "pyrar.toml"
-
-    def __call__(self, *args: str) -> Outcome:
-        return self.run("--config", self.config, *args)
-
-    def ok(self, *args: str) -> str:
-        outcome = self(*args)
-        assert (outcome.status, outcome.err) == (0, ""), outcome
-        return outcome.out
-
-    def dump(self) -> dict:
-        return sandbox_dump(self.directory)
-
-    def fails(self, *args: str) -> str:
-        return refused(self, self.directory, *args)
-
-    def registry(self) -> Registry:
-        return Registry.from_config(Config.load(self.config))
+    return initial_sandbox(tmp_path_factory)
 
 
 @pytest.fixture
 def sandbox(template, tmp_path, pyrar) -> Sandbox:
-    directory = tmp_path / "sandbox"
-    shutil.copytree(template, directory)
-    return Sandbox(directory, pyrar)
+    return Sandbox.copy_of(template, tmp_path, pyrar)
 
 
 # --- init -----------------------------------------------------------------------------------
@@ -419,9 +378,147 @@ def test_db_upgrade_and_current(sandbox, tmp_path, pyrar):
     ("registrar", "ledger", "nobody"),
     ("domain", "info", "nothing.example"),
     ("domain", "info", "not a domain"),
-], ids=lambda a: " ".join(a) if isinstance(a, tuple) else str(a))
+    # every policy value has a range (#13): past it every create would be refused
+    ("tld", "set", "example", "max_nameservers=-1"),
+    ("tld", "set", "example", "max_nameservers=0"),
+    ("tld", "set", "example", "max_nameservers=33"),
+    ("tld", "set", "example", "max_dnssec_records=-3"),
+    ("tld", "set", "example", "max_dnssec_records=17"),
+    ("tld", "set", "example", "authinfo_min_bits=-1"),
+    ("tld", "set", "example", "authinfo_min_bits=257"),
+    ("tld", "set", "example", "redemption_days=366"),
+    ("tld", "set", "example", "min_period=0"),
+    ("tld", "set", "example", "max_period=1e1"),
+    ("tld", "set", "example", "max_period=" + "9" * 5000),
+    ("tld", "set", "example", "max_nameservers=5", "max_dnssec_records=-1"),
+    ("tld", "add", "new", "max_nameservers=-1"),
+    # amounts are plain decimals, and not astronomical
+    ("registrar", "credit", "registrar1", "1e9999"),
+    ("registrar", "credit", "registrar1", "9" * 5000),
+    ("price", "set", "example", "create", "1e9999"),
+    ("price", "set", "example", "create", "1e3"),
+    ("price", "set", "example", "create", "NaN"),
+    ("price", "set", "example", "create", "Infinity"),
+    ("price", "set", "example", "create", "1_000"),
+    ("price", "set", "example", "create", "10000000000000"),
+    ("premium", "add", "example", "gold", "--create", "1e9999"),
+    ("registrar", "add", "acme", "--password", "long-enough-1", "--credit-limit", "1e9999"),
+    ("registrar", "set", "registrar1", "--credit-limit", "1e9999"),
+    ("registrar", "set", "registrar1", "--low-balance", "-1e9999"),
+    # taking back past the credit limit needs --force
+    ("registrar", "credit", "registrar1", "-999999999"),
+    # usage errors: exit 1 as well
+    ("tld",),
+    ("registrar", "bogus"),
+    ("price", "set", "example", "bogus-operation", "1.00"),
+    ("--bogus-option", "tld", "list"),
+    ("registrar", "ledger", "registrar1", "--limit", "0"),
+    ("domain", "list", "--limit", "-1"),
+    ("lifecycle", "run", "--every", "inf"),
+    ("lifecycle", "run", "--every", "nan"),
+    ("lifecycle", "run", "--every", "-5"),
+    ("lifecycle", "run", "--batch", "0"),
+    ("eppd", "--workers", "0"),
+    ("serve", "--workers", "1000"),
+], ids=lambda a: " ".join(a)[:60] if isinstance(a, tuple) else str(a))
 def test_bad_input_is_one_line_exit_1_and_changes_nothing(sandbox, args):
     sandbox.fails(*args)
+
+
+@pytest.mark.parametrize(("setting", "line"), [
+    ("max_nameservers=-1", "max_nameservers must be 1 to 32, not '-1'"),
+    ("max_dnssec_records=-3", "max_dnssec_records must be 0 to 16, not '-3'"),
+    ("pending_delete_days=400", "pending_delete_days must be 0 to 365, not '400'"),
+    ("authinfo_min_bits=x", "authinfo_min_bits must be 0 to 256, not 'x'"),
+    ("emoji_allowed=maybe", "emoji_allowed must be yes or no, not 'maybe'"),
+    ("data_model=fat", "data_model must be minimum or thick, not 'fat'"),
+])
+def test_policy_refusal_names_key_value_and_range(sandbox, setting, line):
+    assert sandbox.fails("tld", "set", "example", setting) == f"pyrar: error: {line}"
+
+
+def test_policy_values_at_the_edges_of_their_ranges(sandbox):
+    sandbox.ok("tld", "set", "example", "max_nameservers=1", "max_dnssec_records=0",
+               "authinfo_min_bits=0", "redemption_days=365", "add_grace_days=0")
+    registry = sandbox.registry()
+    try:
+        tld = registry.run(lambda ctx: ctx.session.scalars(
+            select(Tld).where(Tld.name == "example")).one())
+    finally:
+        registry.close()
+    assert (tld.max_nameservers, tld.max_dnssec_records, tld.authinfo_min_bits,
+            tld.redemption_days, tld.add_grace_days) == (1, 0, 0, 365, 0)
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (("price", "set", "example", "create", "1e3"),
+     "'1e3' is not an amount: write digits with at most one decimal point, like 12.50"),
+    (("registrar", "credit", "registrar1", "1e9999"),
+     "'1e9999' is not an amount: write digits with at most one decimal point, like 12.50"),
+    (("price", "set", "example", "create", "10000000000000"),
+     "'10000000000000' is too large: amounts go up to 9999999999999.99 USD"),
+])
+def test_amount_refusals_say_what_an_amount_is(sandbox, args, line):
+    assert sandbox.fails(*args) == f"pyrar: error: {line}"
+
+
+def test_taking_credit_back_past_the_limit_needs_force(sandbox):
+    """registrar1 has 10,000.00 USD and a credit limit of 1,000.00 USD (pyrar init)."""
+    line = sandbox.fails("registrar", "credit", "registrar1", "-11000.01")
+    assert line == ("pyrar: error: taking back 11000.01 USD leaves registrar1 at -1000.01 USD, "
+                    "0.01 USD past its credit limit of 1000.00 USD; add --force to do it anyway")
+    # down to the limit exactly is no overdraft
+    assert sandbox.ok("registrar", "credit", "registrar1", "-11000.00") == (
+        "registrar registrar1: balance now -1000.00 USD\n")
+    assert sandbox.ok("registrar", "credit", "registrar1", "-5.00", "--force",
+                      "--description", "chargeback") == (
+        "registrar registrar1: balance now -1005.00 USD, 5.00 USD past its credit limit of "
+        "1000.00 USD: what costs money is refused until it pays\n")
+    ledger = sandbox.ok("registrar", "ledger", "registrar1").splitlines()
+    assert "adjustment" in ledger[-1] and "-5.00" in ledger[-1] and "chargeback" in ledger[-1]
+    # paying back part of it says where the registrar still stands
+    assert sandbox.ok("registrar", "credit", "registrar1", "2.00").endswith(
+        "-1003.00 USD, 3.00 USD past its credit limit of 1000.00 USD: what costs money is "
+        "refused until it pays\n")
+
+
+def test_help_exits_0_and_usage_errors_exit_1(pyrar):
+    assert pyrar("--help").status == 0
+    outcome = pyrar("tld", "set", "example")
+    assert (outcome.status, outcome.out) == (1, "")
+    assert outcome.err == ("pyrar: error: the following arguments are required: KEY=VALUE "
+                           "(see pyrar tld set --help)\n")
+
+
+def test_without_configuration_nothing_is_created(tmp_path, monkeypatch, pyrar):
+    monkeypatch.chdir(tmp_path)
+    for args in (("tld", "list"), ("db", "current"), ("registrar", "credit", "x", "1.00")):
+        outcome = pyrar(*args)
+        assert (outcome.status, outcome.out) == (1, "")
+        assert outcome.err == (
+            "pyrar: error: no configuration: give --config FILE or set PYRAR_CONFIG; "
+            "'pyrar init DIR' makes a sandbox with its DIR/pyrar.toml\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("content", "says"), [
+    (None, "is a directory, not a file"),
+    (bytes(range(256)), "is not TOML (not UTF-8 text)"),
+    (b"[database\n", "is not valid TOML"),
+    (b"database = 5\n", "database must be a table"),
+    (b"[database]\npool_size = true\n", "[database] pool_size: True is not a whole number"),
+    (b'[database]\nurl = 5\n', "[database] url: 5 is not a string"),
+])
+def test_unusable_configuration_file_is_one_line(tmp_path, pyrar, content, says):
+    config = tmp_path / "config"
+    if content is None:
+        config.mkdir()
+    else:
+        config.write_bytes(content)
+    outcome = pyrar("--config", config, "tld", "list")
+    assert (outcome.status, outcome.out) == (1, "")
+    assert outcome.err.startswith("pyrar: error: ") and len(outcome.err.splitlines()) == 1
+    assert says in outcome.err
 
 
 def test_bad_certificate_file(sandbox):

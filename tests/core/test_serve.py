@@ -256,6 +256,10 @@ def test_serve_publishes_restarts_and_stops(sandbox):
     with serving(sandbox) as served:
         served.wait_ready()
         log = served.log()
+        # announced once every component said it serves, not when eppd's port was bound
+        # (its supervisor binds it before any worker can take a connection)
+        for name in ("eppd", "zonegen", "lifecycle"):
+            assert log.index(f"serve INFO: {name} is ready") < log.index("PyRar is running")
         assert f"EPP on 127.0.0.1:{served.epp_port}" in log
         assert f"DNS on 127.0.0.1:{served.dns_port}" in log
         assert str(sandbox / "credentials.json") in log
