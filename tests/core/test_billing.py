@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
-from registry.admin.registrars import credit_registrar
+from registry.admin.registrars import PastCreditLimit, credit_registrar
 from registry.flows.domain_create import DomainCreate
 from registry.flows.domain_renew import DomainRenew
 from registry.flows.poll_messages import PollRequest
@@ -48,7 +49,10 @@ def test_low_balance_poll_message_once_then_rearmed(world, tld):
     world.task(lambda ctx: credit_registrar(ctx, "low", 10_000, "top-up"))
     world.run(DomainCreate("c.example", authinfo=STRONG), low)
     assert world.run(PollRequest(), low).queue.count == 1
-    world.task(lambda ctx: credit_registrar(ctx, "low", -10_000, "correction"))
+    # the correction leaves it 5.00 past its credit limit of 0: only when forced
+    with pytest.raises(PastCreditLimit):
+        world.task(lambda ctx: credit_registrar(ctx, "low", -10_000, "correction"))
+    world.task(lambda ctx: credit_registrar(ctx, "low", -10_000, "correction", force=True))
     assert world.run(PollRequest(), low).queue.count == 2  # re-armed by the top-up
     world.task(check_invariants)
 
