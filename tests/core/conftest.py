@@ -1,36 +1,18 @@
-"""Core fixtures: the same tests on a migrated SQLite file and on a fresh MariaDB database."""
+"""Core fixtures: the same tests on a copy of a migrated SQLite file and on the session's
+MariaDB database, emptied."""
 
 from __future__ import annotations
 
 import shutil
 
 import pytest
-from sqlalchemy import text
 
 from registry.clock import FixedClock
 from registry.db import Database, make_engine
 from registry.flows.context import Actor
-from registry.migrate import upgrade
-from registry.models import Base
 from registry.service import Registry
 from tests.core.world import START, World
-
-
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory):
-    path = tmp_path_factory.mktemp("template") / "registry.sqlite3"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    engine.dispose()
-    return path
-
-
-@pytest.fixture(scope="session")
-def mariadb_migrated(mariadb_url):
-    engine = make_engine(mariadb_url)
-    upgrade(engine)
-    engine.dispose()
-    return mariadb_url
+from tests.databases import empty_tables
 
 
 @pytest.fixture(params=["sqlite", "mariadb"])
@@ -40,13 +22,8 @@ def database(request, tmp_path, sqlite_template):
         shutil.copy(sqlite_template, path)
         db = Database(make_engine(f"sqlite:///{path}"))
     else:
-        url = request.getfixturevalue("mariadb_migrated")
-        db = Database(make_engine(url))
-        with db.engine.begin() as conn:
-            conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
-            for table in Base.metadata.sorted_tables:
-                conn.execute(text(f"TRUNCATE TABLE `{table.name}`"))
-            conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
+        db = Database(make_engine(request.getfixturevalue("mariadb_migrated")))
+        empty_tables(db.engine)
     yield db
     db.dispose()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from zonegen_core_world import mariadb_database, migrated_sqlite, sqlite_database
+from zonegen_core_world import mariadb_database, sqlite_database
 from zonegen_helpers import free_port, need_pdns
 
 from zonegen.config import PowerDnsSettings
@@ -53,9 +53,10 @@ def zone_name() -> str:
     return f"t{next(_zone_numbers)}."
 
 
-@pytest.fixture(scope="module")
-def core_sqlite_template(tmp_path_factory):
-    return migrated_sqlite(tmp_path_factory.mktemp("core-template"))
+@pytest.fixture(scope="session")
+def core_sqlite_template(sqlite_template):
+    """The suite's migrated SQLite file (tests/conftest.py), under the name these tests use."""
+    return sqlite_template
 
 
 @pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.mariadb)])
@@ -64,6 +65,6 @@ def core_database(request, tmp_path, core_sqlite_template):
     if request.param == "sqlite":
         db = sqlite_database(core_sqlite_template, tmp_path)
     else:
-        db = mariadb_database(request.getfixturevalue("mariadb_url"))
+        db = mariadb_database(request.getfixturevalue("mariadb_migrated"))
     yield db
     db.dispose()

@@ -260,15 +260,16 @@ def test_tld_settings_change_resyncs_the_zone(core: CoreWorld) -> None:
 
 
 @pytest.mark.mariadb
-def test_the_drainer_survives_the_registry_database_going_away(mariadb_url, pdns, zone_name):
+def test_the_drainer_survives_the_registry_database_going_away(mariadb_migrated, pdns,
+                                                               zone_name):
     """#13: a MariaDB restart showed as SQLAlchemy's OperationalError (2013), which the
     drainer's retry list did not name: its thread died and DNS publication stopped for good
     while ``zone serve`` lived on. Now the outage is waited out and publication resumes."""
     need_pdns()
-    core = CoreWorld.create(mariadb_database(mariadb_url), pdns, zone_name.rstrip("."))
+    core = CoreWorld.create(mariadb_database(mariadb_migrated), pdns, zone_name.rstrip("."))
     proxy = DbProxy()
     # zonegen's registry reaches MariaDB through a proxy the test faults; the EPP side does not
-    zonegen_side = Registry(Database(make_engine(proxy.url(mariadb_url))), core.clock)
+    zonegen_side = Registry(Database(make_engine(proxy.url(mariadb_migrated))), core.clock)
     died = []
     drainer = OutboxDrainer(RegistryEvents(zonegen_side), CoreState(zonegen_side),
                             lambda: PdnsDb.open(pdns.settings), pdns.api(), reflush_delays=(),

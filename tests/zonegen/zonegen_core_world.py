@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from registry import scheduler
 from registry.admin.tlds import set_dns_settings
@@ -24,11 +24,11 @@ from registry.flows.domain_restore import DomainRestoreReport, DomainRestoreRequ
 from registry.flows.domain_update import DomainUpdate
 from registry.flows.host_create import HostCreate
 from registry.flows.host_update import HostUpdate
-from registry.migrate import upgrade
-from registry.models import Base, Domain, Event
+from registry.models import Domain, Event
 from registry.service import Registry
 from registry.values import DsData, HostAddress, KeyDataValue
 from tests.core.world import START, STRONG, World
+from tests.databases import empty_tables
 from zonegen.cli import dns_settings
 from zonegen.core_state import CoreState
 from zonegen.drainer import DrainReport, OutboxDrainer
@@ -44,29 +44,16 @@ from zonegen.zones import parent_records
 EXTERNAL_NS = ("ns1.dns-provider.net", "ns2.dns-provider.net")
 
 
-def migrated_sqlite(directory: Path) -> Path:
-    path = directory / "registry.sqlite3"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    engine.dispose()
-    return path
-
-
 def sqlite_database(template: Path, directory: Path) -> Database:
     path = directory / "registry.sqlite3"
     shutil.copy(template, path)
     return Database(make_engine(f"sqlite:///{path}"))
 
 
-def mariadb_database(url: str) -> Database:
-    """The session's MariaDB database, migrated, every table emptied."""
-    db = Database(make_engine(url))
-    upgrade(db.engine)
-    with db.engine.begin() as conn:
-        conn.execute(text("SET FOREIGN_KEY_CHECKS=0"))
-        for table in Base.metadata.sorted_tables:
-            conn.execute(text(f"TRUNCATE TABLE `{table.name}`"))
-        conn.execute(text("SET FOREIGN_KEY_CHECKS=1"))
+def mariadb_database(migrated_url: str) -> Database:
+    """The session's migrated MariaDB database, every table emptied."""
+    db = Database(make_engine(migrated_url))
+    empty_tables(db.engine)
     return db
 
 
