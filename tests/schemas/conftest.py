@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from schemas import load_schema  # noqa: E402
 # CI clones the repo into a fresh folder with shared/ beside it.
 REFERENCE_EPP = REPO / ".." / "shared" / "reference" / "epp"
 
-conformance_counts = pytest.StashKey[dict[str, int]]()
+CONFORMANCE = "conformance"  # the user property carrying the counts
 
 
 @pytest.fixture(scope="session")
@@ -29,11 +30,12 @@ def validator() -> EppValidator:
 
 
 @pytest.fixture
-def conformance_report(request: pytest.FixtureRequest) -> dict[str, int]:
-    """Counts a test fills in; printed in the terminal summary."""
+def conformance_report(request: pytest.FixtureRequest) -> Iterator[dict[str, int]]:
+    """Counts a test fills in; printed in the terminal summary. They travel in the test's
+    report, so the counts of a pytest-xdist worker reach the process that prints them."""
     counts: dict[str, int] = {}
-    request.config.stash[conformance_counts] = counts
-    return counts
+    yield counts
+    request.node.user_properties.append((CONFORMANCE, counts))
 
 
 @pytest.fixture(scope="session")
@@ -47,7 +49,12 @@ def reference_epp() -> Path:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    counts = terminalreporter.config.stash.get(conformance_counts, None)
+    counts: dict[str, int] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name == CONFORMANCE:
+                    counts = value
     if not counts:
         return
     terminalreporter.section("EPP schema conformance against the official XSDs")
