@@ -36,7 +36,10 @@ def render_config(settings: PowerDnsSettings, data_dir: Path, api_key: str,
         "# written by PyRar (zonegen.server); regenerated on every start",
         "daemon=no",
         "guardian=no",
-        f"socket-dir={data_dir / 'run'}",
+        # relative to the data directory, pdns_server's working directory: the absolute path of
+        # its control socket would be over the 107 bytes a UNIX socket path may have under a
+        # deep directory, and pdns_server would refuse to start
+        "socket-dir=run",
         f"local-address={settings.address}",
         f"local-port={settings.port}",
         "api=yes",
@@ -141,7 +144,7 @@ class ManagedPowerDns:
             self.process = subprocess.Popen(
                 [*_die_with_parent(), _executable(self.settings.pdns_server),
                  f"--config-dir={self.data_dir}"],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                cwd=self.data_dir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.owner_file.write_text(f"{self.process.pid} {os.getpid()}\n")
         self.wait_ready()
 
