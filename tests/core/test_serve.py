@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from epptools import Client
 from epptools import Config as EppConfig
 from epptools.exceptions import EppException
 
+from tests.waiting import wait_for
 from tests.zonegen.zonegen_helpers import free_port, need_pdns
 
 pytestmark = [pytest.mark.pdns, pytest.mark.slow]
@@ -82,18 +82,6 @@ def descendants(root: int) -> list[Proc]:
             found.append(Proc(pid, int(stat[19]), cmd.strip()))
             todo += children.get(pid, [])
     return found
-
-
-def wait_for(what: str, check: Callable[[], object], timeout: float,
-             log: Callable[[], str] = lambda: "") -> object:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:.0f} s\n{log()}")
-        time.sleep(0.2)
 
 
 @dataclass

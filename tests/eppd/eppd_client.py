@@ -7,6 +7,7 @@ import select
 import socket
 import ssl
 import struct
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ EPP = "urn:ietf:params:xml:ns:epp-1.0"
 NS = {"epp": EPP, "domain": "urn:ietf:params:xml:ns:domain-1.0"}
 DOMAIN = "urn:ietf:params:xml:ns:domain-1.0"
 HOST = "urn:ietf:params:xml:ns:host-1.0"
+# pipeline(): this many 0.1 s selects in a row finding the socket unwritable, data still to
+# send, mean the server has stopped reading.
+STALLED_SELECTS = 5
 
 
 class Closed(Exception):
@@ -90,27 +94,38 @@ class EppClient:
         self.send_frame(payload)
         return self.read_frame()
 
-    def pipeline(self, data: bytes, count: int, read_after: float = 0.0,
+    def pipeline(self, data: bytes, count: int, *, stalled: threading.Event | None = None,
+                 read_when: threading.Event | None = None,
                  timeout: float = 30.0) -> list[bytes]:
         """Send ``data`` and read ``count`` frames at once, in this thread (an SSL socket
-        must not be used by two threads): non-blocking, driven by select. Reading starts
-        ``read_after`` seconds after sending does, to play a client that does not read."""
+        must not be used by two threads): non-blocking, driven by select.
+
+        To play a client that does not read: reading waits for ``read_when``, and
+        ``stalled`` is set once the client has sent what it can without reading: all of
+        ``data``, or as much as the server took before it stopped reading (the socket then
+        stays unwritable).
+        """
         self.sock.setblocking(False)
         pending = memoryview(data)
         buffer = bytearray()
         frames: list[bytes] = []
-        started = time.monotonic()
+        deadline = time.monotonic() + timeout
+        unwritable = 0
         try:
             while len(frames) < count:
-                now = time.monotonic()
-                if now - started > timeout:
+                if time.monotonic() > deadline:
                     raise TimeoutError(f"{len(frames)} of {count} frames in {timeout} s")
-                reading = now - started >= read_after
+                reading = read_when is None or read_when.is_set()
                 readable, writable, _ = select.select(
                     [self.sock] if reading else [], [self.sock] if pending else [], [], 0.1)
                 if writable and pending:
+                    unwritable = 0
                     with contextlib.suppress(ssl.SSLWantWriteError, ssl.SSLWantReadError):
                         pending = pending[self.sock.send(pending[:16384]):]
+                elif pending:
+                    unwritable += 1
+                if stalled is not None and (not pending or unwritable >= STALLED_SELECTS):
+                    stalled.set()
                 if reading and (readable or self.sock.pending()):
                     try:
                         chunk = self.sock.recv(65536)

@@ -67,7 +67,8 @@ def test_fifty_sessions_create_one_name_once(sandbox):
         assert sandbox.balance(clid) == expected, clid
         assert sandbox.ledger_sum(clid) == sandbox.balance(clid), clid
     # the race crossed processes: both workers answered some of the creates
-    workers = set(re.findall(rf"eppd\[(\d+)\] INFO eppd\.commands: .*cmd=domain:create "
-                             rf"obj={re.escape(name)} ", sandbox.settled_log_text()))
+    workers = set(sandbox.log_matching(rf"eppd\[(\d+)\] INFO eppd\.commands: "
+                                       rf".*cmd=domain:create obj={re.escape(name)} ",
+                                       enough=SESSIONS))
     assert len(workers) == 2, workers
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 import os
 import re
 import signal
-import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
 from eppd_client import hello, login, result_code
 from eppd_servers import PASSWORDS, start_server, stop_server
+
+from tests.waiting import wait_for
 
 
 def worker_pids(supervisor: int) -> set[int]:
@@ -31,22 +32,13 @@ def worker_pids(supervisor: int) -> set[int]:
     return pids
 
 
-def wait_for(predicate, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 def test_killed_worker_is_replaced_while_the_other_serves(tmp_path, pki):
     server = start_server(tmp_path, pki, workers=2)
     try:
         supervisor = server.process.pid
-        assert wait_for(lambda: len(worker_pids(supervisor)) == 2, 20)
+        wait_for("two workers", lambda: len(worker_pids(supervisor)) == 2, 20, server.log_text)
         # Both must be accepting before one dies, or the test measures start-up instead.
-        assert wait_for(lambda: server.log_text().count("eppd listening on") == 2, 20)
+        server.log_matching("eppd listening on", timeout=20, enough=2)
         before = worker_pids(supervisor)
         victim = min(before)
         os.kill(victim, signal.SIGKILL)
@@ -55,8 +47,8 @@ def test_killed_worker_is_replaced_while_the_other_serves(tmp_path, pki):
         for _ in range(10):
             with server.connect() as client:
                 assert b"<greeting>" in client.request(hello())
-        assert wait_for(lambda: len(worker_pids(supervisor)) == 2
-                        and victim not in worker_pids(supervisor), 20)
+        wait_for("the victim replaced", lambda: len(worker_pids(supervisor)) == 2
+                 and victim not in worker_pids(supervisor), 20, server.log_text)
         assert "exited with -9; restarting" in server.log_text()
         workers = worker_pids(supervisor)
         for pid in workers:  # a restarted worker too: few malloc arenas (eppd.supervisor)
@@ -65,14 +57,15 @@ def test_killed_worker_is_replaced_while_the_other_serves(tmp_path, pki):
     finally:
         stop_server(server)
     assert server.process.returncode == 0
-    assert wait_for(lambda: not any(Path(f"/proc/{p}").exists() for p in workers), 10)
+    wait_for("the workers gone",
+             lambda: not any(Path(f"/proc/{p}").exists() for p in workers), 10)
 
 
 def test_session_limit_holds_across_workers(tmp_path, pki):
     server = start_server(tmp_path, pki, workers=2, max_sessions_per_registrar=2)
     clients = []
     try:
-        assert wait_for(lambda: server.log_text().count("eppd listening on") == 2, 20)
+        server.log_matching("eppd listening on", timeout=20, enough=2)
         # Six connections land on both workers (three each); with a count per process up
         # to four logins would get in.
         codes = []
@@ -92,7 +85,7 @@ def test_sessions_spread_evenly_over_the_workers(tmp_path, pki):
     server = start_server(tmp_path, pki, workers=2)
     clients = []
     try:
-        assert wait_for(lambda: server.log_text().count("eppd listening on") == 2, 20)
+        server.log_matching("eppd listening on", timeout=20, enough=2)
         for _ in range(8):
             client = server.connect()
             assert b"<greeting>" in client.request(hello())
@@ -102,10 +95,11 @@ def test_sessions_spread_evenly_over_the_workers(tmp_path, pki):
 
         def per_worker() -> Counter:
             found = re.findall(r"\[(\d+)\] INFO eppd\.connections: [\d.]+:(\d+) connected",
-                               server.settled_log_text())
+                               server.log_text())
             return Counter(pid for pid, port in found if port in ports)
 
-        assert wait_for(lambda: sum(per_worker().values()) == 8, 10)
+        wait_for("eight connections logged", lambda: sum(per_worker().values()) == 8, 10,
+                 server.log_text)
         assert sorted(per_worker().values()) == [4, 4]
     finally:
         for client in clients:
@@ -140,12 +134,12 @@ def test_sigint_and_sigterm_together_stop_a_worker_once(tmp_path, pki):
     server = start_server(tmp_path, pki, workers=1)
     try:
         supervisor = server.process.pid
-        assert wait_for(lambda: "eppd listening on" in server.log_text(), 20)
+        server.log_matching("eppd listening on", timeout=20)
         (worker,) = worker_pids(supervisor)
         for _ in range(20):  # the race is in the worker: give it many chances
             os.kill(worker, signal.SIGINT)
             os.kill(worker, signal.SIGTERM)
-        assert wait_for(lambda: "exited with 0; restarting" in server.log_text(), 20)
+        server.log_matching("exited with 0; restarting", timeout=30)
     finally:
         stop_server(server)
     log = server.log_text()

@@ -29,6 +29,7 @@ from registry.flows.host_delete import HostDelete
 from registry.flows.host_update import HostUpdate
 from registry.values import DsData, HostAddress
 from tests.core.world import STRONG
+from tests.waiting import wait_for
 from zonegen.config import PowerDnsSettings
 from zonegen.pdnsdb import PdnsDb
 from zonegen.probe import DnsProbe, ProbeError, check_delegation
@@ -170,10 +171,7 @@ def _config(path: Path, db_url: str, settings: PowerDnsSettings) -> Path:
 
 
 def _wait(condition, what: str, timeout: float, serve: ZoneServe) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}:\n{serve.tail()}"
-        time.sleep(0.1)
+    wait_for(what, condition, timeout, serve.tail)
 
 
 def _zone_answers(probe: DnsProbe, zone: str) -> bool:
@@ -205,12 +203,19 @@ def test_dns_converges_after_kills_and_outages(core_database, zone_name, tmp_pat
         _wait(lambda: _zone_answers(probe, core.zone), "the TLD to be served", 30, serve)
         writer.start()
         for round in range(6):
-            time.sleep(0.4)
-            assert writer.is_alive()
+            # each kill lands in the middle of more changes
+            mark = stream.done + stream.refused
+            _wait(lambda mark=mark: stream.done + stream.refused >= mark + 10
+                  or not writer.is_alive(), "more changes", 60, serve)
+            assert writer.is_alive(), repr(stream.error)
             if round % 2 == 0:
                 serve.sigkill()                    # the publisher dies mid-stream...
                 serve.start()                      # ...and comes back
                 serve.pdns_pid()
+                # up again, so the next kill of its PowerDNS is not one during its start
+                # (zone serve exits then, for ``pyrar serve`` to restart it)
+                _wait(lambda: _zone_answers(probe, core.zone), "the TLD to be served again",
+                      30, serve)
             else:
                 # PowerDNS dies; zone serve must notice and start it again
                 os.kill(serve.pdns_pid(), signal.SIGKILL)

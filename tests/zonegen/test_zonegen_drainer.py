@@ -17,6 +17,7 @@ from zonegen_helpers import DS1, make_spec
 
 from registry.clock import FixedClock
 from registry.events.delivery import RetryPolicy
+from tests.waiting import wait_for
 from zonegen.drainer import OutboxDrainer
 from zonegen.model import Delegation
 from zonegen.pdnsdb import PdnsDb
@@ -78,10 +79,23 @@ def _assert_dns_matches(pdns, db, probe, state, zone: str, owners: set[str]) -> 
 
 
 def _wait_drained(state: ReferenceState, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while state.pending_count():
-        assert time.monotonic() < deadline, f"{state.pending_count()} entries left"
-        time.sleep(0.05)
+    wait_for("the outbox to drain", lambda: state.pending_count() == 0, timeout,
+             lambda: f"{state.pending_count()} entries left")
+
+
+def _last_outbox_id(state: ReferenceState) -> int:
+    """Grows with every change the core commits (drained entries are deleted)."""
+    return state.conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'outbox'"
+                              ).fetchone()[0]
+
+
+def _waiting_for_the_writer_lock(thread: threading.Thread) -> bool:
+    frame = sys._current_frames().get(thread.ident)
+    while frame is not None:
+        if frame.f_code.co_name == "_acquire":  # PdnsDb's writer lock, taken by another
+            return True
+        frame = frame.f_back
+    return False
 
 
 def test_drainer_publishes_and_replays_idempotently(pdns, db, probe, state, zone_name) -> None:
@@ -151,9 +165,16 @@ def test_killed_drainer_converges_after_restart(pdns, db, probe, state, zone_nam
     writer.start()
     kills = 0
     try:
-        while writer.is_alive() and kills < 3:
-            time.sleep(0.25)
-            proc.kill()          # SIGKILL: no cleanup, possibly mid-transaction
+        while kills < 3:
+            # SIGKILL (no cleanup, possibly mid-transaction) once the drainer has had more
+            # changes to publish since it started
+            mark = _last_outbox_id(state)
+            wait_for("the change stream to go on",
+                     lambda mark=mark: _last_outbox_id(state) >= mark + 50
+                     or not writer.is_alive(), 60)
+            if not writer.is_alive():
+                break
+            proc.kill()
             proc.wait()
             kills += 1
             proc = start()
@@ -166,7 +187,7 @@ def test_killed_drainer_converges_after_restart(pdns, db, probe, state, zone_nam
     _assert_dns_matches(pdns, db, probe, state, zone_name, owners)
 
 
-def test_powerdns_outage_converges(pdns, db, probe, state, zone_name) -> None:
+def test_powerdns_outage_converges(pdns, db, probe, state, zone_name, caplog) -> None:
     spec = make_spec(zone_name)
     state.put_zone(spec)
     drainer = _drainer(pdns, state, poll_interval=0.05, max_backoff=0.5)
@@ -177,7 +198,10 @@ def test_powerdns_outage_converges(pdns, db, probe, state, zone_name) -> None:
         owners = _change_stream(state, zone_name, 100, seed=3, pause=0.002)
         pdns.stop()
         owners |= _change_stream(state, zone_name, 100, seed=4)
-        time.sleep(1.0)          # the drainer keeps failing (flush) and retrying meanwhile
+        # the drainer fails (flush) and keeps retrying meanwhile
+        wait_for("the drainer to meet the outage", lambda: any(
+            "unavailable" in r.getMessage() for r in caplog.records
+            if r.name == "pyrar.events.consumer"), 30)
         assert state.pending_count() > 0
         pdns.start()
         _wait_drained(state)
@@ -236,8 +260,10 @@ def test_full_sync_cannot_undo_a_change_the_drainer_publishes_meanwhile(
     def slow_snapshot():
         yield snapshot[0]
         state.put(z, x_new)                        # the core commits a change...
-        threading.Thread(target=drainer.drain_once, daemon=True).start()
-        time.sleep(0.5)                            # ...and the drainer tries to publish it
+        draining = threading.Thread(target=drainer.drain_once, daemon=True)
+        draining.start()                           # ...and the drainer tries to publish it
+        wait_for("the drainer to wait for the sync's writer lock",
+                 lambda: _waiting_for_the_writer_lock(draining), 30)
         changed.set()
         yield from snapshot[1:]
 
