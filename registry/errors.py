@@ -1,4 +1,9 @@
-"""Typed errors raised by flows, each with its EPP result code (RFC 5730 section 3) and a reason."""
+"""Typed errors raised by flows, each with its EPP result code (RFC 5730 section 3) and a reason.
+
+Only the codes the core ends a command with (2400 is EppError itself and CommandFailed).
+eppd answers the others itself: 2001, 2103 and 2307 for a frame it cannot run, 2500-2502
+when it closes the session; eppd/result_codes.py has the text of every code.
+"""
 
 from __future__ import annotations
 
@@ -14,11 +19,6 @@ class EppError(Exception):
         self.reason = reason or self.message
         # The offending element value, echoed in EPP's <value> when the client may want it.
         self.value = value
-
-
-class CommandSyntaxError(EppError):
-    code = 2001
-    message = "Command syntax error"
 
 
 class CommandUseError(EppError):
@@ -41,11 +41,6 @@ class ParameterSyntaxError(EppError):
     message = "Parameter value syntax error"
 
 
-class UnimplementedProtocolVersion(EppError):
-    code = 2100
-    message = "Unimplemented protocol version"
-
-
 class UnimplementedCommand(EppError):
     code = 2101
     message = "Unimplemented command"
@@ -56,19 +51,9 @@ class UnimplementedOption(EppError):
     message = "Unimplemented option"
 
 
-class UnimplementedExtension(EppError):
-    code = 2103
-    message = "Unimplemented extension"
-
-
 class BillingFailure(EppError):
     code = 2104
     message = "Billing failure"
-
-
-class NotEligibleForRenewal(EppError):
-    code = 2105
-    message = "Object is not eligible for renewal"
 
 
 class NotEligibleForTransfer(EppError):
@@ -126,16 +111,6 @@ class ParameterPolicyError(EppError):
     message = "Parameter value policy error"
 
 
-class UnimplementedObjectService(EppError):
-    code = 2307
-    message = "Unimplemented object service"
-
-
-class DataManagementPolicyViolation(EppError):
-    code = 2308
-    message = "Data management policy violation"
-
-
 class CommandFailed(EppError):
     code = 2400
     message = "Command failed"
@@ -162,21 +137,6 @@ class DatabaseUnavailable(CommandFailed):
 
     message = ("Command failed: the registry's database cannot be reached; the command was "
                "not carried out and may be sent again")
-
-
-class CommandFailedClosing(EppError):
-    code = 2500
-    message = "Command failed; server closing connection"
-
-
-class AuthenticationFailedClosing(EppError):
-    code = 2501
-    message = "Authentication error; server closing connection"
-
-
-class SessionLimitExceeded(EppError):
-    code = 2502
-    message = "Session limit exceeded; server closing connection"
 
 
 def quoted(value: object) -> str:

@@ -35,7 +35,3 @@ def current_revision(engine: Engine) -> str | None:
 
 def head_revision() -> str:
     return ScriptDirectory(str(MIGRATIONS)).get_current_head()
-
-
-def is_current(engine: Engine) -> bool:
-    return current_revision(engine) == head_revision()

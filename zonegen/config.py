@@ -28,7 +28,6 @@ class PowerDnsSettings:
     server_id: str = "localhost"
     data_dir: str = "sandbox/powerdns"
     pdns_server: str = "pdns_server"
-    pdnsutil: str = "pdnsutil"
     address: str = "127.0.0.1"
     port: int = 5300
     webserver_port: int = 8081

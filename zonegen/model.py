@@ -74,10 +74,6 @@ class DnssecPolicy:
         s = self.nsec3param.split()[3]
         return b"" if s == "-" else bytes.fromhex(s)
 
-    @property
-    def algorithm_number(self) -> int:
-        return ALGORITHMS[self.algorithm.upper()]
-
 
 @dataclass(frozen=True)
 class DsRecord:

@@ -47,10 +47,6 @@ def db_name(name: str) -> str:
     return name[:-1] if name.endswith(".") else name
 
 
-def from_db(name: str) -> str:
-    return name + "."
-
-
 def is_at_or_below(name: str, ancestor: str) -> bool:
     return name == ancestor or name.endswith("." + ancestor) or ancestor == "."
 

@@ -25,8 +25,6 @@ from .lookup import get_domain, refuse_pending_delete, refuse_statuses, require_
 from .pending import refuse_pending_transfer
 from .statuses import change_statuses
 
-UPDATE_PROHIBITED = ("clientUpdateProhibited", "serverUpdateProhibited")
-
 
 @dataclass(frozen=True)
 class DomainUpdate:

@@ -9,10 +9,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, Id, Money
 
-# RFC 5730 trStatus values
+# RFC 5730 trStatus of a request awaiting action; the final ones are written where they happen
 PENDING = "pending"
-FINAL_STATUSES = ("clientApproved", "clientCancelled", "clientRejected",
-                  "serverApproved", "serverCancelled")
 
 
 class Transfer(Base):
