@@ -1,8 +1,10 @@
 """The seam between the EPP session and whatever executes commands (the registry core).
 
 The session owns protocol state (greeting, login, logout, timeouts, svTRIDs); a ``Backend``
-owns everything a command means. Both methods block (they may query a database): the session
-runs them in a thread pool, never on the reactor thread.
+owns everything a command means. Both methods may block (they query a database), so the
+session calls them through a ``CallRunner`` (eppd.calls): by default a thread pool. On the
+reactor thread instead: every call with ``backend_calls = "inline"``, and a batch of read-only
+commands that the core backend runs without waiting on a lock (eppd.call_batches).
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ class CommandReply:
 
 
 class Backend(Protocol):
-    """Implemented by the registry wrapper (phase 2) and by test backends."""
+    """Implemented by the registry core's backend (eppd.core_backend) and by test backends."""
 
     service_menu: ServiceMenu
 

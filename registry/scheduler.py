@@ -1,5 +1,7 @@
 """The lifecycle scheduler: settle every domain and contact with an event due, one transaction
-each, so one failure never holds back the rest."""
+each. A domain whose settling fails (an EppError) is logged, counted in the report's
+``failed`` and left for the next run, holding back no other; a contact's settling (approving
+a due transfer) has no such failure. Any other error (the database gone) ends the run."""
 
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ class Report:
 def run_due(registry: Registry, batch: int = 500) -> Report:
     system = Actor.system()
     domains = contacts = failed = 0
-    seen: set[int] = set()  # a domain still due after settling is stuck: report, skip it
+    seen: set[int] = set()  # settled (or failed) in this run: still due means stuck, skip it
     while True:
         due = registry.run(lambda ctx: lifecycle.due_domains(ctx, batch + len(seen)), system)
         ids = [i for i in due if i not in seen]
