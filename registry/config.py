@@ -177,6 +177,15 @@ class RegistrySettings:
     # the most items one command may carry in any one part (names in a check, contacts,
     # statuses...): more is refused with 2306 (registry.command_size)
     max_objects_per_command: int = 100
+    # scrypt's cost (N, a power of two) for the registrar passwords set from now on: 2**14 takes
+    # about 70 ms and 16 MiB a hash here. Each stored hash records its own cost, so a change
+    # leaves the passwords already set valid.
+    password_hash_cost: int = 2**14
+
+    def __post_init__(self) -> None:
+        cost = self.password_hash_cost
+        if cost < 2 or cost & (cost - 1):
+            raise ConfigError(f"[registry] password_hash_cost must be a power of two, not {cost}")
 
 
 @dataclass(frozen=True)

@@ -7,14 +7,15 @@ import hashlib
 import hmac
 import os
 
-N, R, P = 2**14, 8, 1
+R, P = 8, 1
 PREFIX = "scrypt"
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, cost: int) -> str:
+    """``cost`` is scrypt's N ([registry] password_hash_cost); the hash records it."""
     salt = os.urandom(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=N, r=R, p=P, dklen=32)
-    return "$".join((PREFIX, str(N), str(R), str(P), _b64(salt), _b64(digest)))
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=cost, r=R, p=P, dklen=32)
+    return "$".join((PREFIX, str(cost), str(R), str(P), _b64(salt), _b64(digest)))
 
 
 def verify_password(password: str, stored: str) -> bool:

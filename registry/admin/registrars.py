@@ -63,7 +63,8 @@ def update_registrar(ctx: FlowContext, registrar: Registrar, *, password: str | 
         if registrar.password_hash:
             change_password(ctx, registrar, password)
         else:
-            registrar.password_hash = hash_password(check_new_password(password))
+            registrar.password_hash = hash_password(check_new_password(password),
+                                                    ctx.settings.password_hash_cost)
     if credit_limit is not None:
         if credit_limit < 0:
             raise ParameterPolicyError("a credit limit cannot be negative")

@@ -67,7 +67,8 @@ def check_new_password(password: str) -> str:
 
 
 def change_password(ctx: FlowContext, registrar: Registrar, password: str) -> None:
-    registrar.password_hash = hash_password(check_new_password(password))
+    registrar.password_hash = hash_password(check_new_password(password),
+                                            ctx.settings.password_hash_cost)
     ctx.session.add(HistoryEntry(
         at=ctx.now, object_type="registrar", object_id=registrar.id,
         object_name=registrar.clid, command="password_change", actor=ctx.actor.name,

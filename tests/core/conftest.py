@@ -11,7 +11,7 @@ from registry.clock import FixedClock
 from registry.db import Database, make_engine
 from registry.flows.context import Actor
 from registry.service import Registry
-from tests.core.world import START, World
+from tests.core.world import SETTINGS, START, World
 from tests.databases import empty_tables
 
 
@@ -31,7 +31,7 @@ def database(request, tmp_path, sqlite_template):
 @pytest.fixture
 def world(database) -> World:
     clock = FixedClock(START)
-    return World(Registry(database, clock), clock)
+    return World(Registry(database, clock, SETTINGS), clock)
 
 
 @pytest.fixture

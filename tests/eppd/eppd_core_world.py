@@ -29,6 +29,7 @@ from registry.flows.context import Actor
 from registry.migrate import upgrade
 from registry.models import Domain, Registrar
 from registry.service import Registry
+from tests.core.world import SETTINGS
 from tests.databases import database_url
 from tests.eppd.server_log import ServerLog
 
@@ -204,7 +205,7 @@ def core_world(directory: Path, pki: Pki, check: Callable[[bytes], None],
     with database_url(dialect, directory, "pyrar_eppd") as url:
         engine = make_engine(url, pool_size=2)
         upgrade(engine)
-        registry = Registry(Database(engine))
+        registry = Registry(Database(engine), settings=SETTINGS)
         populate(registry, pki)
         port = free_port()
         certs = pki.ca.parent

@@ -27,7 +27,7 @@ from registry.flows.host_update import HostUpdate
 from registry.models import Domain, Event
 from registry.service import Registry
 from registry.values import DsData, HostAddress, KeyDataValue
-from tests.core.world import START, STRONG, World
+from tests.core.world import SETTINGS, START, STRONG, World
 from tests.databases import empty_tables
 from zonegen.cli import dns_settings
 from zonegen.core_state import CoreState
@@ -92,7 +92,7 @@ class CoreWorld:
     def create(cls, database: Database, pdns: ManagedPowerDns, tld: str,
                apex_ns: tuple[str, ...] | None = None) -> CoreWorld:
         clock = FixedClock(START)
-        core = cls(World(Registry(database, clock), clock), pdns, tld)
+        core = cls(World(Registry(database, clock, SETTINGS), clock), pdns, tld)
         core.configure_dns(apex_ns or (f"ns1.nic.{tld}=192.0.2.53", "ns.example.net"))
         return core
 
