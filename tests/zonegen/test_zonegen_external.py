@@ -3,9 +3,9 @@ reaches by its API URL and key and its database, never starting or stopping it."
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
+import uuid
 
 import pymysql
 import pytest
@@ -34,14 +34,15 @@ def existing_powerdns(tmp_path):
     if subprocess.run(["dpkg", "-s", "pdns-backend-mysql"], capture_output=True).returncode:
         pytest.skip("pdns-backend-mysql is not installed")
     admin = pymysql.connect(host="127.0.0.1", user="root", password="", autocommit=True)
-    database = f"pyrar_ext_{os.getpid()}"
+    # a name of its own: a pid repeats, and a killed run leaves its database behind
+    database = f"pyrar_ext_{uuid.uuid4().hex[:10]}"
     admin.cursor().execute(f"CREATE DATABASE {database} CHARACTER SET latin1")
     settings = PowerDnsSettings(
         backend="gmysql", mysql_user="root", mysql_database=database,
         data_dir=str(tmp_path / "operator-pdns"), port=free_port(), webserver_port=free_port())
     server = ManagedPowerDns(settings)
-    server.start()
     try:
+        server.start()
         yield settings, server
     finally:
         server.stop()

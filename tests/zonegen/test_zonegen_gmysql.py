@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import uuid
 
 import pymysql
 import pytest
@@ -40,7 +41,8 @@ def mysql_pdns(tmp_path_factory):
                                 autocommit=True)
     except pymysql.MySQLError as e:
         pytest.skip(f"MariaDB is not reachable at 127.0.0.1:3306 as root: {e}")
-    database = f"pyrar_zonegen_{os.getpid()}"
+    # a name of its own: a pid repeats, and a killed run leaves its database behind
+    database = f"pyrar_zonegen_{uuid.uuid4().hex[:10]}"
     admin.cursor().execute(f"CREATE DATABASE {database} CHARACTER SET latin1")
     settings = PowerDnsSettings(
         backend="gmysql", mysql_user="root", mysql_password="", mysql_database=database,
