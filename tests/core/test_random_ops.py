@@ -24,7 +24,7 @@ from registry.flows.domain_update import DomainUpdate
 from registry.flows.host_create import HostCreate
 from registry.flows.host_delete import HostDelete
 from registry.flows.poll_messages import PollAck, PollRequest
-from registry.models import Domain
+from registry.models import Domain, PollMessage
 from registry.scheduler import run_due
 from registry.values import HostAddress, Period
 from tests.core.invariants import check_invariants
@@ -88,6 +88,13 @@ def test_random_operations_keep_the_books_and_states_right(world, tld):
         if choice == 13:
             return PollRequest()
         if choice == 14:
+            # one of the actor's queued messages (any order is allowed), or, one time in five,
+            # a number that may be no message of its own (ids go on from earlier tests)
+            queued = world.task(lambda ctx: list(ctx.session.scalars(
+                select(PollMessage.id).where(PollMessage.registrar_id == actor.registrar_id,
+                                             PollMessage.acked_at.is_(None)))))
+            if queued and rng.random() < 0.8:
+                return PollAck(str(rng.choice(queued)))
             return PollAck(str(rng.randint(1, 400)))
         return None  # let time pass
 
