@@ -24,6 +24,8 @@ def sandbox(tmp_path_factory, schema_check):
     with running_sandbox(tmp_path_factory.mktemp("interop-race"), schema_check,
                          dialect="mariadb", registrars=REGISTRARS, workers=2,
                          settings={"eppd_max_sessions_per_registrar": SESSIONS}) as box:
+        # both workers take sessions only once both listen (running_sandbox waits for one)
+        box.log_matching("eppd listening on", timeout=30, enough=2)
         yield box
 
 
