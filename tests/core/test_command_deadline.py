@@ -15,7 +15,6 @@ from registry.db import Database, make_engine
 from registry.errors import CommandTimedOut
 from registry.flows.domain_check import DomainCheck
 from registry.flows.domain_create import DomainCreate
-from registry.migrate import upgrade
 from registry.models import Domain, LedgerEntry, Registrar
 from registry.service import Registry
 from tests.core.world import START, STRONG, World
@@ -29,11 +28,8 @@ WATCHDOG_SECONDS = 30.0
 
 
 @pytest.fixture(scope="module")
-def migrated(mariadb_url):
-    engine = make_engine(mariadb_url)
-    upgrade(engine)
-    engine.dispose()
-    return mariadb_url
+def migrated(mariadb_migrated):
+    return mariadb_migrated  # the session's database (tests/conftest.py)
 
 
 @pytest.fixture

@@ -29,7 +29,6 @@ from registry.flows.domain_info import DomainInfoQuery
 from registry.flows.domain_renew import DomainRenew
 from registry.flows.domain_restore import DomainRestoreRequest
 from registry.flows.domain_transfer import DomainTransferApprove, DomainTransferRequest
-from registry.migrate import upgrade
 from registry.models import Domain, LedgerEntry
 from registry.periods import add_years
 from registry.service import Registry
@@ -62,11 +61,8 @@ class Stage:
 
 
 @pytest.fixture(scope="module")
-def migrated(mariadb_url):
-    engine = make_engine(mariadb_url)
-    upgrade(engine)
-    engine.dispose()
-    return mariadb_url
+def migrated(mariadb_migrated):
+    return mariadb_migrated  # the session's database (tests/conftest.py)
 
 
 @pytest.fixture
