@@ -304,7 +304,11 @@ class Database:
             try:
                 result = work(session)
             except BaseException:
-                connection.exec_driver_sql("ROLLBACK")
+                # a lost connection has no snapshot left to end (and must not hide the
+                # error that says it was lost)
+                if not connection.invalidated:
+                    with contextlib.suppress(DBAPIError):
+                        connection.exec_driver_sql("ROLLBACK")
                 raise
             connection.exec_driver_sql("COMMIT")
             return result
