@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 
@@ -30,7 +31,7 @@ from registry.models import Event
 from tests.db_proxy import DbProxy
 from tests.faults.fault_load import AUTH, RECOVERY, Load, absent, check_books, delegated
 from tests.private_mariadb import PrivateMariaDb, private_mariadb
-from tests.serve_stack import Served, make_sandbox, serving
+from tests.serve_stack import Served, environment, make_sandbox, pyrar, serving
 from tests.waiting import wait_for
 from tests.zonegen.zonegen_helpers import free_port, need_pdns
 
@@ -42,6 +43,8 @@ RECOVERY_SECONDS = 90.0
 LOAD_SECONDS = 3.0      # of load before and after each fault
 FREEZE_SECONDS = 8.0    # how long the database stays frozen or cut off
 CLIDS = ["registrar1", "registrar2"]
+REFUSED_FOR_GOOD = {2104, 2201, 2306}
+FUNDS = "10000000.00"  # USD per registrar, more than any run of the suite spends
 
 
 class Stack:
@@ -72,14 +75,16 @@ class Stack:
             return False
         try:
             epp.host.create(host, [])
-            if epp.domain.create(name, years=1, nameservers=[host],
-                                 auth_info=AUTH).code() != 1000:
-                return False
+            code = epp.domain.create(name, years=1, nameservers=[host], auth_info=AUTH).code()
         except Exception:
             return False
         finally:
             with contextlib.suppress(Exception):
                 epp.disconnect()
+        # a refusal no recovery changes (2104: out of funds) fails now, not after the deadline
+        assert code not in REFUSED_FOR_GOOD, f"the probe create was answered {code}"
+        if code != 1000:
+            return False
         wait_for(f"{name} published", lambda: delegated(self.served, name, host),
                  RECOVERY_SECONDS, self.served.log)
         return True
@@ -99,6 +104,10 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
         try:
             sandbox = make_sandbox(base, "--db", proxy.url(db.url("pyrar")),
                                    "--registrars", "2")
+            for clid in CLIDS:  # the sandbox's funds last ~1,100 commands; the suite runs more
+                subprocess.run(pyrar("--config", str(sandbox / "pyrar.toml"), "registrar",
+                                     "credit", clid, FUNDS), check=True, capture_output=True,
+                               env=environment(), timeout=60)
             with serving(sandbox, "serve", "--workers", "2") as served:
                 served.wait_ready()
                 stack = Stack(served, db, proxy, db.url("pyrar"))
