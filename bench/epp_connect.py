@@ -9,8 +9,11 @@ A sandbox made by ``pyrar init`` (SQLite) and ``pyrar eppd --workers 2``, then:
   registrar connects from 127.0.0.1 and the time to its greeting is measured.
 - ``churn``: S sessions log in and out (8 at a time) and C checks of 100 names each, then
   the workers' resident memory (``VmRSS``) before, at its peak and after.
+- ``heavy``: another registrar's one-name checks, p50 and p95, alone and while the first
+  registrar's H sessions send checks of N names each without pause.
 
     .venv/bin/python bench/epp_connect.py [--checkout DIR] [--connects 300] [--flood 2000]
+        [--heavy-sessions 10] [--heavy-names 100]
 
 ``--checkout`` runs another checkout's code (an older commit, for a before/after figure).
 """
@@ -153,6 +156,51 @@ def churn(registrar: Registrar, sessions: int, checks: int, pids: list[int]) -> 
           f"{max(peak) / 1024:.0f} MB, after {rss_kib(pids) / 1024:.0f} MB")
 
 
+def check_frame(names: list[str]) -> str:
+    listed = "".join(f"<domain:name>{n}</domain:name>" for n in names)
+    return f'<check><domain:check xmlns:domain="{DOMAIN}">{listed}</domain:check></check>'
+
+
+def one_name_checks(registrar: Registrar, count: int) -> list[float]:
+    epp, times = EppSession(registrar), []
+    for n in range(count):
+        started = time.perf_counter()
+        epp.command(check_frame([f"quiet{n}.example"]))
+        times.append(time.perf_counter() - started)
+    epp.close()
+    return times
+
+
+def heavy(quiet: Registrar, heavy_registrar: Registrar, sessions: int, names: int) -> None:
+    alone = one_name_checks(quiet, 300)
+    stop = threading.Event()
+    sent = [0] * sessions
+    frame = check_frame([f"heavy{i}.example" for i in range(names)])
+
+    def work(part: int) -> None:
+        epp = EppSession(heavy_registrar)
+        while not stop.is_set():
+            epp.command(frame)
+            sent[part] += 1
+        epp.close()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(sessions)]
+    for t in threads:
+        t.start()
+    # every heavy session is sending (or has ended: the server may refuse such checks)
+    while any(not n and t.is_alive() for n, t in zip(sent, threads, strict=True)):
+        time.sleep(0.05)
+    try:
+        crowded = one_name_checks(quiet, 300)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    print(f"heavy: a registrar's one-name check alone p50 {ms(alone, 0.5)}, p95 "
+          f"{ms(alone, 0.95)}; while another's {sessions} sessions send {names}-name checks "
+          f"({sum(sent)} sent) p50 {ms(crowded, 0.5)}, p95 {ms(crowded, 0.95)}")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -162,6 +210,8 @@ def main() -> None:
     p.add_argument("--flood", type=int, default=2000)
     p.add_argument("--sessions", type=int, default=2000)
     p.add_argument("--checks", type=int, default=4000)
+    p.add_argument("--heavy-sessions", type=int, default=10)
+    p.add_argument("--heavy-names", type=int, default=100)
     args = p.parse_args()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYRAR_")}
     env["PYTHONPATH"] = str(args.checkout.resolve())
@@ -174,8 +224,9 @@ def main() -> None:
                        stdout=subprocess.DEVNULL)
         config = sandbox / "pyrar.toml"
         env["PYRAR_EPPD_MAX_SESSIONS_PER_REGISTRAR"] = "64"  # 8 churning at once, and more
-        creds = json.loads((sandbox / "credentials.json").read_text())["registrars"][0]
-        registrar = Registrar(**{k: creds[k] for k in Registrar.__dataclass_fields__})
+        registrar, other = (
+            Registrar(**{k: creds[k] for k in Registrar.__dataclass_fields__})
+            for creds in json.loads((sandbox / "credentials.json").read_text())["registrars"])
         server = subprocess.Popen([*pyrar, "--config", str(config), "eppd", "--workers", "2"],
                                   env=env, cwd=work, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
@@ -192,6 +243,7 @@ def main() -> None:
             sequential(registrar, args.connects)
             flood(registrar, args.flood)
             churn(registrar, args.sessions, args.checks, worker_pids(server.pid))
+            heavy(other, registrar, args.heavy_sessions, args.heavy_names)
         finally:
             server.terminate()
             server.wait(30)
