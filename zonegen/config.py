@@ -57,6 +57,9 @@ class PowerDnsSettings:
     # zone (catalog, TLDs, hosted zones) and may transfer them. PowerDNS never NOTIFYs the
     # zones' own NS names (that would make it resolve them, see zonegen.server)
     secondaries: tuple[str, ...] = ()
+    # the apex name servers of a TLD added without any ('pyrar tld add NAME'): "HOST" or
+    # "HOST=ADDR,ADDR" (addresses for a host inside the TLD), "{tld}" standing for its name
+    tld_nameservers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -68,6 +71,10 @@ class PowerDnsSettings:
             raise PowerDnsConfigError("[powerdns] api_url is required in external mode")
         object.__setattr__(self, "secondaries",
                            tuple(secondary_endpoint(s) for s in self.secondaries))
+
+    def default_tld_nameservers(self, tld: str) -> list[str]:
+        name = tld.strip().rstrip(".").lower()
+        return [ns.replace("{tld}", name) for ns in self.tld_nameservers]
 
     @property
     def secondary_addresses(self) -> tuple[str, ...]:

@@ -19,6 +19,7 @@ die (``setpriv --pdeathsig``), and a start first ends an orphan of ours that is 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -179,8 +180,7 @@ class ManagedPowerDns:
         api.timeout = 2.0
         while True:
             if self.process and self.process.poll() is not None:
-                raise PowerDnsStartError(
-                    f"pdns_server exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise PowerDnsStartError(self._exit_reason())
             try:
                 api.server()
                 if _dns_port_open(self.settings.address, self.settings.port):
@@ -192,6 +192,16 @@ class ManagedPowerDns:
                 raise PowerDnsStartError(f"pdns_server not ready after "
                                          f"{self.settings.start_timeout}s:\n{self.log_tail()}")
             time.sleep(0.05)
+
+    def _exit_reason(self) -> str:
+        """One line for a port another program holds (the usual cause), else the log's end."""
+        tail = self.log_tail()
+        bind = re.search(r"Unable to bind (\w+) socket to '([^']+)': (.*)", tail)
+        if bind:
+            return (f"pdns_server cannot listen on {bind.group(2)} ({bind.group(1)}): "
+                    f"{bind.group(3).strip()}; stop what holds it or change [powerdns] port")
+        code = self.process.returncode if self.process else None
+        return f"pdns_server exited with {code}:\n{tail}"
 
     def stop(self, timeout: float = 10.0) -> None:
         proc, self.process = self.process, None
