@@ -57,6 +57,10 @@ class PowerDnsSettings:
     # zone (catalog, TLDs, hosted zones) and may transfer them. PowerDNS never NOTIFYs the
     # zones' own NS names (that would make it resolve them, see zonegen.server)
     secondaries: tuple[str, ...] = ()
+    # a TLD's serial (so NOTIFY and a full transfer at each secondary) moves at most once per
+    # this many seconds; records are served at once regardless (zonegen.serials). 0: every
+    # change moves it
+    notify_interval: float = 10.0
     # the apex name servers of a TLD added without any ('pyrar tld add NAME'): "HOST" or
     # "HOST=ADDR,ADDR" (addresses for a host inside the TLD), "{tld}" standing for its name
     tld_nameservers: tuple[str, ...] = ()
@@ -69,6 +73,8 @@ class PowerDnsSettings:
                 f"[powerdns] backend must be one of {BACKENDS}, not {self.backend!r}")
         if self.mode == "external" and not self.api_url:
             raise PowerDnsConfigError("[powerdns] api_url is required in external mode")
+        if self.notify_interval < 0:
+            raise PowerDnsConfigError("[powerdns] notify_interval must be 0 or more seconds")
         object.__setattr__(self, "secondaries",
                            tuple(secondary_endpoint(s) for s in self.secondaries))
 

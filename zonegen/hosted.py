@@ -18,7 +18,14 @@ from zonegen.api import PowerDnsApi
 from zonegen.hosted_rrsets import RRset, RRsetError, check_zone, normalize_rrset
 from zonegen.model import DnssecPolicy
 from zonegen.names import normalize
-from zonegen.zones import ParentRecords, add_keys, parent_records, settle_dnssec, zone_keys
+from zonegen.zones import (
+    SOA_EDIT,
+    ParentRecords,
+    add_keys,
+    parent_records,
+    settle_dnssec,
+    zone_keys,
+)
 
 UNSIGN_META = "X-PYRAR-UNSIGN"
 MANAGED_TYPES = {"SOA", "DNSKEY", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM", "CDS", "CDNSKEY"}
@@ -63,9 +70,10 @@ class HostedZones:
         wanted = [normalize_rrset(zone, r) for r in [apex_ns, *rrsets]]
         check_zone(zone, wanted)
         rname = normalize(hostmaster or f"hostmaster.{zone}")
-        soa = f"{ns[0]} {rname} 1 10800 3600 604800 3600"
+        # the serial starts at PowerDNS's clock, not the injected one: see zones.SOA_EDIT
+        soa = f"{ns[0]} {rname} {int(time.time())} 10800 3600 604800 3600"
         self.api.create_zone({
-            "name": zone, "kind": "Master", "soa_edit_api": "DEFAULT", "api_rectify": True,
+            "name": zone, "kind": "Master", **SOA_EDIT, "api_rectify": True,
             "nameservers": [], "catalog": self.catalog,
             "rrsets": [_rrset_json(RRset(zone, "SOA", ttl, (soa,)))]
             + [_rrset_json(r) for r in wanted],
