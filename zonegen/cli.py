@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from zonegen import hosted_cli
 from zonegen.api import PowerDnsApiError
 from zonegen.catalog import ensure_catalog
 from zonegen.config import PowerDnsSettings
@@ -96,6 +97,8 @@ def register(subparsers: Any, desired: DesiredProvider | None = None) -> None:
     p.add_argument("--keys", choices=("ksk+zsk", "csk"), default="ksk+zsk")
     p.add_argument("--hostmaster", default="", metavar="NAME")
     p.set_defaults(run=_config)
+
+    hosted_cli.register(sub)
 
     p = sub.add_parser("ds", help="print the DS and DNSKEY records for the parent zone")
     p.add_argument("tld")

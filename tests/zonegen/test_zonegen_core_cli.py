@@ -344,3 +344,52 @@ def test_verify_says_what_is_missing(sandbox, running) -> None:
     _without_default_tld_nameservers(sandbox)
     sandbox.ok("tld", "add", "other")
     assert "pyrar zone config other --ns" in sandbox.fails("zone", "verify", "other")
+
+
+HOSTING = ("ns1.pyrar-hosting.net", "ns2.pyrar-hosting.net")
+
+
+def test_hosted_zone_commands(sandbox, core, running) -> None:
+    with open(sandbox.config_path, "a") as f:      # the [powerdns] table is the file's last
+        f.write(f"hosted_nameservers = {list(HOSTING)!r}\n".replace("'", '"'))
+    for host in HOSTING:
+        core.run(HostCreate(host))
+    core.run(DomainCreate("shop.example", nameservers=HOSTING, authinfo=STRONG))
+    sandbox.ok("zone", "sync", "example", "--quiet")           # the parent, in PowerDNS
+    out = sandbox.ok("zone", "hosted", "add", "shop.example", "--record", "www 300 A 192.0.2.80")
+    assert out.out == "shop.example.: created, served by ns1.pyrar-hosting.net., " \
+                      "ns2.pyrar-hosting.net.\n"
+    listing = sandbox.ok("zone", "hosted", "list").out.splitlines()
+    assert [line.split(" serial ")[0] for line in listing] == ["shop.example. unsigned"]
+
+    records = sandbox.ok("zone", "hosted", "records", "shop.example",
+                         "--set", "www 300 A 192.0.2.81", "--set", "www 300 A 192.0.2.82",
+                         "--set", "@ 3600 MX 10 mail").out
+    assert "www.shop.example.\t300\tIN\tA\t192.0.2.81" in records
+    assert "www.shop.example.\t300\tIN\tA\t192.0.2.82" in records
+    assert "192.0.2.80" not in records and "MX\t10 mail.shop.example." in records
+    after = sandbox.ok("zone", "hosted", "records", "shop.example", "--delete", "@/MX").out
+    assert "MX" not in after and "www.shop.example." in after
+    for bad, message in [(("--set", "www x A 1"), "records are 'NAME TTL TYPE DATA'"),
+                         (("--set", "www 300 A 300.1.1.1"), "bad record"),
+                         (("--delete", "www"), "NAME/TYPE")]:
+        assert message in sandbox.fails("zone", "hosted", "records", "shop.example", *bad)
+    assert sandbox.ok("zone", "hosted", "records", "shop.example").out == after
+    assert "no hosted zone nosuch.example." in sandbox.fails(
+        "zone", "hosted", "records", "nosuch.example")
+
+    events = len(core.outbox())
+    signed = sandbox.ok("zone", "hosted", "sign", "shop.example").out
+    assert "shop.example.: signed; DS in the registry: pending" in signed
+    assert "shop.example. IN DS " in signed
+    status = sandbox.ok("zone", "hosted", "status", "shop.example").out
+    assert "shop.example.: signed" in status and "key " in status
+    assert "signing: waiting for every server to answer the keys" in status
+    assert "DS at the parent's servers: not served" in status
+    assert len(core.outbox()) == events                          # no DS went to the core
+
+    out = sandbox.ok("zone", "hosted", "unsign", "shop.example").out
+    assert "unsigning, waiting until no server of the parent serves the DS" in out
+    status = sandbox.ok("zone", "hosted", "status", "shop.example").out
+    assert "signing:" not in status.replace("unsigning:", "") and "unsigning:" in status
+    assert "signed; DS" not in status
