@@ -50,7 +50,7 @@ def _dns_endpoints(config: Config, options: ServeOptions) -> list[Endpoint]:
     return [
         Endpoint("DNS", pdns.address, pdns.port, "[powerdns] port",
                  f"PowerDNS with the TLD zones; try: dig +norec -p {pdns.port} "
-                 f"@{pdns.address} {example} SOA"),
+                 f"@{pdns.address} {example} SOA", udp=True),
         Endpoint("API", "127.0.0.1", pdns.webserver_port, "[powerdns] webserver_port",
                  f"PowerDNS HTTP API; its key in {key}"),
     ]

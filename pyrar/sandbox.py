@@ -102,14 +102,17 @@ def _refuse_data(ctx) -> None:
                             "for a sandbox. Nothing changed")
 
 
+# the TLDs' own name server is the sandbox's PowerDNS on loopback
+SANDBOX_TLD_NAMESERVER = "ns1.nic.{tld}=127.0.0.1"
+
+
 def _populate(registry: Registry, tlds: tuple[str, ...], clids: tuple[str, ...],
               prints: dict[str, str]) -> dict[str, str]:
     def work(ctx):
         for name in tlds:
             tld = add_tld(ctx, name)
-            # the TLD's own name server is the sandbox's PowerDNS on loopback
             set_dns_settings(ctx, tld.name, dns_settings(tld.name, [
-                f"ns1.nic.{tld.name}=127.0.0.1"]))
+                SANDBOX_TLD_NAMESERVER.replace("{tld}", tld.name)]))
             for op, amount in SANDBOX_PRICES.items():
                 set_price(ctx, tld.name, op, "USD", amount)
         passwords = {}
@@ -154,6 +157,8 @@ mode = "managed"
 data_dir = "powerdns"
 port = {spec.dns_port}
 webserver_port = {spec.pdns_api_port}
+# 'pyrar tld add NAME' publishes the new TLD with these apex name servers
+tld_nameservers = ["{SANDBOX_TLD_NAMESERVER}"]
 """
 
 

@@ -22,6 +22,7 @@ class Endpoint:
     port: int
     key: str        # the configuration key that sets the port
     note: str
+    udp: bool = False   # also on UDP (DNS): a port taken on UDP only is taken too
 
     @property
     def address(self) -> str:
@@ -29,12 +30,19 @@ class Endpoint:
 
 
 def listening(endpoint: Endpoint) -> bool:
-    """Whether something listens there. Tested by binding, not connecting: a connection
-    would show up in eppd's log as a session that never began. SO_REUSEADDR makes the bind
-    fail only on a listening socket, not on connections lingering in TIME_WAIT."""
+    """Whether something listens there (TCP, and UDP for a UDP endpoint). Tested by
+    binding, not connecting: a connection would show up in eppd's log as a session that
+    never began. SO_REUSEADDR makes the TCP bind fail only on a listening socket, not on
+    connections lingering in TIME_WAIT."""
+    kinds = [socket.SOCK_STREAM, socket.SOCK_DGRAM] if endpoint.udp else [socket.SOCK_STREAM]
+    return any(_bound(endpoint, kind) for kind in kinds)
+
+
+def _bound(endpoint: Endpoint, kind: int) -> bool:
     family = socket.AF_INET6 if ":" in endpoint.host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    with socket.socket(family, kind) as sock:
+        if kind == socket.SOCK_STREAM:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((endpoint.host, endpoint.port))
         except OSError as e:
@@ -50,5 +58,7 @@ def refuse_taken(found: list[Endpoint], config_path: Path | None) -> None:
     if taken:
         where = f" in {config_path}" if config_path else ""
         raise PortsTaken(
-            "already in use: " + ", ".join(f"{e.address} ({e.label}, {e.key})" for e in taken)
+            "already in use: " + ", ".join(
+                f"{e.address}{' (TCP or UDP)' if e.udp else ''} ({e.label}, {e.key})"
+                for e in taken)
             + f"; stop what listens there or choose other ports{where}. Nothing started")

@@ -14,21 +14,24 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from zonegen import hosted_cli
 from zonegen.api import PowerDnsApiError
 from zonegen.catalog import ensure_catalog
 from zonegen.config import PowerDnsSettings
 from zonegen.connection import PowerDnsConnection
 from zonegen.export import ExportError, export_zone
-from zonegen.model import ZoneDataError, ZoneSpec
+from zonegen.model import Delegation, ZoneDataError, ZoneSpec
 from zonegen.names import BadName, ancestors_between, is_below, normalize
 from zonegen.pdnsdb import PdnsDbError
 from zonegen.server import PowerDnsStartError
 from zonegen.state import DesiredState
-from zonegen.sync import ZoneSync
+from zonegen.sync import Difference, ZoneSync
 from zonegen.verify import sample, verify_zone
 from zonegen.zones import ensure_zone, parent_records
 
@@ -60,18 +63,24 @@ def register(subparsers: Any, desired: DesiredProvider | None = None) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(run=_wrap(_sync, desired))
 
-    p = sub.add_parser("verify", help="AXFR + dnssec-verify + ldns-verify-zone + delv + "
-                                      "live checks; exit status 1 on any fault")
+    p = sub.add_parser("verify", help="compare the whole zone in PowerDNS with the "
+                                      "registry, then AXFR + dnssec-verify + "
+                                      "ldns-verify-zone + delv + live checks; exit status 1 "
+                                      "naming each difference or fault")
     p.add_argument("tld")
+    p.add_argument("--repair", action="store_true",
+                   help="write what differs from the registry into PowerDNS, then check")
     p.add_argument("--sample", type=int, default=25, metavar="N",
-                   help="delegations checked live (default 25)")
+                   help="delegations also checked live, through DNS (default 25)")
     p.add_argument("--workdir", metavar="DIR", help="keep the transferred zone here")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(run=_wrap(_verify, desired))
 
     p = sub.add_parser("export", help="write the zone file (signed, as served)")
     p.add_argument("tld")
     p.add_argument("-o", "--output", metavar="FILE", help="default: standard output")
     p.add_argument("--unsigned", action="store_true", help="the stored records, no DNSSEC")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(run=_wrap(_export, desired, needs_state=False))
 
     p = sub.add_parser("serve", help="run the publisher: managed PowerDNS (if so configured), "
@@ -88,6 +97,8 @@ def register(subparsers: Any, desired: DesiredProvider | None = None) -> None:
     p.add_argument("--keys", choices=("ksk+zsk", "csk"), default="ksk+zsk")
     p.add_argument("--hostmaster", default="", metavar="NAME")
     p.set_defaults(run=_config)
+
+    hosted_cli.register(sub)
 
     p = sub.add_parser("ds", help="print the DS and DNSKEY records for the parent zone")
     p.add_argument("tld")
@@ -257,7 +268,9 @@ def _refuse_hidden_name_servers(c: Any, tld: str, nameservers: list[str]) -> Non
 def _spec(state: DesiredState, tld: str) -> ZoneSpec:
     spec = state.zone_spec(normalize(tld))
     if spec is None:
-        raise ZoneCommandError(f"{tld} is not a TLD published by this registry")
+        raise ZoneCommandError(
+            f"{tld} is not a TLD published by this registry: no such TLD, or it has no DNS "
+            f"settings (give them with 'pyrar zone config {tld} --ns HOST')")
     return spec
 
 
@@ -303,33 +316,103 @@ def _sync(conn: PowerDnsConnection, desired: DesiredState, args: argparse.Namesp
 
 
 def _verify(conn: PowerDnsConnection, desired: DesiredState, args: argparse.Namespace) -> int:
+    """Every row of the zone against the registry (streamed through ZoneSync's comparison,
+    so memory stays flat at a million delegations), then the DNS-level checks."""
+    started = time.monotonic()
     spec = _spec(desired, args.tld)
+    progress = _progress(sys.stderr, args.quiet)
+    if conn.db.domain(spec.name) is None:
+        if not args.repair:
+            print(f"{spec.name}: FAULT not in PowerDNS: zonegen has not published it yet "
+                  "(is 'pyrar serve' running? --repair publishes it now)")
+            return 1
+        catalog = conn.settings.catalog_zone or None
+        if catalog:
+            ensure_catalog(conn.api, catalog)
+        ensure_zone(conn.api, spec, catalog)
+        print(f"{spec.name}: created in PowerDNS")
+    compared = _compare_with_registry(conn, desired, spec, args.repair, progress)
     info = conn.db.domain(spec.name)
-    if info is None:
-        raise ZoneCommandError(f"{spec.name} does not exist in PowerDNS")
+    assert info is not None
     picked = sample(desired.delegations(spec.name), args.sample)
     ksk = parent_records(conn.api, spec.name).dnskey if info.denial.secured else ()
     server, port = conn.dns_address
     with tempfile.TemporaryDirectory(prefix="pyrar-verify-") as tmp:
         workdir = Path(args.workdir) if args.workdir else Path(tmp)
         report = verify_zone(spec.name, server=server, port=port, denial=info.denial,
-                             workdir=workdir, samples=picked, ksk_dnskeys=ksk)
+                             workdir=workdir, samples=picked, ksk_dnskeys=ksk,
+                             progress=progress)
+    report.faults[:0] = compared.faults
+    report.passed.insert(0, compared.summary)
     print(report.text())
+    print(f"{spec.name}: {compared.delegations} delegations compared, "
+          f"{compared.differences} difference(s) with the registry"
+          + (f" repaired (+{compared.repaired[0]} -{compared.repaired[1]})"
+             if compared.repaired else "")
+          + f", {report.records} records checked: {'OK' if report.ok else 'FAULT'} "
+          f"({time.monotonic() - started:.1f}s)")
     return 0 if report.ok else 1
 
 
+@dataclass
+class _Comparison:
+    delegations: int = 0
+    differences: int = 0
+    faults: list[str] = field(default_factory=list)
+    repaired: tuple[int, int] | None = None
+
+    @property
+    def summary(self) -> str:
+        return (f"registry: {self.delegations} delegations, PowerDNS's rows "
+                + ("repaired" if self.repaired else "identical"))
+
+
+def _compare_with_registry(conn: PowerDnsConnection, desired: DesiredState, spec: ZoneSpec,
+                           repair: bool, progress: Callable) -> _Comparison:
+    """Each difference is printed as found (a damaged zone may have many) and counted; the
+    report keeps only the unpublishable delegations."""
+    out = _Comparison()
+    duplicates = False
+
+    def found(d: Difference) -> None:
+        nonlocal duplicates
+        out.differences += 1
+        duplicates = duplicates or d.kind == "duplicate"
+        print(f"  FAULT {d.text()}")
+
+    def unpublishable(d: Delegation, msg: str) -> None:
+        out.faults.append(f"not publishable: {d.name}: {msg}")
+
+    sync = ZoneSync(conn.db, conn.api.flush_cache)
+    result = sync.sync(spec, desired.delegations(spec.name), progress=progress, dry_run=True,
+                       on_error=unpublishable, differences=found)
+    out.delegations = result.delegations
+    if not out.differences:
+        return out
+    if not repair:
+        out.faults.append(f"{out.differences} difference(s) with the registry (listed above; "
+                          "--repair writes the registry's version)")
+        return out
+    fixed = sync.sync(spec, desired.delegations(spec.name), progress=progress,
+                      rewrite=duplicates, on_error=lambda d, m: None)
+    out.repaired = (fixed.inserted, fixed.deleted)
+    return out
+
+
 def _export(conn: PowerDnsConnection, _state: None, args: argparse.Namespace) -> int:
+    started = time.monotonic()
     tld = _served_zone(conn, args.tld)
     server, port = conn.dns_address
     with tempfile.TemporaryDirectory(prefix="pyrar-export-") as tmp:
         path = Path(args.output) if args.output else Path(tmp) / "zone"
         count = export_zone(tld, path, signed=not args.unsigned, api=conn.api, server=server,
-                            port=port)
+                            port=port, progress=_progress(sys.stderr, args.quiet))
         if not args.output:
             with open(path) as f:
                 shutil.copyfileobj(f, sys.stdout)
-        else:
-            print(f"{tld}: {count} records written to {path}", file=sys.stderr)
+    where = path if args.output else "standard output"
+    print(f"{tld}: {count} records written to {where} ({time.monotonic() - started:.1f}s)",
+          file=sys.stderr)
     return 0
 
 

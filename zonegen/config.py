@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -52,6 +53,17 @@ class PowerDnsSettings:
     # the name servers of hosted client zones: a domain served only by these gets the DS of
     # its signed hosted zone in the TLD (zonegen.hosted_signing); empty: no hosted DNSSEC
     hosted_nameservers: tuple[str, ...] = ()
+    # secondaries as "address" or "address:port" ("[v6]:port"): they get NOTIFY for every
+    # zone (catalog, TLDs, hosted zones) and may transfer them. PowerDNS never NOTIFYs the
+    # zones' own NS names (that would make it resolve them, see zonegen.server)
+    secondaries: tuple[str, ...] = ()
+    # a TLD's serial (so NOTIFY and a full transfer at each secondary) moves at most once per
+    # this many seconds; records are served at once regardless (zonegen.serials). 0: every
+    # change moves it
+    notify_interval: float = 10.0
+    # the apex name servers of a TLD added without any ('pyrar tld add NAME'): "HOST" or
+    # "HOST=ADDR,ADDR" (addresses for a host inside the TLD), "{tld}" standing for its name
+    tld_nameservers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -61,6 +73,19 @@ class PowerDnsSettings:
                 f"[powerdns] backend must be one of {BACKENDS}, not {self.backend!r}")
         if self.mode == "external" and not self.api_url:
             raise PowerDnsConfigError("[powerdns] api_url is required in external mode")
+        if self.notify_interval < 0:
+            raise PowerDnsConfigError("[powerdns] notify_interval must be 0 or more seconds")
+        object.__setattr__(self, "secondaries",
+                           tuple(secondary_endpoint(s) for s in self.secondaries))
+
+    def default_tld_nameservers(self, tld: str) -> list[str]:
+        name = tld.strip().rstrip(".").lower()
+        return [ns.replace("{tld}", name) for ns in self.tld_nameservers]
+
+    @property
+    def secondary_addresses(self) -> tuple[str, ...]:
+        """The secondaries' addresses without ports (who may transfer zones)."""
+        return tuple(dict.fromkeys(split_endpoint(s)[0] for s in self.secondaries))
 
     def data_path(self, base_dir: Path | None = None) -> Path:
         p = Path(self.data_dir).expanduser()
@@ -90,6 +115,33 @@ class PowerDnsSettings:
         if self.mode == "managed":
             return ensure_api_key(self.data_path(base_dir) / "api-key")
         raise PowerDnsConfigError("[powerdns] api_key or api_key_file is required in external mode")
+
+
+def split_endpoint(text: str) -> tuple[str, int]:
+    """``address``, ``address:port``, ``[v6 address]:port`` or a bare IPv6 address; port
+    53 by default. Addresses only: a name would have to be resolved, by us or by PowerDNS."""
+    text = text.strip()
+    host, port = text, "53"
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest[1:] if rest.startswith(":") else ("53" if not rest else "x")
+    elif text.count(":") == 1:
+        host, port = text.split(":")
+    try:
+        address = ipaddress.ip_address(host)
+        number = int(port)
+    except ValueError:
+        raise PowerDnsConfigError(f"[powerdns] secondaries: {text!r} is not an IP address "
+                                  "with an optional port") from None
+    if not 0 < number < 65536:
+        raise PowerDnsConfigError(f"[powerdns] secondaries: port {number} out of range")
+    return str(address), number
+
+
+def secondary_endpoint(text: str) -> str:
+    """PowerDNS's form of a NOTIFY target: ``1.2.3.4:53``, ``[::1]:5301``."""
+    address, port = split_endpoint(text)
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
 def ensure_api_key(path: Path) -> str:

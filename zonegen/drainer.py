@@ -29,6 +29,7 @@ from zonegen.api import PowerDnsApi, PowerDnsApiError
 from zonegen.model import ZoneDataError, ZoneSpec
 from zonegen.names import BadName, ancestors_between, is_at_or_below, is_below, normalize
 from zonegen.pdnsdb import PdnsDb, PdnsDbError
+from zonegen.serials import SerialCoalescer, bump_due
 from zonegen.state import CONSUMER, DesiredState, OutboxEntry
 from zonegen.sync import ZoneSync
 from zonegen.writer import OwnerChange, ZoneWriter
@@ -73,7 +74,10 @@ class OutboxDrainer:
                  on_error: Callable[[OutboxEntry | None, str], None] | None = None,
                  retry: RetryPolicy | None = None, clock: Clock | None = None,
                  doorbell: Doorbell | None = None, max_backoff: float = 5.0,
-                 on_fatal: Callable[[BaseException], None] = terminate_process) -> None:
+                 on_fatal: Callable[[BaseException], None] = terminate_process,
+                 notify_interval: float = 0.0) -> None:
+        """``notify_interval``: a zone's serial (what secondaries follow) moves at most once
+        per this many seconds (zonegen.serials); 0: at every change."""
         self.state = state
         self.open_db = open_db
         self.api = api
@@ -89,6 +93,8 @@ class OutboxDrainer:
         self.reflush_delays = reflush_delays
         self._reflush: dict[str, list[float]] = {}
         self._report = DrainReport()
+        self.serials = SerialCoalescer(notify_interval) if notify_interval > 0 else None
+        self._serials_started = False
         self.consumer = Consumer(
             events, CONSUMER, self._handle, batch_size=batch_size,
             poll_interval=poll_interval, retry=retry, clock=clock, doorbell=doorbell,
@@ -128,14 +134,30 @@ class OutboxDrainer:
                     del self._reflush[zone]
 
     def _next_wait(self) -> float:
-        if not self._reflush:
-            return self.poll_interval
-        due = min(d[0] for d in self._reflush.values())
-        return max(0.0, min(self.poll_interval, due - time.monotonic()))
+        waits = [self.poll_interval]
+        if self._reflush:
+            waits.append(min(d[0] for d in self._reflush.values()) - time.monotonic())
+        if self.serials is not None and self.serials.next_due() is not None:
+            waits.append(self.serials.next_due())
+        return max(0.0, min(waits))
 
     def _tick(self) -> float:
         self._reflush_due()
+        self._bump_due()
         return self._next_wait()
+
+    def _bump_due(self) -> None:
+        if self.serials is None:
+            return
+        if not self._serials_started:
+            # a bump still pending when an earlier process stopped is lost with it: every
+            # TLD zone gets one now (TLD zones are those with API-RECTIFY off: ensure_zone)
+            self.serials.pending_all(normalize(r[0]) for r in self.db.execute(
+                "SELECT d.name FROM domains d JOIN domainmetadata m ON m.domain_id = d.id "
+                "WHERE m.kind = 'API-RECTIFY' AND m.content = '0'").fetchall())
+            self._serials_started = True
+        for zone in bump_due(self.db, self.serials, self.api.flush_cache):
+            self._flushed.add(zone)
 
     def _after_outage(self) -> None:
         self.close()
@@ -145,6 +167,7 @@ class OutboxDrainer:
         """One pass of the consumer loop (re-flushes due first); what it did."""
         self._report = DrainReport()
         self._reflush_due()
+        self._bump_due()
         self.consumer.run_once()
         return self._report
 
@@ -239,7 +262,7 @@ class OutboxDrainer:
 
     def _write(self, spec: ZoneSpec, changes: list[OwnerChange],
                owners: dict[str, OutboxEntry], batch: Batch) -> bool:
-        writer = ZoneWriter(self.db)
+        writer = ZoneWriter(self.db, serials=self.serials)
         try:
             result = writer.write(spec, changes)
             self._report.changed += result.changed
@@ -280,7 +303,8 @@ class OutboxDrainer:
         while time.monotonic() < deadline:
             r = self.drain_once()
             total.add(r)
-            if not r.processed and not self._reflush:
+            if not r.processed and not self._reflush and not (
+                    self.serials is not None and self.serials.next_due() is not None):
                 return total
             if not r.processed:
                 time.sleep(self._next_wait())

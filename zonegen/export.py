@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import subprocess
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from zonegen.api import PowerDnsApi
@@ -13,26 +15,44 @@ class ExportError(Exception):
     """The zone could not be transferred."""
 
 
+Progress = Callable[[str, int, int | None], None]
+
+
 def axfr_to_file(zone: str, path: Path, server: str = "127.0.0.1", port: int = 53,
-                 timeout: float = 600) -> int:
+                 timeout: float = 600, progress: Progress | None = None) -> int:
     """AXFR the zone into ``path`` (one SOA, no comments); returns the number of records.
 
-    dig streams the transfer to the file, which keeps memory flat for million-record zones.
+    dig streams the transfer to the file, which keeps memory flat for million-record zones;
+    ``progress`` hears the kilobytes written so far, twice a second.
     """
     zone = normalize(zone)
+    deadline = time.monotonic() + timeout
     with open(path, "w") as out:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             ["dig", f"@{server}", "-p", str(port), zone, "AXFR", "+onesoa", "+nocmd",
              "+nostats", "+nocomments", "+noquestion", f"+time={int(timeout)}", "+tries=1"],
-            stdout=out, stderr=subprocess.PIPE, text=True, timeout=timeout)
+            stdout=out, stderr=subprocess.PIPE, text=True)
+        while True:
+            try:
+                _out, err = proc.communicate(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() > deadline:
+                    proc.kill()
+                    proc.communicate()
+                    raise ExportError(f"AXFR of {zone} timed out after {timeout:g}s") from None
+                if progress is not None:
+                    progress("transfer (kB)", out.tell() // 1024, None)
     text_tail = _tail(path)
     if proc.returncode != 0 or "Transfer failed" in text_tail or "timed out" in text_tail:
-        raise ExportError(f"AXFR of {zone} failed: {proc.stderr.strip() or text_tail}")
+        raise ExportError(f"AXFR of {zone} failed: {err.strip() or text_tail}")
     count = 0
     with open(path) as f:
         for line in f:
             if line.strip() and not line.startswith(";"):
                 count += 1
+    if progress is not None:
+        progress("transfer (records)", count, count)
     if count == 0:
         raise ExportError(f"AXFR of {zone} returned no records")
     return count
@@ -46,10 +66,11 @@ def _tail(path: Path, size: int = 512) -> str:
 
 
 def export_zone(zone: str, path: Path, *, signed: bool = True, api: PowerDnsApi | None = None,
-                server: str = "127.0.0.1", port: int = 53) -> int:
+                server: str = "127.0.0.1", port: int = 53,
+                progress: Progress | None = None) -> int:
     """Write a zone file: signed (as transferred) or the unsigned records PowerDNS stores."""
     if signed:
-        return axfr_to_file(zone, path, server, port)
+        return axfr_to_file(zone, path, server, port, progress=progress)
     if api is None:
         raise ValueError("an unsigned export needs the API")
     text = api.export(zone)

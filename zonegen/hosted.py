@@ -1,11 +1,19 @@
-"""Hosted client zones: create, edit RRsets (validated), sign, unsign safely.
+"""Hosted client zones: create, edit RRsets (validated), sign and unsign safely.
 
 Client zones are small, so they go through the API with api_rectify on (~50 ms per change).
-Unsigning follows the safe order: the DS leaves the parent first (the core removes it, which
-reaches the TLD through the outbox), and the keys go only after the DS TTL has passed since
-the parent stopped serving it; otherwise validators holding the cached DS would see a bogus
-zone. The pending step lives in the zone's own metadata (``X-PYRAR-UNSIGN``), so it survives
-restarts; ``run_scheduled`` advances it, with the clock injected.
+Both DNSSEC transitions follow RFC 6781 section 4.1.4 / RFC 7583, paced by what every server
+actually answers, never by the primary alone:
+
+* signing: keys and signatures are published first; the DS may reach the parent only once
+  the DNSKEY set is served by the primary and every configured secondary, and the longest
+  TTL of the zone (unsigned answers cached before, the SOA's negative-caching TTL) has
+  passed since. Before that a validator could meet a DS with unsigned answers: bogus.
+* unsigning: the DS leaves the parent first (the core removes it, which reaches the TLD
+  through the outbox); the keys go only once no server of the parent serves the DS any more
+  and the DS TTL has passed since, so no cached DS can meet an unsigned zone.
+
+The pending step lives in the zone's own metadata (``X-PYRAR-SIGN``, ``X-PYRAR-UNSIGN``), so
+it survives restarts; ``run_scheduled`` advances it, with the clock injected.
 """
 
 from __future__ import annotations
@@ -18,10 +26,45 @@ from zonegen.api import PowerDnsApi
 from zonegen.hosted_rrsets import RRset, RRsetError, check_zone, normalize_rrset
 from zonegen.model import DnssecPolicy
 from zonegen.names import normalize
-from zonegen.zones import ParentRecords, add_keys, parent_records, settle_dnssec, zone_keys
+from zonegen.zones import (
+    SOA_EDIT,
+    ParentRecords,
+    add_keys,
+    parent_records,
+    settle_dnssec,
+    zone_keys,
+)
 
+# NSEC: a hosted zone is small and its names are no secret worth NSEC3's cost; RFC 9276
+# discourages NSEC3 opt-out for such zones
+HOSTED_POLICY = DnssecPolicy(denial="nsec")
+SIGN_META = "X-PYRAR-SIGN"
 UNSIGN_META = "X-PYRAR-UNSIGN"
 MANAGED_TYPES = {"SOA", "DNSKEY", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM", "CDS", "CDNSKEY"}
+
+
+@dataclass(frozen=True)
+class SignState:
+    """``keys-published``: waiting for every server to answer the DNSKEY set;
+    ``keys-served``: waiting ``hold`` seconds (the zone's longest TTL) since ``since``,
+    then the DS may go to the parent."""
+
+    zone: str
+    step: str
+    since: float
+    hold: int
+
+    def encode(self) -> str:
+        return f"{self.step} {self.since:.0f} {self.hold}"
+
+    @classmethod
+    def decode(cls, zone: str, text: str) -> SignState:
+        step, since, hold = text.split()
+        return cls(zone, step, float(since), int(hold))
+
+    @property
+    def ds_allowed_at(self) -> float | None:
+        return self.since + self.hold if self.step == "keys-served" else None
 
 
 @dataclass(frozen=True)
@@ -63,9 +106,10 @@ class HostedZones:
         wanted = [normalize_rrset(zone, r) for r in [apex_ns, *rrsets]]
         check_zone(zone, wanted)
         rname = normalize(hostmaster or f"hostmaster.{zone}")
-        soa = f"{ns[0]} {rname} 1 10800 3600 604800 3600"
+        # the serial starts at PowerDNS's clock, not the injected one: see zones.SOA_EDIT
+        soa = f"{ns[0]} {rname} {int(time.time())} 10800 3600 604800 3600"
         self.api.create_zone({
-            "name": zone, "kind": "Master", "soa_edit_api": "DEFAULT", "api_rectify": True,
+            "name": zone, "kind": "Master", **SOA_EDIT, "api_rectify": True,
             "nameservers": [], "catalog": self.catalog,
             "rrsets": [_rrset_json(RRset(zone, "SOA", ttl, (soa,)))]
             + [_rrset_json(r) for r in wanted],
@@ -111,9 +155,10 @@ class HostedZones:
         return any(k.active for k in zone_keys(self.api, zone))
 
     def sign(self, zone: str, policy: DnssecPolicy | None = None) -> ParentRecords:
-        """Sign (or keep signed, cancelling a pending unsign); returns the DS for the parent."""
+        """Sign (or keep signed, cancelling a pending unsign); returns the DS for the parent,
+        which may be published only once ``ds_allowed`` says so (``run_scheduled``)."""
         zone = normalize(zone)
-        policy = policy or DnssecPolicy()
+        policy = policy or HOSTED_POLICY
         if self.unsign_state(zone) is not None:
             self.api.delete_metadata(zone, UNSIGN_META)
         if not self.is_signed(zone):
@@ -124,7 +169,29 @@ class HostedZones:
             # before the DS can reach the parent: keys, NSEC3 parameters and answers that
             # PowerDNS cached while signing began must not outlive it
             settle_dnssec(self.api, zone)
+            state = SignState(zone, "keys-published", self.clock(), self.longest_ttl(zone))
+            self.api.set_metadata(zone, SIGN_META, [state.encode()])
         return parent_records(self.api, zone)
+
+    def longest_ttl(self, zone: str) -> int:
+        """How long a resolver may keep an answer of the zone: its largest TTL, the SOA's
+        negative-caching TTL (its minimum field) included."""
+        data = self.api.zone(zone) or {}
+        ttls = [0]
+        for r in data.get("rrsets", []):
+            ttls.append(int(r["ttl"]))
+            if r["type"] == "SOA" and r["records"]:
+                ttls.append(int(r["records"][0]["content"].split()[6]))
+        return max(ttls)
+
+    def sign_state(self, zone: str) -> SignState | None:
+        values = self.api.metadata(zone, SIGN_META)
+        return SignState.decode(normalize(zone), values[0]) if values else None
+
+    def ds_allowed(self, zone: str) -> bool:
+        """Whether the zone is signed and no step of signing is pending."""
+        return self.is_signed(zone) and self.sign_state(zone) is None \
+            and self.unsign_state(zone) is None
 
     def unsign_state(self, zone: str) -> UnsignState | None:
         values = self.api.metadata(zone, UNSIGN_META)
@@ -138,22 +205,40 @@ class HostedZones:
         if not self.is_signed(zone):
             raise RRsetError(f"{zone} is not signed")
         remove_parent_ds(zone)
+        if self.sign_state(zone) is not None:
+            self.api.delete_metadata(zone, SIGN_META)
         state = UnsignState(zone, "requested", self.clock(), int(ds_ttl))
         self.api.set_metadata(zone, UNSIGN_META, [state.encode()])
         return state
 
-    def run_scheduled(self, parent_ds_visible: Callable[[str], bool],
-                      zones: Iterable[str] | None = None) -> list[str]:
-        """Advance pending unsigns; returns the zones whose keys were removed now."""
+    def confirm_ds_gone(self, zone: str) -> UnsignState:
+        """The operator's word that the parent (not ours, nor askable) no longer serves
+        the DS: the DS TTL starts counting now."""
+        state = self.unsign_state(zone)
+        if state is None:
+            raise RRsetError(f"{normalize(zone)} is not being unsigned")
+        if state.step == "requested":
+            state = UnsignState(state.zone, "ds-gone", self.clock(), state.ds_ttl)
+            self.api.set_metadata(state.zone, UNSIGN_META, [state.encode()])
+        return state
+
+    def run_scheduled(self, parent_ds_visible: Callable[[str], bool | None],
+                      zones: Iterable[str] | None = None,
+                      keys_served: Callable[[str], bool] = lambda zone: True,
+                      publish_ds: Callable[[str], object] = lambda zone: None) -> list[str]:
+        """Advance pending signs (``publish_ds`` once the DS is safe) and unsigns;
+        returns the zones whose keys were removed now. ``parent_ds_visible`` answers None
+        when it cannot tell (a parent not ours): the keys then stay."""
         done = []
         names = zones if zones is not None else [z["name"] for z in self.api.zones()]
         for zone in names:
+            self._advance_sign(zone, keys_served, publish_ds)
             state = self.unsign_state(zone)
             if state is None:
                 continue
             now = self.clock()
             if state.step == "requested":
-                if parent_ds_visible(state.zone):
+                if parent_ds_visible(state.zone) is not False:
                     continue
                 state = UnsignState(state.zone, "ds-gone", now, state.ds_ttl)
                 self.api.set_metadata(state.zone, UNSIGN_META, [state.encode()])
@@ -161,6 +246,22 @@ class HostedZones:
                 self._remove_keys(state.zone)
                 done.append(state.zone)
         return done
+
+    def _advance_sign(self, zone: str, keys_served: Callable[[str], bool],
+                      publish_ds: Callable[[str], object]) -> None:
+        state = self.sign_state(zone)
+        if state is None:
+            return
+        now = self.clock()
+        if state.step == "keys-published":
+            if not keys_served(state.zone):
+                return
+            # the TTL counts from when the last server began answering with the keys
+            state = SignState(state.zone, "keys-served", now, state.hold)
+            self.api.set_metadata(state.zone, SIGN_META, [state.encode()])
+        if now >= (state.ds_allowed_at or float("inf")):
+            self.api.delete_metadata(state.zone, SIGN_META)
+            publish_ds(state.zone)
 
     def _remove_keys(self, zone: str) -> None:
         for key in zone_keys(self.api, zone):

@@ -2,9 +2,10 @@
 
 ``HostedZones`` holds the keys (PowerDNS); the DS of a hosted zone that is one of our domains
 goes into the registry with a DomainUpdate (``registry.hosted_dnssec``), so history, statuses
-and the DNS events apply, and zonegen publishes it in the TLD like any change. Unsigning runs
-in the safe order: the DS leaves the registry first, the keys go once the TLD has stopped
-serving it and its TTL has passed (``run_scheduled``, with the clock injected).
+and the DNS events apply, and zonegen publishes it in the TLD like any change. Signing puts
+the DS there only once every server of ours (``zonegen.served``) answers the keys and the
+zone's longest TTL has passed; unsigning takes the DS out first, and the keys go once no
+server of the parent serves it and its TTL has passed (``run_scheduled``, clock injected).
 
 This is the API the web UI calls; ``ZonegenService`` runs ``reconcile`` and ``run_scheduled``
 periodically.
@@ -32,12 +33,14 @@ from zonegen.core_state import CoreState
 from zonegen.hosted import HostedZones, UnsignState
 from zonegen.model import DnssecPolicy
 from zonegen.names import normalize
-from zonegen.zones import ParentRecords, parent_records
+from zonegen.served import OurServers
+from zonegen.zones import ParentRecords, parent_records, zone_keys
 
 log = logging.getLogger("pyrar.zonegen.hosted_signing")
 
 # the DS TTL assumed for a parent that is not ours (most TLDs use at most a day)
 FOREIGN_DS_TTL = 86400
+PENDING = "pending"     # a sign outcome: the DS follows once every server has the keys
 
 
 @dataclass(frozen=True)
@@ -48,36 +51,45 @@ class SignResult:
 
 class HostedSigning:
     def __init__(self, hosted: HostedZones, registry: Registry, nameservers: Iterable[str],
-                 parent_ds_visible: Callable[[str], bool], *, actor: Actor | None = None
-                 ) -> None:
+                 servers: OurServers, *, actor: Actor | None = None) -> None:
         self.hosted = hosted
         self.registry = registry
         self.nameservers = tuple(normalize(n) for n in nameservers)
         if not self.nameservers:
             raise ValueError("the hosting name servers are needed to tell which domains "
                              "only we serve")
-        self.parent_ds_visible = parent_ds_visible
+        self.servers = servers
+        # the last outcome of putting a zone's DS into the registry (``status``)
+        self.ds_changes: dict[str, HostedDsChange] = {}
         self.actor = actor or Actor.system()
         self._state = CoreState(registry)
 
     # -- the API -------------------------------------------------------------------------
     def sign(self, zone: str, policy: DnssecPolicy | None = None) -> SignResult:
-        """Sign the zone (or keep it signed, cancelling a pending unsign) and put its DS in
-        the parent if the domain is ours and served only by us. The zone stays signed when
-        the registry refuses the DS (``core.outcome == "refused"``, ``core.reason``): an
-        insecure delegation to a signed zone is valid, and ``reconcile`` tries again."""
+        """Sign the zone (or keep it signed, cancelling a pending unsign). A zone signed now
+        gets its DS later (``core.outcome == "pending"``: ``run_scheduled`` puts it in the
+        parent once it is safe); an already signed one at once, if the domain is ours and
+        served only by us. The zone stays signed when the registry refuses the DS
+        (``"refused"``, ``core.reason``): an insecure delegation to a signed zone is valid,
+        and ``reconcile`` tries again."""
         parent = self.hosted.sign(zone, policy)
+        if self.hosted.sign_state(zone) is not None:
+            return SignResult(parent, HostedDsChange(normalize(zone).rstrip("."), PENDING))
+        return SignResult(parent, self._publish_refusable(zone, parent))
+
+    def _publish_refusable(self, zone: str, parent: ParentRecords) -> HostedDsChange:
         try:
             change = self._publish(zone, parent)
         except EppError as e:
             change = HostedDsChange(normalize(zone).rstrip("."), REFUSED, reason=e.reason)
-        return SignResult(parent, change)
+        self.ds_changes[normalize(zone)] = change
+        return change
 
     def publish_ds(self, zone: str) -> HostedDsChange:
         """The DS of a signed zone into the registry (after the registrar moved the domain
-        to our name servers, say). Nothing for a zone being unsigned."""
+        to our name servers, say). Nothing for a zone being signed or unsigned."""
         zone = normalize(zone)
-        if not self.hosted.is_signed(zone) or self.hosted.unsign_state(zone) is not None:
+        if not self.hosted.ds_allowed(zone):
             return HostedDsChange(zone.rstrip("."), "unchanged")
         return self._publish(zone, parent_records(self.hosted.api, zone))
 
@@ -91,8 +103,16 @@ class HostedSigning:
             lambda z: self._in_core(withdraw_hosted_ds, z, ours, "hosted_ds_withdraw"))
 
     def run_scheduled(self, zones: Iterable[str] | None = None) -> list[str]:
-        """Advance pending unsigns; returns the zones whose keys were removed now."""
-        return self.hosted.run_scheduled(self.parent_ds_visible, zones)
+        """Advance pending signs (the DS into the registry once safe) and unsigns; returns
+        the zones whose keys were removed now."""
+        return self.hosted.run_scheduled(
+            self.servers.ds_visible, zones, keys_served=self.keys_served,
+            publish_ds=lambda z: self._publish_refusable(
+                z, parent_records(self.hosted.api, z)))
+
+    def keys_served(self, zone: str) -> bool:
+        keys = [k.dnskey for k in zone_keys(self.hosted.api, zone) if k.published]
+        return bool(keys) and self.servers.keys_served(zone, keys)
 
     def reconcile(self, zones: Iterable[str] | None = None) -> list[HostedDsChange]:
         """Signed zones whose domain moved to our name servers get their DS; those moved

@@ -213,13 +213,19 @@ class PdnsDb:
                            "AND type = 'SOA'", (domain_id, db_name(zone))).fetchone()
         return (row[0], row[1]) if row else None
 
-    def bump_serial(self, domain_id: int, zone: str) -> int:
+    def bump_serial(self, domain_id: int, zone: str, now: float | None = None) -> int:
+        """The stored serial becomes the current time (or the old one + 1, if larger): it
+        stays below the start of the next signature week, so SOA-EDIT INCEPTION-EPOCH
+        moves the served serial when PowerDNS renews the signatures (zonegen.zones)."""
         found = self.soa(domain_id, zone)
         if found is None:
             raise PdnsDbError(f"{zone} has no SOA record")
         soa_id, content = found
         parts = content.split()
-        serial = (int(parts[2]) + 1) % 2**32 or 1
+        old = int(parts[2])
+        clock = int(time.time() if now is None else now)
+        # RFC 1982: a jump of 2**31 or more would read as going backwards
+        serial = max(old + 1, clock if 0 < clock - old < 2**31 else 0) % 2**32 or 1
         parts[2] = str(serial)
         self.execute("UPDATE records SET content = ? WHERE id = ?", (" ".join(parts), soa_id))
         return serial

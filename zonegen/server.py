@@ -1,8 +1,13 @@
 """A PowerDNS Authoritative server run by PyRar itself (mode = "managed").
 
-The child gets its own config dir under the data directory (never Debian's /etc/powerdns), the
-API on loopback, and ``only-notify=127.0.0.0/8``: zone data holds name-server addresses, and
-PowerDNS would otherwise send NOTIFY to them.
+The child gets its own config dir under the data directory (never Debian's /etc/powerdns) and
+the API on loopback. It sends nothing anywhere but to the configured secondaries: PowerDNS
+would NOTIFY the name servers of each zone's NS RRset, and to find their addresses it resolves
+those names with the system's resolver (getaddrinfo) *before* ``only-notify`` filters them, so
+a filter alone still sent DNS queries off the machine on every change. An empty
+``only-notify`` turns that NS-based NOTIFY off entirely (no lookup at all); the secondaries,
+given as addresses, are NOTIFYed through ``also-notify``. ``resolver`` points PowerDNS's own
+stub resolver (ALIAS, LUA records; unused by our zones) at itself, never at the system's.
 
 The child must not outlive us: a ``pyrar zone serve`` killed with SIGKILL (a crash, or a
 supervisor giving up) used to leave its pdns_server running, holding the ports, and the next
@@ -14,6 +19,7 @@ die (``setpriv --pdeathsig``), and a start first ends an orphan of ours that is 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -50,9 +56,12 @@ def render_config(settings: PowerDnsSettings, data_dir: Path, api_key: str,
         "webserver-allow-from=127.0.0.1,::1",
         "webserver-max-bodysize=256",
         "primary=yes",
-        "only-notify=127.0.0.0/8",
+        "only-notify=",
+        f"also-notify={','.join(settings.secondaries)}",
+        f"resolver={_endpoint(settings.address, settings.port)}",
         f"xfr-cycle-interval={settings.xfr_cycle_interval}",
-        "allow-axfr-ips=127.0.0.0/8,::1",
+        "allow-axfr-ips=" + ",".join(dict.fromkeys(["127.0.0.0/8", "::1",
+                                                    *settings.secondary_addresses])),
         "disable-axfr=no",
         "security-poll-suffix=",
         "default-api-rectify=yes",
@@ -142,11 +151,14 @@ class ManagedPowerDns:
         self._end_orphan()
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [*_die_with_parent(), _executable(self.settings.pdns_server),
-                 f"--config-dir={self.data_dir}"],
+                [*_die_with_parent(), *self.command()],
                 cwd=self.data_dir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         self.owner_file.write_text(f"{self.process.pid} {os.getpid()}\n")
         self.wait_ready()
+
+    def command(self) -> list[str]:
+        """The server's command line (a test runs it under strace)."""
+        return [_executable(self.settings.pdns_server), f"--config-dir={self.data_dir}"]
 
     def _end_orphan(self) -> None:
         """Stop the pdns_server a crashed earlier run of ours left behind (by its PID); refuse
@@ -168,8 +180,7 @@ class ManagedPowerDns:
         api.timeout = 2.0
         while True:
             if self.process and self.process.poll() is not None:
-                raise PowerDnsStartError(
-                    f"pdns_server exited with {self.process.returncode}:\n{self.log_tail()}")
+                raise PowerDnsStartError(self._exit_reason())
             try:
                 api.server()
                 if _dns_port_open(self.settings.address, self.settings.port):
@@ -181,6 +192,16 @@ class ManagedPowerDns:
                 raise PowerDnsStartError(f"pdns_server not ready after "
                                          f"{self.settings.start_timeout}s:\n{self.log_tail()}")
             time.sleep(0.05)
+
+    def _exit_reason(self) -> str:
+        """One line for a port another program holds (the usual cause), else the log's end."""
+        tail = self.log_tail()
+        bind = re.search(r"Unable to bind (\w+) socket to '([^']+)': (.*)", tail)
+        if bind:
+            return (f"pdns_server cannot listen on {bind.group(2)} ({bind.group(1)}): "
+                    f"{bind.group(3).strip()}; stop what holds it or change [powerdns] port")
+        code = self.process.returncode if self.process else None
+        return f"pdns_server exited with {code}:\n{tail}"
 
     def stop(self, timeout: float = 10.0) -> None:
         proc, self.process = self.process, None
@@ -214,6 +235,10 @@ class ManagedPowerDns:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def _endpoint(address: str, port: int) -> str:
+    return f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
 
 
 def _executable(name: str) -> str:

@@ -30,7 +30,8 @@ from zonegen.drainer import OutboxDrainer
 from zonegen.hosted import HostedZones
 from zonegen.hosted_signing import HostedSigning
 from zonegen.pdnsdb import PdnsDbError
-from zonegen.probe import DnsProbe, ProbeError, ds_published
+from zonegen.probe import ProbeError
+from zonegen.served import OurServers, parent_in
 from zonegen.server import ManagedPowerDns, PowerDnsStartError
 from zonegen.state import DesiredState, OutboxEntry
 
@@ -48,7 +49,7 @@ class ZonegenService:
     def __init__(self, settings: PowerDnsSettings, base_dir: Path | None,
                  state: DesiredState, events: EventStore, *,
                  on_error: Callable[[OutboxEntry | None, str], None] | None = None,
-                 parent_ds_visible: Callable[[str], bool] | None = None,
+                 servers: OurServers | None = None,
                  schedule_interval: float = 60.0, clock: Callable[[], float] = time.time,
                  watch_interval: float = 0.5, registry: Registry | None = None,
                  doorbell: Doorbell | None = None, retry: RetryPolicy | None = None,
@@ -66,14 +67,15 @@ class ZonegenService:
             events, state, self.conn.open_db, self.conn.api,
             catalog=settings.catalog_zone or None, batch_size=settings.batch_size,
             poll_interval=settings.poll_interval, on_error=on_error, retry=retry,
-            clock=event_clock, doorbell=doorbell,
+            clock=event_clock, doorbell=doorbell, notify_interval=settings.notify_interval,
             on_fatal=lambda e: self._fatal("zonegen-drainer", e))
         self.hosted = HostedZones(self.conn.api, settings.catalog_zone or None, clock)
-        probe = DnsProbe(settings.address, settings.port)
-        self.parent_ds_visible = parent_ds_visible or (lambda z: ds_published(probe, z))
+        # DNSSEC steps of hosted zones wait on the primary and every secondary
+        self.servers = servers or OurServers.from_settings(settings, parent_in(
+            lambda z: self.conn.api.zone(z, rrsets=False) is not None))
         # with the core and the hosting name servers, hosted zones' DS go through the core
         self.signing = (HostedSigning(self.hosted, registry, settings.hosted_nameservers,
-                                      self.parent_ds_visible)
+                                      self.servers)
                         if registry is not None and settings.hosted_nameservers else None)
         self.schedule_interval = schedule_interval
         self.watch_interval = watch_interval
@@ -125,7 +127,7 @@ class ZonegenService:
         """Hosted zones: DS reconciled with the core (if wired), pending unsigns advanced;
         returns the zones whose keys were removed."""
         if self.signing is None:
-            return self.hosted.run_scheduled(self.parent_ds_visible)
+            return self.hosted.run_scheduled(self.servers.ds_visible)
         self.signing.reconcile()
         return self.signing.run_scheduled()
 

@@ -9,7 +9,7 @@ fit in a small process.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 from zonegen.model import Delegation, ZoneDataError, ZoneSpec
@@ -21,6 +21,30 @@ from zonegen.rectify import Row, ent_row, rectify
 Progress = Callable[[str, int, int | None], None]
 COLUMNS = ("name", "type", "content", "ttl", "prio", "ordername", "auth")
 CHUNK = 5000
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One way PowerDNS's rows differ from the registry's: ``missing`` (the registry has it,
+    PowerDNS not), ``unexpected`` (PowerDNS has it, the registry not), ``rectify`` (the same
+    record with other auth/ordername: ``row`` is PowerDNS's, ``wanted`` the registry's),
+    ``disabled`` or ``duplicate`` (PowerDNS rows the writer never makes)."""
+
+    kind: str
+    row: Row
+    wanted: Row | None = None
+
+    def text(self) -> str:
+        r = self.row
+        record = (f"{r.name}. {r.ttl} {r.type} {r.content}" if r.type is not None
+                  else f"{r.name}. (empty non-terminal)")
+        if self.kind == "rectify" and self.wanted is not None:
+            return (f"{record}: auth/ordername {r.auth}/{r.ordername} in PowerDNS, "
+                    f"{self.wanted.auth}/{self.wanted.ordername} wanted")
+        return {"missing": f"missing from PowerDNS: {record}",
+                "unexpected": f"not in the registry: {record}",
+                "disabled": f"disabled in PowerDNS: {record}",
+                "duplicate": f"stored twice in PowerDNS: {record}"}[self.kind]
 
 
 @dataclass(frozen=True)
@@ -52,17 +76,21 @@ class ZoneSync:
     def sync(self, spec: ZoneSpec, delegations: Iterable[Delegation],
              progress: Progress | None = None, dry_run: bool = False,
              on_error: Callable[[Delegation, str], None] | None = None,
-             rewrite: bool = False) -> SyncResult:
+             rewrite: bool = False,
+             differences: Callable[[Difference], None] | None = None) -> SyncResult:
         """Reconcile; a delegation the zone cannot hold raises, or with ``on_error`` is
         reported and left out (so not published). ``rewrite`` replaces every row instead of
-        the differences (for damage a set comparison cannot see, such as duplicate rows)."""
+        the differences (for damage a set comparison cannot see, such as duplicate rows).
+        ``differences`` is given each difference found, streamed in name order (``zone
+        verify``: with ``dry_run``, a comparison of the whole zone with the registry)."""
         with self.db.writer_lock():
             return self._sync(spec, delegations, progress or _noop, dry_run, on_error,
-                              rewrite)
+                              rewrite, differences)
 
     def _sync(self, spec: ZoneSpec, delegations: Iterable[Delegation], progress: Progress,
               dry_run: bool, on_error: Callable[[Delegation, str], None] | None,
-              rewrite: bool) -> SyncResult:
+              rewrite: bool, differences: Callable[[Difference], None] | None
+              ) -> SyncResult:
         started = time.monotonic()
         info = self.db.domain(spec.name)
         if info is None:
@@ -74,6 +102,8 @@ class ZoneSync:
                                                    on_error)
             progress("compare", 0, None)
             inserts, deletes = self._compare(info, rewrite)
+            if differences is not None and not rewrite:
+                deletes += self._report(info, differences)
             progress("compare", inserts + deletes, inserts + deletes)
             serial = None
             if (inserts or deletes) and not dry_run:
@@ -194,6 +224,46 @@ class ZoneSync:
         disabled = self.db.execute("SELECT count(*) FROM records WHERE domain_id = ? AND "
                                    "disabled <> 0", (info.id,)).fetchone()[0]
         return self._count("pyrar_insert"), self._count("pyrar_extra") + int(disabled)
+
+    def _report(self, info: DomainInfo, report: Callable[[Difference], None]) -> int:
+        """Stream the differences the comparison left in pyrar_insert/pyrar_extra, a page at
+        a time (memory stays flat whatever their number), then disabled and duplicate rows;
+        returns how many duplicates there are (a set comparison counts none of them)."""
+        cols = ", ".join(COLUMNS)
+        union = (f"SELECT 'missing' AS side, {cols} FROM pyrar_insert UNION ALL "
+                 f"SELECT 'unexpected', {cols} FROM pyrar_extra ORDER BY 2, 3, 4, 1")
+        held: Difference | None = None
+        for side, *values in self._pages(union):
+            current = Difference(side, Row(*values))
+            if held is not None and held.row[:5] == current.row[:5]:
+                # the same record on both sides: only auth/ordername differ
+                report(Difference("rectify", current.row, held.row))
+                held = None
+                continue
+            if held is not None:
+                report(held)
+            held = current
+        if held is not None:
+            report(held)
+        for values in self._pages(f"SELECT {cols} FROM records WHERE domain_id = "
+                                  f"{int(info.id)} AND disabled <> 0 ORDER BY 1, 2, 3"):
+            report(Difference("disabled", Row(*values)))
+        duplicates = 0
+        for *values, copies in self._pages(
+                f"SELECT {cols}, count(*) FROM records WHERE domain_id = {int(info.id)} AND "
+                f"disabled = 0 GROUP BY {cols} HAVING count(*) > 1 ORDER BY 1, 2, 3"):
+            report(Difference("duplicate", Row(*values)))
+            duplicates += int(copies) - 1
+        return duplicates
+
+    def _pages(self, query: str, size: int = CHUNK) -> Iterator[tuple]:
+        offset = 0
+        while True:
+            rows = self.db.execute(f"{query} LIMIT {size} OFFSET {offset}").fetchall()
+            yield from rows
+            if len(rows) < size:
+                return
+            offset += size
 
     def _apply(self, info: DomainInfo, rewrite: bool) -> None:
         cols = ", ".join(COLUMNS)

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from zonegen.export import ExportError, axfr_to_file
+from zonegen.export import ExportError, Progress, axfr_to_file
 from zonegen.model import Delegation
 from zonegen.names import normalize
 from zonegen.probe import DnsProbe, ProbeError, check_delegation
@@ -78,13 +78,13 @@ def delv(server: str, port: int, zone: str, ksk_dnskeys: Iterable[str], name: st
 
 def verify_zone(zone: str, *, server: str, port: int, denial: Denial, workdir: Path,
                 samples: Iterable[Delegation] = (), ksk_dnskeys: Iterable[str] = (),
-                tool_timeout: float = 900) -> VerifyReport:
+                tool_timeout: float = 900, progress: Progress | None = None) -> VerifyReport:
     zone = normalize(zone)
     report = VerifyReport(zone)
     workdir.mkdir(parents=True, exist_ok=True)
     zonefile = workdir / f"{zone.rstrip('.') or 'root'}.axfr"
     try:
-        report.records = axfr_to_file(zone, zonefile, server, port)
+        report.records = axfr_to_file(zone, zonefile, server, port, progress=progress)
         report.passed.append(f"AXFR: {report.records} records")
     except ExportError as e:
         report.faults.append(str(e))

@@ -17,6 +17,7 @@ from zonegen.names import ancestors_between, is_at_or_below, is_below, normalize
 from zonegen.pdnsdb import DomainInfo, PdnsDb, PdnsDbError
 from zonegen.records import delegation_records
 from zonegen.rectify import Row, ent_row, rectify, row_key
+from zonegen.serials import SerialCoalescer
 
 
 @dataclass(frozen=True)
@@ -56,9 +57,12 @@ def owner_rows(spec: ZoneSpec, info: DomainInfo, change: OwnerChange) -> list[Ro
 class ZoneWriter:
     """Writes owner changes straight into PowerDNS's SQL tables."""
 
-    def __init__(self, db: PdnsDb, flush: Callable[[str], object] | None = None) -> None:
+    def __init__(self, db: PdnsDb, flush: Callable[[str], object] | None = None,
+                 serials: SerialCoalescer | None = None) -> None:
+        """``serials``: when the serial may move (NOTIFY coalescing); None: at each change."""
         self.db = db
         self.flush = flush
+        self.serials = serials
         db.ensure_parent_index()
 
     def domain(self, zone: str) -> DomainInfo:
@@ -79,7 +83,7 @@ class ZoneWriter:
                     result.changed.append(owner)
                 else:
                     result.unchanged.append(owner)
-            if result.changed:
+            if result.changed and (self.serials is None or self.serials.claim(zone)):
                 result.serial = self.db.bump_serial(info.id, zone)
         if result.changed and self.flush is not None:
             self.flush(zone)

@@ -20,6 +20,20 @@ from zonegen.records import apex_records
 DNSSEC_SETTLE_SECONDS = 0.5
 # a metadata kind PyRar never sets: deleting it changes nothing but PowerDNS's metadata cache
 RELOAD_METADATA = "X-PYRAR-RELOAD"
+# Signatures are renewed weekly, and a secondary only transfers a zone whose serial moved: a
+# quiet zone would be served there with signatures until they expire. INCEPTION-EPOCH makes
+# the served serial at least the start of the current signature week (PowerDNS's inception);
+# stored serials are kept near the current time (SQL writes: PdnsDb.bump_serial; API edits:
+# SOA-EDIT-INCREASE, max(old + 1, start of week)), so each new week moves the served serial.
+SOA_EDIT = {"soa_edit": "INCEPTION-EPOCH", "soa_edit_api": "SOA-EDIT-INCREASE"}
+
+
+def signature_week_start(now: float) -> int:
+    """PowerDNS's getStartOfWeek(): the served serial under INCEPTION-EPOCH is at least it."""
+    return int(now) - int(now) % (7 * 86400)
+
+
+
 
 
 @dataclass(frozen=True)
@@ -68,8 +82,10 @@ def initial_rrsets(spec: ZoneSpec) -> list[dict]:
     for r in apex_records(spec):
         grouped.setdefault((r.name, r.type, r.ttl), []).append(_absolute_content(r.type,
                                                                                 r.content))
+    # the serial starts at the current time, above the signature week's start: the first
+    # change then moves the served serial too (see SOA_EDIT)
     out = [_rrset(spec.name, "SOA", spec.soa_ttl,
-                  [_absolute_content("SOA", spec.soa_content(1))])]
+                  [_absolute_content("SOA", spec.soa_content(int(time.time())))])]
     out += [_rrset(n, t, ttl, c) for (n, t, ttl), c in grouped.items()]
     return out
 
@@ -88,7 +104,7 @@ def ensure_zone(api: PowerDnsApi, spec: ZoneSpec, catalog: str | None = None,
     current = api.zone(zone, rrsets=False)
     if current is None:
         api.create_zone({
-            "name": zone, "kind": "Master", "soa_edit_api": "DEFAULT", "api_rectify": True,
+            "name": zone, "kind": "Master", **SOA_EDIT, "api_rectify": True,
             "nameservers": [], "rrsets": initial_rrsets(spec),
             "catalog": normalize(catalog) if catalog and spec.catalog else "",
         })
@@ -105,6 +121,7 @@ def ensure_zone(api: PowerDnsApi, spec: ZoneSpec, catalog: str | None = None,
     if policy.enabled and (current.get("nsec3param") or "") != want_param:
         changes.update(nsec3param=want_param, nsec3narrow=False)
         dnssec_changed = True
+    changes.update({k: v for k, v in SOA_EDIT.items() if (current.get(k) or "") != v})
     want_catalog = normalize(catalog) if catalog and spec.catalog else ""
     if (current.get("catalog") or "") != want_catalog:
         changes["catalog"] = want_catalog

@@ -10,11 +10,14 @@ from registry.admin.tlds import (
     add_reserved,
     add_tld,
     get_tld,
+    set_dns_settings,
     set_policy,
     set_price,
 )
 from registry.models import OPERATIONS, PremiumRule, Price, ReservedName, Tld
 from registry.money import format_amount, parse_amount
+from zonegen.cli import ZoneCommandError, dns_settings
+from zonegen.config import PowerDnsSettings
 
 from .context import CliError
 
@@ -28,6 +31,11 @@ def register(subparsers) -> None:
     add = tld.add_parser("add", help="create a TLD")
     add.add_argument("name")
     add.add_argument("settings", nargs="*", metavar="KEY=VALUE", help=SETTINGS_HELP)
+    add.add_argument("--ns", action="append", metavar="HOST[=ADDR,...]",
+                     help="apex name server (repeatable; default: [powerdns] "
+                          "tld_nameservers); with name servers the TLD is published at once")
+    add.add_argument("--dnssec", choices=("nsec3", "nsec", "off"), default="nsec3",
+                     help="zone signing: default nsec3 (opt-out, RFC 9276 1 1 0 -)")
     add.set_defaults(run=run_add)
     tld.add_parser("list", help="list TLDs with their policy and prices").set_defaults(
         run=run_list)
@@ -81,9 +89,29 @@ def parse_settings(items: list[str]) -> dict[str, str]:
 
 
 def run_add(ctx, args) -> None:
+    """The TLD and its DNS settings in one transaction: zonegen publishes it at once."""
     settings = parse_settings(args.settings)
-    tld = ctx.task(lambda c: add_tld(c, args.name, **settings).name, "tld_add")
-    print(f"TLD {tld} added; set its prices with 'pyrar price set {tld} create 10.00'")
+    defaults = ctx.config.section("powerdns", PowerDnsSettings)
+
+    def work(c):
+        tld = add_tld(c, args.name, **settings)        # refuses a bad name first
+        nameservers = args.ns or defaults.default_tld_nameservers(tld.name)
+        if not nameservers:
+            return tld.name, None
+        try:
+            dns = dns_settings(tld.name, nameservers, args.dnssec)
+        except ZoneCommandError as e:
+            raise CliError(str(e)) from None
+        set_dns_settings(c, tld.name, dns)
+        return tld.name, dns
+    tld, dns = ctx.task(work, "tld_add")
+    if dns is None:
+        print(f"TLD {tld} added, not published in DNS: give it name servers with 'pyrar zone "
+              f"config {tld} --ns HOST' (or set [powerdns] tld_nameservers)")
+    else:
+        print(f"TLD {tld} added; zonegen publishes it with name servers "
+              f"{', '.join(dns['nameservers'])}")
+    print(f"set its prices with 'pyrar price set {tld} create 10.00'")
 
 
 def run_set(ctx, args) -> None:

@@ -43,11 +43,22 @@ def test_bad_settings_are_refused() -> None:
 
 
 @pytest.mark.parametrize("backend", ["gsqlite3", "gmysql"])
-def test_managed_config_notifies_loopback_only(tmp_path, backend) -> None:
-    s = PowerDnsSettings(backend=backend, data_dir=str(tmp_path))
+def test_managed_config_notifies_configured_secondaries_only(tmp_path, backend) -> None:
+    s = PowerDnsSettings(backend=backend, data_dir=str(tmp_path), port=5399,
+                         secondaries=("127.0.0.2", "127.0.0.3:5301", "[::1]:5302"))
     text = render_config(s, tmp_path, "k", tmp_path / "db")
     lines = text.splitlines()
-    assert "only-notify=127.0.0.0/8" in lines
+    # empty: no NOTIFY to the zones' NS names, so PowerDNS never resolves them
+    assert "only-notify=" in lines
+    assert "also-notify=127.0.0.2:53,127.0.0.3:5301,[::1]:5302" in lines
+    assert "allow-axfr-ips=127.0.0.0/8,::1,127.0.0.2,127.0.0.3" in lines
+    assert "resolver=127.0.0.1:5399" in lines
     assert "webserver-address=127.0.0.1" in lines and "local-address=127.0.0.1" in lines
     assert f"launch={backend}" in lines and f"{backend}-dnssec=yes" in lines
     assert not any(line.startswith("launch+=") for line in lines)
+
+
+@pytest.mark.parametrize("value", ["ns1.example.net", "127.0.0.1:0", "127.0.0.1:x", "1.2.3"])
+def test_secondaries_are_addresses(value) -> None:
+    with pytest.raises(PowerDnsConfigError, match="secondaries"):
+        PowerDnsSettings(secondaries=(value,))

@@ -245,10 +245,35 @@ def test_bad_input_is_one_line_exit_1(sandbox, running, args) -> None:
     sandbox.fails(*args)
 
 
+def _without_default_tld_nameservers(sandbox: Sandbox) -> None:
+    text = sandbox.config_path.read_text()
+    assert "tld_nameservers" in text
+    sandbox.config_path.write_text("\n".join(
+        line for line in text.splitlines() if not line.startswith("tld_nameservers")))
+
+
+def test_a_new_tld_is_published_in_one_step(sandbox, core, running) -> None:
+    out = sandbox.ok("tld", "add", "other").out
+    assert "zonegen publishes it with name servers ns1.nic.other\n" in out
+    assert core.outbox()[-1] == ("other", "other")
+    sandbox.ok("zone", "sync", "other", "--quiet")
+    reply = sandbox.probe().query("other.", "NS", dnssec=False)
+    assert [r.target.to_text() for r in reply.answer[0]] == ["ns1.nic.other."]
+    out = sandbox.ok("tld", "add", "third", "--ns", "a.ns.example.net", "--dnssec", "off").out
+    assert "name servers a.ns.example.net\n" in out
+    missing = sandbox("zone", "verify", "third", "--quiet")
+    assert missing.status == 1 and "FAULT not in PowerDNS" in missing.out
+    repaired = sandbox.ok("zone", "verify", "third", "--repair", "--quiet").out
+    assert "third.: created in PowerDNS" in repaired and " OK (" in repaired
+
+
 def test_zone_of_a_tld_without_dns_settings(sandbox, running) -> None:
-    sandbox.ok("tld", "add", "other")
-    assert sandbox.fails("zone", "sync", "other") == \
-        "pyrar: error: other is not a TLD published by this registry"
+    _without_default_tld_nameservers(sandbox)
+    assert "not published in DNS: give it name servers with 'pyrar zone config other" in \
+        sandbox.ok("tld", "add", "other").out
+    assert sandbox.fails("zone", "sync", "other").startswith(
+        "pyrar: error: other is not a TLD published by this registry: no such TLD, or it has "
+        "no DNS settings")
     sandbox.ok("zone", "config", "other", "--ns", "ns1.example.net", "--dnssec", "off")
     out = sandbox.ok("zone", "sync", "other", "--quiet").out
     assert out.startswith("other.: 0 delegations")
@@ -271,3 +296,100 @@ def test_installed_console_script(sandbox, running) -> None:
                          env=env, timeout=120)
     assert bad.returncode == 1 and bad.stdout == ""
     assert bad.stderr == "pyrar: error: nosuch. does not exist in PowerDNS\n"
+
+
+def _rrset(name: str, rtype: str, contents: list[str]) -> dict:
+    return {"name": name, "type": rtype, "ttl": 3600, "changetype": "REPLACE",
+            "records": [{"content": c, "disabled": False} for c in contents]}
+
+
+def test_verify_compares_the_whole_zone_and_repairs(sandbox, core, running) -> None:
+    """Damage written into PowerDNS behind zonegen's back: every piece is named, whichever
+    delegations a sample would have picked; --repair puts the registry's version back."""
+    _populate(core)
+    sandbox.ok("zone", "sync", "example", "--quiet")
+    api = running.api()
+    api.patch_rrsets("example.", [
+        _rrset("rogue.example.", "NS", ["ns1.evil.net."]),                  # rogue delegation
+        _rrset("ns1.beta.example.", "A", ["192.0.2.66"]),                   # changed glue A
+        _rrset("beta.example.", "DS", ["1111 13 2 " + "ab" * 32]),          # replaced DS
+        {"name": "alpha.example.", "type": "NS", "changetype": "DELETE"},   # deleted NS
+    ])
+    bad = sandbox("zone", "verify", "example", "--sample", "0", "--quiet")
+    assert bad.status == 1, bad
+    faults = [line.strip() for line in bad.out.splitlines() if "FAULT" in line]
+    for part in ("not in the registry: rogue.example. 3600 NS ns1.evil.net",
+                 "not in the registry: ns1.beta.example. 3600 A 192.0.2.66",
+                 "missing from PowerDNS: ns1.beta.example. 3600 A 192.0.2.10",
+                 "not in the registry: beta.example. 3600 DS 1111 13 2 " + "ab" * 32,
+                 "missing from PowerDNS: beta.example. 3600 DS 4242 13 2 " + "5a" * 32,
+                 "missing from PowerDNS: alpha.example. 3600 NS ns1.provider.net"):
+        assert any(part in f for f in faults), (part, bad.out)
+    summary = bad.out.splitlines()[-1]
+    assert summary.startswith("example.: 2 delegations compared, ") and "FAULT" in summary
+
+    fixed = sandbox("zone", "verify", "example", "--repair", "--quiet")
+    assert fixed.status == 0, fixed
+    assert "repaired (+" in fixed.out.splitlines()[-1]
+    again = sandbox.ok("zone", "verify", "example", "--quiet").out
+    assert "FAULT" not in again and " OK (" in again.splitlines()[-1]
+    reply = sandbox.probe().query("rogue.example.", "NS", dnssec=False)
+    assert not reply.answer and not any(r.rdtype == 2 for r in reply.authority
+                                        if r.name.to_text() == "rogue.example.")
+
+
+def test_verify_says_what_is_missing(sandbox, running) -> None:
+    line = sandbox.fails("zone", "verify", "nosuch")
+    assert "no such TLD, or it has no DNS settings" in line
+    _without_default_tld_nameservers(sandbox)
+    sandbox.ok("tld", "add", "other")
+    assert "pyrar zone config other --ns" in sandbox.fails("zone", "verify", "other")
+
+
+HOSTING = ("ns1.pyrar-hosting.net", "ns2.pyrar-hosting.net")
+
+
+def test_hosted_zone_commands(sandbox, core, running) -> None:
+    with open(sandbox.config_path, "a") as f:      # the [powerdns] table is the file's last
+        f.write(f"hosted_nameservers = {list(HOSTING)!r}\n".replace("'", '"'))
+    for host in HOSTING:
+        core.run(HostCreate(host))
+    core.run(DomainCreate("shop.example", nameservers=HOSTING, authinfo=STRONG))
+    sandbox.ok("zone", "sync", "example", "--quiet")           # the parent, in PowerDNS
+    out = sandbox.ok("zone", "hosted", "add", "shop.example", "--record", "www 300 A 192.0.2.80")
+    assert out.out == "shop.example.: created, served by ns1.pyrar-hosting.net., " \
+                      "ns2.pyrar-hosting.net.\n"
+    listing = sandbox.ok("zone", "hosted", "list").out.splitlines()
+    assert [line.split(" serial ")[0] for line in listing] == ["shop.example. unsigned"]
+
+    records = sandbox.ok("zone", "hosted", "records", "shop.example",
+                         "--set", "www 300 A 192.0.2.81", "--set", "www 300 A 192.0.2.82",
+                         "--set", "@ 3600 MX 10 mail").out
+    assert "www.shop.example.\t300\tIN\tA\t192.0.2.81" in records
+    assert "www.shop.example.\t300\tIN\tA\t192.0.2.82" in records
+    assert "192.0.2.80" not in records and "MX\t10 mail.shop.example." in records
+    after = sandbox.ok("zone", "hosted", "records", "shop.example", "--delete", "@/MX").out
+    assert "MX" not in after and "www.shop.example." in after
+    for bad, message in [(("--set", "www x A 1"), "records are 'NAME TTL TYPE DATA'"),
+                         (("--set", "www 300 A 300.1.1.1"), "bad record"),
+                         (("--delete", "www"), "NAME/TYPE")]:
+        assert message in sandbox.fails("zone", "hosted", "records", "shop.example", *bad)
+    assert sandbox.ok("zone", "hosted", "records", "shop.example").out == after
+    assert "no hosted zone nosuch.example." in sandbox.fails(
+        "zone", "hosted", "records", "nosuch.example")
+
+    events = len(core.outbox())
+    signed = sandbox.ok("zone", "hosted", "sign", "shop.example").out
+    assert "shop.example.: signed; DS in the registry: pending" in signed
+    assert "shop.example. IN DS " in signed
+    status = sandbox.ok("zone", "hosted", "status", "shop.example").out
+    assert "shop.example.: signed" in status and "key " in status
+    assert "signing: waiting for every server to answer the keys" in status
+    assert "DS at the parent's servers: not served" in status
+    assert len(core.outbox()) == events                          # no DS went to the core
+
+    out = sandbox.ok("zone", "hosted", "unsign", "shop.example").out
+    assert "unsigning, waiting until no server of the parent serves the DS" in out
+    status = sandbox.ok("zone", "hosted", "status", "shop.example").out
+    assert "signing:" not in status.replace("unsigning:", "") and "unsigning:" in status
+    assert "signed; DS" not in status

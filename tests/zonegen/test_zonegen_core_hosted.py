@@ -23,8 +23,8 @@ from registry.models import HistoryEntry
 from registry.values import DsData
 from zonegen.hosted import HostedZones, UnsignState
 from zonegen.hosted_rrsets import RRset
-from zonegen.hosted_signing import FOREIGN_DS_TTL, HostedSigning
-from zonegen.probe import ds_published
+from zonegen.hosted_signing import FOREIGN_DS_TTL, HostedSigning, SignResult
+from zonegen.served import OurServers, parent_in
 from zonegen.service import ZonegenService
 from zonegen.verify import delv
 
@@ -53,9 +53,23 @@ def clock() -> Clock:
 
 @pytest.fixture
 def signing(core, clock) -> HostedSigning:
-    probe = core.probe()
-    return HostedSigning(HostedZones(core.pdns.api(), clock=clock), core.registry, HOSTING,
-                         lambda zone: ds_published(probe, zone))
+    api = core.pdns.api()
+    servers = OurServers((core.probe(),), parent_in(lambda z: api.zone(z, rrsets=False)
+                                                    is not None))
+    return HostedSigning(HostedZones(api, clock=clock), core.registry, HOSTING, servers)
+
+
+def sign(signing: HostedSigning, clock: Clock, zone: str) -> SignResult:
+    """Sign and let the scheduler carry the DS into the registry once it is safe; the
+    result's ``core`` is what the registry did with it."""
+    result = signing.sign(zone)
+    if result.core.outcome != "pending":
+        return result
+    assert signing.run_scheduled([zone]) == []            # every server answers the keys
+    clock.now += signing.hosted.sign_state(zone).hold
+    signing.run_scheduled([zone])
+    assert signing.hosted.sign_state(zone) is None
+    return SignResult(result.parent, signing.ds_changes[zone])
 
 
 def core_ds(core: CoreWorld, name: str) -> list[str]:
@@ -100,7 +114,20 @@ def test_sign_publishes_ds_through_the_core_and_unsign_is_safe(core, signing, cl
     assert not ok and "broken trust chain" in out               # bogus: the stale DS
 
     result = signing.sign(zone)
-    assert result.core.outcome == "updated" and len(result.parent.ds) == 1
+    assert result.core.outcome == "pending" and len(result.parent.ds) == 1
+    # no DS before every server answers the keys and the zone's longest TTL has passed
+    assert core_ds(core, shop) == [ds_text(STALE_DS)]
+    assert signing.hosted.sign_state(zone).step == "keys-published"
+    assert signing.run_scheduled([zone]) == []
+    state = signing.hosted.sign_state(zone)
+    assert (state.step, state.since, state.hold) == ("keys-served", clock.now, 3600)
+    clock.now += state.hold - 1
+    signing.run_scheduled([zone])
+    assert core_ds(core, shop) == [ds_text(STALE_DS)]
+    clock.now += 1
+    signing.run_scheduled([zone])
+    assert signing.hosted.sign_state(zone) is None
+    assert signing.ds_changes[zone].outcome == "updated"
     ours = result.parent.ds[0].lower()
     assert core_ds(core, shop) == [ours]                         # the stale DS replaced
     assert last_history(core, shop) == ("hosted_ds_publish", "system")
@@ -141,12 +168,12 @@ def test_sign_publishes_ds_through_the_core_and_unsign_is_safe(core, signing, cl
     assert not core.probe().query(zone, "DNSKEY").answer
 
 
-def test_ds_follows_the_delegation(core, signing) -> None:
+def test_ds_follows_the_delegation(core, signing, clock) -> None:
     shop = core.domain("moving", ns=("ns1.elsewhere.net",))
     zone = shop + "."
     signing.hosted.create(zone, HOSTING)
     assert signing.served_only_by_us(zone) is False
-    result = signing.sign(zone)
+    result = sign(signing, clock, zone)
     assert result.core.outcome == "elsewhere" and core_ds(core, shop) == []
     ours = result.parent.ds[0].lower()
 
@@ -171,12 +198,12 @@ def test_ds_follows_the_delegation(core, signing) -> None:
     assert signing.reconcile([zone]) == [] and core_ds(core, shop) == [ds_text(OTHER_DS)]
 
 
-def test_registry_refusals_keep_the_zone_safe(core, signing) -> None:
+def test_registry_refusals_keep_the_zone_safe(core, signing, clock) -> None:
     locked = core.domain("locked", ns=HOSTING)
     zone = locked + "."
     signing.hosted.create(zone, HOSTING)
     core.update(locked, add_statuses=("clientUpdateProhibited",))
-    result = signing.sign(zone)                       # signed; the registry refuses the DS
+    result = sign(signing, clock, zone)               # signed; the registry refuses the DS
     assert result.core.outcome == "refused" and "clientUpdateProhibited" in result.core.reason
     assert signing.hosted.is_signed(zone) and core_ds(core, locked) == []
     core.update(locked, rem_statuses=("clientUpdateProhibited",))
@@ -192,9 +219,21 @@ def test_registry_refusals_keep_the_zone_safe(core, signing) -> None:
     # a hosted zone that is not one of our domains: its parent is not ours to change
     outside = f"{core.tld}.client.example.com."          # unique in this PowerDNS
     signing.hosted.create(outside, HOSTING)
-    assert signing.sign(outside).core.outcome == "unregistered"
+    assert sign(signing, clock, outside).core.outcome == "unregistered"
     assert signing.served_only_by_us(outside) is None
     assert signing.parent_ds_ttl(outside) == FOREIGN_DS_TTL
+
+    # unsigning it: whether its parent still serves the DS is not ours to see, so the keys
+    # stay, however long, until an operator confirms the DS is gone there
+    state = signing.unsign(outside)
+    assert (state.step, state.ds_ttl) == ("requested", FOREIGN_DS_TTL)
+    clock.now += 10 * FOREIGN_DS_TTL
+    assert signing.run_scheduled([outside]) == [] and signing.hosted.is_signed(outside)
+    assert signing.hosted.confirm_ds_gone(outside).keys_removable_at == \
+        clock.now + FOREIGN_DS_TTL
+    clock.now += FOREIGN_DS_TTL
+    assert signing.run_scheduled([outside]) == [outside]
+    assert not signing.hosted.is_signed(outside)
 
 
 def test_service_scheduler_reconciles_through_the_core(core, clock) -> None:
@@ -208,6 +247,9 @@ def test_service_scheduler_reconciles_through_the_core(core, clock) -> None:
     service.hosted.create(shop + ".", HOSTING)
     parent = service.hosted.sign(shop + ".")           # signed outside HostedSigning
     assert core_ds(core, shop) == []
+    assert service.run_scheduled_once() == []          # keys everywhere: the hold begins
+    assert core_ds(core, shop) == []                   # (reconcile waits for it too)
+    clock.now += service.hosted.sign_state(shop + ".").hold
     assert service.run_scheduled_once() == []
     assert core_ds(core, shop) == [parent.ds[0].lower()]
     without = ZonegenService(settings, None, core.state, core.events, clock=clock)

@@ -42,7 +42,7 @@ def test_sync_sends_only_differences(pdns, api, db, probe, zone_name) -> None:
     # d1 (NS + A) gone; d2's NS changes ordername/auth with a DS (NS row rewritten) + DS row
     assert third.deleted == 2 + 1
     assert third.inserted == 1 + 1 + 1
-    assert third.serial == first.serial + 1
+    assert third.serial > first.serial
     info = db.domain(z)
     assert check_delegation(probe, z, info.denial, dels2[0].name, dels2[0]) == []
     assert check_delegation(probe, z, info.denial, dels[0].name, None) == []

@@ -40,7 +40,7 @@ from zonegen.server import ManagedPowerDns
 from zonegen.zones import parent_records
 
 # addresses of the documentation ranges: glue is data, nothing is ever sent there
-# (PowerDNS runs with only-notify=127.0.0.0/8)
+# (PowerDNS runs with an empty only-notify: it neither resolves nor notifies NS names)
 EXTERNAL_NS = ("ns1.dns-provider.net", "ns2.dns-provider.net")
 
 
