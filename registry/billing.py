@@ -7,48 +7,44 @@ from sqlalchemy import select, update
 from .errors import BillingFailure
 from .flows.context import FlowContext
 from .models import LedgerEntry, Registrar
+from .models.registrar import accounts
 from .money import format_amount
 from .poll import enqueue
 
 
 def debit(ctx: FlowContext, registrar_id: int, amount: int, kind: str, object_name: str,
-          description: str, *, force: bool = False, locked: Registrar | None = None
-          ) -> LedgerEntry:
+          description: str, *, force: bool = False) -> LedgerEntry:
     """Take ``amount`` if balance plus credit covers it (one conditional UPDATE, race-free).
 
     ``force`` skips the credit check for charges the registry must make regardless, such as
-    auto-renewals; the registrar then sits below its limit until it tops up. ``locked`` is
-    the payer as read under its row lock in this transaction (``acting_registrar(ctx,
-    lock=True)``): nothing else can have moved its balance since, so the new balance is
-    known without reading the row again.
+    auto-renewals; the registrar then sits below its limit until it tops up. The UPDATE
+    locks the payer's account row until the transaction ends, and every billed command of
+    that registrar queues on it: a flow debits as late as it can.
     """
-    stmt = update(Registrar).where(Registrar.id == registrar_id)
+    stmt = update(accounts).where(accounts.c.registrar_id == registrar_id)
     if not force:
-        stmt = stmt.where(Registrar.balance + Registrar.credit_limit >= amount)
-    # The ORM applies the UPDATE to a loaded payer too: a locked one is then current.
-    stmt = stmt.values(balance=Registrar.balance - amount).execution_options(
-        synchronize_session="evaluate")
+        stmt = stmt.where(accounts.c.balance + accounts.c.credit_limit >= amount)
+    stmt = stmt.values(balance=accounts.c.balance - amount)
     if ctx.session.execute(stmt).rowcount != 1:
         registrar = _fresh(ctx, registrar_id)
         raise BillingFailure(
             f"insufficient funds: {kind} costs {format_amount(amount, registrar.currency)} "
             f"{registrar.currency}, available "
             f"{format_amount(registrar.available, registrar.currency)}")
-    return _record(ctx, registrar_id, -amount, kind, object_name, description, locked)
+    return _record(ctx, registrar_id, -amount, kind, object_name, description)
 
 
 def credit(ctx: FlowContext, registrar_id: int, amount: int, kind: str, object_name: str | None,
            description: str) -> LedgerEntry:
     """Give money back (refunds) or add it (payments, operator credit)."""
-    ctx.session.execute(update(Registrar).where(Registrar.id == registrar_id)
-                        .values(balance=Registrar.balance + amount))
+    ctx.session.execute(update(accounts).where(accounts.c.registrar_id == registrar_id)
+                        .values(balance=accounts.c.balance + amount))
     return _record(ctx, registrar_id, amount, kind, object_name, description)
 
 
 def _record(ctx: FlowContext, registrar_id: int, amount: int, kind: str,
-            object_name: str | None, description: str,
-            locked: Registrar | None = None) -> LedgerEntry:
-    registrar = locked if locked is not None else _fresh(ctx, registrar_id)
+            object_name: str | None, description: str) -> LedgerEntry:
+    registrar = _fresh(ctx, registrar_id)  # the balance just moved, read back
     entry = LedgerEntry(registrar_id=registrar_id, at=ctx.now, kind=kind, amount=amount,
                         balance_after=registrar.balance, currency=registrar.currency,
                         object_name=object_name, svtrid=ctx.trid.svtrid or None,

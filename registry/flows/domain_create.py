@@ -67,9 +67,7 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     check_data_model(tld, registrant, (c.type for c in contacts))
     hosts = nameserver_hosts(ctx, cmd.nameservers)
     check_nameserver_count(tld, len(hosts))
-    # Lock the payer first: the domain insert's foreign key would otherwise take a shared
-    # lock on this row that two racing creates both hold and then both try to upgrade.
-    registrar = acting_registrar(ctx, lock=True)
+    registrar = acting_registrar(ctx)
     quote = price(ctx, tld, name.label, "create", years, registrar)
     check_agreement(quote, tld, cmd.fee)
 
@@ -93,10 +91,11 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     except IntegrityError:
         raise ObjectExists(f"domain {name.name} already exists", value=cmd.name) from None
     set_committed_value(domain, "subordinate_hosts", [])  # known: none yet, no query
-    billing.debit(ctx, registrar.id, quote.amount, "create", domain.name,
-                  f"create {domain.name} for {years} year(s)", locked=registrar)
     history.record(ctx, domain)
     outbox.publish(ctx, tld.name, domain.name)
+    # Last: from here to COMMIT, the registrar's other creates queue on its account row.
+    billing.debit(ctx, registrar.id, quote.amount, "create", domain.name,
+                  f"create {domain.name} for {years} year(s)")
     return DomainCreated(domain.name, domain.created_at, domain.expires_at,
                          Charge((fee_of(quote, tld),), registrar.balance, registrar.credit_limit))
 
