@@ -11,6 +11,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from .. import billing, history, outbox
 from ..authinfo import check_strength, hash_authinfo
 from ..dnssec import check_ds, check_key, check_max_sig_life
+from ..domain_parts import new_domain_parts
 from ..errors import ObjectExists, ParameterPolicyError, ParameterRangeError
 from ..models import Domain, GracePeriod, Tld
 from ..periods import add_years
@@ -27,7 +28,7 @@ from .domain_data import (
     nameserver_hosts,
 )
 from .fees import FeeAgreement, check_agreement, fee_of, price
-from .lookup import acting_registrar, parse_domain_name, registered_names, reserved_reason
+from .lookup import acting_registrar_id, parse_domain_name, registered_names, reserved_reason
 
 
 @dataclass(frozen=True)
@@ -67,15 +68,15 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     check_data_model(tld, registrant, (c.type for c in contacts))
     hosts = nameserver_hosts(ctx, cmd.nameservers)
     check_nameserver_count(tld, len(hosts))
-    registrar = acting_registrar(ctx)
-    quote = price(ctx, tld, name.label, "create", years, registrar)
+    payer = acting_registrar_id(ctx)
+    quote = price(ctx, tld, name.label, "create", years, ctx.policy.currency(ctx.session, payer))
     check_agreement(quote, tld, cmd.fee)
 
     expires = add_years(ctx.now, years)
     domain = Domain(
-        name=name.name, tld_id=tld.id, sponsor_id=registrar.id, creator_id=registrar.id,
+        name=name.name, tld_id=tld.id, sponsor_id=payer, creator_id=payer,
         created_at=ctx.now, expires_at=expires, next_event_at=expires,  # its only event
-        grace_periods=[GracePeriod(kind="add", registrar_id=registrar.id, amount=quote.amount,
+        grace_periods=[GracePeriod(kind="add", registrar_id=payer, amount=quote.amount,
                                    years=years, ends_at=ctx.now + tld.period("add_grace"))],
         registrant=registrant, contacts=contacts, nameservers=hosts,
         authinfo_hash=hash_authinfo(cmd.authinfo) if cmd.authinfo else None,
@@ -91,13 +92,13 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     except IntegrityError:
         raise ObjectExists(f"domain {name.name} already exists", value=cmd.name) from None
     set_committed_value(domain, "subordinate_hosts", [])  # known: none yet, no query
-    history.record(ctx, domain)
+    history.record(ctx, domain, parts=new_domain_parts(domain))
     outbox.publish(ctx, tld.name, domain.name)
     # Last: from here to COMMIT, the registrar's other creates queue on its account row.
-    billing.debit(ctx, registrar.id, quote.amount, "create", domain.name,
-                  f"create {domain.name} for {years} year(s)")
+    account = billing.debit(ctx, payer, quote.amount, "create", domain.name,
+                            f"create {domain.name} for {years} year(s)").account
     return DomainCreated(domain.name, domain.created_at, domain.expires_at,
-                         Charge((fee_of(quote, tld),), registrar.balance, registrar.credit_limit))
+                         Charge((fee_of(quote, tld),), account.balance, account.credit_limit))
 
 
 def check_period(tld: Tld, period: Period) -> int:
