@@ -14,6 +14,10 @@ with the same registrars; ``--session-floor`` adds eppd's own session path over 
 that answers from memory, to tell the session path's cost from the registry core's;
 ``--check-floor PYRAR_TOML`` adds the least a server answering checks from that sandbox's
 database must do, with the core's check and with one bare SELECT (``check_floor.py``).
+``--create-floor`` adds, for ``--mode create``, the one-payer database floor
+(``create_floor.py``: SELECT ... FOR UPDATE of one balance row, an INSERT, an UPDATE, COMMIT,
+one thread per session through PyMySQL) as the target ``createfloor``; ``--registrars N``
+spreads the sessions over the first N registrars only (1: every session bills one payer).
 ``--rounds N`` measures every target N times, interleaved, and gives each target's share of
 the floor of its own round and the median: the machine's speed drifts from minute to minute. The
 client runs in several processes (``--processes``) so that on a small machine the client is
@@ -39,13 +43,17 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import create_floor
 from epp_commands import Registrar
 
 HERE = Path(__file__).resolve().parent
 EPP = "urn:ietf:params:xml:ns:epp-1.0"
 DOMAIN = "urn:ietf:params:xml:ns:domain-1.0"
+FEE = "urn:ietf:params:xml:ns:epp:fee-1.0"
 MODES = ("check", "create", "info")
+FLOORS = ("floor", "createfloor")  # what the other targets are compared with
 _CODE = re.compile(rb'<(?:\w+:)?result code="(\d{4})"')
+_FEE_DATA = re.compile(rb'<(?:\w+:)?creData xmlns(?::\w+)?="' + FEE.encode())
 
 
 @dataclass(frozen=True)
@@ -80,7 +88,8 @@ def login_frame(r: Registrar) -> bytes:
     return _frame(
         f"<command><login><clID>{r.clid}</clID><pw>{r.password}</pw><options>"
         "<version>1.0</version><lang>en</lang></options>"
-        f"<svcs><objURI>{DOMAIN}</objURI></svcs></login><clTRID>load-login</clTRID>"
+        f"<svcs><objURI>{DOMAIN}</objURI><svcExtension><extURI>{FEE}</extURI></svcExtension>"
+        "</svcs></login><clTRID>load-login</clTRID>"
         "</command>")
 
 
@@ -114,6 +123,8 @@ class Session:
         self.reader: asyncio.StreamReader
         self.writer: asyncio.StreamWriter
         self.sent = 0
+        self.reply = b""
+        self.missing_fees = 0  # creates answered without fee-1.0 creData
         self.info_name = f"info-{job.run_id}-{number}.{job.tld}"
 
     async def open(self) -> None:
@@ -139,6 +150,7 @@ class Session:
         self.writer.write(frame)
         reply = await self.read_frame()
         match = _CODE.search(reply)
+        self.reply = reply
         return int(match.group(1)) if match else 0
 
     def next_frame(self) -> bytes:
@@ -158,6 +170,8 @@ class Session:
             started = time.perf_counter()
             code = await self.request(frame)
             finished = time.perf_counter()
+            if self.job.mode == "create" and code == 1000 and not _FEE_DATA.search(self.reply):
+                self.missing_fees += 1
             if finished <= until:
                 outcome.latencies_ms.append((finished - started) * 1000)
                 outcome.codes[code] = outcome.codes.get(code, 0) + 1
@@ -193,6 +207,9 @@ async def _client(job: Job, ready: multiprocessing.Queue, go: multiprocessing.Ev
     done = await asyncio.gather(*(s.run(until, outcome) for s in live),
                                 return_exceptions=True)
     outcome.failures.extend(f"session: {e!r}" for e in done if isinstance(e, BaseException))
+    missing = sum(s.missing_fees for s in live)
+    if missing:
+        outcome.failures.append(f"{missing} creates answered without fee-1.0 creData")
     await asyncio.gather(*(s.close() for s in live), return_exceptions=True)
     return outcome
 
@@ -249,6 +266,13 @@ def measure(target: str, registrars: list[Registrar], mode: str, sessions: int,
         failures.append(f"only {live} of {sessions} sessions started")
     return Measurement(target, mode, live, len(latencies), duration,
                        _percentile(latencies, 50), _percentile(latencies, 99), codes, failures)
+
+
+def measure_create_floor(threads: int, duration: float, number: int) -> Measurement:
+    r = create_floor.measure(threads, duration)
+    failures = [f"{r.errors} transactions failed"] if r.errors else []
+    return Measurement("createfloor", "create", threads, r.transactions, duration, r.p50,
+                       r.p99, {1000: r.transactions}, failures, number)
 
 
 def _percentile(values: list[float], pct: int) -> float:
@@ -320,17 +344,19 @@ def report(results: list[Measurement]) -> None:
               f"{m.p50:>8.2f} {m.p99:>8.2f}  {codes}")
         for failure in m.failures[:5]:
             print(f"    ! {failure}")
-    # Each target against the floor of its own round: the machine's speed drifts between.
-    floors = {(m.mode, m.round): m.rate for m in results if m.target == "floor"}
-    shares: dict[tuple[str, str], list[float]] = {}
-    for m in results:
-        if m.target != "floor" and floors.get((m.mode, m.round)):
-            shares.setdefault((m.target, m.mode), []).append(m.rate / floors[m.mode, m.round])
-    for (target, mode), values in shares.items():
-        rounds = " ".join(f"{v:.0%}" for v in values)
-        median = f"{statistics.median(values):.0%} (median; rounds: {rounds})" \
-            if len(values) > 1 else f"{values[0]:.0%}"
-        print(f"{target} {mode}: {median} of the floor's rate")
+    # Each target against the floors of its own round: the machine's speed drifts between.
+    for floor in FLOORS:
+        rates = {(m.mode, m.round): m.rate for m in results if m.target == floor}
+        shares: dict[tuple[str, str], list[float]] = {}
+        for m in results:
+            if m.target not in FLOORS and rates.get((m.mode, m.round)):
+                shares.setdefault((m.target, m.mode), []).append(
+                    m.rate / rates[m.mode, m.round])
+        for (target, mode), values in shares.items():
+            rounds = " ".join(f"{v:.0%}" for v in values)
+            median = f"{statistics.median(values):.0%} (median; rounds: {rounds})" \
+                if len(values) > 1 else f"{values[0]:.0%}"
+            print(f"{target} {mode}: {median} of the {floor}'s rate")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -350,6 +376,11 @@ def main(argv: list[str] | None = None) -> int:
                         "from this sandbox's database must do (floor_server.py --check-floor): "
                         "with the core's check as 'checkfloor', with one bare SELECT as "
                         "'dbfloor'")
+    parser.add_argument("--create-floor", action="store_true",
+                        help="with --mode create: also measure the one-payer database floor "
+                        "(create_floor.py, one thread per session) as 'createfloor'")
+    parser.add_argument("--registrars", type=int, metavar="N",
+                        help="spread each target's sessions over its first N registrars only")
     parser.add_argument("--mode", action="append", choices=MODES)
     parser.add_argument("--sessions", type=int, default=8)
     parser.add_argument("--duration", type=float, default=10.0)
@@ -364,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     targets: list[tuple[str, list[Registrar]]] = []
     for spec in args.target:
         name, _, path = spec.partition("=")
-        targets.append((name, load_credentials(Path(path))))
+        targets.append((name, load_credentials(Path(path))[:args.registrars]))
     floors: list[subprocess.Popen] = []
     if args.floor:
         certs = args.floor.resolve()
@@ -388,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for mode in args.mode or ["check"]:
             for number in range(1, args.rounds + 1):
+                if mode == "create" and args.create_floor:
+                    results.append(measure_create_floor(args.sessions, args.duration, number))
                 for name, registrars in targets:
                     results.append(replace(
                         measure(name, registrars, mode, args.sessions, args.duration,

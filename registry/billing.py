@@ -2,79 +2,124 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from dataclasses import dataclass, replace
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .errors import BillingFailure
 from .flows.context import FlowContext
 from .models import LedgerEntry, Registrar
+from .models.registrar import accounts, registrars
 from .money import format_amount
 from .poll import enqueue
 
+# Core statements: a create's hot path, where the ORM's unit of work costs more than the
+# statements themselves.
+_ACCOUNT = (select(accounts.c.balance, accounts.c.credit_limit,
+                   accounts.c.low_balance_threshold, accounts.c.low_balance_notified,
+                   registrars.c.currency)
+            .join_from(accounts, registrars)
+            .where(accounts.c.registrar_id == bindparam("id")))
+_LEDGER = insert(LedgerEntry.__table__)
+_MONEY = ("balance", "credit_limit", "low_balance_threshold", "low_balance_notified")
+
+
+@dataclass(frozen=True)
+class Account:
+    """A registrar's account as this transaction sees it."""
+
+    registrar_id: int
+    balance: int
+    credit_limit: int
+    low_balance_threshold: int | None
+    low_balance_notified: bool
+    currency: str
+
+    @property
+    def available(self) -> int:
+        return self.balance + self.credit_limit
+
+
+@dataclass(frozen=True)
+class Movement:
+    """A ledger row as written, and the account it left."""
+
+    amount: int
+    account: Account
+
+    @property
+    def balance_after(self) -> int:
+        return self.account.balance
+
 
 def debit(ctx: FlowContext, registrar_id: int, amount: int, kind: str, object_name: str,
-          description: str, *, force: bool = False, locked: Registrar | None = None
-          ) -> LedgerEntry:
+          description: str, *, force: bool = False) -> Movement:
     """Take ``amount`` if balance plus credit covers it (one conditional UPDATE, race-free).
 
     ``force`` skips the credit check for charges the registry must make regardless, such as
-    auto-renewals; the registrar then sits below its limit until it tops up. ``locked`` is
-    the payer as read under its row lock in this transaction (``acting_registrar(ctx,
-    lock=True)``): nothing else can have moved its balance since, so the new balance is
-    known without reading the row again.
+    auto-renewals; the registrar then sits below its limit until it tops up. The UPDATE
+    locks the payer's account row until the transaction ends, and every billed command of
+    that registrar queues on it: a flow debits as late as it can.
     """
-    stmt = update(Registrar).where(Registrar.id == registrar_id)
+    ctx.session.flush()  # the command's own changes first: the debit is the last word
+    stmt = update(accounts).where(accounts.c.registrar_id == registrar_id)
     if not force:
-        stmt = stmt.where(Registrar.balance + Registrar.credit_limit >= amount)
-    # The ORM applies the UPDATE to a loaded payer too: a locked one is then current.
-    stmt = stmt.values(balance=Registrar.balance - amount).execution_options(
-        synchronize_session="evaluate")
+        stmt = stmt.where(accounts.c.balance + accounts.c.credit_limit >= amount)
+    stmt = stmt.values(balance=accounts.c.balance - amount)
     if ctx.session.execute(stmt).rowcount != 1:
-        registrar = _fresh(ctx, registrar_id)
+        account = _account(ctx, registrar_id)
         raise BillingFailure(
-            f"insufficient funds: {kind} costs {format_amount(amount, registrar.currency)} "
-            f"{registrar.currency}, available "
-            f"{format_amount(registrar.available, registrar.currency)}")
-    return _record(ctx, registrar_id, -amount, kind, object_name, description, locked)
+            f"insufficient funds: {kind} costs {format_amount(amount, account.currency)} "
+            f"{account.currency}, available "
+            f"{format_amount(account.available, account.currency)}")
+    return _record(ctx, registrar_id, -amount, kind, object_name, description)
 
 
 def credit(ctx: FlowContext, registrar_id: int, amount: int, kind: str, object_name: str | None,
-           description: str) -> LedgerEntry:
+           description: str) -> Movement:
     """Give money back (refunds) or add it (payments, operator credit)."""
-    ctx.session.execute(update(Registrar).where(Registrar.id == registrar_id)
-                        .values(balance=Registrar.balance + amount))
+    ctx.session.flush()
+    ctx.session.execute(update(accounts).where(accounts.c.registrar_id == registrar_id)
+                        .values(balance=accounts.c.balance + amount))
     return _record(ctx, registrar_id, amount, kind, object_name, description)
 
 
 def _record(ctx: FlowContext, registrar_id: int, amount: int, kind: str,
-            object_name: str | None, description: str,
-            locked: Registrar | None = None) -> LedgerEntry:
-    registrar = locked if locked is not None else _fresh(ctx, registrar_id)
-    entry = LedgerEntry(registrar_id=registrar_id, at=ctx.now, kind=kind, amount=amount,
-                        balance_after=registrar.balance, currency=registrar.currency,
-                        object_name=object_name, svtrid=ctx.trid.svtrid or None,
-                        description=description)
-    ctx.session.add(entry)
-    _watch_low_balance(ctx, registrar)
-    return entry
+            object_name: str | None, description: str) -> Movement:
+    account = _account(ctx, registrar_id)  # the balance just moved, read back
+    ctx.session.execute(_LEDGER, {
+        "registrar_id": registrar_id, "at": ctx.now, "kind": kind, "amount": amount,
+        "balance_after": account.balance, "currency": account.currency,
+        "object_name": object_name, "svtrid": ctx.trid.svtrid or None,
+        "description": description})
+    account = _watch_low_balance(ctx, account)
+    loaded = ctx.session.identity_map.get(ctx.session.identity_key(Registrar, registrar_id))
+    if loaded is not None:  # a flow's Registrar shows what the statements above did
+        for name in _MONEY:
+            set_committed_value(loaded, name, getattr(account, name))
+    return Movement(amount, account)
 
 
-def _fresh(ctx: FlowContext, registrar_id: int) -> Registrar:
-    return ctx.session.execute(select(Registrar).where(Registrar.id == registrar_id)
-                               .execution_options(populate_existing=True)).scalar_one()
+def _account(ctx: FlowContext, registrar_id: int) -> Account:
+    return Account(registrar_id, *ctx.session.execute(_ACCOUNT, {"id": registrar_id}).one())
 
 
-def _watch_low_balance(ctx: FlowContext, registrar: Registrar) -> None:
-    """One poll message when available funds fall under the threshold; re-armed when topped up."""
-    threshold = registrar.low_balance_threshold
+def _watch_low_balance(ctx: FlowContext, account: Account) -> Account:
+    """One poll message when available funds fall under the threshold; re-armed when topped
+    up. Returns the account as it is afterwards."""
+    threshold = account.low_balance_threshold
     if threshold is None or not ctx.settings.low_balance_poll:
-        return
-    low = registrar.available < threshold
-    if low and not registrar.low_balance_notified:
-        registrar.low_balance_notified = True
-        cur = registrar.currency
-        enqueue(ctx, registrar.id, "low_balance",
-                f"Low account balance: {format_amount(registrar.available, cur)} {cur} available",
-                {"balance": registrar.balance, "credit_limit": registrar.credit_limit,
-                 "available": registrar.available, "threshold": threshold, "currency": cur})
-    elif not low and registrar.low_balance_notified:
-        registrar.low_balance_notified = False
+        return account
+    low = account.available < threshold
+    if low == account.low_balance_notified:
+        return account
+    ctx.session.execute(update(accounts).where(accounts.c.registrar_id == account.registrar_id)
+                        .values(low_balance_notified=low))
+    if low:
+        cur = account.currency
+        enqueue(ctx, account.registrar_id, "low_balance",
+                f"Low account balance: {format_amount(account.available, cur)} {cur} available",
+                {"balance": account.balance, "credit_limit": account.credit_limit,
+                 "available": account.available, "threshold": threshold, "currency": cur})
+    return replace(account, low_balance_notified=low)

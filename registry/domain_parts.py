@@ -28,7 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from .models import Contact, DomainContact, DomainHost, Host, Transfer
+from .models import Contact, Domain, DomainContact, DomainHost, Host, Transfer
 from .models.base import UTCDateTime
 from .models.domain import DsRecord, GracePeriod, KeyData
 from .models.transfer import PENDING
@@ -95,6 +95,24 @@ def domain_parts(session: Session, domain_id: int, registrant_id: int | None) ->
     rows = _by_owner(session.execute(
         _ONE, {"domain": domain_id, "registrant": registrant_id}))
     return _parts(rows, domain_id, registrant_id)
+
+
+def new_domain_parts(domain: Domain) -> DomainParts:
+    """What ``domain_parts`` would read back for a domain this transaction just created,
+    from the collections it was created with: no query."""
+    return DomainParts(
+        nameservers=tuple(sorted(h.name for h in domain.nameservers)),
+        subordinate_hosts=(),
+        contacts=tuple(sorted((c.type, c.contact.handle) for c in domain.contacts)),
+        registrant=domain.registrant.handle if domain.registrant is not None else None,
+        ds_data=tuple(DsData(r.key_tag, r.algorithm, r.digest_type, r.digest)
+                      for r in domain.ds_records),
+        key_data=tuple(KeyDataValue(k.flags, k.protocol, k.algorithm, k.public_key)
+                       for k in domain.key_data),
+        grace_periods=tuple(sorted(((g.kind, g.ends_at) for g in domain.grace_periods),
+                                   key=lambda g: (g[1], g[0]))),
+        transfer_pending=False,
+    )
 
 
 def domains_parts(session: Session, registrants: dict[int, int | None]

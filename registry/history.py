@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import insert
 
+from .domain_parts import DomainParts
 from .flows.context import FlowContext
 from .models import Contact, Domain, HistoryEntry, Host
 from .views import contact_info, domain_info, host_info, snapshot
@@ -13,11 +14,12 @@ _INSERT = insert(HistoryEntry.__table__)
 
 
 def record(ctx: FlowContext, obj: Domain | Host | Contact, *, command: str | None = None,
-           reason: str = "", deleted: bool = False) -> None:
-    """Snapshot ``obj`` after the change (or as it was, for ``deleted`` objects)."""
+           reason: str = "", deleted: bool = False, parts: DomainParts | None = None) -> None:
+    """Snapshot ``obj`` after the change (or as it was, for ``deleted`` objects); a
+    domain's ``parts``, when the caller knows them, are not read again."""
     ctx.session.flush()
     if isinstance(obj, Domain):
-        kind, name, info = "domain", obj.name, domain_info(ctx, obj)
+        kind, name, info = "domain", obj.name, domain_info(ctx, obj, parts)
     elif isinstance(obj, Host):
         kind, name, info = "host", obj.name, host_info(ctx, obj)
     else:

@@ -19,7 +19,8 @@ from typing import TypeVar
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from .models import PremiumRule, Price, Registrar, ReservedName, Tld
+from .models import PremiumRule, Price, ReservedName, Tld
+from .models.registrar import registrars
 
 T = TypeVar("T")
 MAX_CACHED_RESERVED = 100_000
@@ -47,7 +48,7 @@ class PolicyCache:
     def __init__(self, ttl: float = 0.0) -> None:
         self.ttl = ttl
         self._entries: dict[tuple, tuple[float, object]] = {}
-        self._clids: dict[int, str] = {}
+        self._registrars: dict[int, tuple[str, str]] = {}  # id -> (clid, currency)
         self._lock = threading.Lock()
 
     def tld(self, session: Session, name: str) -> Tld | None:
@@ -58,10 +59,18 @@ class PolicyCache:
 
     def clid(self, session: Session, registrar_id: int) -> str:
         """A registrar's clid (never changes once created, so kept for the process's life)."""
-        found = self._clids.get(registrar_id)
+        return self._registrar(session, registrar_id)[0]
+
+    def currency(self, session: Session, registrar_id: int) -> str:
+        """A registrar's billing currency (fixed when it is created, kept like its clid)."""
+        return self._registrar(session, registrar_id)[1]
+
+    def _registrar(self, session: Session, registrar_id: int) -> tuple[str, str]:
+        found = self._registrars.get(registrar_id)
         if found is None:
-            found = session.scalar(select(Registrar.clid).where(Registrar.id == registrar_id))
-            self._clids[registrar_id] = found
+            found = tuple(session.execute(select(registrars.c.clid, registrars.c.currency)
+                                          .where(registrars.c.id == registrar_id)).one())
+            self._registrars[registrar_id] = found
         return found
 
     def price_book(self, session: Session, tld_id: int) -> PriceBook:

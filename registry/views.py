@@ -116,9 +116,11 @@ def rgp_statuses(domain: Domain, parts: DomainParts, now: datetime) -> tuple[str
                                if ends_at > now))
 
 
-def domain_info(ctx: FlowContext, domain: Domain) -> DomainInfo:
+def domain_info(ctx: FlowContext, domain: Domain, parts: DomainParts | None = None
+                ) -> DomainInfo:
+    """``parts``, when the caller knows them (a domain just created), spare their query."""
     session, suffix = ctx.session, ctx.settings.roid_suffix
-    parts = (ctx.prefetched.get("domain_parts", {}).get(domain.id)
+    parts = (parts or ctx.prefetched.get("domain_parts", {}).get(domain.id)
              or domain_parts(session, domain.id, domain.registrant_id))
     return DomainInfo(
         name=domain.name, roid=roid("D", domain.id, suffix),

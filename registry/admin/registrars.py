@@ -18,7 +18,7 @@ from ..errors import (
 )
 from ..flows.context import FlowContext
 from ..flows.session_login import change_password, check_new_password
-from ..models import LedgerEntry, Registrar
+from ..models import Registrar
 from ..money import MAX_MINOR, check_currency, format_amount
 from ..names import CONTACT_ID
 from ..passwords import hash_password
@@ -95,7 +95,7 @@ class PastCreditLimit(BillingFailure):
 
 
 def credit_registrar(ctx: FlowContext, clid: str, amount: int, description: str, *,
-                     force: bool = False) -> LedgerEntry:
+                     force: bool = False) -> billing.Movement:
     """Add (or, negative, take back) money: a payment received, a correction.
 
     Taking back more than the registrar has, credit included, is refused unless ``force``:

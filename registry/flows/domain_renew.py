@@ -59,7 +59,7 @@ def domain_renew(ctx: FlowContext, cmd: DomainRenew) -> DomainRenewed:
             f"renewing {years} year(s) would take the expiry beyond {tld.max_period} years "
             "from now")
     registrar = sponsor_of(ctx, domain)
-    quote = price(ctx, tld, domain.name.split(".")[0], "renew", years, registrar)
+    quote = price(ctx, tld, domain.name.split(".")[0], "renew", years, registrar.currency)
     check_agreement(quote, tld, cmd.fee)
     billing.debit(ctx, domain.sponsor_id, quote.amount, "renew", domain.name,
                   f"renew {domain.name} for {years} year(s)")

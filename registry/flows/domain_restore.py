@@ -51,9 +51,9 @@ def domain_restore_request(ctx: FlowContext, cmd: DomainRestoreRequest) -> Domai
         raise StatusProhibitsOperation(f"domain {domain.name} is not in its redemption period")
     tld, sponsor = ctx.tld_of(domain), sponsor_of(ctx, domain)
     label = domain.name.split(".")[0]
-    quotes = [price(ctx, tld, label, "restore", 1, sponsor)]
+    quotes = [price(ctx, tld, label, "restore", 1, sponsor.currency)]
     if domain.expires_at <= ctx.now:
-        quotes.append(price(ctx, tld, label, "renew", 1, sponsor))
+        quotes.append(price(ctx, tld, label, "renew", 1, sponsor.currency))
     total = sum(q.amount for q in quotes)
     check_agreement(dataclasses.replace(quotes[0], amount=total), tld, cmd.fee)
     billing.debit(ctx, sponsor.id, total, "restore", domain.name,

@@ -83,7 +83,7 @@ def domain_transfer_request(ctx: FlowContext, cmd: DomainTransferRequest
     if expires > add_years(ctx.now, tld.max_period):
         raise ParameterRangeError(
             f"a {years}-year transfer would take {domain.name} beyond {tld.max_period} years")
-    quote = price(ctx, tld, domain.name.split(".")[0], "transfer", years, gaining)
+    quote = price(ctx, tld, domain.name.split(".")[0], "transfer", years, gaining.currency)
     check_agreement(quote, tld, cmd.fee)
     billing.debit(ctx, gaining.id, quote.amount, "transfer", domain.name,
                   f"transfer of {domain.name} requested ({years} year(s))")

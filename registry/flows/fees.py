@@ -49,9 +49,9 @@ def check_currency(registrar: Registrar, currency: str | None) -> str:
 
 
 def price(ctx: FlowContext, tld: Tld, label: str, operation: str, years: int,
-          registrar: Registrar) -> Quote:
+          currency: str) -> Quote:
     return quote(ctx.session, ctx.policy.price_book(ctx.session, tld.id), tld, label,
-                 operation, years, registrar.currency)
+                 operation, years, currency)
 
 
 def quote_fee(ctx: FlowContext, tld: Tld, label: str, query: FeeQuery,
@@ -70,7 +70,7 @@ def quote_fee(ctx: FlowContext, tld: Tld, label: str, query: FeeQuery,
             return QuotedFee(query.command, period, None,
                              reason=f"period must be {tld.min_period} to {tld.max_period} years")
     try:
-        q = price(ctx, tld, label, query.command, years, registrar)
+        q = price(ctx, tld, label, query.command, years, registrar.currency)
     except BillingFailure as e:
         return QuotedFee(query.command, period, None, reason=e.reason)
     return QuotedFee(query.command, period, fee_of(q, tld), q.price_class)

@@ -27,13 +27,10 @@ def acting_registrar_id(ctx: FlowContext) -> int:
     return ctx.actor.registrar_id
 
 
-def acting_registrar(ctx: FlowContext, *, lock: bool = False) -> Registrar:
+def acting_registrar(ctx: FlowContext) -> Registrar:
     """The registrar running the command, loaded (see acting_registrar_id)."""
-    stmt = select(Registrar).where(Registrar.id == acting_registrar_id(ctx))
-    if lock:
-        # Refreshed: a row loaded earlier in this transaction may predate the lock.
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    return ctx.session.scalars(stmt).one()
+    return ctx.session.scalars(
+        select(Registrar).where(Registrar.id == acting_registrar_id(ctx))).one()
 
 
 def sponsor_of(ctx: FlowContext, obj: Domain | Host | Contact) -> Registrar:

@@ -4,30 +4,63 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
-from .base import Base, Id, Money
+from .base import Base, Id, Money, UTCDateTime
+
+registrars = Table(
+    "registrars", Base.metadata,
+    Column("id", Id, primary_key=True),
+    Column("clid", String(16), nullable=False, unique=True),
+    Column("name", String(255), nullable=False),
+    Column("email", String(255), nullable=False, default=""),
+    Column("status", String(16), nullable=False, default="ok"),  # ok | suspended
+    Column("password_hash", String(255), nullable=False),
+    Column("allowed_networks", JSON, nullable=False, default=list),  # CIDRs; empty allows any
+    Column("cert_fingerprint", String(64)),
+    Column("cert_fingerprint_failover", String(64)),
+    Column("currency", String(3), nullable=False, default="USD"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# A registrar's money, in a row of its own that no foreign key references. Every row a
+# create inserts references ``registrars`` (sponsor, grace period, history, ledger), and
+# InnoDB checks a foreign key with a shared lock on the parent row: a debit of that same row
+# would have to upgrade the lock, and two creates of one registrar would deadlock. So creates
+# take their shared locks on ``registrars`` side by side, and queue only on this row, for
+# the debit at the very end of the transaction (registry.billing).
+accounts = Table(
+    "registrar_accounts", Base.metadata,
+    Column("registrar_id", Id, ForeignKey("registrars.id"), primary_key=True,
+           autoincrement=False),
+    Column("balance", Money, nullable=False, default=0),
+    Column("credit_limit", Money, nullable=False, default=0),
+    Column("low_balance_threshold", Money),
+    Column("low_balance_notified", Boolean, nullable=False, default=False),
+)
 
 
 class Registrar(Base):
-    __tablename__ = "registrars"
+    """A registrar and its account, one object over both rows (``accounts`` says why two)."""
 
-    id: Mapped[int] = mapped_column(Id, primary_key=True)
-    clid: Mapped[str] = mapped_column(String(16), unique=True)
-    name: Mapped[str] = mapped_column(String(255))
-    email: Mapped[str] = mapped_column(String(255), default="")
-    status: Mapped[str] = mapped_column(String(16), default="ok")  # ok | suspended
-    password_hash: Mapped[str] = mapped_column(String(255))
-    allowed_networks: Mapped[list] = mapped_column(default=list)  # CIDRs; empty allows any
-    cert_fingerprint: Mapped[str | None] = mapped_column(String(64))
-    cert_fingerprint_failover: Mapped[str | None] = mapped_column(String(64))
-    currency: Mapped[str] = mapped_column(String(3), default="USD")
-    balance: Mapped[int] = mapped_column(Money, default=0)
-    credit_limit: Mapped[int] = mapped_column(Money, default=0)
-    low_balance_threshold: Mapped[int | None] = mapped_column(Money)
-    low_balance_notified: Mapped[bool] = mapped_column(default=False)
+    __table__ = registrars.join(accounts)
+
+    id: Mapped[int] = column_property(registrars.c.id, accounts.c.registrar_id)
+    clid: Mapped[str]
+    name: Mapped[str]
+    email: Mapped[str]
+    status: Mapped[str]
+    password_hash: Mapped[str]
+    allowed_networks: Mapped[list]
+    cert_fingerprint: Mapped[str | None]
+    cert_fingerprint_failover: Mapped[str | None]
+    currency: Mapped[str]
     created_at: Mapped[datetime]
+    balance: Mapped[int]
+    credit_limit: Mapped[int]
+    low_balance_threshold: Mapped[int | None]
+    low_balance_notified: Mapped[bool]
 
     @property
     def available(self) -> int:

@@ -22,6 +22,7 @@ from registry.flows.fees import FeeAgreement, FeeQuery
 from registry.models import HistoryEntry, LedgerEntry
 from registry.periods import add_years
 from registry.values import DsData, KeyDataValue, Period
+from registry.views import snapshot
 from tests.core.db_state import refused
 from tests.core.objects import (
     DIGEST_256,
@@ -765,3 +766,18 @@ def test_delete_by_another_registrar_2201(world, alice, bob, dom):
 def test_delete_unknown_domain_2303(world, alice):
     refused(world, 2303, DomainDelete("nothing.example"), alice)
     refused(world, 2303, DomainDelete("bad..name"), alice)
+
+
+@pytest.mark.parametrize("dnssec", [{"ds_data": (DS, dataclasses.replace(DS, key_tag=1))},
+                                    {"key_data": (KEY,)}])
+def test_create_history_snapshot_is_the_info_read_back(world, alice, dnssec):
+    """Create snapshots the new domain from what it was created with, without reading its
+    parts back: the snapshot must be what an info shows."""
+    owner, tech = make_contact(world, alice, "snap-owner"), make_contact(world, alice, "snap-t")
+    hosts = (make_host(world, alice, "ns2.snap-ext.net"),
+             make_host(world, alice, "ns1.snap-ext.net"))
+    dom = make_domain(world, alice, "snap.example", nameservers=hosts, registrant=owner,
+                      contacts=(("tech", tech), ("admin", owner)), **dnssec)
+    recorded = world.task(lambda ctx: ctx.session.scalars(select(HistoryEntry.snapshot).where(
+        HistoryEntry.object_name == dom, HistoryEntry.command == "domain_create")).one())
+    assert recorded == snapshot(domain_info(world, dom))

@@ -118,6 +118,10 @@ def test_data_survives_upgrade_from_the_first_revision(empty_engine):
             for old, new in zip(rows, after, strict=True):
                 kept = {k: new[k] for k in old if k in new}
                 assert kept == {k: old[k] for k in kept}, name
+        # 0004 moved the money into an account row of its own
+        account = meta.tables["registrar_accounts"]
+        assert conn.execute(sa.select(account.c.registrar_id, account.c.balance)).all() == \
+            [(1, 500)]
     # the head code reads the migrated rows
     registry = Registry(Database(empty_engine))
     info = registry.execute(DomainInfoQuery("kept.old"), Actor.operator("test")).result

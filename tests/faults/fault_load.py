@@ -141,9 +141,9 @@ def check_books(engine: Engine, told: list[Told]) -> dict[str, Domain]:
             select(LedgerEntry.object_name, LedgerEntry.kind).where(
                 LedgerEntry.object_name.in_(names))))
         unbalanced = conn.execute(text(
-            "SELECT r.clid FROM registrars r LEFT JOIN ledger l ON l.registrar_id = r.id "
-            "GROUP BY r.id, r.clid, r.balance "
-            "HAVING r.balance <> COALESCE(SUM(l.amount), 0)")).scalars().all()
+            "SELECT r.clid FROM registrars r JOIN registrar_accounts a ON a.registrar_id = r.id "
+            "LEFT JOIN ledger l ON l.registrar_id = r.id GROUP BY r.id, r.clid, a.balance "
+            "HAVING a.balance <> COALESCE(SUM(l.amount), 0)")).scalars().all()
         last_balance = conn.execute(select(func.count()).select_from(Registrar)).scalar()
     assert last_balance and not unbalanced, f"balance is not the ledger's sum: {unbalanced}"
     renews = Counter(t.name for t in told if t.op == "renew" and t.acknowledged)
