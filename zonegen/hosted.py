@@ -169,9 +169,20 @@ class HostedZones:
             # before the DS can reach the parent: keys, NSEC3 parameters and answers that
             # PowerDNS cached while signing began must not outlive it
             settle_dnssec(self.api, zone)
+            self.bump_serial(zone)
             state = SignState(zone, "keys-published", self.clock(), self.longest_ttl(zone))
             self.api.set_metadata(zone, SIGN_META, [state.encode()])
         return parent_records(self.api, zone)
+
+    def bump_serial(self, zone: str) -> None:
+        """Move the serial, so that secondaries transfer the zone: adding or removing keys
+        changes no record PowerDNS stores, hence no serial, and a secondary would keep the
+        zone as it was. A PATCH holding the SOA gets SOA-EDIT-API applied to it."""
+        data = self.api.zone(zone) or {}
+        soa = next(r for r in data.get("rrsets", []) if r["type"] == "SOA")
+        self.api.patch_rrsets(zone, [{
+            "name": soa["name"], "type": "SOA", "ttl": soa["ttl"], "changetype": "REPLACE",
+            "records": [{"content": r["content"], "disabled": False} for r in soa["records"]]}])
 
     def longest_ttl(self, zone: str) -> int:
         """How long a resolver may keep an answer of the zone: its largest TTL, the SOA's
@@ -271,6 +282,7 @@ class HostedZones:
         self.api.rectify(zone)
         # else cached keys, DNSKEYs and signatures outlive the keys
         settle_dnssec(self.api, zone)
+        self.bump_serial(zone)
 
 
 def _comparable(zone: str, r: RRset) -> RRset:

@@ -95,3 +95,19 @@ def test_notifications_are_coalesced_per_interval(api, db, probe, zone_name) -> 
     clock.now += 10
     change()                                   # quiet again: at once
     assert _serial(probe, zone_name) > second
+
+
+def test_signing_and_unsigning_move_a_hosted_zones_serial(api, probe, zone_name) -> None:
+    """Keys are no records: without a serial change a secondary keeps the old zone."""
+    hosted = HostedZones(api, clock=Clock())
+    zone = f"keys.{zone_name}"
+    hosted.create(zone, ["ns1.example.net."])
+    before = _serial(probe, zone)
+    hosted.sign(zone)
+    signed = _serial(probe, zone)
+    assert signed > before
+    hosted.begin_unsign(zone, ds_ttl=60, remove_parent_ds=lambda z: None)
+    hosted.confirm_ds_gone(zone)
+    hosted.clock.now += 60
+    assert hosted.run_scheduled(lambda z: False, zones=[zone]) == [zone]
+    assert _serial(probe, zone) > signed
