@@ -100,6 +100,14 @@ def register(subparsers: Any, desired: DesiredProvider | None = None) -> None:
 
     hosted_cli.register(sub)
 
+    p = sub.add_parser("cds-scan", help="what the signed delegations' CDS/CDNSKEY ask for "
+                                        "(RFC 7344/8078), checked; --apply makes the DS "
+                                        "changes through the registry")
+    p.add_argument("tld")
+    p.add_argument("--apply", action="store_true",
+                   help="apply the valid requests now (no hold-down: the operator decides)")
+    p.set_defaults(run=_cds_scan)
+
     p = sub.add_parser("ds", help="print the DS and DNSKEY records for the parent zone")
     p.add_argument("tld")
     p.add_argument("--digest", type=int, action="append", choices=(2, 4),
@@ -263,6 +271,28 @@ def _refuse_hidden_name_servers(c: Any, tld: str, nameservers: list[str]) -> Non
         if taken is not None:
             raise ZoneCommandError(f"name server {host.rstrip('.')} is inside the registered "
                                    f"domain {taken}: choose a name outside registered domains")
+
+
+def _cds_scan(ctx: Any, args: argparse.Namespace) -> int:
+    from zonegen.cds_run import CdsRun
+
+    settings = ctx.config.section("powerdns", PowerDnsSettings)
+    try:
+        state = ctx.dns_state()
+        spec = _spec(state, args.tld)
+        run = CdsRun(settings, state, ctx.registry())
+        if args.apply:
+            run.scanner.hold_down = 0
+        report = run.scan(spec.name, apply=args.apply)
+    except (ZoneCommandError, BadName) as e:
+        return _error(e)
+    for change in report.changes:
+        ds = ", ".join(f"{d.key_tag} {d.algorithm} {d.digest_type}" for d in change.ds)
+        print(f"{change.domain}: {change.outcome}: DS {ds or 'deleted'}")
+    for refusal in report.refusals:
+        print(f"{refusal.domain.rstrip('.')}: refused: {refusal.reason}")
+    print(f"{spec.name}: {len(report.changes)} request(s), {len(report.refusals)} refused")
+    return 0
 
 
 def _spec(state: DesiredState, tld: str) -> ZoneSpec:

@@ -39,6 +39,8 @@ from zonegen.zones import (
 # discourages NSEC3 opt-out for such zones
 HOSTED_POLICY = DnssecPolicy(denial="nsec")
 SIGN_META = "X-PYRAR-SIGN"
+# PowerDNS publishes CDS (SHA-256 digests) and CDNSKEY for active KSKs with these
+CDS_PUBLICATION = {"PUBLISH-CDS": "2", "PUBLISH-CDNSKEY": "1"}
 UNSIGN_META = "X-PYRAR-UNSIGN"
 MANAGED_TYPES = {"SOA", "DNSKEY", "RRSIG", "NSEC", "NSEC3", "NSEC3PARAM", "CDS", "CDNSKEY"}
 
@@ -163,6 +165,10 @@ class HostedZones:
             self.api.delete_metadata(zone, UNSIGN_META)
         if not self.is_signed(zone):
             add_keys(self.api, zone, policy)
+            # CDS/CDNSKEY (RFC 7344) for the key-signing keys: a parent that scans for them
+            # (a registry not ours) can follow the keys without anyone copying a DS
+            for kind, value in CDS_PUBLICATION.items():
+                self.api.set_metadata(zone, kind, [value])
             self.api.update_zone(zone, {"nsec3param": policy.nsec3param if policy.nsec3
                                         else "", "nsec3narrow": False})
             self.api.rectify(zone)
@@ -277,6 +283,8 @@ class HostedZones:
     def _remove_keys(self, zone: str) -> None:
         for key in zone_keys(self.api, zone):
             self.api.delete_cryptokey(zone, key.id)
+        for kind in CDS_PUBLICATION:
+            self.api.delete_metadata(zone, kind)
         self.api.update_zone(zone, {"nsec3param": ""})
         self.api.delete_metadata(zone, UNSIGN_META)
         self.api.rectify(zone)

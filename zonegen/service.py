@@ -24,6 +24,7 @@ from registry.events.wake import Doorbell
 from registry.outage import DATABASE_OUTAGES, Outage
 from zonegen.api import PowerDnsApiError
 from zonegen.catalog import ensure_catalog
+from zonegen.cds_run import CdsRun
 from zonegen.config import PowerDnsSettings
 from zonegen.connection import PowerDnsConnection
 from zonegen.drainer import OutboxDrainer
@@ -77,6 +78,10 @@ class ZonegenService:
         self.signing = (HostedSigning(self.hosted, registry, settings.hosted_nameservers,
                                       self.servers)
                         if registry is not None and settings.hosted_nameservers else None)
+        self.clock = clock
+        self.cds = (CdsRun(settings, state, registry, clock)
+                    if registry is not None and settings.cds_interval > 0 else None)
+        self._cds_last = float("-inf")
         self.schedule_interval = schedule_interval
         self.watch_interval = watch_interval
         self._stop = threading.Event()
@@ -123,6 +128,15 @@ class ZonegenService:
         """For the core, after committing a change: publish now rather than at the next poll."""
         self.drainer.wake()
 
+    def scan_cds_if_due(self) -> None:
+        """The CDS/CDNSKEY scan every ``cds_interval`` seconds (with the core only)."""
+        if self.cds is None or self.clock() - self._cds_last < self.settings.cds_interval:
+            return
+        self._cds_last = self.clock()
+        for report in self.cds.scan_all():
+            for refusal in report.refusals:
+                log.info("CDS of %s not applied: %s", refusal.domain, refusal.reason)
+
     def run_scheduled_once(self) -> list[str]:
         """Hosted zones: DS reconciled with the core (if wired), pending unsigns advanced;
         returns the zones whose keys were removed."""
@@ -139,6 +153,7 @@ class ZonegenService:
         while not self._stop.wait(wait):
             try:
                 self.run_scheduled_once()
+                self.scan_cds_if_due()
             except SCHEDULER_OUTAGES as e:
                 wait = outage.failed(e)
                 continue

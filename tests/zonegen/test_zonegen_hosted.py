@@ -83,6 +83,10 @@ def test_sign_then_unsign_in_safe_order(pdns, api, db, probe, zone_name, tmp_pat
         writer.write_one(tld, z, Delegation(z, ("ns1.example.net.",),
                                             ds=tuple(DsRecord.from_text(d) for d in ds)))
 
+    # CDS/CDNSKEY for the KSK: a parent that is not ours can follow the keys
+    cds = probe.query(z, "CDS").answer
+    assert [r.to_text() for s in cds for r in s if s.rdtype == dns.rdatatype.CDS] == \
+        list(parent.ds)
     delegate(parent.ds)
     assert ds_published(probe, z)
     if shutil.which("delv"):

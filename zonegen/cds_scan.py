@@ -1,0 +1,204 @@
+"""Automated DS maintenance: what a delegated child asks for with CDS/CDNSKEY (RFC 7344,
+RFC 8078), checked before the registry acts on it.
+
+A request counts only if, at every name server of the delegation:
+* the child's DNSKEY set and its CDS (or CDNSKEY) set are signed by a key that the current
+  DS set names (RFC 7344 section 4.1): nobody but the key holder can move the DS;
+* the new DS set points at a key the child publishes (else the change would break it), or is
+  the RFC 8078 delete request (CDS ``0 0 0 00`` / CDNSKEY ``0 3 0 AA==``);
+* CDS and CDNSKEY, when both are there, name the same keys;
+and every name server answers the same. The request must then stay the same across scans for
+``hold_down`` seconds (``CdsScanner``) before the registry applies it (``registry.cds``).
+Refusals change nothing. Unsigned delegations are not bootstrapped (RFC 9615 is not
+implemented): a CDS there is reported and ignored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import dns.dnssec
+import dns.exception
+import dns.message
+import dns.name
+import dns.rdataclass
+import dns.rdataset
+import dns.rdatatype
+
+from zonegen.model import Delegation, DsRecord
+from zonegen.probe import ProbeError
+
+# (address, name, type) -> the server's answer, DNSSEC records requested
+Query = Callable[[str, str, str], dns.message.Message]
+DELETE_CDS = "0 0 0 00"
+DELETE_CDNSKEY = "0 3 0 AA=="
+_DIGESTS = {1: "SHA1", 2: "SHA256", 4: "SHA384"}
+
+
+@dataclass(frozen=True)
+class CdsRequest:
+    domain: str
+    ds: tuple[DsRecord, ...]        # empty: the child asks for its DS to be deleted
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        return tuple(sorted(d.content for d in self.ds))
+
+
+@dataclass(frozen=True)
+class CdsRefusal:
+    domain: str
+    reason: str
+
+
+class _Refused(Exception):
+    pass
+
+
+def _rrset(reply: dns.message.Message, name: dns.name.Name, rdtype: int,
+           covers: int = dns.rdatatype.NONE) -> dns.rdataset.Rdataset | None:
+    for rrset in reply.answer:
+        if rrset.name == name and rrset.rdtype == rdtype and rrset.covers == covers:
+            return rrset
+    return None
+
+
+def _matches(name: dns.name.Name, key: object, ds: DsRecord) -> bool:
+    digest = _DIGESTS.get(ds.digest_type)
+    if digest is None or getattr(key, "algorithm", None) != ds.algorithm:
+        return False
+    return dns.dnssec.make_ds(name, key, digest).digest.hex() == ds.digest
+
+
+def examine(delegation: Delegation, addresses: Iterable[str], query: Query
+            ) -> CdsRequest | CdsRefusal | None:
+    """What the child asks for, checked at each address; None when it asks nothing."""
+    name = delegation.name
+    seen: set[tuple[str, ...] | None] = set()
+    request: CdsRequest | None = None
+    addresses = list(addresses)
+    if not addresses:
+        return CdsRefusal(name, "no address to ask for any name server")
+    for address in addresses:
+        try:
+            found = _examine_at(delegation, address, query)
+        except _Refused as e:
+            return CdsRefusal(name, f"{address}: {e}")
+        except (dns.exception.DNSException, OSError, ProbeError) as e:
+            return CdsRefusal(name, f"{address}: no answer ({e})")
+        seen.add(None if found is None else found.key)
+        request = request or found
+    if len(seen) > 1:
+        return CdsRefusal(name, "the name servers answer differently")
+    return request
+
+
+def _examine_at(delegation: Delegation, address: str, query: Query) -> CdsRequest | None:
+    owner = dns.name.from_text(delegation.name)
+    cds_reply = query(address, delegation.name, "CDS")
+    cdnskey_reply = query(address, delegation.name, "CDNSKEY")
+    cds = _rrset(cds_reply, owner, dns.rdatatype.CDS)
+    cdnskey = _rrset(cdnskey_reply, owner, dns.rdatatype.CDNSKEY)
+    if cds is None and cdnskey is None:
+        return None
+    if not delegation.ds:
+        raise _Refused("CDS/CDNSKEY on an unsigned delegation: bootstrap (RFC 9615) is "
+                       "not supported")
+    keys_reply = query(address, delegation.name, "DNSKEY")
+    keys = _rrset(keys_reply, owner, dns.rdatatype.DNSKEY)
+    if keys is None:
+        raise _Refused("no DNSKEY set")
+    trusted = dns.rdataset.Rdataset(dns.rdataclass.IN, dns.rdatatype.DNSKEY)
+    for key in keys:
+        if any(_matches(owner, key, ds) for ds in delegation.ds):
+            trusted.add(key, keys.ttl)
+    if not trusted:
+        raise _Refused("no DNSKEY matches the current DS set")
+    for rrset, reply in ((keys, keys_reply), (cds, cds_reply), (cdnskey, cdnskey_reply)):
+        if rrset is None:
+            continue
+        sig = _rrset(reply, owner, dns.rdatatype.RRSIG, rrset.rdtype)
+        if sig is None:
+            raise _Refused(f"{dns.rdatatype.to_text(rrset.rdtype)} set not signed")
+        try:
+            dns.dnssec.validate((owner, rrset), (owner, sig), {owner: trusted})
+        except dns.dnssec.ValidationFailure:
+            raise _Refused(f"{dns.rdatatype.to_text(rrset.rdtype)} set not signed by a key "
+                           "of the current DS set") from None
+    return CdsRequest(delegation.name, _wanted(owner, keys, cds, cdnskey))
+
+
+def _wanted(owner: dns.name.Name, keys: dns.rdataset.Rdataset,
+            cds: dns.rdataset.Rdataset | None, cdnskey: dns.rdataset.Rdataset | None
+            ) -> tuple[DsRecord, ...]:
+    deletes = [(cds, DELETE_CDS), (cdnskey, DELETE_CDNSKEY)]
+    asked = [{r.to_text() for r in s} == {text} for s, text in deletes if s is not None]
+    if any(asked):
+        if not all(asked):
+            raise _Refused("CDS and CDNSKEY disagree (one asks for deletion)")
+        return ()
+    from_cds = [DsRecord.from_text(r.to_text()) for r in cds] if cds is not None else []
+    from_cdnskey = ([DsRecord.from_text(dns.dnssec.make_ds(owner, r, "SHA256").to_text())
+                     for r in cdnskey] if cdnskey is not None else [])
+    if cds is not None and cdnskey is not None and \
+            {(d.key_tag, d.algorithm) for d in from_cds} != \
+            {(d.key_tag, d.algorithm) for d in from_cdnskey}:
+        raise _Refused("CDS and CDNSKEY name different keys")
+    wanted = tuple(from_cds or from_cdnskey)
+    for ds in wanted:
+        if not any(_matches(owner, key, ds) for key in keys):
+            raise _Refused(f"CDS {ds.content} matches no DNSKEY of the child")
+    return wanted
+
+
+@dataclass
+class CdsScanner:
+    """Requests apply once the same one has been seen for ``hold_down`` seconds, at most
+    ``max_changes`` per scan (a burst beyond waits for the next scan)."""
+
+    hold_down: float = 3600.0
+    max_changes: int = 100
+    clock: Callable[[], float] = time.time
+    _seen: dict[str, tuple[tuple[str, ...], float]] = field(default_factory=dict)
+
+    def scan(self, delegations: Iterable[Delegation],
+             addresses: Callable[[Delegation], list[str]], query: Query,
+             apply: Callable[[CdsRequest], object]) -> tuple[list[object], list[CdsRefusal]]:
+        """Examine each delegation; returns what ``apply`` returned, and the refusals."""
+        applied: list[object] = []
+        refused: list[CdsRefusal] = []
+        now = self.clock()
+        for delegation in delegations:
+            found = examine(delegation, addresses(delegation), query)
+            if isinstance(found, CdsRefusal):
+                refused.append(found)
+                self._seen.pop(delegation.name, None)
+                continue
+            if found is None or found.key == tuple(sorted(d.content for d in delegation.ds)):
+                self._seen.pop(delegation.name, None)     # nothing asked, or already done
+                continue
+            key, since = self._seen.get(delegation.name, (None, now))
+            if key != found.key:
+                self._seen[delegation.name] = (found.key, now)
+                since = now
+            if now - since >= self.hold_down and len(applied) < self.max_changes:
+                applied.append(apply(found))
+                self._seen.pop(delegation.name, None)
+        return applied, refused
+
+
+def glue_addresses(delegation: Delegation,
+                   resolve: Callable[[str], list[str]] = lambda host: []) -> list[str]:
+    """Every address of every name server: glue for hosts inside the delegation, else
+    ``resolve`` (a configured resolver on loopback; none by default). A name server without
+    an address leaves the list empty: a request must be seen at every server."""
+    glue = delegation.glue_map
+    out: list[str] = []
+    for host in delegation.nameservers:
+        found = list(glue.get(host, ())) or resolve(host)
+        if not found:
+            return []
+        out += found
+    return out
