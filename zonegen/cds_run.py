@@ -1,6 +1,6 @@
 """The CDS/CDNSKEY scan as zonegen runs it: every delegation with a DS of a TLD, its name
-servers asked on ``[powerdns] cds_port`` (53), hosts outside the delegation resolved through
-``[powerdns] cds_resolver`` when one is configured (never the system's resolver), requests
+servers asked at their glue addresses or through ``[powerdns] outside_resolver``
+(``zonegen.outside``; never the system's resolver), requests
 applied through the core (``registry.cds``) once stable for ``cds_hold_down`` seconds.
 ``ZonegenService`` runs it every ``cds_interval`` seconds (0: never); ``pyrar zone cds-scan``
 runs it once.
@@ -13,17 +13,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import dns.exception
-import dns.message
-import dns.resolver
-
 from registry.cds import CdsChange, apply_cds
 from registry.flows.context import Actor
 from registry.service import Registry
 from registry.values import DsData
 from zonegen.cds_scan import CdsRefusal, CdsRequest, CdsScanner, glue_addresses
-from zonegen.config import PowerDnsSettings, split_endpoint
-from zonegen.probe import DnsProbe
+from zonegen.config import PowerDnsSettings
+from zonegen.outside import OutsideDns
 from zonegen.state import DesiredState
 
 log = logging.getLogger("pyrar.zonegen.cds")
@@ -43,23 +39,7 @@ class CdsRun:
         self.state = state
         self.registry = registry
         self.scanner = CdsScanner(hold_down=settings.cds_hold_down, clock=clock)
-
-    def query(self, address: str, name: str, rdtype: str) -> dns.message.Message:
-        return DnsProbe(address, self.settings.cds_port).query(name, rdtype)
-
-    def resolve(self, host: str) -> list[str]:
-        if not self.settings.cds_resolver:
-            return []
-        address, port = split_endpoint(self.settings.cds_resolver)
-        resolver = dns.resolver.Resolver(configure=False)
-        resolver.nameservers, resolver.port, resolver.lifetime = [address], port, 5.0
-        out: list[str] = []
-        for rdtype in ("A", "AAAA"):
-            try:
-                out += [r.to_text() for r in resolver.resolve(host, rdtype)]
-            except dns.exception.DNSException:
-                continue
-        return out
+        self.outside = OutsideDns.from_settings(settings)
 
     def apply(self, request: CdsRequest) -> CdsChange:
         ds = tuple(DsData(d.key_tag, d.algorithm, d.digest_type, d.digest.upper())
@@ -76,7 +56,7 @@ class CdsRun:
         requests: list[CdsRequest] = []
         scanner = self.scanner if apply else CdsScanner(hold_down=0)
         changes, refusals = scanner.scan(
-            signed, lambda d: glue_addresses(d, self.resolve), self.query,
+            signed, lambda d: glue_addresses(d, self.outside.addresses), self.outside.query,
             self.apply if apply else requests.append)
         if not apply:
             changes = [CdsChange(r.domain.rstrip("."), "requested",

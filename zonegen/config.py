@@ -65,13 +65,14 @@ class PowerDnsSettings:
     # "HOST=ADDR,ADDR" (addresses for a host inside the TLD), "{tld}" standing for its name
     tld_nameservers: tuple[str, ...] = ()
     # CDS/CDNSKEY scanning of signed delegations (zonegen.cds_run): every this many seconds
-    # (0: never), a request applied once unchanged for cds_hold_down seconds; child name
-    # servers asked on cds_port; hosts without glue resolved through cds_resolver
-    # ("address[:port]", a resolver you run; empty: glue only, never the system's resolver)
+    # (0: never), a request applied once unchanged for cds_hold_down seconds
     cds_interval: float = 0.0
     cds_hold_down: float = 3600.0
-    cds_port: int = 53
-    cds_resolver: str = ""
+    # other zones' name servers (CDS scans, a hosted zone's parent that is not ours) are
+    # found through this resolver ("address[:port]", one you run; empty: only glue, and
+    # nothing asked about foreign parents; never the system's resolver) and asked on this port
+    outside_resolver: str = ""
+    outside_port: int = 53
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

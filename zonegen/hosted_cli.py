@@ -202,7 +202,8 @@ def _unsign(h: _Hosting, args: argparse.Namespace) -> int:
 def _unsign_text(state: Any) -> str:
     if state.step == "requested":
         return ("waiting until no server of the parent serves the DS (a parent that is not "
-                "ours: confirm with 'unsign --ds-gone')")
+                "ours is asked through [powerdns] outside_resolver; without one, confirm with "
+                "'unsign --ds-gone')")
     return (f"DS gone since {_when(state.since)}; keys removed after "
             f"{_when(state.keys_removable_at)}")
 
@@ -232,7 +233,8 @@ def _status(h: _Hosting, args: argparse.Namespace) -> int:
     print(f"  DS for the parent: {', '.join(ds) if ds else 'none'}")
     visible = h.servers.ds_visible(zone)
     print("  DS at the parent's servers: " + {True: "served", False: "not served",
-                                               None: "parent not ours: not visible"}[visible])
+                                               None: "parent not ours, no [powerdns] "
+                                                     "outside_resolver to ask it"}[visible])
     for line in h.servers.answers(zone, "DNSKEY"):
         print(f"  {line}")
     return 0

@@ -16,6 +16,7 @@ import dns.rdatatype
 
 from zonegen.config import PowerDnsSettings, split_endpoint
 from zonegen.names import ancestors_between, normalize
+from zonegen.outside import OutsideDns
 from zonegen.probe import DnsProbe, ProbeError, ds_published
 
 
@@ -28,13 +29,15 @@ class OurServers:
     probes: tuple[DnsProbe, ...]
     # whether the parent zone of a zone is one of ours (served by these same servers)
     parent_is_ours: Callable[[str], bool]
+    # a parent that is not ours: asked through the configured resolver, if any
+    outside: OutsideDns | None = None
 
     @classmethod
     def from_settings(cls, settings: PowerDnsSettings,
                       parent_is_ours: Callable[[str], bool]) -> OurServers:
         probes = [DnsProbe(settings.address, settings.port)]
         probes += [DnsProbe(*split_endpoint(s)) for s in settings.secondaries]
-        return cls(tuple(probes), parent_is_ours)
+        return cls(tuple(probes), parent_is_ours, OutsideDns.from_settings(settings))
 
     def keys_served(self, zone: str, dnskeys: Iterable[str]) -> bool:
         """Every server answers a signed DNSKEY set holding each of ``dnskeys``."""
@@ -49,10 +52,11 @@ class OurServers:
         return True
 
     def ds_visible(self, zone: str) -> bool | None:
-        """Whether any server of the parent still answers a DS for ``zone``; None when the
-        parent is not ours (its servers are someone else's: we cannot tell)."""
+        """Whether any server of the parent still answers a DS for ``zone``: ours, or for a
+        parent that is not ours its own name servers (``outside``); None when that cannot
+        be told (no resolver configured)."""
         if not self.parent_is_ours(zone):
-            return None
+            return self.outside.ds_visible(zone) if self.outside is not None else None
         for probe in self.probes:
             try:
                 if ds_published(probe, zone):

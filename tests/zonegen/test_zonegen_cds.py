@@ -210,8 +210,8 @@ def test_the_service_scans_on_its_interval(core) -> None:
     child.cds(child.first_ds, new)
     settings = core.pdns.settings
     settings = type(settings)(**{**settings.__dict__, "catalog_zone": "", "cds_interval": 600,
-                                 "cds_hold_down": 0, "cds_port": settings.port,
-                                 "cds_resolver": f"127.0.0.1:{settings.port}"})
+                                 "cds_hold_down": 0, "outside_port": settings.port,
+                                 "outside_resolver": f"127.0.0.1:{settings.port}"})
     clock = Clock()
     service = ZonegenService(settings, None, core.state, core.events, clock=clock,
                              registry=core.registry)

@@ -12,7 +12,9 @@ from zonegen.catalog import catalog_members, ensure_catalog
 from zonegen.hosted import HostedZones, UnsignState
 from zonegen.hosted_rrsets import RRset, RRsetError
 from zonegen.model import Delegation, DsRecord
+from zonegen.outside import OutsideDns
 from zonegen.probe import ds_published
+from zonegen.served import OurServers
 from zonegen.verify import delv
 from zonegen.writer import ZoneWriter
 from zonegen.zones import ensure_zone
@@ -136,3 +138,34 @@ def test_hosted_zones_join_the_catalog(pdns, api, zone_name) -> None:
     z = _client(zone_name)
     HostedZones(api, catalog=catalog).create(z, ["ns1.example.net."])
     assert catalog_members(catalog, port=pdns.settings.port) == {z}
+
+
+def test_a_foreign_parent_is_asked_through_the_configured_resolver(pdns, api, probe,
+                                                                   zone_name) -> None:
+    """A parent that is not ours: its own name servers, found through the configured
+    resolver (here this PowerDNS, which also plays that parent), say when the DS is gone."""
+    port = pdns.settings.port
+    parent = f"foreign-{zone_name}"
+    child = f"child.{parent}"
+    hosted = HostedZones(api, clock=Clock())
+    hosted.create(parent, [f"ns1.{parent}"], rrsets=[RRset("ns1", "A", 300, ("127.0.0.1",))])
+    hosted.create(child, ["ns1.example.net."])
+    ds = hosted.sign(child).ds
+    hosted.edit(parent, replace=[RRset("child", "NS", 3600, ("ns1.example.net.",)),
+                                 RRset("child", "DS", 3600, ds)])
+    outside = OutsideDns(("127.0.0.1", port), port)
+    servers = OurServers((probe,), lambda z: False, outside)
+    assert outside.parent_servers(child) == ["127.0.0.1"]
+    assert servers.ds_visible(child) is True
+    state = hosted.begin_unsign(child, ds_ttl=3600, remove_parent_ds=lambda z: None)
+    hosted.clock.now += 10 * 3600
+    assert hosted.run_scheduled(servers.ds_visible, [child]) == []      # the parent has it
+    assert hosted.unsign_state(child) == state
+    hosted.edit(parent, delete=[("child", "DS")])                       # the parent drops it
+    assert servers.ds_visible(child) is False
+    assert hosted.run_scheduled(servers.ds_visible, [child]) == []
+    assert hosted.unsign_state(child).keys_removable_at == hosted.clock.now + 3600
+    hosted.clock.now += 3600
+    assert hosted.run_scheduled(servers.ds_visible, [child]) == [child]
+    # without a resolver nothing can be told, and nothing is asked
+    assert OurServers((probe,), lambda z: False, OutsideDns(None)).ds_visible(child) is None
