@@ -70,5 +70,7 @@ class CdsRun:
 
         from registry.models import Tld
 
+        off = {t.strip().rstrip(".").lower() for t in self.settings.cds_off_tlds}
         names = self.registry.read(lambda s: list(s.scalars(select(Tld.name))))
-        return [self.scan(n + ".") for n in names if self.state.zone_spec(n + ".")]
+        return [self.scan(n + ".") for n in names
+                if n not in off and self.state.zone_spec(n + ".")]

@@ -68,6 +68,9 @@ class PowerDnsSettings:
     # (0: never), a request applied once unchanged for cds_hold_down seconds
     cds_interval: float = 0.0
     cds_hold_down: float = 3600.0
+    # TLDs whose delegations are never scanned (the registry's switch per TLD; a domain's is
+    # an update prohibition, see registry.cds)
+    cds_off_tlds: tuple[str, ...] = ()
     # other zones' name servers (CDS scans, a hosted zone's parent that is not ours) are
     # found through this resolver ("address[:port]", one you run; empty: only glue, and
     # nothing asked about foreign parents; never the system's resolver) and asked on this port

@@ -213,6 +213,10 @@ def test_the_service_scans_on_its_interval(core) -> None:
                                  "cds_hold_down": 0, "outside_port": settings.port,
                                  "outside_resolver": f"127.0.0.1:{settings.port}"})
     clock = Clock()
+    off = type(settings)(**{**settings.__dict__, "cds_off_tlds": (core.tld,)})
+    ZonegenService(off, None, core.state, core.events, clock=clock,
+                   registry=core.registry).scan_cds_if_due()
+    assert child.core_ds() == [child.first_ds]      # the TLD's switch is off: not scanned
     service = ZonegenService(settings, None, core.state, core.events, clock=clock,
                              registry=core.registry)
     service.scan_cds_if_due()
