@@ -1,6 +1,7 @@
-"""CPU per EPP command inside one eppd worker, without sockets: where a check's time goes.
+"""CPU per EPP command inside one eppd worker, without sockets: where a command's time goes.
 
-Feeds domain:check frames (3 names each) straight into eppd's sessions, B sessions at a time
+Feeds domain:check frames (3 names each; or with ``--mode create``, domain:create frames of
+new names, answered with fee-1.0 data) straight into eppd's sessions, B sessions at a time
 so that B commands share each batch, and prints the process CPU time per command for:
 
 - ``memory``: the session path (parse, validate, sessions, batching, response, command log)
@@ -41,6 +42,7 @@ from registry.config import Config
 
 EPP = "urn:ietf:params:xml:ns:epp-1.0"
 DOMAIN = "urn:ietf:params:xml:ns:domain-1.0"
+FEE = "urn:ietf:params:xml:ns:epp:fee-1.0"
 
 
 class CountingChannel:
@@ -70,8 +72,8 @@ def frame(body: str) -> bytes:
 def login_frame(clid: str, password: str) -> bytes:
     return frame(f"<command><login><clID>{clid}</clID><pw>{password}</pw><options>"
                  "<version>1.0</version><lang>en</lang></options>"
-                 f"<svcs><objURI>{DOMAIN}</objURI></svcs></login><clTRID>cost-login</clTRID>"
-                 "</command>")
+                 f"<svcs><objURI>{DOMAIN}</objURI><svcExtension><extURI>{FEE}</extURI>"
+                 "</svcExtension></svcs></login><clTRID>cost-login</clTRID></command>")
 
 
 def check_frame(n: int, run: str, tld: str) -> bytes:
@@ -80,7 +82,19 @@ def check_frame(n: int, run: str, tld: str) -> bytes:
                  f"</domain:check></check><clTRID>cost-{n}</clTRID></command>")
 
 
-def measure(backend: object, registrar: dict, batch: int, commands: int, tld: str) -> float:
+def create_frame(n: int, run: str, tld: str) -> bytes:
+    return frame(f'<command><create><domain:create xmlns:domain="{DOMAIN}">'
+                 f"<domain:name>cost{run}-{n}.{tld}</domain:name>"
+                 '<domain:period unit="y">1</domain:period><domain:authInfo><domain:pw>'
+                 "Cost-2026!x-Str0ng-AuthInfo</domain:pw></domain:authInfo></domain:create>"
+                 f"</create><clTRID>cost-{n}</clTRID></command>")
+
+
+FRAMES = {"check": check_frame, "create": create_frame}
+
+
+def measure(backend: object, registrar: dict, batch: int, commands: int, tld: str,
+            mode: str = "check") -> float:
     """Process CPU microseconds per command, ``batch`` sessions answered per batch."""
     clock = task.Clock()
     calls = backend.wrap_calls(InlineCalls(), clock)
@@ -95,7 +109,7 @@ def measure(backend: object, registrar: dict, batch: int, commands: int, tld: st
         clock.advance(0)
     rounds = max(1, commands // batch)
     run = f"{int(time.time()) % 100000}b{batch}"
-    frames = [[check_frame(r * batch + i, run, tld) for i in range(batch)]
+    frames = [[FRAMES[mode](r * batch + i, run, tld) for i in range(batch)]
               for r in range(rounds)]
     started = time.process_time()
     for round_frames in frames:
@@ -105,7 +119,7 @@ def measure(backend: object, registrar: dict, batch: int, commands: int, tld: st
     spent = time.process_time() - started
     answered = sum(c.sent for c in channels) - 2 * batch  # greetings and logins
     if answered != rounds * batch:
-        raise RuntimeError(f"{answered} answers to {rounds * batch} checks")
+        raise RuntimeError(f"{answered} answers to {rounds * batch} commands")
     return spent / answered * 1e6
 
 
@@ -116,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", default="1,2,4", help="sessions per batch, comma-separated")
     parser.add_argument("--commands", type=int, default=20000)
     parser.add_argument("--tld", default="example")
+    parser.add_argument("--mode", choices=sorted(FRAMES), default="check")
     args = parser.parse_args(argv)
     sandbox = args.credentials.resolve().parent
     data = json.loads(args.credentials.read_text())
@@ -128,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'backend':<8} {'batch':>5} {'us/command':>11}")
     for batch in (int(b) for b in args.batch.split(",")):
         for name, backend in (("memory", MemoryBackend()), ("core", core)):
-            cost = measure(backend, registrar, batch, args.commands, args.tld)
+            cost = measure(backend, registrar, batch, args.commands, args.tld, args.mode)
             print(f"{name:<8} {batch:>5} {cost:>11.1f}")
     return 0
 

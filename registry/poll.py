@@ -19,6 +19,7 @@ def enqueue(ctx: FlowContext, registrar_id: int, kind: str, message: str, payloa
     msg = PollMessage(registrar_id=registrar_id, created_at=at or ctx.now, kind=kind,
                       message=message, payload=payload)
     ctx.session.add(msg)
+    ctx.prefetched.pop("queues", None)  # read before this message (lookup.registered_names)
     return msg
 
 

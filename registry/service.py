@@ -68,7 +68,13 @@ class Registry:
             ctx = FlowContext(session, self.clock.now(), actor, trid, self.settings,
                               flow.__name__, self.policy, wake=wake)
             result = flow(ctx, command)
-            queue = queue_info(session, actor.registrar_id) if actor.is_registrar else None
+            queue = None
+            if actor.is_registrar:
+                # Read with the flow's first query when it could be (in this transaction's
+                # snapshot, so the same answer), unless the flow queued a message since.
+                queue = ctx.prefetched.get("queues", {}).get(actor.registrar_id)
+                if queue is None:
+                    queue = queue_info(session, actor.registrar_id)
             return Response(result, trid, queue)
 
         return self._commit(work)

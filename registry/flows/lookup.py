@@ -98,7 +98,11 @@ def registered_names(ctx: FlowContext, names: list[str]) -> set[str]:
     prefetches it): most checked and created names are free, and loading a row costs more."""
     due = ctx.prefetched.get("domains")
     if due is None:
-        due = batch_reads.load(ctx.session.connection(), names, (), ctx.now).domains
+        # The caller's queue state comes in the same round trip, for its answer
+        # (Registry.execute); poll.enqueue drops it.
+        ids = (ctx.actor.registrar_id,) if ctx.actor.is_registrar else ()
+        reads = batch_reads.load(ctx.session.connection(), names, ids, ctx.now)
+        due, ctx.prefetched["queues"] = reads.domains, reads.queues
     # A name whose lifecycle is due may be about to be purged: settle it to know.
     return {name for name in names if name in due and (
         not due[name] or find_domain(ctx, name) is not None)}

@@ -41,11 +41,14 @@ def test_multi_year_prices_and_ledger_running_balance(world, alice):
 
 def test_low_balance_poll_message_once_then_rearmed(world, tld):
     low = world.add_registrar("low", balance=2500, low_balance_threshold=2000)
-    world.run(DomainCreate("a.example", authinfo=STRONG), low)  # 1500 < 2000: message
-    world.run(DomainCreate("b.example", authinfo=STRONG), low)  # still low: no second one
+    crossed = world.run(DomainCreate("a.example", authinfo=STRONG), low)  # 1500 < 2000
+    # the create's answer counts the message it queued (its queue was read before)
+    assert crossed.queue.count == 1
+    still = world.run(DomainCreate("b.example", authinfo=STRONG), low)  # no second one
     msg = world.run(PollRequest(), low)
     assert msg.result.message.kind == "low_balance"
     assert msg.queue.count == 1
+    assert still.queue == crossed.queue == msg.queue
     world.task(lambda ctx: credit_registrar(ctx, "low", 10_000, "top-up"))
     world.run(DomainCreate("c.example", authinfo=STRONG), low)
     assert world.run(PollRequest(), low).queue.count == 1
