@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from eppd.config import EppdSettings
 from pyrar.serve_endpoints import CREDENTIALS_NAME, Endpoint
+from rdap.config import RdapSettings
 from registry.config import Config
 from zonegen.config import PowerDnsSettings
 
@@ -56,10 +57,18 @@ def _dns_endpoints(config: Config, options: ServeOptions) -> list[Endpoint]:
     ]
 
 
+def _rdap_endpoints(config: Config, options: ServeOptions) -> list[Endpoint]:
+    rdap = config.section("rdap", RdapSettings)
+    example = f"nic.{options.tlds[0]}" if options.tlds else "NAME"
+    return [Endpoint("RDAP", rdap.host, rdap.port, "[rdap] port",
+                     f"registration data; try: curl {rdap.public_base}domain/{example}")]
+
+
 COMPONENTS: tuple[Component, ...] = (
     Component("eppd", _eppd_command, _eppd_endpoints),
     Component("zonegen", lambda _o: ["zone", "serve"], _dns_endpoints),
     Component("lifecycle", lambda _o: ["lifecycle", "run", "--every", "60"]),
+    Component("rdap", lambda _o: ["rdap", "serve"], _rdap_endpoints),
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,6 +34,7 @@ CONFIG_NAME = "pyrar.toml"
 SANDBOX_PRICES = {"create": 1000, "renew": 1000, "transfer": 1000, "restore": 5000}  # cents
 SANDBOX_FUNDS = 1_000_000  # 10,000.00 USD per registrar
 SANDBOX_CREDIT = 100_000
+RDAP_PORT = 8082
 
 
 class SandboxExists(Exception):
@@ -48,6 +50,7 @@ class SandboxSpec:
     epp_port: int = 7000
     dns_port: int = 5300
     pdns_api_port: int = 8081
+    rdap_port: int = RDAP_PORT
     web_port: int = 8080
 
 
@@ -83,6 +86,7 @@ def init_sandbox(spec: SandboxSpec) -> Sandbox:
 
     credentials = {
         "host": "127.0.0.1", "port": spec.epp_port, "ca": str(certs.ca.cert),
+        "rdap": {"url": f"http://127.0.0.1:{spec.rdap_port}/"},
         "registrars": [
             {"clid": clid, "password": passwords[clid], "cert": str(certs.clients[clid].cert),
              "key": str(certs.clients[clid].key), "ca": str(certs.ca.cert),
@@ -93,6 +97,16 @@ def init_sandbox(spec: SandboxSpec) -> Sandbox:
     _write_private(credentials_path, json.dumps(credentials, indent=2) + "\n")
     _write_private(config_path, text)
     return Sandbox(config_path, credentials_path, clids)
+
+
+def free_port(preferred: int) -> int:
+    """``preferred`` when nothing listens there on loopback, else one the system picks."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", preferred))
+        except OSError:
+            sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _refuse_data(ctx) -> None:
@@ -159,6 +173,11 @@ port = {spec.dns_port}
 webserver_port = {spec.pdns_api_port}
 # 'pyrar tld add NAME' publishes the new TLD with these apex name servers
 tld_nameservers = ["{SANDBOX_TLD_NAMESERVER}"]
+
+[rdap]
+# plain HTTP on loopback; give cert and key (or a TLS proxy and base_url) in production
+host = "127.0.0.1"
+port = {spec.rdap_port}
 """
 
 

@@ -65,6 +65,17 @@ def _common(p) -> None:
                    help="client certificate file, instead of its fingerprint")
     p.add_argument("--network", action="append", metavar="CIDR",
                    help="allowed source network (repeat; none allows any)")
+    # what RDAP, WHOIS and escrow publish
+    p.add_argument("--iana-id", type=whole_number(1, 2**31 - 1), metavar="N",
+                   help="IANA Registrar ID")
+    p.add_argument("--url", help="the registrar's web site")
+    p.add_argument("--abuse-email", metavar="ADDRESS")
+    p.add_argument("--abuse-phone", metavar="+CC.NUMBER")
+
+
+def _rdds(args) -> dict:
+    return {"iana_id": args.iana_id, "url": args.url, "abuse_email": args.abuse_email,
+            "abuse_phone": args.abuse_phone}
 
 
 def _fingerprints(args) -> tuple[str, ...] | None:
@@ -86,7 +97,8 @@ def run_add(ctx, args) -> None:
         c, args.clid, password=args.password, name=args.name, email=args.email,
         currency=args.currency, credit_limit=_amount(args.credit_limit, args.currency) or 0,
         fingerprints=_fingerprints(args) or (), networks=tuple(args.network or ()),
-        low_balance_threshold=_amount(args.low_balance, args.currency)), "registrar_add")
+        low_balance_threshold=_amount(args.low_balance, args.currency), **_rdds(args)),
+        "registrar_add")
     print(f"registrar {args.clid} added")
 
 
@@ -99,7 +111,7 @@ def run_set(ctx, args) -> None:
             status=args.status, credit_limit=_amount(args.credit_limit, cur),
             fingerprints=_fingerprints(args),
             networks=tuple(args.network) if args.network is not None else None,
-            low_balance_threshold=_amount(args.low_balance, cur))
+            low_balance_threshold=_amount(args.low_balance, cur), **_rdds(args))
     ctx.task(work, "registrar_set")
     print(f"registrar {args.clid} updated")
 
