@@ -178,6 +178,13 @@ tld_nameservers = ["{SANDBOX_TLD_NAMESERVER}"]
 # plain HTTP on loopback; give cert and key (or a TLS proxy and base_url) in production
 host = "127.0.0.1"
 port = {spec.rdap_port}
+
+[whois]
+# WHOIS (RFC 3912) for the TLDs with whois_enabled ('pyrar tld set NAME whois_enabled=yes');
+# serve = true has 'pyrar serve' run it
+serve = false
+port = 4343
+rdap_url = "http://127.0.0.1:{spec.rdap_port}/"
 """
 
 

@@ -13,6 +13,9 @@ from typing import Any
 
 from aiohttp import web
 
+from registry.rate_limit import RateLimiter
+from registry.rdds_source import RegistrySource
+
 from . import render
 from .config import RdapSettings
 from .profile import MEDIA_TYPE, Site
@@ -25,8 +28,6 @@ from .queries import (
     host_name,
     host_pattern,
 )
-from .rate_limit import RateLimiter
-from .source import RegistrySource
 
 log = logging.getLogger("pyrar.rdap")
 TITLES = {400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed",

@@ -6,7 +6,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from registry.errors import EppError, ParameterPolicyError
-from registry.names import MAX_NAME, check_label, normalize_host_name, split_domain
+from registry.names import MAX_NAME, lookup_name, normalize_host_name
 
 MIN_PREFIX = 2  # characters before a search's "*": no listing the whole registry
 
@@ -22,9 +22,7 @@ class NotOurs(Exception):
 def domain_name(text: str) -> str:
     """A domain as stored (lower-case A-labels, no trailing dot) from an A- or U-label."""
     try:
-        name = split_domain(text)
-        check_label(name.label, idn_allowed=True, emoji_allowed=True)
-        return name.name
+        return lookup_name(text)
     except ParameterPolicyError as e:  # a name of another level than ours
         raise NotOurs(e.reason) from None
     except EppError:

@@ -1,21 +1,19 @@
-"""Running the RDAP application: listen (with TLS when configured), report ready, serve
-until SIGTERM or SIGINT."""
+"""Starting the RDAP application: listen, with TLS when configured (``pyrar rdap serve``
+runs it until stopped)."""
 
 from __future__ import annotations
 
-import asyncio
-import signal
 import ssl
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from registry.config import Config
+from registry.rdds_source import RegistrySource
 from registry.service import Registry
 
 from .app import Rdap
 from .config import RdapSettings
-from .source import RegistrySource
 
 
 class ListenError(Exception):
@@ -31,7 +29,8 @@ def tls_context(config: Config, settings: RdapSettings) -> ssl.SSLContext | None
     return context
 
 
-async def serve(config: Config, registry: Registry, ready: Callable[[], None]) -> None:
+async def start(config: Config, registry: Registry) -> Callable[[], Awaitable[None]]:
+    """Listening once this returns; the result stops it."""
     settings = config.section("rdap", RdapSettings)
     runner = web.AppRunner(Rdap(RegistrySource(registry), settings).application(),
                            access_log=None)
@@ -44,12 +43,4 @@ async def serve(config: Config, registry: Registry, ready: Callable[[], None]) -
         await runner.cleanup()
         raise ListenError(f"RDAP cannot listen on {settings.host}:{settings.port} "
                           f"([rdap] port): {e.strerror or e}") from None
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
-    ready()
-    try:
-        await stop.wait()
-    finally:
-        await runner.cleanup()
+    return runner.cleanup

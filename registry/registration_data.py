@@ -7,8 +7,11 @@ function takes a session from ``Registry.read``: the core owns the transaction.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
@@ -91,6 +94,27 @@ class DomainRecord:
     max_sig_life: int | None
 
 
+class Reference:
+    """TLDs' and registrars' records, kept for ``seconds`` (a lookup service reads the same
+    few on every query; an operator's change shows within that time, as with policy_cache).
+    A cache per process, handed to the queries; the default keeps nothing."""
+
+    def __init__(self, seconds: float = 0.0, clock: Callable[[], float] = time.monotonic
+                 ) -> None:
+        self.seconds, self.clock = seconds, clock
+        self._items: dict[tuple[str, int], tuple[float, Any]] = {}
+
+    def get(self, kind: str, key: int, load: Callable[[], Any]) -> Any:
+        now = self.clock()
+        hit = self._items.get((kind, key))
+        if hit and hit[0] > now:
+            return hit[1]
+        value = load()
+        if self.seconds > 0:
+            self._items[(kind, key)] = (now + self.seconds, value)
+        return value
+
+
 def tld_rdds(session: Session, name: str) -> TldRdds | None:
     tld = session.scalars(select(Tld).where(Tld.name == name)).first()
     return None if tld is None else _tld(tld)
@@ -100,52 +124,53 @@ def tld_names(session: Session) -> tuple[str, ...]:
     return tuple(session.scalars(select(Tld.name).order_by(Tld.name)))
 
 
-def domain_record(session: Session, name: str, now: datetime, suffix: str
-                  ) -> DomainRecord | None:
-    """The domain ``name`` (lower-case A-labels), or None; ``suffix`` is the ROID suffix."""
-    domain = session.scalars(select(Domain).where(Domain.name == name)).first()
-    return None if domain is None else _domain(session, domain, now, suffix, {})
+def domain_record(session: Session, name: str, now: datetime, suffix: str,
+                  reference: Reference | None = None) -> DomainRecord | None:
+    """The domain ``name`` (lower-case A-labels), or None; ``suffix`` is the ROID suffix.
+    Core statements, not ORM objects: a lookup service runs this for every query."""
+    row = session.execute(select(Domain.__table__).where(Domain.name == name)).first()
+    return None if row is None else _domain(session, row, now, suffix, reference or Reference())
 
 
-def domain_records(session: Session, domains: list[Domain], now: datetime, suffix: str
-                   ) -> list[DomainRecord]:
-    registrars: dict[int, RegistrarRecord] = {}
-    return [_domain(session, d, now, suffix, registrars) for d in domains]
+def domain_records(session: Session, rows: list, now: datetime, suffix: str,
+                   reference: Reference | None = None) -> list[DomainRecord]:
+    reference = reference or Reference(60.0)  # one call: the same registrars over and over
+    return [_domain(session, row, now, suffix, reference) for row in rows]
 
 
 def search_domains(session: Session, prefix: str, tld: str | None, limit: int, now: datetime,
                    suffix: str) -> list[DomainRecord]:
     """Domains whose name starts with ``prefix`` (and, with ``tld``, ends in ``.tld``), in
     name order, at most ``limit``. A range on the unique name index, never a scan."""
-    stmt = select(Domain).where(*_prefix(Domain.name, prefix)).order_by(Domain.name)
+    stmt = select(Domain.__table__).where(*_prefix(Domain.name, prefix)).order_by(Domain.name)
     if tld is not None:
         stmt = stmt.where(Domain.tld_id == select(Tld.id).where(Tld.name == tld)
                           .scalar_subquery(), Domain.name.like(f"%.{_escape(tld)}", "\\"))
-    return domain_records(session, list(session.scalars(stmt.limit(limit))), now, suffix)
+    return domain_records(session, list(session.execute(stmt.limit(limit))), now, suffix)
 
 
 def host_record(session: Session, name: str, suffix: str) -> HostRecord | None:
-    host = session.scalars(select(Host).where(Host.name == name)).first()
-    return None if host is None else _host(session, host, suffix, {})
+    host = session.execute(select(Host.__table__).where(Host.name == name)).first()
+    return None if host is None else _host(session, host, suffix, Reference())
 
 
 def search_hosts_by_name(session: Session, prefix: str, limit: int, suffix: str
                          ) -> list[HostRecord]:
-    hosts = session.scalars(select(Host).where(*_prefix(Host.name, prefix))
+    hosts = session.execute(select(Host.__table__).where(*_prefix(Host.name, prefix))
                             .order_by(Host.name).limit(limit))
-    registrars: dict[int, RegistrarRecord] = {}
-    return [_host(session, h, suffix, registrars) for h in hosts]
+    reference = Reference(60.0)
+    return [_host(session, h, suffix, reference) for h in hosts]
 
 
 def search_hosts_by_address(session: Session, address: str, limit: int, suffix: str
                             ) -> list[HostRecord]:
     """Hosts with the address ``address`` (canonical text). Addresses are a JSON list, so
     this filters on its text and then checks exactly; glue is held by few hosts."""
-    hosts = session.scalars(
-        select(Host).where(func.lower(cast(Host.addresses, Text)).like(
+    hosts = session.execute(
+        select(Host.__table__).where(func.lower(cast(Host.addresses, Text)).like(
             f'%"{_escape(address)}"%', "\\")).order_by(Host.name).limit(limit * 4))
-    registrars: dict[int, RegistrarRecord] = {}
-    return [_host(session, h, suffix, registrars) for h in hosts
+    reference = Reference(60.0)
+    return [_host(session, h, suffix, reference) for h in hosts
             if address in h.addresses][:limit]
 
 
@@ -178,11 +203,10 @@ def _registrar(r: Registrar) -> RegistrarRecord:
                            r.abuse_phone, r.status, r.created_at)
 
 
-def _cached_registrar(session: Session, registrar_id: int,
-                      cache: dict[int, RegistrarRecord]) -> RegistrarRecord:
-    if registrar_id not in cache:
-        cache[registrar_id] = _registrar(session.get(Registrar, registrar_id))
-    return cache[registrar_id]
+def _registrar_by_id(session: Session, registrar_id: int, reference: Reference
+                     ) -> RegistrarRecord:
+    return reference.get("registrar", registrar_id,
+                         lambda: _registrar(session.get(Registrar, registrar_id)))
 
 
 def _contact(c: Contact, suffix: str) -> ContactRecord:
@@ -192,8 +216,9 @@ def _contact(c: Contact, suffix: str) -> ContactRecord:
         c.fax, c.fax_ext, c.email, c.disclose, c.created_at, c.updated_at)
 
 
-def _host(session: Session, host: Host, suffix: str,
-          registrars: dict[int, RegistrarRecord], linked: bool | None = None) -> HostRecord:
+def _host(session: Session, host, suffix: str, reference: Reference,
+          linked: bool | None = None) -> HostRecord:
+    """``host``: a row of the hosts table."""
     """``linked``: known already (a domain's name server is), else read."""
     statuses = list(host.statuses)
     if linked or (linked is None and host_linked(session, host.id)):
@@ -202,26 +227,27 @@ def _host(session: Session, host: Host, suffix: str,
         statuses.append("ok")
     return HostRecord(host.name, roid("H", host.id, suffix), tuple(host.addresses),
                       tuple(sorted(statuses)),
-                      _cached_registrar(session, host.sponsor_id, registrars),
+                      _registrar_by_id(session, host.sponsor_id, reference),
                       host.created_at, host.updated_at)
 
 
-def _domain(session: Session, domain: Domain, now: datetime, suffix: str,
-            registrars: dict[int, RegistrarRecord]) -> DomainRecord:
+def _domain(session: Session, domain, now: datetime, suffix: str, reference: Reference
+            ) -> DomainRecord:
+    """``domain``: a row of the domains table (the view functions read it as a Domain)."""
     parts = domain_parts(session, domain.id, domain.registrant_id)
     handles = {h for _, h in parts.contacts} | ({parts.registrant} if parts.registrant else set())
     contacts = {c.handle: _contact(c, suffix) for c in session.scalars(
         select(Contact).where(Contact.handle.in_(handles)))} if handles else {}
-    hosts = session.scalars(select(Host).where(Host.name.in_(parts.nameservers))
+    hosts = session.execute(select(Host.__table__).where(Host.name.in_(parts.nameservers))
                             .order_by(Host.name)) if parts.nameservers else ()
     return DomainRecord(
         name=domain.name, roid=roid("D", domain.id, suffix),
-        tld=_tld(session.get(Tld, domain.tld_id)),
+        tld=reference.get("tld", domain.tld_id, lambda: _tld(session.get(Tld, domain.tld_id))),
         statuses=domain_statuses(domain, parts) + rgp_statuses(domain, parts, now),
         created_at=domain.created_at, expires_at=domain.expires_at,
         updated_at=domain.updated_at, transferred_at=domain.transferred_at,
-        sponsor=_cached_registrar(session, domain.sponsor_id, registrars),
+        sponsor=_registrar_by_id(session, domain.sponsor_id, reference),
         registrant=contacts.get(parts.registrant) if parts.registrant else None,
         contacts=tuple((kind, contacts[h]) for kind, h in parts.contacts if h in contacts),
-        nameservers=tuple(_host(session, h, suffix, registrars, True) for h in hosts),
+        nameservers=tuple(_host(session, h, suffix, reference, True) for h in hosts),
         ds_data=parts.ds_data, key_data=parts.key_data, max_sig_life=domain.max_sig_life)

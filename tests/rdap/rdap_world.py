@@ -16,12 +16,12 @@ from aiohttp import web
 
 from rdap.app import Rdap
 from rdap.config import RdapSettings
-from rdap.rate_limit import RateLimiter
-from rdap.source import RegistrySource
 from registry.clock import FixedClock
 from registry.db import Database, make_engine
 from registry.flows.contact_create import ContactCreate
 from registry.flows.context import Actor
+from registry.rate_limit import RateLimiter
+from registry.rdds_source import RegistrySource
 from registry.service import Registry
 from registry.values import Disclose, PostalInfo
 from tests.core.objects import DS, make_contact, make_domain, make_host

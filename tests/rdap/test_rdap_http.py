@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rdap.rate_limit import RateLimiter
+from registry.rate_limit import RateLimiter
 from tests.rdap.rdap_schemas import validate
 from tests.rdap.rdap_world import RdapServer
 

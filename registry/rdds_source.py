@@ -1,25 +1,28 @@
-"""The registry as RDAP's (and its tests') source of records: read-only core queries, each
-in a read-only transaction the core owns (``Registry.read``)."""
+"""The registry as the registration data services' source of records (RDAP, WHOIS):
+read-only core queries, each in a read-only transaction the core owns (``Registry.read``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from registry import registration_data as data
-from registry.service import Registry
+from . import registration_data as data
+from .service import Registry
 
 
 class RegistrySource:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.suffix = registry.settings.roid_suffix
+        # TLDs and registrars change rarely: kept as long as the core keeps TLD policy
+        self.reference = data.Reference(registry.settings.policy_cache_seconds)
 
     def now(self) -> datetime:
         return self.registry.clock.now()
 
     def domain(self, name: str) -> data.DomainRecord | None:
         now = self.now()
-        return self.registry.read(lambda s: data.domain_record(s, name, now, self.suffix))
+        return self.registry.read(
+            lambda s: data.domain_record(s, name, now, self.suffix, self.reference))
 
     def nameserver(self, name: str) -> data.HostRecord | None:
         return self.registry.read(lambda s: data.host_record(s, name, self.suffix))

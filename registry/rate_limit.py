@@ -1,4 +1,5 @@
-"""Per client address token buckets: ``rate`` queries a second on average, ``burst`` at once."""
+"""Per client address token buckets for the public services (RDAP, WHOIS): ``rate`` queries
+a second on average, ``burst`` at once."""
 
 from __future__ import annotations
 
