@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from eppd.config import EppdSettings
+from escrow.config import EscrowSettings
 from pyrar.serve_endpoints import CREDENTIALS_NAME, Endpoint
 from rdap.config import RdapSettings
 from registry.config import Config
@@ -81,6 +82,8 @@ COMPONENTS: tuple[Component, ...] = (
     Component("rdap", lambda _o: ["rdap", "serve"], _rdap_endpoints),
     Component("whois", lambda _o: ["whois", "serve"], _whois_endpoints,
               lambda config: config.section("whois", WhoisSettings).serve),
+    Component("escrow", lambda _o: ["escrow", "run", "--every", "300"],
+              wanted=lambda config: config.section("escrow", EscrowSettings).schedule),
 )
 
 

@@ -209,7 +209,7 @@ def _registrar_by_id(session: Session, registrar_id: int, reference: Reference
                          lambda: _registrar(session.get(Registrar, registrar_id)))
 
 
-def _contact(c: Contact, suffix: str) -> ContactRecord:
+def contact_record(c: Contact, suffix: str) -> ContactRecord:
     return ContactRecord(
         c.handle, roid("C", c.id, suffix),
         tuple(stored_postal(t, p) for t, p in sorted(c.postal.items())), c.voice, c.voice_ext,
@@ -236,7 +236,7 @@ def _domain(session: Session, domain, now: datetime, suffix: str, reference: Ref
     """``domain``: a row of the domains table (the view functions read it as a Domain)."""
     parts = domain_parts(session, domain.id, domain.registrant_id)
     handles = {h for _, h in parts.contacts} | ({parts.registrant} if parts.registrant else set())
-    contacts = {c.handle: _contact(c, suffix) for c in session.scalars(
+    contacts = {c.handle: contact_record(c, suffix) for c in session.scalars(
         select(Contact).where(Contact.handle.in_(handles)))} if handles else {}
     hosts = session.execute(select(Host.__table__).where(Host.name.in_(parts.nameservers))
                             .order_by(Host.name)) if parts.nameservers else ()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from escrow.openpgp import OpenPgpError
 from pyrar.sandbox import RDAP_PORT, SandboxExists, SandboxSpec, free_port, init_sandbox
 
 from .arguments import whole_number
@@ -32,7 +33,7 @@ def run_init(ctx, args) -> None:
                        rdap_port=args.rdap_port or free_port(RDAP_PORT))
     try:
         sandbox = init_sandbox(spec)
-    except SandboxExists as e:
+    except (SandboxExists, OpenPgpError) as e:
         raise CliError(str(e)) from None
     print(f"sandbox ready in {sandbox.config_path.parent}")
     print(f"  configuration: {sandbox.config_path}")

@@ -16,6 +16,7 @@ from registry.admin.registrars import (
 )
 from registry.models import LedgerEntry, Registrar
 from registry.money import format_amount, parse_amount
+from registry.values import PostalAddress
 
 from . import registrar_cert
 from .arguments import whole_number
@@ -71,11 +72,23 @@ def _common(p) -> None:
     p.add_argument("--url", help="the registrar's web site")
     p.add_argument("--abuse-email", metavar="ADDRESS")
     p.add_argument("--abuse-phone", metavar="+CC.NUMBER")
+    p.add_argument("--voice", metavar="+CC.NUMBER", help="the registrar's phone (escrow)")
+    # the registrar's address, which escrow deposits carry: --city and --cc at least
+    p.add_argument("--street", action="append", metavar="LINE", help="repeat: up to 3 lines")
+    p.add_argument("--city")
+    p.add_argument("--sp", metavar="STATE")
+    p.add_argument("--pc", metavar="POSTCODE")
+    p.add_argument("--cc", metavar="COUNTRY", help="ISO 3166 code, e.g. US")
 
 
 def _rdds(args) -> dict:
+    postal = None
+    if args.city or args.cc or args.street or args.sp or args.pc:
+        if not (args.city and args.cc):
+            raise CliError("a registrar's address needs --city and --cc")
+        postal = PostalAddress(args.city, args.cc, tuple(args.street or ()), args.sp, args.pc)
     return {"iana_id": args.iana_id, "url": args.url, "abuse_email": args.abuse_email,
-            "abuse_phone": args.abuse_phone}
+            "abuse_phone": args.abuse_phone, "voice": args.voice, "postal": postal}
 
 
 def _fingerprints(args) -> tuple[str, ...] | None:

@@ -17,13 +17,14 @@ from ..errors import (
     ParameterRangeError,
     ParameterSyntaxError,
 )
-from ..flows.contact_data import PHONE
+from ..flows.contact_data import check_phone, check_postal
 from ..flows.context import FlowContext
 from ..flows.session_login import change_password, check_new_password
 from ..models import Registrar
 from ..money import MAX_MINOR, check_currency, format_amount
 from ..names import CONTACT_ID
 from ..passwords import hash_password
+from ..values import PostalAddress, PostalInfo
 
 FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
 
@@ -62,7 +63,8 @@ def update_registrar(ctx: FlowContext, registrar: Registrar, *, password: str | 
                      low_balance_threshold: int | None = None, email: str | None = None,
                      name: str | None = None, iana_id: int | None = None,
                      url: str | None = None, abuse_email: str | None = None,
-                     abuse_phone: str | None = None) -> Registrar:
+                     abuse_phone: str | None = None, postal: PostalAddress | None = None,
+                     voice: str | None = None) -> Registrar:
     if password is not None:
         if registrar.password_hash:
             change_password(ctx, registrar, password)
@@ -91,6 +93,12 @@ def update_registrar(ctx: FlowContext, registrar: Registrar, *, password: str | 
     if name is not None:
         registrar.name = name
     _set_rdds(registrar, iana_id, url, abuse_email, abuse_phone)
+    if postal is not None:
+        address = check_postal(PostalInfo("int", registrar.name, postal.city, postal.cc,
+                                          street=postal.street, sp=postal.sp, pc=postal.pc))
+        registrar.postal = {k: v for k, v in address.items() if k != "name"}
+    if voice is not None:
+        registrar.voice = check_phone(voice, "voice")
     return registrar
 
 
@@ -110,10 +118,7 @@ def _set_rdds(registrar: Registrar, iana_id: int | None, url: str | None,
             raise ParameterSyntaxError(f"{abuse_email!r} is not an email address")
         registrar.abuse_email = abuse_email
     if abuse_phone is not None:
-        if abuse_phone and not PHONE.match(abuse_phone):
-            raise ParameterSyntaxError(
-                f"{abuse_phone!r} is not a phone number in EPP form (+CC.NUMBER)")
-        registrar.abuse_phone = abuse_phone
+        registrar.abuse_phone = check_phone(abuse_phone, "abuse phone") or ""
 
 
 class PastCreditLimit(BillingFailure):

@@ -26,6 +26,8 @@ registrars = Table(
     Column("url", String(255), nullable=False, default="", server_default=""),
     Column("abuse_email", String(255), nullable=False, default="", server_default=""),
     Column("abuse_phone", String(32), nullable=False, default="", server_default=""),
+    Column("postal", JSON),
+    Column("voice", String(32)),
 )
 
 # A registrar's money, in a row of its own that no foreign key references. Every row a
@@ -67,6 +69,9 @@ class Registrar(Base):
     url: Mapped[str]
     abuse_email: Mapped[str]
     abuse_phone: Mapped[str]
+    # its address ({street: [...], city, sp, pc, cc}) and phone: escrow deposits carry them
+    postal: Mapped[dict | None]
+    voice: Mapped[str | None]
     balance: Mapped[int]
     credit_limit: Mapped[int]
     low_balance_threshold: Mapped[int | None]

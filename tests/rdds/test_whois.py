@@ -11,7 +11,7 @@ import pytest
 
 from registry.rate_limit import RateLimiter
 from registry.rdds_source import RegistrySource
-from tests.rdap.rdap_world import free_port
+from tests.rdds.rdds_world import free_port
 from whoisd.config import WhoisSettings
 from whoisd.server import Whois
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from registry.rate_limit import RateLimiter
-from tests.rdap.rdap_schemas import validate
-from tests.rdap.rdap_world import RdapServer
+from tests.rdds.rdap_schemas import validate
+from tests.rdds.rdds_world import RdapServer
 
 
 def test_cache_headers(server):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.rdap.rdap_schemas import validate
-from tests.rdap.rdap_world import BULK, SEARCH_LIMIT
+from tests.rdds.rdap_schemas import validate
+from tests.rdds.rdds_world import BULK, SEARCH_LIMIT
 
 GTLD = ["rdap_level_0", "icann_rdap_response_profile_1",
         "icann_rdap_technical_implementation_guide_1"]

@@ -1,4 +1,5 @@
-"""A registry with what RDAP publishes, built once per module, and an RDAP server on it."""
+"""A registry with what RDAP, WHOIS and escrow publish, built once per module, and an RDAP
+server on it."""
 
 from __future__ import annotations
 
@@ -23,12 +24,13 @@ from registry.flows.context import Actor
 from registry.rate_limit import RateLimiter
 from registry.rdds_source import RegistrySource
 from registry.service import Registry
-from registry.values import Disclose, PostalInfo
+from registry.values import Disclose, PostalAddress, PostalInfo
 from tests.core.objects import DS, make_contact, make_domain, make_host
 from tests.core.world import SETTINGS, START, STRONG, World
 from tests.databases import empty_tables
 
 TECH = PostalInfo("int", "Tom Tech", "Paris", "FR", street=("1 rue X", "Bat. 2"), pc="75001")
+ADDRESS = PostalAddress("Dulles", "US", ("1 Registrar Way",), "VA", "20166")
 BULK = 14          # domains bulk00..bulk13.example, for searches past the limit
 SEARCH_LIMIT = 10
 
@@ -46,8 +48,8 @@ def populate(world: World) -> Registered:
     world.add_tld("min")
     alice = world.add_registrar("alice", balance=10_000_000, iana_id=9999,
                                 url="https://alice.example.net", abuse_email="abuse@alice.net",
-                                abuse_phone="+1.5555550100")
-    bob = world.add_registrar("bob", balance=10_000_000)
+                                abuse_phone="+1.5555550100", postal=ADDRESS)
+    bob = world.add_registrar("bob", balance=10_000_000, postal=ADDRESS, voice="+1.5555550199")
     make_contact(world, alice, "jane", voice="+1.7035555555", fax="+1.7035555556")
     make_contact(world, alice, "tom", voice="+33.140000000")
     # a ccTLD contact who asked for its name and email address to be shown

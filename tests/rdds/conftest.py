@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.rdap.rdap_world import RdapServer, populate, registry_on
+from tests.rdds.rdds_world import RdapServer, populate, registry_on
 
 
 @pytest.fixture(scope="module", params=["sqlite", "mariadb"])
