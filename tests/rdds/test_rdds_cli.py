@@ -1,9 +1,12 @@
-"""``pyrar escrow`` on a sandbox, as an operator and an escrow agent run it: 'pyrar init'
-makes the keys, a deposit is made and verified with the agent's secret key."""
+"""``pyrar escrow`` and ``pyrar report`` on a sandbox, as an operator and an escrow agent run
+them: 'pyrar init' makes the keys, a deposit is made and verified with the agent's secret
+key; the monthly reports are written as CSV."""
 
 from __future__ import annotations
 
+import csv
 import subprocess
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,10 +19,32 @@ def run(*args: str, cwd) -> subprocess.CompletedProcess:
                           cwd=cwd, timeout=120)
 
 
-def test_deposit_and_verify_from_the_command_line(tmp_path):
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    return make_sandbox(tmp_path_factory.mktemp("rdds"))
+
+
+def test_monthly_reports_from_the_command_line(sandbox, tmp_path):
+    month = datetime.now(UTC).strftime("%Y-%m")
+    made = run("--config", str(sandbox / "pyrar.toml"), "report", "monthly", "example", month,
+               "--out", str(tmp_path), cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    stamp = month.replace("-", "")
+    rows = list(csv.reader((tmp_path / f"example-transactions-{stamp}-en.csv").open()))
+    assert rows[0][:3] == ["registrar-name", "iana-id", "total-domains"]
+    assert [r[0] for r in rows[1:]] == ["Sandbox registrar1", "Sandbox registrar2", "Totals"]
+    assert rows[-1][1] == "" and rows[-1][2] == "0"
+    activity = list(csv.reader((tmp_path / f"example-activity-{stamp}-en.csv").open()))
+    assert activity[1][0] == "2"  # operational registrars
+    bad = run("--config", str(sandbox / "pyrar.toml"), "report", "monthly", "example",
+              "2026-13", cwd=tmp_path)
+    assert bad.returncode == 1 and bad.stderr == \
+        "pyrar: error: '2026-13' is not a month (YYYY-MM)\n"
+
+
+def test_deposit_and_verify_from_the_command_line(sandbox, tmp_path):
     if not (RDE_XSD / "rde.xsd").is_file():
         pytest.skip(f"the RDE schemas are not at {RDE_XSD}: verify cannot validate")
-    sandbox = make_sandbox(tmp_path)
     config = str(sandbox / "pyrar.toml")
     made = run("--config", config, "escrow", "deposit", "example", cwd=tmp_path)
     assert made.returncode == 0, made.stderr
