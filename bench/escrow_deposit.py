@@ -30,7 +30,7 @@ from escrow.deposit_xml import NS
 from escrow.openpgp import Gpg
 from registry.db import Database, make_engine
 from registry.migrate import upgrade
-from registry.models import Registrar
+from registry.models.registrar import registrars
 from registry.service import Registry
 
 
@@ -46,7 +46,7 @@ def main() -> None:
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)  # a file an older revision built
     with engine.begin() as conn:  # the deposit needs the registrars' addresses
-        conn.execute(Registrar.__table__.update().values(
+        conn.execute(registrars.update().values(
             postal={"street": ["1 Bench Road"], "city": "Bench", "cc": "US"},
             email="bench@bench.example"))
     registry = Registry(Database(engine))
