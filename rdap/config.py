@@ -27,8 +27,10 @@ class RdapSettings:
     # Cache-Control max-age of successful answers and of 404s
     cache_seconds: int = 300
     not_found_cache_seconds: int = 60
-    # threads reading the database (each holds one connection at a time)
-    read_threads: int = 8
+    # threads reading the database (each holds one connection at a time): a few let
+    # MariaDB round trips overlap; on SQLite more only contend for the GIL
+    # (docs/performance.md)
+    read_threads: int = 4
     terms_url: str = "https://www.example.net/rdap-terms"
     # the profile of what belongs to no TLD (name servers, registrars, help, searches,
     # errors); a domain follows its TLD's rdds_profile
