@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import threading
+import urllib.error
+import urllib.request
+import warnings
+
+import pytest
+
 from registry.rate_limit import RateLimiter
 from tests.rdds.rdap_schemas import validate
-from tests.rdds.rdds_world import RdapServer
+from tests.rdds.rdds_world import RdapServer, free_port
 
 
 def test_cache_headers(server):
@@ -61,3 +70,41 @@ def test_rate_limiter_is_per_address():
     assert [limiter.admit("a"), limiter.admit("a")] == [0.0, 0.0]
     assert limiter.admit("a") == 0.5
     assert limiter.admit("b") == 0.0
+
+
+def test_built_in_tls(registered, tmp_path):
+    """[rdap] cert and key: HTTPS with the configured certificate, TLS 1.2 at least."""
+    import ssl
+
+    from certs.sandbox import build_sandbox_certs
+    from rdap.server import start
+    from registry.config import Config
+
+    certs = build_sandbox_certs(tmp_path / "certs", [], ["localhost"])
+    port = free_port()
+    config = Config.from_text(
+        f'[rdap]\nport = {port}\ncert = "{certs.server.cert}"\nkey = "{certs.server.key}"\n',
+        tmp_path, environ={})
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    stop = asyncio.run_coroutine_threadsafe(
+        start(config, registered.world.registry), loop).result(30)
+    try:
+        context = ssl.create_default_context(cafile=str(certs.ca.cert))
+        with urllib.request.urlopen(f"https://localhost:{port}/domain/glue.example",
+                                    context=context, timeout=30) as r:
+            body = json.loads(r.read())
+        assert body["links"][0]["href"] == f"https://127.0.0.1:{port}/domain/glue.example"
+        old = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        old.load_verify_locations(str(certs.ca.cert))
+        with warnings.catch_warnings():  # deprecated: the point of the test
+            warnings.simplefilter("ignore", DeprecationWarning)
+            old.maximum_version = ssl.TLSVersion.TLSv1_1
+        with pytest.raises((ssl.SSLError, urllib.error.URLError)):
+            urllib.request.urlopen(f"https://localhost:{port}/help", context=old, timeout=30)
+    finally:
+        asyncio.run_coroutine_threadsafe(stop(), loop).result(30)
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
