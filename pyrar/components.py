@@ -8,8 +8,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from eppd.config import EppdSettings
+from escrow.config import EscrowSettings
 from pyrar.serve_endpoints import CREDENTIALS_NAME, Endpoint
+from rdap.config import RdapSettings
 from registry.config import Config
+from whoisd.config import WhoisSettings
 from zonegen.config import PowerDnsSettings
 
 
@@ -26,6 +29,7 @@ class Component:
     name: str
     command: Callable[[ServeOptions], list[str]]   # the pyrar subcommand that runs it
     endpoints: Callable[[Config, ServeOptions], list[Endpoint]] = lambda _c, _o: []
+    wanted: Callable[[Config], bool] = lambda _c: True   # whether serve runs it
 
 
 def _eppd_command(options: ServeOptions) -> list[str]:
@@ -56,11 +60,37 @@ def _dns_endpoints(config: Config, options: ServeOptions) -> list[Endpoint]:
     ]
 
 
+def _rdap_endpoints(config: Config, options: ServeOptions) -> list[Endpoint]:
+    rdap = config.section("rdap", RdapSettings)
+    example = f"nic.{options.tlds[0]}" if options.tlds else "NAME"
+    return [Endpoint("RDAP", rdap.host, rdap.port, "[rdap] port",
+                     f"registration data; try: curl {rdap.public_base}domain/{example}")]
+
+
+def _whois_endpoints(config: Config, options: ServeOptions) -> list[Endpoint]:
+    whois = config.section("whois", WhoisSettings)
+    example = f"nic.{options.tlds[0]}" if options.tlds else "NAME"
+    return [Endpoint("WHOIS", whois.host, whois.port, "[whois] port",
+                     f"for TLDs with whois_enabled; try: whois -h {whois.host} -p "
+                     f"{whois.port} {example}")]
+
+
 COMPONENTS: tuple[Component, ...] = (
     Component("eppd", _eppd_command, _eppd_endpoints),
     Component("zonegen", lambda _o: ["zone", "serve"], _dns_endpoints),
     Component("lifecycle", lambda _o: ["lifecycle", "run", "--every", "60"]),
+    Component("rdap", lambda _o: ["rdap", "serve"], _rdap_endpoints),
+    Component("whois", lambda _o: ["whois", "serve"], _whois_endpoints,
+              lambda config: config.section("whois", WhoisSettings).serve),
+    Component("escrow", lambda _o: ["escrow", "run", "--every", "300"],
+              wanted=lambda config: config.section("escrow", EscrowSettings).schedule),
 )
+
+
+def configured(config: Config, components: tuple[Component, ...] = COMPONENTS
+               ) -> tuple[Component, ...]:
+    """The components this configuration wants run."""
+    return tuple(c for c in components if c.wanted(config))
 
 
 def endpoints(config: Config, options: ServeOptions,

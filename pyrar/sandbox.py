@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 
 from certs.fingerprint import fingerprint
 from certs.sandbox import build_sandbox_certs
+from escrow.openpgp import Gpg
 from registry.admin.registrars import add_registrar
 from registry.admin.tlds import add_tld, set_dns_settings, set_price, tld_name
 from registry.billing import credit
@@ -27,12 +29,15 @@ from registry.flows.context import Actor
 from registry.migrate import upgrade
 from registry.models import Registrar, Tld
 from registry.service import Registry
+from registry.values import PostalAddress
 from zonegen.cli import dns_settings
 
 CONFIG_NAME = "pyrar.toml"
 SANDBOX_PRICES = {"create": 1000, "renew": 1000, "transfer": 1000, "restore": 5000}  # cents
 SANDBOX_FUNDS = 1_000_000  # 10,000.00 USD per registrar
 SANDBOX_CREDIT = 100_000
+RDAP_PORT = 8082
+SANDBOX_ADDRESS = PostalAddress("Sandbox City", "US", ("1 Sandbox Street",), "CA", "90210")
 
 
 class SandboxExists(Exception):
@@ -48,6 +53,7 @@ class SandboxSpec:
     epp_port: int = 7000
     dns_port: int = 5300
     pdns_api_port: int = 8081
+    rdap_port: int = RDAP_PORT
     web_port: int = 8080
 
 
@@ -81,8 +87,10 @@ def init_sandbox(spec: SandboxSpec) -> Sandbox:
     finally:
         registry.close()
 
+    escrow = _escrow_keys(directory / "escrow")
     credentials = {
         "host": "127.0.0.1", "port": spec.epp_port, "ca": str(certs.ca.cert),
+        "rdap": {"url": f"http://127.0.0.1:{spec.rdap_port}/"},
         "registrars": [
             {"clid": clid, "password": passwords[clid], "cert": str(certs.clients[clid].cert),
              "key": str(certs.clients[clid].key), "ca": str(certs.ca.cert),
@@ -91,8 +99,42 @@ def init_sandbox(spec: SandboxSpec) -> Sandbox:
     }
     credentials_path = directory / "credentials.json"
     _write_private(credentials_path, json.dumps(credentials, indent=2) + "\n")
-    _write_private(config_path, text)
+    _write_private(config_path, text + escrow_text(escrow))
     return Sandbox(config_path, credentials_path, clids)
+
+
+def free_port(preferred: int) -> int:
+    """``preferred`` when nothing listens there on loopback, else one the system picks."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", preferred))
+        except OSError:
+            sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _escrow_keys(directory: Path) -> dict[str, str]:
+    """The registry's signing key and a test escrow agent's key pair, in GnuPG homes under
+    DIR/escrow; the agent's secret key and the registry's public key exported beside them,
+    for 'pyrar escrow verify'."""
+    if (directory / "keys.json").exists():  # a run that stopped part-way made them already
+        return json.loads((directory / "keys.json").read_text())
+    with Gpg(directory / "gnupg") as registry, Gpg(directory / "agent-gnupg") as agent:
+        return _make_escrow_keys(directory, registry, agent)
+
+
+def _make_escrow_keys(directory: Path, registry: Gpg, agent: Gpg) -> dict[str, str]:
+    signing = registry.generate("PyRar sandbox registry <registry@sandbox.invalid>",
+                                encryption=False)
+    agent_key = agent.generate("Sandbox escrow agent <agent@sandbox.invalid>",
+                               encryption=True)
+    registry.import_keys(agent.export(agent_key))
+    _write_private(directory / "agent-secret.asc",
+                   agent.export(agent_key, secret=True).decode())
+    (directory / "registry-public.asc").write_bytes(registry.export(signing))
+    keys = {"agent_key": agent_key, "signing_key": signing}
+    (directory / "keys.json").write_text(json.dumps(keys) + "\n")
+    return keys
 
 
 def _refuse_data(ctx) -> None:
@@ -120,7 +162,8 @@ def _populate(registry: Registry, tlds: tuple[str, ...], clids: tuple[str, ...],
             passwords[clid] = secrets.token_urlsafe(12)[:16]  # EPP pwType: 6-16 characters
             registrar = add_registrar(ctx, clid, password=passwords[clid],
                                       name=f"Sandbox {clid}", credit_limit=SANDBOX_CREDIT,
-                                      fingerprints=(prints[clid],))
+                                      fingerprints=(prints[clid],), postal=SANDBOX_ADDRESS,
+                                      email=f"{clid}@sandbox.invalid")
             credit(ctx, registrar.id, SANDBOX_FUNDS, "payment", None, "sandbox funds")
         return passwords
 
@@ -159,6 +202,32 @@ port = {spec.dns_port}
 webserver_port = {spec.pdns_api_port}
 # 'pyrar tld add NAME' publishes the new TLD with these apex name servers
 tld_nameservers = ["{SANDBOX_TLD_NAMESERVER}"]
+
+[rdap]
+# plain HTTP on loopback; give cert and key (or a TLS proxy and base_url) in production
+host = "127.0.0.1"
+port = {spec.rdap_port}
+
+[whois]
+# WHOIS (RFC 3912) for the TLDs with whois_enabled ('pyrar tld set NAME whois_enabled=yes');
+# serve = true has 'pyrar serve' run it
+serve = false
+port = 4343
+rdap_url = "http://127.0.0.1:{spec.rdap_port}/"
+"""
+
+
+def escrow_text(keys: dict[str, str]) -> str:
+    return f"""
+[escrow]
+# deposits (pyrar escrow deposit TLD) go to out_dir, encrypted to a TEST agent's key whose
+# secret is in escrow/agent-secret.asc: 'pyrar escrow verify' checks them with it. schedule =
+# true has 'pyrar serve' make them (full on Sunday, differential the other days).
+out_dir = "escrow/deposits"
+gnupg_home = "escrow/gnupg"
+agent_key = "{keys['agent_key']}"
+signing_key = "{keys['signing_key']}"
+schedule = false
 """
 
 

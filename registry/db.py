@@ -266,12 +266,13 @@ class Database:
                 raise _NotCommitted(e) from e
             return result
 
-    def run_reads(self, work: Callable[[Session], T]) -> T:
+    def run_reads(self, work: Callable[[Session], T], seconds: float | None = None) -> T:
         """Run ``work`` in ``reads``, once more on a fresh connection if the server dropped
-        the one it had (a kept reader connection can outlive the server's patience)."""
+        the one it had (a kept reader connection can outlive the server's patience).
+        ``seconds``: its budget, when not a command's (a bulk export's)."""
         # The driver's own error too: the hottest reads go straight to the DB-API cursor.
         dropped = (OperationalError, self.engine.dialect.dbapi.OperationalError)
-        until = time.monotonic() + self.command_seconds
+        until = time.monotonic() + (seconds or self.command_seconds)
 
         def attempt() -> T:
             with self.reads() as session:
@@ -290,11 +291,12 @@ class Database:
                 raise DatabaseUnavailable() from e
             raise
 
-    def run_snapshot_reads(self, work: Callable[[Session], T]) -> T:
+    def run_snapshot_reads(self, work: Callable[[Session], T], seconds: float | None = None
+                           ) -> T:
         """``run_reads`` inside one read-only transaction: every statement of ``work`` sees
         the same snapshot, and still nothing writes or waits on a lock."""
         if self.dialect not in ("mysql", "mariadb"):
-            return self.run_reads(work)  # SQLite's reads are a transaction already
+            return self.run_reads(work, seconds)  # SQLite's reads are a transaction already
 
         def in_snapshot(session: Session) -> T:
             connection = session.connection()
@@ -313,7 +315,7 @@ class Database:
             connection.exec_driver_sql("COMMIT")
             return result
 
-        return self.run_reads(in_snapshot)
+        return self.run_reads(in_snapshot, seconds)
 
     def _connection_lost(self, error: BaseException) -> bool:
         if isinstance(error, DBAPIError):

@@ -56,6 +56,15 @@ def split_domain(text: str) -> DomainName:
     return DomainName(_to_ascii(label, text), _to_ascii(tld, text))
 
 
+def lookup_name(text: str) -> str:
+    """A second-level name a lookup service was asked for (A- or U-labels, any case, a
+    trailing dot), as stored; ParameterSyntaxError when it is no domain name,
+    ParameterPolicyError when it is one of another level."""
+    name = split_domain(text)
+    check_label(name.label, idn_allowed=True, emoji_allowed=True)
+    return name.name
+
+
 def _to_ascii(label: str, text: str) -> str:
     """Non-ASCII input becomes its punycode form; the policy check decides if it is allowed."""
     if label.isascii():

@@ -93,11 +93,13 @@ class Registry:
             self.wakeup.notify(wake)
         return result
 
-    def read(self, work: Callable[[Session], T], *, snapshot: bool = False) -> T:
+    def read(self, work: Callable[[Session], T], *, snapshot: bool = False,
+             seconds: float | None = None) -> T:
         """Run ``work`` on a read-only session (Database.run_reads; ``snapshot``: all its
         statements see one snapshot): for components' reads outside any command, so the
-        core owns every transaction."""
-        return (self.db.run_snapshot_reads if snapshot else self.db.run_reads)(work)
+        core owns every transaction. ``seconds``: a budget longer than a command's, for a
+        bulk export (an escrow deposit reads a whole TLD in one snapshot)."""
+        return (self.db.run_snapshot_reads if snapshot else self.db.run_reads)(work, seconds)
 
     def execute_batch(self, items: Sequence[tuple[Any, Actor, Trid]], *,
                       may_wait: bool = True) -> list[Response | EppError]:

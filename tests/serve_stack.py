@@ -157,11 +157,12 @@ def make_sandbox(tmp_path: Path, *init_args: str) -> Path:
     """``pyrar init`` on free ports in tmp_path/sandbox; ``init_args`` add options (--db)."""
     directory = tmp_path / "sandbox"
     ports: list[int] = []
-    while len(ports) < 3:
+    while len(ports) < 4:
         if (port := free_port()) not in ports:
             ports.append(port)
     subprocess.run(pyrar("init", str(directory), "--epp-port", str(ports[0]), "--dns-port",
-                         str(ports[1]), "--pdns-api-port", str(ports[2]), *init_args),
+                         str(ports[1]), "--pdns-api-port", str(ports[2]), "--rdap-port",
+                         str(ports[3]), *init_args),
                    check=True, capture_output=True, env=environment(), cwd=tmp_path,
                    timeout=120)
     return directory
@@ -215,9 +216,9 @@ def assert_all_gone(procs: list[Proc], log: Callable[[], str]) -> None:
 
 
 def assert_full_tree(procs: list[Proc]) -> None:
-    """eppd with its worker, zone serve with pdns_server, the lifecycle scheduler."""
+    """eppd with its worker, zone serve with pdns_server, the lifecycle scheduler, RDAP."""
     for marker in (" eppd", "spawn_main", " zone serve", "pdns_server --config-dir=",
-                   " lifecycle run --every"):
+                   " lifecycle run --every", " rdap serve"):
         assert any(marker in p.cmdline for p in procs), (marker, procs)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pyrar.sandbox import SandboxExists, SandboxSpec, init_sandbox
+from escrow.openpgp import OpenPgpError
+from pyrar.sandbox import RDAP_PORT, SandboxExists, SandboxSpec, free_port, init_sandbox
 
 from .arguments import whole_number
 from .context import CliError
@@ -21,15 +22,18 @@ def register(subparsers) -> None:
     p.add_argument("--epp-port", type=PORT, default=7000)
     p.add_argument("--dns-port", type=PORT, default=5300)
     p.add_argument("--pdns-api-port", type=PORT, default=8081)
+    p.add_argument("--rdap-port", type=PORT,
+                   help=f"default {RDAP_PORT}, or a free port when another program has it")
     p.set_defaults(run=run_init)
 
 
 def run_init(ctx, args) -> None:
     spec = SandboxSpec(Path(args.directory), args.db, tuple(args.tld or ("example",)),
-                       args.registrars, args.epp_port, args.dns_port, args.pdns_api_port)
+                       args.registrars, args.epp_port, args.dns_port, args.pdns_api_port,
+                       rdap_port=args.rdap_port or free_port(RDAP_PORT))
     try:
         sandbox = init_sandbox(spec)
-    except SandboxExists as e:
+    except (SandboxExists, OpenPgpError) as e:
         raise CliError(str(e)) from None
     print(f"sandbox ready in {sandbox.config_path.parent}")
     print(f"  configuration: {sandbox.config_path}")

@@ -20,7 +20,8 @@ from .context import CliContext, CliError
 COMMAND_MODULES = (
     "pyrar.cli.init", "pyrar.cli.database", "pyrar.cli.tlds", "pyrar.cli.registrars",
     "pyrar.cli.domains", "pyrar.cli.lifecycle", "pyrar.cli.events", "pyrar.cli.serve",
-    "pyrar.cli.eppd",
+    "pyrar.cli.eppd", "pyrar.cli.rdds", "pyrar.cli.escrow",
+    "pyrar.cli.reports",
     "zonegen.cli",
 )
 

@@ -16,6 +16,7 @@ from registry.admin.registrars import (
 )
 from registry.models import LedgerEntry, Registrar
 from registry.money import format_amount, parse_amount
+from registry.values import PostalAddress
 
 from . import registrar_cert
 from .arguments import whole_number
@@ -65,6 +66,29 @@ def _common(p) -> None:
                    help="client certificate file, instead of its fingerprint")
     p.add_argument("--network", action="append", metavar="CIDR",
                    help="allowed source network (repeat; none allows any)")
+    # what RDAP, WHOIS and escrow publish
+    p.add_argument("--iana-id", type=whole_number(1, 2**31 - 1), metavar="N",
+                   help="IANA Registrar ID")
+    p.add_argument("--url", help="the registrar's web site")
+    p.add_argument("--abuse-email", metavar="ADDRESS")
+    p.add_argument("--abuse-phone", metavar="+CC.NUMBER")
+    p.add_argument("--voice", metavar="+CC.NUMBER", help="the registrar's phone (escrow)")
+    # the registrar's address, which escrow deposits carry: --city and --cc at least
+    p.add_argument("--street", action="append", metavar="LINE", help="repeat: up to 3 lines")
+    p.add_argument("--city")
+    p.add_argument("--sp", metavar="STATE")
+    p.add_argument("--pc", metavar="POSTCODE")
+    p.add_argument("--cc", metavar="COUNTRY", help="ISO 3166 code, e.g. US")
+
+
+def _rdds(args) -> dict:
+    postal = None
+    if args.city or args.cc or args.street or args.sp or args.pc:
+        if not (args.city and args.cc):
+            raise CliError("a registrar's address needs --city and --cc")
+        postal = PostalAddress(args.city, args.cc, tuple(args.street or ()), args.sp, args.pc)
+    return {"iana_id": args.iana_id, "url": args.url, "abuse_email": args.abuse_email,
+            "abuse_phone": args.abuse_phone, "voice": args.voice, "postal": postal}
 
 
 def _fingerprints(args) -> tuple[str, ...] | None:
@@ -86,7 +110,8 @@ def run_add(ctx, args) -> None:
         c, args.clid, password=args.password, name=args.name, email=args.email,
         currency=args.currency, credit_limit=_amount(args.credit_limit, args.currency) or 0,
         fingerprints=_fingerprints(args) or (), networks=tuple(args.network or ()),
-        low_balance_threshold=_amount(args.low_balance, args.currency)), "registrar_add")
+        low_balance_threshold=_amount(args.low_balance, args.currency), **_rdds(args)),
+        "registrar_add")
     print(f"registrar {args.clid} added")
 
 
@@ -99,7 +124,7 @@ def run_set(ctx, args) -> None:
             status=args.status, credit_limit=_amount(args.credit_limit, cur),
             fingerprints=_fingerprints(args),
             networks=tuple(args.network) if args.network is not None else None,
-            low_balance_threshold=_amount(args.low_balance, cur))
+            low_balance_threshold=_amount(args.low_balance, cur), **_rdds(args))
     ctx.task(work, "registrar_set")
     print(f"registrar {args.clid} updated")
 

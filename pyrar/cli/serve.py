@@ -15,7 +15,7 @@ def register(subparsers) -> None:
 
 
 def run_serve(ctx, args) -> int:
-    from pyrar.components import ServeOptions
+    from pyrar.components import ServeOptions, configured
     from pyrar.serve import serve
     from pyrar.serve_endpoints import PortsTaken
     from registry.models import Tld
@@ -25,6 +25,7 @@ def run_serve(ctx, args) -> int:
     tlds = registry.run(lambda c: list(c.session.scalars(select(Tld.name).order_by(Tld.name))))
     ctx.close()  # serve itself holds no database connection while it supervises
     try:
-        return serve(ctx.config, ServeOptions(args.workers, tuple(tlds)), notifier=ctx.notifier)
+        return serve(ctx.config, ServeOptions(args.workers, tuple(tlds)),
+                     configured(ctx.config), notifier=ctx.notifier)
     except PortsTaken as e:
         raise CliError(str(e)) from None

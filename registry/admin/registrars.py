@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Any
 
 from sqlalchemy import select
 
@@ -16,12 +17,14 @@ from ..errors import (
     ParameterRangeError,
     ParameterSyntaxError,
 )
+from ..flows.contact_data import check_phone, check_postal
 from ..flows.context import FlowContext
 from ..flows.session_login import change_password, check_new_password
 from ..models import Registrar
 from ..money import MAX_MINOR, check_currency, format_amount
 from ..names import CONTACT_ID
 from ..passwords import hash_password
+from ..values import PostalAddress, PostalInfo
 
 FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
 
@@ -37,7 +40,7 @@ def get_registrar(ctx: FlowContext, clid: str, *, lock: bool = False) -> Registr
 def add_registrar(ctx: FlowContext, clid: str, *, password: str, name: str | None = None,
                   email: str = "", currency: str = "USD", credit_limit: int = 0,
                   fingerprints: tuple[str, ...] = (), networks: tuple[str, ...] = (),
-                  low_balance_threshold: int | None = None) -> Registrar:
+                  low_balance_threshold: int | None = None, **rdds: Any) -> Registrar:
     if not CONTACT_ID.match(clid):  # clIDType: 3 to 16 characters
         raise ParameterSyntaxError(f"clid {clid!r} must be 3 to 16 printable characters")
     if ctx.session.scalars(select(Registrar).where(Registrar.clid == clid)).first():
@@ -49,7 +52,7 @@ def add_registrar(ctx: FlowContext, clid: str, *, password: str, name: str | Non
     ctx.session.add(registrar)
     update_registrar(ctx, registrar, password=password, credit_limit=credit_limit,
                      fingerprints=fingerprints, networks=networks,
-                     low_balance_threshold=low_balance_threshold)
+                     low_balance_threshold=low_balance_threshold, **rdds)
     ctx.session.flush()
     return registrar
 
@@ -58,7 +61,10 @@ def update_registrar(ctx: FlowContext, registrar: Registrar, *, password: str | 
                      credit_limit: int | None = None, fingerprints: tuple[str, ...] | None = None,
                      networks: tuple[str, ...] | None = None, status: str | None = None,
                      low_balance_threshold: int | None = None, email: str | None = None,
-                     name: str | None = None) -> Registrar:
+                     name: str | None = None, iana_id: int | None = None,
+                     url: str | None = None, abuse_email: str | None = None,
+                     abuse_phone: str | None = None, postal: PostalAddress | None = None,
+                     voice: str | None = None) -> Registrar:
     if password is not None:
         if registrar.password_hash:
             change_password(ctx, registrar, password)
@@ -86,7 +92,33 @@ def update_registrar(ctx: FlowContext, registrar: Registrar, *, password: str | 
         registrar.email = email
     if name is not None:
         registrar.name = name
+    _set_rdds(registrar, iana_id, url, abuse_email, abuse_phone)
+    if postal is not None:
+        address = check_postal(PostalInfo("int", registrar.name, postal.city, postal.cc,
+                                          street=postal.street, sp=postal.sp, pc=postal.pc))
+        registrar.postal = {k: v for k, v in address.items() if k != "name"}
+    if voice is not None:
+        registrar.voice = check_phone(voice, "voice")
     return registrar
+
+
+def _set_rdds(registrar: Registrar, iana_id: int | None, url: str | None,
+              abuse_email: str | None, abuse_phone: str | None) -> None:
+    """What RDAP, WHOIS and escrow publish about the registrar."""
+    if iana_id is not None:
+        if not 1 <= iana_id <= 2**31 - 1:
+            raise ParameterRangeError(f"IANA registrar id {iana_id} is not a positive number")
+        registrar.iana_id = iana_id
+    if url is not None:
+        if url and not re.match(r"^https?://[^\s/]+\S*\Z", url):
+            raise ParameterSyntaxError(f"{url!r} is not an http(s) URL")
+        registrar.url = url
+    if abuse_email is not None:
+        if abuse_email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z", abuse_email):
+            raise ParameterSyntaxError(f"{abuse_email!r} is not an email address")
+        registrar.abuse_email = abuse_email
+    if abuse_phone is not None:
+        registrar.abuse_phone = check_phone(abuse_phone, "abuse phone") or ""
 
 
 class PastCreditLimit(BillingFailure):

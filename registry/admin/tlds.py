@@ -18,7 +18,16 @@ from ..errors import (
     quoted,
 )
 from ..flows.context import FlowContext
-from ..models import DATA_MODELS, OPERATIONS, Domain, PremiumRule, Price, ReservedName, Tld
+from ..models import (
+    DATA_MODELS,
+    OPERATIONS,
+    RDDS_PROFILES,
+    Domain,
+    PremiumRule,
+    Price,
+    ReservedName,
+    Tld,
+)
 from ..money import check_currency
 from ..names import check_label, check_tld_label, split_domain
 
@@ -60,6 +69,9 @@ POLICY: dict[str, Setting] = {
     # 0: the TLD takes no DS or key data (no secure delegations)
     "max_dnssec_records": Setting(int, 0, 16),
     "max_sig_life_allowed": _FLAG,
+    "rdds_profile": Setting(str, choices=RDDS_PROFILES),
+    # WHOIS on port 43 answers for the TLD's names (ICANN no longer requires it of gTLDs)
+    "whois_enabled": _FLAG,
 }
 
 

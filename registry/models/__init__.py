@@ -9,11 +9,12 @@ from .host import Host
 from .poll import PollMessage
 from .receipt import CommitReceipt
 from .registrar import LedgerEntry, Registrar
-from .tld import DATA_MODELS, OPERATIONS, PremiumRule, Price, ReservedName, Tld
+from .tld import DATA_MODELS, OPERATIONS, RDDS_PROFILES, PremiumRule, Price, ReservedName, Tld
 from .transfer import Transfer
 
 __all__ = [
-    "DATA_MODELS", "OPERATIONS", "STATES", "Base", "CommitReceipt", "Contact", "Domain",
+    "DATA_MODELS", "OPERATIONS", "RDDS_PROFILES", "STATES", "Base", "CommitReceipt", "Contact",
+    "Domain",
     "DomainContact", "DomainHost", "DsRecord", "Event", "GracePeriod", "HistoryEntry", "Host",
     "KeyData",
     "LedgerEntry", "PollMessage", "PremiumRule", "Price", "Registrar", "ReservedName", "Tld",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import JSON, Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from .base import Base, Id, Money, UTCDateTime
@@ -22,6 +22,12 @@ registrars = Table(
     Column("cert_fingerprint_failover", String(64)),
     Column("currency", String(3), nullable=False, default="USD"),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("iana_id", Integer),
+    Column("url", String(255), nullable=False, default="", server_default=""),
+    Column("abuse_email", String(255), nullable=False, default="", server_default=""),
+    Column("abuse_phone", String(32), nullable=False, default="", server_default=""),
+    Column("postal", JSON),
+    Column("voice", String(32)),
 )
 
 # A registrar's money, in a row of its own that no foreign key references. Every row a
@@ -57,6 +63,15 @@ class Registrar(Base):
     cert_fingerprint_failover: Mapped[str | None]
     currency: Mapped[str]
     created_at: Mapped[datetime]
+    # What RDAP, WHOIS and escrow publish: the IANA Registrar ID (gTLD registrars have one),
+    # the registrar's web site and its abuse contact.
+    iana_id: Mapped[int | None]
+    url: Mapped[str]
+    abuse_email: Mapped[str]
+    abuse_phone: Mapped[str]
+    # its address ({street: [...], city, sp, pc, cc}) and phone: escrow deposits carry them
+    postal: Mapped[dict | None]
+    voice: Mapped[str | None]
     balance: Mapped[int]
     credit_limit: Mapped[int]
     low_balance_threshold: Mapped[int | None]

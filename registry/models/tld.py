@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Id, Money
 
 OPERATIONS = ("create", "renew", "transfer", "restore")
 DATA_MODELS = ("minimum", "thick")
+# What RDAP and WHOIS follow: ICANN's gTLD profile (its notices, conformance values and the
+# Registration Data Policy's redaction) or a ccTLD's own (contacts shown as their disclose
+# flags allow).
+RDDS_PROFILES = ("gtld", "cctld")
 
 
 class Tld(Base):
@@ -44,6 +48,10 @@ class Tld(Base):
     max_nameservers: Mapped[int] = mapped_column(default=13)
     max_dnssec_records: Mapped[int] = mapped_column(default=8)
     max_sig_life_allowed: Mapped[bool] = mapped_column(default=False)
+
+    # Registration data services
+    rdds_profile: Mapped[str] = mapped_column(String(8), default="gtld", server_default="gtld")
+    whois_enabled: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     # DNS publication settings read by zonegen (apex name servers, DNSSEC choices)
     dns: Mapped[dict] = mapped_column(default=dict)

@@ -7,12 +7,14 @@ Ctrl-C and SIGKILL of serve each leave no process behind.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import signal
 import socket
 import subprocess
 import tomllib
+import urllib.request
 from pathlib import Path
 
 import dns.flags
@@ -57,7 +59,7 @@ def test_serve_publishes_restarts_and_stops(sandbox):
         log = served.log()
         # announced once every component said it serves, not when eppd's port was bound
         # (its supervisor binds it before any worker can take a connection)
-        for name in ("eppd", "zonegen", "lifecycle"):
+        for name in ("eppd", "zonegen", "lifecycle", "rdap"):
             assert log.index(f"serve INFO: {name} is ready") < log.index("PyRar is running")
         assert f"EPP on 127.0.0.1:{served.epp_port}" in log
         assert f"DNS on 127.0.0.1:{served.dns_port}" in log
@@ -79,6 +81,13 @@ def test_serve_publishes_restarts_and_stops(sandbox):
                                      auth_info=auth).code() == 1000
         finally:
             epp.disconnect()
+
+        # RDAP publishes it, at the URL pyrar init recorded
+        rdap_url = served.credentials["rdap"]["url"]
+        assert f"RDAP on {rdap_url[len('http://'):-1]}" in log
+        with urllib.request.urlopen(f"{rdap_url}domain/{domain}", timeout=10) as r:
+            assert r.headers["Content-Type"] == "application/rdap+json"
+            assert json.loads(r.read())["ldhName"] == domain
 
         def delegated(name: str) -> dns.message.Message | None:
             reply = served.dns(name, "NS")

@@ -1,0 +1,32 @@
+"""The ``[escrow]`` table of the configuration file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from registry.config import ConfigError
+
+
+@dataclass(frozen=True)
+class EscrowSettings:
+    # where deposits are written (relative to the configuration file)
+    out_dir: str = "escrow/deposits"
+    # GnuPG's home holding the agent's public key and the registry's signing key, and the
+    # two keys' fingerprints
+    gnupg_home: str = "escrow/gnupg"
+    agent_key: str = ""
+    signing_key: str = ""
+    gpg: str = "gpg"
+    # the scheduler ('pyrar serve' runs it when true): a full deposit on full_weekday
+    # (0 Monday .. 6 Sunday), a differential one the other days, from hour (UTC) on
+    schedule: bool = False
+    full_weekday: int = 6
+    hour: int = 0
+    # the longest a deposit's read of the database may take (one snapshot)
+    read_seconds: float = 7200.0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.full_weekday <= 6:
+            raise ConfigError("[escrow] full_weekday must be 0 (Monday) to 6 (Sunday)")
+        if not 0 <= self.hour <= 23:
+            raise ConfigError("[escrow] hour must be 0 to 23")

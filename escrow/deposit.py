@@ -1,0 +1,141 @@
+"""Making a deposit: the XML from one snapshot of the registry, tarred, compressed and
+encrypted to the escrow agent's key, signed by the registry's key, and the RDE report.
+
+Files, as Specification 2 names them: ``<tld>_<YYYY-MM-DD>_<full|diff>_S1_R<rev>.ryde``
+(the encrypted tar of the ``.xml``), ``.sig`` (its detached signature) and ``.rep`` (the
+report for ICANN, rdeReport XML). ``rev`` counts resends of the same day's deposit. A
+differential deposit holds what changed since the previous deposit of the TLD, recorded in
+``state.json`` beside the deposits.
+"""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from lxml import etree
+
+from registry import escrow_data
+from registry.service import Registry
+
+from .config import EscrowSettings
+from .deposit_xml import NS, Deletes, Envelope, header_element, instant, write_deposit
+from .openpgp import Gpg
+
+KINDS = {"full": "FULL", "diff": "DIFF"}
+STATE = "state.json"
+
+
+class EscrowError(Exception):
+    """The deposit cannot be made; one line for the operator."""
+
+
+@dataclass(frozen=True)
+class Deposit:
+    name: str            # the files' common stem
+    kind: str            # FULL | DIFF
+    deposit_id: str
+    watermark: datetime
+    counts: Counter
+    files: tuple[Path, ...]
+
+
+def make_deposit(registry: Registry, settings: EscrowSettings, gpg: Gpg, tld: str, kind: str,
+                 out_dir: Path, progress: Callable[[Counter], None] = lambda _c: None
+                 ) -> Deposit:
+    if not settings.agent_key or not settings.signing_key:
+        raise EscrowError("[escrow] agent_key and signing_key must name the escrow agent's "
+                          "and the registry's OpenPGP keys")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state = _load_state(out_dir)
+    previous = state.get(tld)
+    if kind == "diff" and previous is None:
+        raise EscrowError(f"no earlier deposit of .{tld} in {out_dir}: make a full one first")
+    watermark = registry.clock.now()
+    day = f"{watermark:%Y-%m-%d}"
+    rev = sum(1 for _ in out_dir.glob(f"{tld}_{day}_{kind}_S1_R*.ryde"))
+    name = f"{tld}_{day}_{kind}_S1_R{rev}"
+    envelope = Envelope(tld, KINDS[kind], f"{watermark:%Y%m%d}{kind[0].upper()}{rev}",
+                        watermark, previous["id"] if kind == "diff" else None, rev)
+    suffix = registry.settings.roid_suffix
+    since = datetime.fromisoformat(previous["watermark"]) if kind == "diff" else None
+    xml_path = out_dir / f".{name}.xml.part"
+
+    def read(session) -> Counter:
+        if not escrow_data.tld_exists(session, tld):
+            raise EscrowError(f"TLD {tld} does not exist")
+        registrars = escrow_data.registrars(session)
+        missing = [r.clid for r in registrars if not (r.postal and r.postal.get("cc"))]
+        if missing:
+            raise EscrowError(
+                f"registrar(s) {', '.join(missing)} have no address, which a deposit must "
+                "carry: pyrar registrar set CLID --city CITY --cc CC [--street ...]")
+        changes = (escrow_data.changes_since(session, tld, since, watermark)
+                   if since else None)
+        with open(xml_path, "wb") as out:  # afresh if the read is tried again
+            return write_deposit(
+                out, envelope,
+                domains=escrow_data.domains(session, tld, watermark, suffix,
+                                            changes and changes.domains),
+                hosts=escrow_data.hosts(session, tld, suffix, changes and changes.hosts),
+                contacts=escrow_data.contacts(session, tld, suffix,
+                                              changes and changes.contacts),
+                registrars=registrars,
+                deletes=Deletes(changes.deleted_domains, changes.deleted_hosts,
+                                changes.deleted_contacts) if changes else Deletes(),
+                progress=progress)
+
+    try:
+        counts = registry.read(read, snapshot=True, seconds=settings.read_seconds)
+        ryde, sig, rep = (out_dir / f"{name}{ext}" for ext in (".ryde", ".sig", ".rep"))
+        gpg.encrypt_stream(settings.agent_key, ryde,
+                           lambda stdin: _tar(stdin, xml_path, f"{name}.xml"))
+        gpg.sign_detached(settings.signing_key, ryde, sig)
+    finally:
+        xml_path.unlink(missing_ok=True)
+    rep.write_bytes(report(envelope, counts))
+    state[tld] = {"id": envelope.deposit_id, "watermark": watermark.isoformat(),
+                  "kind": envelope.kind}
+    _save_state(out_dir, state)
+    return Deposit(name, envelope.kind, envelope.deposit_id, watermark, counts,
+                   (ryde, sig, rep))
+
+
+def last_watermark(out_dir: Path, tld: str) -> datetime | None:
+    entry = _load_state(out_dir).get(tld)
+    return datetime.fromisoformat(entry["watermark"]) if entry else None
+
+
+def report(envelope: Envelope, counts: Counter) -> bytes:
+    """The RDE report (rde-report.xsd) ICANN receives for each deposit."""
+    ns = "urn:ietf:params:xml:ns:rdeReport-1.0"
+    root = etree.Element(f"{{{ns}}}report", nsmap={"rdeReport": ns, "rde": NS["rde"]})
+    for tag, text in (("id", envelope.deposit_id), ("version", "1"),
+                      ("rydeSpecEscrow", "RFC8909"), ("rydeSpecMapping", "RFC9022"),
+                      ("resend", str(envelope.resend)), ("crDate", instant(envelope.watermark)),
+                      ("kind", envelope.kind), ("watermark", instant(envelope.watermark))):
+        etree.SubElement(root, f"{{{ns}}}{tag}").text = text
+    root.append(header_element(envelope.tld, counts))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _tar(stream: BinaryIO, path: Path, name: str) -> None:
+    with tarfile.open(fileobj=stream, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+        tar.add(path, arcname=name)
+
+
+def _load_state(out_dir: Path) -> dict:
+    path = out_dir / STATE
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _save_state(out_dir: Path, state: dict) -> None:
+    tmp = out_dir / f".{STATE}.tmp"
+    tmp.write_text(json.dumps(state, indent=2) + "\n")
+    tmp.replace(out_dir / STATE)

@@ -1,0 +1,229 @@
+"""ICANN's monthly registry reports (Registry Agreement Specification 3), computed from the
+history, the transfers and the registry's current state: read-only queries.
+
+The per-registrar transactions report counts each registrar's adds, renews, transfers,
+deletes and restores of the month; the registry functions activity report counts the
+registry's commands. What PyRar does not record yet is reported as None, never as a made-up
+zero: read commands (check, info, transfer query) and the RDAP, WHOIS and DNS query counts
+(no persistent counters); TDRP disputes and AGP exemptions (no such processes). Failed
+create attempts are not recorded either: attempted-adds counts the successful ones. Totals
+of domains and name servers are today's objects created before the month's end (deleted
+ones are no longer counted), exact for the month just ended.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from .models import Domain, HistoryEntry, Host, Registrar, Tld, Transfer
+
+YEARS = range(1, 11)
+TRANSACTION_FIELDS = (
+    "registrar-name", "iana-id", "total-domains", "total-nameservers",
+    *(f"net-adds-{n}-yr" for n in YEARS), *(f"net-renews-{n}-yr" for n in YEARS),
+    "transfer-gaining-successful", "transfer-gaining-nacked", "transfer-losing-successful",
+    "transfer-losing-nacked", "transfer-disputed-won", "transfer-disputed-lost",
+    "transfer-disputed-nodecision", "deleted-domains-grace", "deleted-domains-nograce",
+    "restored-domains", "restored-noreport", "agp-exemption-requests",
+    "agp-exemptions-granted", "agp-exempted-domains", "attempted-adds")
+ACTIVITY_FIELDS = (
+    "operational-registrars", "zfa-passwords", "whois-43-queries", "web-whois-queries",
+    "searchable-whois-queries", "dns-udp-queries-received", "dns-udp-queries-responded",
+    "dns-tcp-queries-received", "dns-tcp-queries-responded", "srs-dom-check",
+    "srs-dom-create", "srs-dom-delete", "srs-dom-info", "srs-dom-renew",
+    "srs-dom-rgp-restore-report", "srs-dom-rgp-restore-request", "srs-dom-transfer-approve",
+    "srs-dom-transfer-cancel", "srs-dom-transfer-query", "srs-dom-transfer-reject",
+    "srs-dom-transfer-request", "srs-dom-update", "srs-host-check", "srs-host-create",
+    "srs-host-delete", "srs-host-info", "srs-host-update", "srs-cont-check",
+    "srs-cont-create", "srs-cont-delete", "srs-cont-info", "srs-cont-transfer-approve",
+    "srs-cont-transfer-cancel", "srs-cont-transfer-query", "srs-cont-transfer-reject",
+    "srs-cont-transfer-request", "srs-cont-update")
+# fields no record supports yet (see the module's docstring)
+NOT_RECORDED_TRANSACTIONS = ("transfer-disputed-won", "transfer-disputed-lost",
+                             "transfer-disputed-nodecision", "agp-exemption-requests",
+                             "agp-exemptions-granted", "agp-exempted-domains")
+NOT_RECORDED_ACTIVITY = ("zfa-passwords", "whois-43-queries", "web-whois-queries",
+                         "searchable-whois-queries", "dns-udp-queries-received",
+                         "dns-udp-queries-responded", "dns-tcp-queries-received",
+                         "dns-tcp-queries-responded", "srs-dom-check", "srs-dom-info",
+                         "srs-dom-transfer-query", "srs-host-check", "srs-host-info",
+                         "srs-cont-check", "srs-cont-info", "srs-cont-transfer-query")
+# history commands (flow names) and the activity field each counts
+COMMAND_FIELDS = {
+    "domain_create": "srs-dom-create", "domain_delete": "srs-dom-delete",
+    "domain_renew": "srs-dom-renew", "domain_restore": "srs-dom-rgp-restore-request",
+    "domain_restore_report": "srs-dom-rgp-restore-report", "domain_update": "srs-dom-update",
+    "host_create": "srs-host-create", "host_delete": "srs-host-delete",
+    "host_update": "srs-host-update", "contact_create": "srs-cont-create",
+    "contact_delete": "srs-cont-delete", "contact_update": "srs-cont-update",
+}
+TRANSFER_FIELDS = {"clientApproved": "transfer-approve", "clientRejected": "transfer-reject",
+                   "clientCancelled": "transfer-cancel"}
+
+
+class NoSuchTld(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Month:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> Month:
+        try:
+            year, month = (int(p) for p in text.split("-"))
+            datetime(year, month, 1)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a month (YYYY-MM)") from None
+        return cls(year, month)
+
+    @property
+    def start(self) -> datetime:
+        return datetime(self.year, self.month, 1, tzinfo=UTC)
+
+    @property
+    def end(self) -> datetime:
+        return datetime(self.year + self.month // 12, self.month % 12 + 1, 1, tzinfo=UTC)
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}{self.month:02d}"
+
+
+@dataclass
+class RegistrarRow:
+    name: str
+    iana_id: int | None
+    values: Counter = field(default_factory=Counter)
+
+
+def transactions(session: Session, tld: str, month: Month) -> list[RegistrarRow]:
+    """One row per registrar, in name order."""
+    tld_id = _tld_id(session, tld)
+    registrars = {r.id: r for r in session.scalars(select(Registrar))}
+    by_clid = {r.clid: i for i, r in registrars.items()}
+    rows = {i: RegistrarRow(r.name, r.iana_id) for i, r in registrars.items()}
+    for registrar_id, count in session.execute(
+            select(Domain.sponsor_id, func.count()).where(
+                Domain.tld_id == tld_id, Domain.created_at < month.end)
+            .group_by(Domain.sponsor_id)):
+        rows[registrar_id].values["total-domains"] = count
+    ids = select(Domain.id).where(Domain.tld_id == tld_id)
+    for registrar_id, count in session.execute(
+            select(Host.sponsor_id, func.count()).where(
+                Host.superordinate_id.in_(ids), Host.created_at < month.end)
+            .group_by(Host.sponsor_id)):
+        rows[registrar_id].values["total-nameservers"] = count
+    for entry in _domain_history(session, tld, month):
+        sponsor = by_clid.get(entry.snapshot.get("sponsor"))
+        if sponsor is None:
+            continue
+        _count_transaction(session, rows[sponsor].values, entry)
+    for t in session.scalars(select(Transfer).where(
+            Transfer.object_type == "domain", Transfer.object_name.like(f"%.{tld}"),
+            Transfer.action_at >= month.start, Transfer.action_at < month.end)):
+        if t.status in ("clientApproved", "serverApproved"):
+            rows[t.gaining_id].values["transfer-gaining-successful"] += 1
+            rows[t.losing_id].values["transfer-losing-successful"] += 1
+        elif t.status == "clientRejected":
+            rows[t.gaining_id].values["transfer-gaining-nacked"] += 1
+            rows[t.losing_id].values["transfer-losing-nacked"] += 1
+    for row in rows.values():
+        row.values["attempted-adds"] = sum(row.values[f"adds-{n}"] for n in YEARS)
+        for n in YEARS:
+            row.values[f"net-adds-{n}-yr"] = row.values[f"adds-{n}"] - row.values[
+                f"grace-deletes-{n}"]
+    return sorted(rows.values(), key=lambda r: r.name)
+
+
+def transaction_values(row: RegistrarRow) -> list[str | int | None]:
+    return [row.name, row.iana_id, *(None if f in NOT_RECORDED_TRANSACTIONS
+                                     else row.values[f] for f in TRANSACTION_FIELDS[2:])]
+
+
+def activity(session: Session, tld: str, month: Month) -> dict[str, int | None]:
+    _tld_id(session, tld)
+    values: dict[str, int | None] = dict.fromkeys(ACTIVITY_FIELDS, 0)
+    for f in NOT_RECORDED_ACTIVITY:
+        values[f] = None
+    values["operational-registrars"] = session.scalar(
+        select(func.count()).select_from(Registrar).where(Registrar.status == "ok"))
+    for command, count in session.execute(
+            select(HistoryEntry.command, func.count()).where(
+                HistoryEntry.at >= month.start, HistoryEntry.at < month.end,
+                or_(HistoryEntry.object_type != "domain",
+                    HistoryEntry.object_name.like(f"%.{tld}")))
+            .group_by(HistoryEntry.command)):
+        if command in COMMAND_FIELDS:
+            values[COMMAND_FIELDS[command]] += count
+    for object_type, status, count in session.execute(
+            select(Transfer.object_type, Transfer.status, func.count()).where(
+                or_(Transfer.object_type != "domain", Transfer.object_name.like(f"%.{tld}")),
+                Transfer.action_at >= month.start, Transfer.action_at < month.end)
+            .group_by(Transfer.object_type, Transfer.status)):
+        if status in TRANSFER_FIELDS:
+            prefix = "srs-dom-" if object_type == "domain" else "srs-cont-"
+            values[prefix + TRANSFER_FIELDS[status]] += count
+    for object_type, count in session.execute(
+            select(Transfer.object_type, func.count()).where(
+                or_(Transfer.object_type != "domain", Transfer.object_name.like(f"%.{tld}")),
+                Transfer.requested_at >= month.start, Transfer.requested_at < month.end)
+            .group_by(Transfer.object_type)):
+        prefix = "srs-dom-" if object_type == "domain" else "srs-cont-"
+        values[prefix + "transfer-request"] += count
+    return values
+
+
+def _tld_id(session: Session, tld: str) -> int:
+    tld_id = session.scalar(select(Tld.id).where(Tld.name == tld))
+    if tld_id is None:
+        raise NoSuchTld(f"TLD {tld} does not exist")
+    return tld_id
+
+
+def _domain_history(session: Session, tld: str, month: Month):
+    return session.scalars(select(HistoryEntry).where(
+        HistoryEntry.object_type == "domain", HistoryEntry.object_name.like(f"%.{tld}"),
+        HistoryEntry.at >= month.start, HistoryEntry.at < month.end,
+        HistoryEntry.command.in_(("domain_create", "domain_renew", "autorenew",
+                                  "domain_delete", "domain_restore_report",
+                                  "restore_lapsed"))).order_by(HistoryEntry.id))
+
+
+def _count_transaction(session: Session, values: Counter, entry: HistoryEntry) -> None:
+    snap, command = entry.snapshot, entry.command
+    if command == "domain_create":
+        values[f"adds-{_years(snap['created_at'], snap['expires_at'])}"] += 1
+    elif command in ("domain_renew", "autorenew"):
+        before = _previous_expiry(session, entry)
+        years = 1 if command == "autorenew" or before is None else _years(
+            before, snap["expires_at"])
+        values[f"net-renews-{years}-yr"] += 1
+    elif command == "domain_delete":
+        if snap.get("deleted"):  # gone at once: deleted in its add grace period
+            values[f"grace-deletes-{_years(snap['created_at'], snap['expires_at'])}"] += 1
+            values["deleted-domains-grace"] += 1
+        else:
+            values["deleted-domains-nograce"] += 1
+    elif command == "domain_restore_report":
+        values["restored-domains"] += 1
+    elif command == "restore_lapsed":
+        values["restored-noreport"] += 1
+
+
+def _previous_expiry(session: Session, entry: HistoryEntry) -> str | None:
+    snapshot = session.scalar(select(HistoryEntry.snapshot).where(and_(
+        HistoryEntry.object_type == "domain", HistoryEntry.object_id == entry.object_id,
+        HistoryEntry.id < entry.id)).order_by(HistoryEntry.id.desc()).limit(1))
+    return snapshot.get("expires_at") if snapshot else None
+
+
+def _years(start: str, end: str) -> int:
+    days = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).days
+    return min(10, max(1, round(days / 365.25)))

@@ -1,0 +1,157 @@
+"""Escrow deposits (RFC 8909/9022): made from the registry, encrypted to a test agent key and
+signed by the registry's, then checked as the agent would, and the XML validated against the
+RDE schemas in ../shared/reference/rde (skipped, saying so, when absent)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import tarfile
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from escrow.config import EscrowSettings
+from escrow.deposit import EscrowError, make_deposit
+from escrow.deposit_xml import NS
+from escrow.openpgp import Gpg
+from escrow.schedule import due
+from escrow.verify import rde_schema, verify_files, verify_xml
+from registry.flows.domain_delete import DomainDelete
+from registry.flows.domain_update import DomainUpdate
+from tests.rdds.rdap_schemas import REFERENCE as RDAP_REFERENCE
+
+REFERENCE = RDAP_REFERENCE.parents[1]
+RDE_XSD, EPP_XSD = REFERENCE / "rde" / "xsd", REFERENCE / "epp" / "xsd"
+
+
+@pytest.fixture(scope="module")
+def keys(tmp_path_factory):
+    """The registry's GnuPG home (its signing key, the agent's public key) and the agent's
+    (its secret key, the registry's public key)."""
+    root = tmp_path_factory.mktemp("gpg")
+    registry, agent = Gpg(root / "registry"), Gpg(root / "agent")
+    signing = registry.generate("PyRar test registry <registry@test.invalid>",
+                                encryption=False)
+    agent_key = agent.generate("Test escrow agent <agent@test.invalid>", encryption=True)
+    registry.import_keys(agent.export(agent_key))
+    agent.import_keys(registry.export(signing))
+    yield registry, agent, EscrowSettings(agent_key=agent_key, signing_key=signing)
+    registry.close()
+    agent.close()
+
+
+@pytest.fixture(scope="module")
+def schema():
+    if not (RDE_XSD / "rde.xsd").is_file() or not (EPP_XSD / "domain-1.0.xsd").is_file():
+        pytest.skip(f"the RDE and EPP schemas are not at {REFERENCE} (../shared/reference): "
+                    "deposits not validated")
+    return rde_schema(RDE_XSD, EPP_XSD)
+
+
+def decrypt(agent: Gpg, ryde: Path, tmp_path: Path) -> bytes:
+    agent.decrypt(ryde, tmp_path / "out.tar")
+    with tarfile.open(tmp_path / "out.tar") as tar:
+        [member] = tar.getmembers()
+        assert member.name == ryde.name.replace(".ryde", ".xml")
+        return tar.extractfile(member).read()
+
+
+def counts(document: etree._Element) -> dict[str, int]:
+    return {c.get("uri").split(":")[-1]: int(c.text)
+            for c in document.iterfind(".//{*}header/{*}count")}
+
+
+def test_full_and_differential_deposits(registered, keys, schema, tmp_path):
+    registry_gpg, agent, settings = keys
+    world = registered.world
+    out = tmp_path / "deposits"
+    full = make_deposit(world.registry, settings, registry_gpg, "example", "full", out)
+    assert [p.name for p in full.files] == [
+        "example_2026-01-15_full_S1_R0.ryde", "example_2026-01-15_full_S1_R0.sig",
+        "example_2026-01-15_full_S1_R0.rep"]
+    document = etree.fromstring(decrypt(agent, full.files[0], tmp_path))
+    schema.assertValid(document)  # the whole document, envelope included
+    assert document.get("type") == "FULL"
+    # example: glue, other, bücher and the bulk names; the hosts they use; their contacts
+    assert counts(document) == {"rdeDomain-1.0": 3 + 14, "rdeHost-1.0": 2,
+                                "rdeContact-1.0": 2, "rdeRegistrar-1.0": 2}
+    names = {e.text for e in document.iterfind(".//{*}domain/{*}name")}
+    assert {"glue.example", "xn--bcher-kva.example"} <= names and "shop.cc" not in names
+    glue = next(e for e in document.iterfind(f".//{{{NS['rdeDomain']}}}domain")
+                if e.findtext("{*}name") == "glue.example")
+    assert glue.findtext(".//{*}dsData/{*}keyTag") == "12345"
+    assert etree.fromstring(full.files[2].read_bytes()).findtext("{*}kind") == "FULL"
+    schema.assertValid(etree.fromstring(full.files[2].read_bytes()))
+    verdict = verify_files(full.files[0], full.files[1], agent, schema)
+    assert verdict.ok, verdict.problems
+    assert verdict.counts[NS["rdeDomain"]] == 17
+
+    # a day later: one domain changed, one deleted in its add grace period (purged at once)
+    world.clock.advance(days=1)
+    world.run(DomainUpdate("other.example", add_statuses=("clientHold",)), registered.alice)
+    world.run(DomainDelete("bulk13.example"), registered.alice)
+    diff = make_deposit(world.registry, settings, registry_gpg, "example", "diff", out)
+    document = etree.fromstring(decrypt(agent, diff.files[0], tmp_path))
+    schema.assertValid(document)
+    assert document.get("type") == "DIFF" and document.get("prevId") == full.deposit_id
+    assert [e.text for e in document.iterfind(".//{*}domain/{*}name")] == ["other.example"]
+    assert [e.text for e in document.iterfind(f".//{{{NS['rdeDomain']}}}delete/{{*}}name")
+            ] == ["bulk13.example"]
+    assert counts(document)["rdeDomain-1.0"] == 1
+    assert verify_files(diff.files[0], diff.files[1], agent, schema).ok
+
+
+def test_agent_catches_tampering_and_bad_counts(registered, keys, schema, tmp_path):
+    registry_gpg, agent, settings = keys
+    deposit = make_deposit(registered.world.registry, settings, registry_gpg, "cc", "full",
+                           tmp_path)
+    ryde, sig = deposit.files[:2]
+    tampered = tmp_path / "tampered.ryde"
+    data = bytearray(ryde.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    tampered.write_bytes(bytes(data))
+    verdict = verify_files(tampered, sig, agent, schema)
+    assert not verdict.ok and verdict.problems[0].startswith("signature:")
+    # a header that lies about its counts; a domain whose sponsor was left out
+    xml = decrypt(agent, ryde, tmp_path)
+    verdict = verify_xml(io.BytesIO(xml.replace(b'rdeDomain-1.0">1<', b'rdeDomain-1.0">7<')),
+                         schema)
+    assert verdict.problems == ["header counts 7 rdeDomain objects, the deposit holds 1"]
+    document = etree.fromstring(xml)
+    for registrar in document.iterfind(f".//{{{NS['rdeRegistrar']}}}registrar"):
+        registrar.getparent().remove(registrar)
+    document.find(f".//{{{NS['rdeHeader']}}}count[@uri='{NS['rdeRegistrar']}']").text = "0"
+    verdict = verify_xml(io.BytesIO(etree.tostring(document)), schema)
+    assert verdict.problems == ["registrar alice is referred to but not deposited"]
+
+
+def test_refusals(registered, keys, tmp_path):
+    registry_gpg, _, settings = keys
+    with pytest.raises(EscrowError, match="make a full one first"):
+        make_deposit(registered.world.registry, settings, registry_gpg, "min", "diff",
+                     tmp_path)
+    with pytest.raises(EscrowError, match="does not exist"):
+        make_deposit(registered.world.registry, settings, registry_gpg, "nope", "full",
+                     tmp_path)
+    with pytest.raises(EscrowError, match="agent_key and signing_key"):
+        make_deposit(registered.world.registry, EscrowSettings(), registry_gpg, "cc", "full",
+                     tmp_path)
+
+
+def test_schedule_full_weekly_diff_daily():
+    settings = EscrowSettings(full_weekday=6, hour=2)
+    sunday = datetime(2026, 1, 18, 3, 0, tzinfo=UTC)
+    assert due(sunday, None, settings) == "full"
+    assert due(sunday, sunday - timedelta(days=1), settings) == "full"
+    assert due(sunday + timedelta(days=1), sunday, settings) == "diff"
+    assert due(sunday, sunday - timedelta(hours=1), settings) is None  # today's is made
+    assert due(sunday.replace(hour=1), sunday - timedelta(days=1), settings) is None
+    assert due(datetime(2026, 1, 19, 3, tzinfo=UTC), None, settings) == "full"
+
+
+def test_gpg_is_debians(keys):
+    version = subprocess.run(["gpg", "--version"], capture_output=True, text=True).stdout
+    assert version.startswith("gpg (GnuPG) 2.")

@@ -1,0 +1,70 @@
+"""``pyrar escrow`` and ``pyrar report`` on a sandbox, as an operator and an escrow agent run
+them: 'pyrar init' makes the keys, a deposit is made and verified with the agent's secret
+key; the monthly reports are written as CSV."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.rdds.test_escrow import EPP_XSD, RDE_XSD
+from tests.serve_stack import environment, make_sandbox, pyrar
+
+
+def run(*args: str, cwd) -> subprocess.CompletedProcess:
+    return subprocess.run(pyrar(*args), capture_output=True, text=True, env=environment(),
+                          cwd=cwd, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    return make_sandbox(tmp_path_factory.mktemp("rdds"))
+
+
+def test_monthly_reports_from_the_command_line(sandbox, tmp_path):
+    month = datetime.now(UTC).strftime("%Y-%m")
+    made = run("--config", str(sandbox / "pyrar.toml"), "report", "monthly", "example", month,
+               "--out", str(tmp_path), cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    stamp = month.replace("-", "")
+    rows = list(csv.reader((tmp_path / f"example-transactions-{stamp}-en.csv").open()))
+    assert rows[0][:3] == ["registrar-name", "iana-id", "total-domains"]
+    assert [r[0] for r in rows[1:]] == ["Sandbox registrar1", "Sandbox registrar2", "Totals"]
+    assert rows[-1][1] == "" and rows[-1][2] == "0"
+    activity = list(csv.reader((tmp_path / f"example-activity-{stamp}-en.csv").open()))
+    assert activity[1][0] == "2"  # operational registrars
+    bad = run("--config", str(sandbox / "pyrar.toml"), "report", "monthly", "example",
+              "2026-13", cwd=tmp_path)
+    assert bad.returncode == 1 and bad.stderr == \
+        "pyrar: error: '2026-13' is not a month (YYYY-MM)\n"
+
+
+def test_deposit_and_verify_from_the_command_line(sandbox, tmp_path):
+    if not (RDE_XSD / "rde.xsd").is_file():
+        pytest.skip(f"the RDE schemas are not at {RDE_XSD}: verify cannot validate")
+    config = str(sandbox / "pyrar.toml")
+    made = run("--config", config, "escrow", "deposit", "example", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.startswith("FULL deposit ")
+    ryde = next((sandbox / "escrow" / "deposits").glob("example_*_full_S1_R0.ryde"))
+    escrow = sandbox / "escrow"
+    verify = ("--config", config, "escrow", "verify", str(ryde), "--key",
+              str(escrow / "agent-secret.asc"), "--signer", str(escrow / "registry-public.asc"),
+              "--rde-xsd", str(RDE_XSD), "--epp-xsd", str(EPP_XSD))
+    checked = run(*verify, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert f"{ryde.name}: ok (2 rdeRegistrar-1.0)" in checked.stdout
+    # a signature from another deposit does not fit
+    again = run("--config", config, "escrow", "deposit", "example", cwd=tmp_path)
+    assert again.returncode == 0 and "_full_S1_R1.ryde" in again.stdout
+    resent = ryde.with_name(ryde.name.replace("_R0", "_R1"))
+    ryde.with_suffix(".sig").write_bytes(resent.with_suffix(".sig").read_bytes())
+    checked = run(*verify, cwd=tmp_path)
+    assert checked.returncode == 1 and "FAILED" in checked.stdout and "signature:" in \
+        checked.stdout
+    refused = run("--config", config, "escrow", "deposit", "nope", cwd=tmp_path)
+    assert refused.returncode == 1
+    assert refused.stderr == "pyrar: error: TLD nope does not exist\n"
