@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from eppd.config import EppdSettings
 from pyrar.serve_endpoints import CREDENTIALS_NAME, Endpoint
+from registrar.config import RegistrarSettings
 from registry.config import Config
 from zonegen.config import PowerDnsSettings
 
@@ -56,10 +57,18 @@ def _dns_endpoints(config: Config, options: ServeOptions) -> list[Endpoint]:
     ]
 
 
+def _web_endpoints(config: Config, _options: ServeOptions) -> list[Endpoint]:
+    site = config.section("registrar", RegistrarSettings)
+    return [Endpoint("Web", site.host, site.port, "[registrar] port",
+                     f"the registrar site; its JSON API at {site.site_url}/api/ "
+                     f"(described at {site.site_url}/api/openapi.json)")]
+
+
 COMPONENTS: tuple[Component, ...] = (
     Component("eppd", _eppd_command, _eppd_endpoints),
     Component("zonegen", lambda _o: ["zone", "serve"], _dns_endpoints),
     Component("lifecycle", lambda _o: ["lifecycle", "run", "--every", "60"]),
+    Component("web", lambda _o: ["web", "serve"], _web_endpoints),
 )
 
 

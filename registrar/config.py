@@ -31,13 +31,14 @@ class RegistrarSettings:
     # Secure cookies need HTTPS; the loopback sandbox serves plain HTTP, where a browser
     # keeps Secure cookies from http://127.0.0.1 and http://localhost only
     secure_cookies: bool = True
-    # requests per window (per address and per account) for logins, resets, registrations
-    # and searches
+    # requests per window per account (or address typed) for logins, resets, registrations
+    # and searches; per client address, address_limit_factor times as many
     login_limit: int = 10
     reset_limit: int = 5
     register_limit: int = 5
     search_limit: int = 120
     limit_window_seconds: int = 600
+    address_limit_factor: int = 10
     search_max_tlds: int = 20
 
     def __post_init__(self) -> None:

@@ -82,8 +82,11 @@ def place(ctx: FlowContext, backend: Backend, user: SiteUser, cart: list[CartIte
         offer = offers[c.name]
         mine = held.get(c.name)
         if c.operation == "create" and not offer.available:
-            raise Conflict(f"{display(c.name)} cannot be registered: {offer.reason}",
-                           field="items")
+            # taken is a conflict of the moment; anything else (reserved, not a name this
+            # registry takes) is about the input
+            kind = Conflict if offer.reason == "In use" else InvalidInput
+            raise kind(f"{display(c.name)} cannot be registered: {offer.reason}",
+                       field="items")
         if c.operation in ("renew", "restore") and (mine is None or mine.user_id != user.id):
             raise NotFound(f"you do not hold {display(c.name)}", field="items")
         if c.operation == "transfer":

@@ -21,12 +21,14 @@ def register(subparsers) -> None:
     p.add_argument("--epp-port", type=PORT, default=7000)
     p.add_argument("--dns-port", type=PORT, default=5300)
     p.add_argument("--pdns-api-port", type=PORT, default=8081)
+    p.add_argument("--web-port", type=PORT, default=8080)
     p.set_defaults(run=run_init)
 
 
 def run_init(ctx, args) -> None:
     spec = SandboxSpec(Path(args.directory), args.db, tuple(args.tld or ("example",)),
-                       args.registrars, args.epp_port, args.dns_port, args.pdns_api_port)
+                       args.registrars, args.epp_port, args.dns_port, args.pdns_api_port,
+                       args.web_port)
     try:
         sandbox = init_sandbox(spec)
     except SandboxExists as e:
@@ -34,4 +36,6 @@ def run_init(ctx, args) -> None:
     print(f"sandbox ready in {sandbox.config_path.parent}")
     print(f"  configuration: {sandbox.config_path}")
     print(f"  EPP credentials for {', '.join(sandbox.clids)}: {sandbox.credentials_path}")
+    print(f"  the registrar site's URL, operator and demo user: {sandbox.credentials_path} "
+          "(under \"web\")")
     print(f"  run it: pyrar --config {sandbox.config_path} serve")

@@ -1,0 +1,190 @@
+"""Journeys through the JSON API against the live site: register, verify by the mailed
+link, log in, search, buy, renew, the ledger, password reset, closing; and what the API
+promises for bad input (problem details, 4xx, never 5xx), cookies, CSRF and rate limits."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.webui.api_client import ApiClient
+
+PASSWORD = "correct horse battery"
+
+
+def new_user(site, funds: int = 0) -> tuple[ApiClient, str]:
+    """A registered, verified, logged-in user (funded by an operator if asked)."""
+    email = f"u{uuid.uuid4().hex[:10]}@example.net"
+    client = ApiClient(site.url)
+    assert client.post("/api/account", {"email": email, "password": PASSWORD}).status == 201
+    (mail,) = site.mails(email, "verify")
+    assert client.post("/api/account/verify", {"token": mail["values"]["token"]}).status == 200
+    assert client.login(email, PASSWORD).status == 200
+    if funds:
+        _fund(site, client.get("/api/account").body["id"], funds)
+    return client, email
+
+
+def _fund(site, user_id: int, amount: int) -> None:
+    from registrar.config import RegistrarSettings
+    from registrar.core import RegistrarCore
+    RegistrarCore(site.registry, RegistrarSettings(
+        argon2_time_cost=1, argon2_memory_kib=256, argon2_parallelism=1)).add_funds(
+        user_id, amount, "test")
+
+
+def test_register_verify_login_buy_renew(site):
+    client, email = new_user(site, funds=10_000)
+    me = client.get("/api/account").body
+    assert me["email"] == email and me["verified"] and me["balance"]["amount"] == 10_000
+    results = client.get("/api/search?q=Journey").body
+    assert [r["name"] for r in results] == ["journey.example", "journey.test"]
+    assert all(r["available"] and r["prices"]["create"] == 1000 for r in results)
+    order = client.post("/api/orders", {"items": [
+        {"name": "journey.example", "years": 2}, {"name": "journey.test"}]})
+    assert order.status == 201, order.body
+    assert order.body["status"] == "done"
+    assert [i["status"] for i in order.body["items"]] == ["done", "done"]
+    taken = client.get("/api/search?q=journey.example").body[0]
+    assert not taken["available"] and taken["reason"] == "In use"
+    renew = client.post("/api/orders", {"items": [
+        {"name": "journey.test", "operation": "renew", "years": 1}]})
+    assert renew.status == 201 and renew.body["items"][0]["status"] == "done"
+    assert client.get("/api/account").body["balance"]["amount"] == 10_000 - 3000 - 1000
+    ledger = client.get("/api/account/ledger").body
+    assert [e["kind"] for e in ledger] == ["order", "order", "payment"]
+    assert client.get(f"/api/orders/{order.body['id']}").body["id"] == order.body["id"]
+    assert len(client.get("/api/orders").body) == 2
+
+
+def test_idn_search_shows_u_labels(site):
+    result = ApiClient(site.url).get("/api/search?q=b%C3%BCcher&tld=example").body
+    assert result == [{"name": "xn--bcher-kva.example", "unicode_name": "bücher.example",
+                       "available": True, "reason": None, "premium": False,
+                       "price_class": "standard", "currency": "USD",
+                       "prices": {"create": 1000, "renew": 1000, "transfer": 800,
+                                  "restore": 5000}}]
+    reserved = ApiClient(site.url).get("/api/search?q=nic.example").body[0]
+    assert not reserved["available"] and reserved["reason"] == "Registry operations"
+
+
+def test_the_session_cookie_is_httponly_samesite_and_rotated_at_login(site):
+    client, email = new_user(site)
+    first = client.cookie()
+    assert first.has_nonstandard_attr("HttpOnly")
+    assert first.get_nonstandard_attr("SameSite") == "Lax"
+    assert client.login(email, PASSWORD).status == 200
+    second = client.cookie()
+    assert second.value != first.value
+    stale = ApiClient(site.url)
+    stale.jar.set_cookie(first)
+    assert stale.get("/api/account").status == 401  # the old session ended
+
+
+def test_state_changes_need_the_csrf_token(site):
+    client, _ = new_user(site, funds=5000)
+    refused = client.post("/api/orders", {"items": [{"name": "csrf.example"}]}, csrf=False)
+    assert refused.status == 403 and "X-CSRF-Token" in refused.problem["detail"]
+    wrong = client.post("/api/orders", {"items": [{"name": "csrf.example"}]},
+                        headers={"X-CSRF-Token": "forged"})
+    assert wrong.status == 403
+    assert client.get("/api/account").body["balance"]["amount"] == 5000
+
+
+def test_logout_ends_the_session(site):
+    client, _ = new_user(site)
+    assert client.request("DELETE", "/api/session").status == 204
+    assert client.get("/api/account").status == 401
+
+
+def test_password_reset_by_the_mailed_link(site):
+    client, email = new_user(site)
+    anonymous = ApiClient(site.url)
+    assert anonymous.post("/api/password-reset", {"email": email}).status == 202
+    assert anonymous.post("/api/password-reset", {"email": "nobody@example.net"}).status == 202
+    (mail,) = site.mails(email, "reset")
+    assert anonymous.post("/api/password-reset/confirm", {
+        "token": mail["values"]["token"], "password": "another good password"}).status == 204
+    assert client.get("/api/account").status == 401  # sessions ended
+    assert anonymous.login(email, PASSWORD).status == 401
+    assert anonymous.login(email, "another good password").status == 200
+
+
+def test_close_account(site):
+    client, email = new_user(site)
+    assert client.post("/api/account/close", {"password": "wrong password!"}).status == 400
+    assert client.post("/api/account/close", {"password": PASSWORD}).status == 204
+    assert ApiClient(site.url).login(email, PASSWORD).status == 401
+
+
+def test_closing_needs_the_names_gone(site):
+    client, _ = new_user(site, funds=5000)
+    assert client.post("/api/orders", {"items": [{"name": "keepme.example"}]}).status == 201
+    refused = client.post("/api/account/close", {"password": PASSWORD})
+    assert refused.status == 409 and "holds 1 name" in refused.problem["detail"]
+
+
+@pytest.mark.parametrize("method,path,body,status", [
+    ("POST", "/api/account", {"email": "nope", "password": PASSWORD}, 400),
+    ("POST", "/api/account", {"email": 5, "password": None}, 400),
+    ("POST", "/api/account/verify", {"token": "x" * 43}, 400),
+    ("POST", "/api/account/verify", {"token": ["x"]}, 400),
+    ("POST", "/api/password-reset/confirm", {"token": 1, "password": 2}, 400),
+    ("GET", "/api/search", None, 400),
+    ("GET", "/api/search?q=a.b.c", None, 400),
+    ("GET", "/api/search?q=" + "x" * 300, None, 400),
+    ("GET", "/api/account", None, 401),
+    ("POST", "/api/orders", {"items": [{"name": "x.example"}]}, 401),
+    ("GET", "/api/orders/abc", None, 401),
+    ("GET", "/api/nowhere", None, 404),
+    ("PATCH", "/api/account", {}, 405),
+])
+def test_bad_requests_get_problem_details_never_500(site, method, path, body, status):
+    answer = ApiClient(site.url).request(method, path, body)
+    assert answer.status == status, answer.body
+    assert answer.problem["status"] == status and answer.problem["detail"]
+
+
+def test_malformed_bodies_are_400(site):
+    client = ApiClient(site.url)
+    assert client.request("POST", "/api/account", raw=b"{not json").status == 400
+    assert client.request("POST", "/api/account", raw=b"[1, 2]").status == 400
+    assert client.request("POST", "/api/account", raw=b"\xff\xfe").status == 400
+    text = client.request("POST", "/api/account", raw=b"{}",
+                          headers={"Content-Type": "text/plain"})
+    assert text.status == 400 and "JSON" in text.problem["detail"]
+
+
+def test_bad_carts_are_400_and_charge_nothing(site):
+    client, _ = new_user(site, funds=1000)
+    for items in ([], [{"name": "x.example", "years": 99}], [{"name": "a.b.example"}],
+                  [{"name": "x.example", "operation": "transfer"}]):
+        answer = client.post("/api/orders", {"items": items})
+        assert answer.status == 400, (items, answer.body)
+    poor = client.post("/api/orders", {"items": [{"name": "dear.example", "years": 5}]})
+    assert poor.status == 402 and "balance is 10.00" in poor.problem["detail"]
+    assert client.get("/api/account").body["balance"]["amount"] == 1000
+
+
+def test_operators_fund_users_others_cannot(site):
+    client, _ = new_user(site)
+    user_id = client.get("/api/account").body["id"]
+    assert client.post(f"/api/admin/users/{user_id}/funds", {"amount": 5}).status == 403
+
+
+def test_login_is_rate_limited_per_address(site):
+    _, email = new_user(site)
+    statuses = [ApiClient(site.url).login(email, "wrong password!").status for _ in range(10)]
+    assert statuses[0] == 401 and statuses[-1] == 429
+    limited = ApiClient(site.url).login(email, PASSWORD)
+    assert limited.status == 429 and int(limited.headers["Retry-After"]) > 0
+
+
+def test_openapi_document_describes_every_route(site):
+    doc = ApiClient(site.url).get("/api/openapi.json").body
+    assert doc["openapi"].startswith("3.1")
+    assert {"/api/account", "/api/session", "/api/search", "/api/orders"} <= set(doc["paths"])
+    for path, operations in doc["paths"].items():
+        for method, op in operations.items():
+            assert op["responses"] and op["summary"], (method, path)
