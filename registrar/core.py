@@ -17,7 +17,7 @@ from registry.models import Registrar
 from registry.service import Registry
 from registry.values import Trid
 
-from . import accounts, ledger, orders, search, sessions
+from . import accounts, domains, ledger, orders, search, sessions
 from .backends.base import Backend
 from .backends.local import LocalRegistry
 from .config import RegistrarSettings
@@ -237,3 +237,47 @@ class RegistrarCore:
     def orders(self, user_id: int) -> list[OrderView]:
         return self.reads(lambda ctx: [OrderView.of(o, orders.items_of(ctx, o.id))
                                        for o in orders.orders_of(ctx, user_id)])
+
+    # -- the names a user holds -------------------------------------------------------
+
+    def domains(self, user_id: int) -> list[domains.DomainSummary]:
+        return self.reads(lambda ctx: domains.summaries(ctx, user_id))
+
+    def domain(self, user_id: int, name: object) -> domains.DomainDetail:
+        return self.reads(lambda ctx: domains.detail(ctx, self.backend, user_id, name))
+
+    def set_nameservers(self, user_id: int, name: object, servers: object
+                        ) -> domains.DomainDetail:
+        return self._change(user_id, name, lambda ctx: domains.set_nameservers(
+            ctx, self.backend, user_id, name, servers))
+
+    def set_locks(self, user_id: int, name: object, locks: object) -> domains.DomainDetail:
+        return self._change(user_id, name, lambda ctx: domains.set_locks(
+            ctx, self.backend, user_id, name, locks))
+
+    def change_ds(self, user_id: int, name: object, add: object, remove: object
+                  ) -> domains.DomainDetail:
+        return self._change(user_id, name, lambda ctx: domains.change_ds(
+            ctx, self.backend, user_id, name, add, remove))
+
+    def set_auto_renew(self, user_id: int, name: object, on: object) -> domains.DomainDetail:
+        return self._change(user_id, name, lambda ctx: domains.set_auto_renew(
+            ctx, user_id, name, on))
+
+    def reset_auth_code(self, user_id: int, name: object) -> str:
+        return self.tx(lambda ctx: domains.reset_auth_code(ctx, self.backend, user_id, name),
+                       "site_auth_code")
+
+    def answer_transfer(self, user_id: int, name: object, approve: object) -> None:
+        self.tx(lambda ctx: domains.answer_transfer(ctx, self.backend, user_id, name, approve),
+                "site_transfer_answer")
+
+    def release(self, user_id: int, name: object) -> None:
+        self.tx(lambda ctx: domains.release(ctx, self.backend, user_id, name), "site_release")
+
+    def _change(self, user_id: int, name: object, work: Callable[[FlowContext], None]
+                ) -> domains.DomainDetail:
+        def in_tx(ctx):
+            work(ctx)
+            return domains.detail(ctx, self.backend, user_id, name)
+        return self.tx(in_tx, "site_domain_update")

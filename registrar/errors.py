@@ -4,6 +4,7 @@ message a person can act on, and the field it is about."""
 from __future__ import annotations
 
 from registry.errors import (
+    AssociationProhibitsOperation,
     AuthorizationError,
     BillingFailure,
     EppError,
@@ -65,7 +66,8 @@ def from_registry(error: EppError) -> SiteError:
     """A registry refusal as the site says it (its reason is written for people already)."""
     if isinstance(error, ObjectDoesNotExist):
         return NotFound(error.reason)
-    if isinstance(error, (ObjectExists, ObjectPendingTransfer, StatusProhibitsOperation)):
+    if isinstance(error, (ObjectExists, ObjectPendingTransfer, StatusProhibitsOperation,
+                          AssociationProhibitsOperation)):
         return Conflict(error.reason)
     if isinstance(error, (AuthorizationError, InvalidAuthorization)):
         return Forbidden(error.reason)

@@ -15,6 +15,7 @@ from registrar.core import RegistrarCore
 from registrar.errors import SiteError
 
 from .api_accounts import account_routes
+from .api_domains import domain_routes
 from .api_shop import shop_routes
 from .openapi import document
 from .problems import from_site_error, problem
@@ -30,6 +31,7 @@ def build_api() -> Api:
     api = Api()
     account_routes(api)
     shop_routes(api)
+    domain_routes(api)
     return api
 
 

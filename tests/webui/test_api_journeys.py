@@ -188,3 +188,27 @@ def test_openapi_document_describes_every_route(site):
     for path, operations in doc["paths"].items():
         for method, op in operations.items():
             assert op["responses"] and op["summary"], (method, path)
+
+
+def test_manage_a_name_through_the_api(site):
+    client, _ = new_user(site, funds=5000)
+    assert client.post("/api/orders", {"items": [{"name": "managed.example"}]}).status == 201
+    assert [d["name"] for d in client.get("/api/domains").body] == ["managed.example"]
+    ns = client.request("PUT", "/api/domains/managed.example/nameservers", {"nameservers": [
+        {"name": "ns1.managed.example", "addresses": ["192.0.2.53"]}, "ns.outside.net"]})
+    assert ns.status == 200 and set(ns.body["nameservers"]) == {"ns1.managed.example",
+                                                                "ns.outside.net"}
+    ds = client.post("/api/domains/managed.example/ds", {"add": [
+        {"key_tag": 2371, "algorithm": 13, "digest_type": 2, "digest": "cd" * 32}]})
+    assert ds.status == 200 and ds.body["ds"][0]["key_tag"] == 2371
+    locks = client.request("PUT", "/api/domains/managed.example/locks", {"transfer": True})
+    assert locks.status == 200 and locks.body["locks"]["transfer"]
+    code = client.post("/api/domains/managed.example/auth-code", {})
+    assert code.status == 200 and len(code.body["auth_code"]) >= 32
+    bad = client.request("PUT", "/api/domains/managed.example/nameservers",
+                         {"nameservers": [{"name": "ns2.managed.example"}]})
+    assert bad.status == 400 and "glue" in bad.problem["detail"]
+    other, _ = new_user(site)
+    assert other.get("/api/domains/managed.example").status == 404
+    assert client.request("DELETE", "/api/domains/managed.example").status == 204
+    assert client.get("/api/domains").body == []
