@@ -190,6 +190,13 @@ site_url = "http://127.0.0.1:{spec.web_port}"
 # the sandbox serves plain HTTP on loopback: cookies without the Secure flag. Serve the site
 # over HTTPS (behind a TLS proxy) and remove this line anywhere else.
 secure_cookies = false
+
+[mail]
+# users' mail goes into this Maildir (read it with any mail reader: mutt -f mail); set
+# transport = "smtp" and smtp_host, smtp_port, smtp_security, smtp_username, smtp_password to
+# send it for real
+transport = "maildir"
+maildir = "mail"
 """
 
 

@@ -48,3 +48,29 @@ class RegistrarSettings:
             raise ConfigError("[registrar] argon2 costs are too low")
         if self.min_password_length < 8:
             raise ConfigError("[registrar] min_password_length must be at least 8")
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    """``[mail]``: how users' mail leaves. ``maildir`` (the default, and the sandbox's)
+    delivers into a Maildir a person can read; ``smtp`` hands it to an SMTP server."""
+
+    transport: str = "maildir"
+    maildir: str = "mail"  # relative to the configuration file
+    from_address: str = "PyRar <noreply@pyrar.test>"
+    site_name: str = "PyRar"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    # "none", "starttls" (upgrade the connection) or "tls" (TLS from the start, port 465)
+    smtp_security: str = "none"
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_timeout: float = 30.0
+    # a CA file to trust for the SMTP server's certificate (default: the system's)
+    smtp_ca_file: str = ""
+
+    def __post_init__(self) -> None:
+        if self.transport not in ("maildir", "smtp"):
+            raise ConfigError("[mail] transport must be maildir or smtp")
+        if self.smtp_security not in ("none", "starttls", "tls"):
+            raise ConfigError("[mail] smtp_security must be none, starttls or tls")

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from registrar.config import RegistrarSettings
+from registrar.config import MailSettings, RegistrarSettings
 from registrar.core import RegistrarCore
 from registrar.errors import SiteError
+from registrar.mailer import Mailer
 
 
 def register(subparsers: Any) -> None:
@@ -25,4 +26,6 @@ def _serve(ctx: Any, _args: Any) -> None:
         core.actor  # noqa: B018 - a missing house registrar is said before serving
     except SiteError as e:
         raise SystemExit(f"pyrar: error: {e.detail}") from None
-    serve(core, ctx.ready)
+    mailer = Mailer(ctx.config.section("mail", MailSettings), settings, ctx.config.base_dir,
+                    core.registry.clock)
+    serve(core, mailer, ctx.ready)

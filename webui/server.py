@@ -13,14 +13,16 @@ from aiohttp import web
 
 from registrar.consumers import orders_consumer
 from registrar.core import RegistrarCore
+from registrar.mailer import Mailer, mail_consumer
 
 from .app import make_app
 
 log = logging.getLogger("pyrar.webui")
 
 
-def serve(core: RegistrarCore, ready: Callable[[], None] = lambda: None) -> None:
-    consumers = [orders_consumer(core)]
+def serve(core: RegistrarCore, mailer: Mailer,
+          ready: Callable[[], None] = lambda: None) -> None:
+    consumers = [orders_consumer(core), mail_consumer(core.registry, mailer)]
     stop = threading.Event()
     threads = [threading.Thread(target=c.run, args=(stop,), name=f"consumer-{c.name}",
                                 daemon=True) for c in consumers]

@@ -4,6 +4,8 @@ and a house registrar, on SQLite and on MariaDB (module-scoped: one server a fil
 from __future__ import annotations
 
 import contextlib
+import mailbox
+import re
 import shutil
 import socket
 import subprocess
@@ -17,7 +19,6 @@ from registry.admin.registrars import add_registrar
 from registry.admin.tlds import add_reserved, add_tld, set_price
 from registry.billing import credit
 from registry.db import Database, make_engine
-from registry.events.store import claim
 from registry.flows.context import Actor
 from registry.service import Registry
 from tests.databases import scratch_mariadb
@@ -38,11 +39,23 @@ class Site:
     url: str
     registry: Registry
     log: Path
+    maildir: Path
 
-    def mails(self, to: str, template: str) -> list[dict]:
-        rows = self.registry.read(lambda s: claim(s, "mail", self.registry.clock.now(), 10_000))
-        return [r.payload for r in rows
-                if r.payload["to"] == to and r.payload["template"] == template]
+    def mails(self, to: str, template: str, count: int = 1) -> list[dict]:
+        """The messages of ``template`` delivered to ``to`` (waits for ``count``)."""
+        def found():
+            out = []
+            if not self.maildir.exists():
+                return None
+            for msg in mailbox.Maildir(self.maildir, create=False):
+                if msg["To"] == to and msg["X-PyRar-Message"] == template:
+                    text = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
+                    body = text.get_payload(decode=True).decode()
+                    token = re.search(r"token=([A-Za-z0-9_-]+)", body)
+                    out.append({"subject": msg["Subject"], "text": body,
+                                "token": token[1] if token else None})
+            return out if len(out) >= count else None
+        return wait_for(f"{count} {template} mail(s) to {to}", found, 30, self.log.read_text)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "mariadb"])
@@ -85,6 +98,8 @@ argon2_parallelism = 1
 login_limit = 8
 [events]
 run_dir = "run"
+[mail]
+maildir = "mail"
 """)
         log = directory / "web.log"
         with open(log, "wb") as out:
@@ -95,7 +110,7 @@ run_dir = "run"
         wait_for("the site listens", lambda: b"listening" in log.read_bytes()
                  or process.poll() is not None, 60, log.read_text)
         assert process.poll() is None, log.read_text()
-        yield Site(f"http://127.0.0.1:{port}", registry, log)
+        yield Site(f"http://127.0.0.1:{port}", registry, log, directory / "mail")
 
 
 def _stop(process: subprocess.Popen) -> None:
