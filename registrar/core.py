@@ -17,11 +17,11 @@ from registry.models import Registrar
 from registry.service import Registry
 from registry.values import Trid
 
-from . import accounts, domains, ledger, orders, search, sessions
+from . import accounts, domains, ledger, orders, search, sessions, two_factor
 from .backends.base import Backend
 from .backends.local import LocalRegistry
 from .config import RegistrarSettings
-from .errors import InvalidInput, NotFound, Unavailable, from_registry
+from .errors import InvalidInput, NotAuthenticated, NotFound, Unavailable, from_registry
 from .models import SiteUser
 from .passwords import Passwords
 from .sessions import NewSession
@@ -143,6 +143,36 @@ class RegistrarCore:
             return Principal(user.id, user.email, user.role, user.email_verified_at is not None,
                              row.csrf_token, row.needs_second_factor)
         return self.reads(work)
+
+    def second_factor(self, token: str | None, code: object, recovery_code: object = None
+                      ) -> NewSession:
+        """Finish a login with a TOTP or recovery code: the half session is replaced by a
+        full one (a new token)."""
+        def work(ctx):
+            found = sessions.find_session(ctx.session, token, ctx.now)
+            if found is None or not found[0].needs_second_factor:
+                raise NotAuthenticated("log in with your password first")
+            user = found[1]
+            two_factor.verify_second_factor(ctx, user, code, recovery_code)
+            sessions.close_session(ctx.session, token)
+            return sessions.open_session(ctx.session, user.id, ctx.now,
+                                         self._session_lifetime)
+        return self.tx(work, "site_login_2fa")
+
+    def two_factor_setup(self, user_id: int) -> dict[str, str]:
+        def work(ctx):
+            secret, uri = two_factor.setup(ctx, self._user(ctx, user_id),
+                                           self.settings.site_url.split("//")[-1])
+            return {"secret": secret, "otpauth_uri": uri}
+        return self.tx(work, "site_2fa_setup")
+
+    def two_factor_enable(self, user_id: int, code: object) -> list[str]:
+        return self.tx(lambda ctx: two_factor.enable(ctx, self._user(ctx, user_id), code),
+                       "site_2fa_enable")
+
+    def two_factor_disable(self, user_id: int, password: object, code: object) -> None:
+        self.tx(lambda ctx: two_factor.disable(ctx, self.passwords, self._user(ctx, user_id),
+                                               password, code), "site_2fa_disable")
 
     def logout(self, token: str | None) -> None:
         self.tx(lambda ctx: sessions.close_session(ctx.session, token), "site_logout")

@@ -16,6 +16,7 @@ from registrar.errors import SiteError
 
 from .api_accounts import account_routes
 from .api_domains import domain_routes
+from .api_security import security_routes
 from .api_shop import shop_routes
 from .openapi import document
 from .problems import from_site_error, problem
@@ -32,6 +33,7 @@ def build_api() -> Api:
     account_routes(api)
     shop_routes(api)
     domain_routes(api)
+    security_routes(api)
     return api
 
 

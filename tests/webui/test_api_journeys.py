@@ -213,3 +213,31 @@ def test_manage_a_name_through_the_api(site):
     assert other.get("/api/domains/managed.example").status == 404
     assert client.request("DELETE", "/api/domains/managed.example").status == 204
     assert client.get("/api/domains").body == []
+
+
+def test_two_factor_login(site):
+    import time
+
+    import pyotp
+    client, email = new_user(site)
+    setup = client.post("/api/account/2fa/setup", {})
+    assert setup.status == 200
+    totp = pyotp.TOTP(setup.body["secret"])
+    now = time.time()
+    enabled = client.post("/api/account/2fa/enable", {"code": totp.at(now)})
+    assert enabled.status == 200 and len(enabled.body["recovery_codes"]) == 10
+    assert site.mails(email, "two_factor_changed")[0]["subject"].endswith("enabled")
+    fresh = ApiClient(site.url)
+    half = fresh.login(email, PASSWORD)
+    assert half.status == 200 and half.body["session"]["needs_second_factor"]
+    assert fresh.get("/api/account").status == 401
+    full = fresh.post("/api/session/2fa", {"code": totp.at(now + 30)})
+    assert full.status == 200, full.body
+    fresh.csrf = full.body["session"]["csrf_token"]
+    assert fresh.get("/api/account").body["two_factor"]
+    other = ApiClient(site.url)
+    other.login(email, PASSWORD)
+    assert other.post("/api/session/2fa", {"code": totp.at(now + 30)}).status == 401  # replay
+    recovered = other.post("/api/session/2fa",
+                           {"recovery_code": enabled.body["recovery_codes"][0]})
+    assert recovered.status == 200
