@@ -17,7 +17,7 @@ from registry.models import Registrar
 from registry.service import Registry
 from registry.values import Trid
 
-from . import accounts, domains, ledger, orders, search, sessions, two_factor
+from . import accounts, api_keys, domains, ledger, orders, search, sessions, two_factor
 from .backends.base import Backend
 from .backends.local import LocalRegistry
 from .config import RegistrarSettings
@@ -173,6 +173,21 @@ class RegistrarCore:
     def two_factor_disable(self, user_id: int, password: object, code: object) -> None:
         self.tx(lambda ctx: two_factor.disable(ctx, self.passwords, self._user(ctx, user_id),
                                                password, code), "site_2fa_disable")
+
+    def key_principal(self, key: str) -> Principal | None:
+        """The user behind an API key (``Authorization: Bearer``), or None."""
+        return self.tx(lambda ctx: api_keys.principal(ctx, key), "site_api_key_use")
+
+    def create_api_key(self, user_id: int, name: object, scopes: object
+                       ) -> tuple[str, api_keys.ApiKeyView]:
+        return self.tx(lambda ctx: api_keys.create(ctx, self._user(ctx, user_id), name,
+                                                   scopes), "site_api_key")
+
+    def api_keys(self, user_id: int) -> list[api_keys.ApiKeyView]:
+        return self.reads(lambda ctx: api_keys.listing(ctx, user_id))
+
+    def revoke_api_key(self, user_id: int, key_id: int) -> None:
+        self.tx(lambda ctx: api_keys.revoke(ctx, user_id, key_id), "site_api_key_revoke")
 
     def logout(self, token: str | None) -> None:
         self.tx(lambda ctx: sessions.close_session(ctx.session, token), "site_logout")

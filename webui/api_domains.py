@@ -28,7 +28,7 @@ SERVER = {"oneOf": [STR, obj(("name",), name=STR,
 
 def domain_routes(api: Api) -> None:
     def route(method, path, summary, **kw):
-        return api.route(method, path, summary, tag="domains",
+        return api.route(method, path, summary, tag="domains", scope="domains",
                          params=NAME if "{name}" in path else (), **kw)
 
     @route("GET", "/api/domains", "The names the user holds",

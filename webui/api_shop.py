@@ -39,7 +39,7 @@ def shop_routes(api: Api) -> None:
 
     @api.route("POST", "/api/orders", "Buy: pay for a cart from the balance and carry it "
                "out (each item done, or failed and refunded)", body=CART,
-               response=ref("Order"), status=201, tag="orders")
+               response=ref("Order"), status=201, tag="orders", scope="orders")
     async def place(call: Call) -> web.Response:
         return json_response(await call.run(call.core.place_order, call.user.user_id,
                                             call.body.get("items")), 201)

@@ -12,10 +12,11 @@ from aiohttp import web
 
 from registrar.config import RegistrarSettings
 from registrar.core import RegistrarCore
-from registrar.errors import SiteError
+from registrar.errors import NotAuthenticated, SiteError
 
 from .api_accounts import account_routes
 from .api_domains import domain_routes
+from .api_keys import key_routes
 from .api_security import security_routes
 from .api_shop import shop_routes
 from .openapi import document
@@ -23,7 +24,14 @@ from .problems import from_site_error, problem
 from .ratelimit import RateLimiter
 from .render import json_response
 from .routing import Api, Call, Route, read_body
-from .security import check_csrf, require_operator, require_user, session_token
+from .security import (
+    bearer_key,
+    check_csrf,
+    check_scope,
+    require_operator,
+    require_user,
+    session_token,
+)
 
 log = logging.getLogger("pyrar.webui")
 
@@ -34,6 +42,7 @@ def build_api() -> Api:
     shop_routes(api)
     domain_routes(api)
     security_routes(api)
+    key_routes(api)
     return api
 
 
@@ -60,9 +69,17 @@ def _endpoint(route: Route):
     async def endpoint(request: web.Request) -> web.StreamResponse:
         app = request.app
         core: RegistrarCore = app["core"]
-        token = session_token(request, core.settings)
-        principal = await request.loop.run_in_executor(None, core.principal, token) \
-            if token else None
+        key = bearer_key(request)
+        if key is not None:
+            principal = await request.loop.run_in_executor(None, core.key_principal, key) \
+                if key else None
+            if principal is None:
+                raise NotAuthenticated("the API key is not valid, or was revoked")
+            check_scope(request, principal, route.scope)
+        else:
+            token = session_token(request, core.settings)
+            principal = await request.loop.run_in_executor(None, core.principal, token) \
+                if token else None
         if route.auth == "user":
             require_user(principal)
         elif route.auth == "operator":

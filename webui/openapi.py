@@ -16,7 +16,8 @@ def document(api: Api, url: str) -> dict:
         op: dict = {"summary": r.summary, "operationId": r.handler.__name__, "tags": [r.tag],
                     "parameters": list(r.params)}
         if r.auth != "none":
-            op["security"] = [{"session": []}]
+            op["security"] = [{"session": []}] + (
+                [{"apiKey": []}] if r.scope or r.method == "GET" else [])
         if r.body is not None:
             op["requestBody"] = {"required": True, "content": {
                 "application/json": {"schema": r.body}}}
@@ -37,5 +38,8 @@ def document(api: Api, url: str) -> dict:
         "servers": [{"url": url}],
         "paths": paths,
         "components": {"schemas": COMPONENTS, "securitySchemes": {
-            "session": {"type": "apiKey", "in": "cookie", "name": "pyrar_session"}}},
+            "session": {"type": "apiKey", "in": "cookie", "name": "pyrar_session"},
+            "apiKey": {"type": "http", "scheme": "bearer",
+                       "description": "a user's API key; GET needs the read scope, orders "
+                       "the orders scope, changes to names the domains scope"}}},
     }

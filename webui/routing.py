@@ -73,6 +73,9 @@ class Route:
     status: int = 200
     params: tuple[dict, ...] = ()
     tag: str = "account"
+    # what an API key needs for it beyond "read" (which every GET needs); None: a session
+    # only (account, security and key management are never for keys)
+    scope: str | None = None
 
 
 @dataclass
@@ -81,10 +84,10 @@ class Api:
 
     def route(self, method: str, path: str, summary: str, *, auth: str = "user",
               body: dict | None = None, response: dict | None = None, status: int = 200,
-              params: tuple[dict, ...] = (), tag: str = "account"):
+              params: tuple[dict, ...] = (), tag: str = "account", scope: str | None = None):
         def register(handler: Handler) -> Handler:
             self.routes.append(Route(method, path, handler, summary, auth, body, response,
-                                     status, params, tag))
+                                     status, params, tag, scope))
             return handler
         return register
 

@@ -60,5 +60,26 @@ def require_operator(principal: Principal | None) -> Principal:
     return principal
 
 
+def bearer_key(request: web.Request) -> str | None:
+    """The API key of ``Authorization: Bearer <key>``; "" for another Authorization."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, key = header.partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else ""
+
+
+def check_scope(request: web.Request, principal: Principal, scope: str | None) -> None:
+    """An API key may GET with "read", and change what its other scopes name; sessions
+    may do anything their user may."""
+    if principal.scopes is None:
+        return
+    needed = "read" if request.method in SAFE_METHODS else scope
+    if needed is None:
+        raise Forbidden("API keys cannot do this: log in")
+    if not principal.allows(needed):
+        raise Forbidden(f"this API key lacks the {needed!r} scope")
+
+
 def client_address(request: web.Request) -> str:
     return request.remote or "unknown"

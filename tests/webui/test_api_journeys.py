@@ -241,3 +241,29 @@ def test_two_factor_login(site):
     recovered = other.post("/api/session/2fa",
                            {"recovery_code": enabled.body["recovery_codes"][0]})
     assert recovered.status == 200
+
+
+def test_api_keys_are_scoped_and_revocable(site):
+    client, email = new_user(site, funds=5000)
+    made = client.post("/api/account/api-keys", {"name": "script", "scopes": ["read",
+                                                                              "orders"]})
+    assert made.status == 201 and made.body["key"].startswith("pyrar_")
+    assert site.mails(email, "api_key_created")
+    bearer = {"Authorization": f"Bearer {made.body['key']}"}
+    robot = ApiClient(site.url)
+    assert robot.get("/api/account", headers=bearer).body["email"] == email
+    order = robot.post("/api/orders", {"items": [{"name": "robot.example"}]}, headers=bearer)
+    assert order.status == 201  # no cookie, so no CSRF token needed
+    locks = robot.request("PUT", "/api/domains/robot.example/locks", {"delete": True},
+                          headers=bearer)
+    assert locks.status == 403 and "domains" in locks.problem["detail"]
+    keys = robot.post("/api/account/api-keys", {"name": "x", "scopes": ["read"]},
+                      headers=bearer)
+    assert keys.status == 403  # keys cannot make keys
+    listed = client.get("/api/account/api-keys").body
+    assert [k["prefix"] for k in listed] == [made.body["api_key"]["prefix"]]
+    key_id = made.body["api_key"]["id"]
+    assert client.request("DELETE", f"/api/account/api-keys/{key_id}").status == 204
+    assert robot.get("/api/account", headers=bearer).status == 401
+    assert robot.get("/api/account", headers={"Authorization": "Bearer nonsense"}).status == 401
+    assert robot.get("/api/account", headers={"Authorization": "Basic eDp5"}).status == 401
