@@ -17,7 +17,17 @@ from registry.models import Registrar
 from registry.service import Registry
 from registry.values import Trid
 
-from . import accounts, api_keys, domains, ledger, orders, search, sessions, two_factor
+from . import (
+    accounts,
+    api_keys,
+    domains,
+    gifts,
+    ledger,
+    orders,
+    search,
+    sessions,
+    two_factor,
+)
 from .backends.base import Backend
 from .backends.local import LocalRegistry
 from .config import RegistrarSettings
@@ -316,6 +326,14 @@ class RegistrarCore:
     def answer_transfer(self, user_id: int, name: object, approve: object) -> None:
         self.tx(lambda ctx: domains.answer_transfer(ctx, self.backend, user_id, name, approve),
                 "site_transfer_answer")
+
+    def give(self, user_id: int, name: object, recipient: object) -> None:
+        self.tx(lambda ctx: gifts.offer(ctx, self.settings, self._user(ctx, user_id), name,
+                                        recipient), "site_gift")
+
+    def accept_gift(self, user_id: int, token: object) -> str:
+        return self.tx(lambda ctx: gifts.accept(ctx, self.backend, self._user(ctx, user_id),
+                                                token), "site_gift_accept")
 
     def release(self, user_id: int, name: object) -> None:
         self.tx(lambda ctx: domains.release(ctx, self.backend, user_id, name), "site_release")

@@ -24,6 +24,14 @@ def send(ctx: FlowContext, user: SiteUser, template: str, **values) -> bool:
         raise ValueError(f"no mail template {template!r}")
     if template not in REQUIRED and template in (user.mail_opt_outs or []):
         return False
-    emit(ctx, "mail.send", {"to": user.email, "user_id": user.id, "template": template,
-                            "values": values})
+    send_to_address(ctx, user.email, template, user_id=user.id, **values)
     return True
+
+
+def send_to_address(ctx: FlowContext, email: str, template: str, *, user_id: int | None = None,
+                    **values) -> None:
+    """Queue ``template`` for an address that may have no account (a gift's recipient)."""
+    if template not in TEMPLATES:
+        raise ValueError(f"no mail template {template!r}")
+    emit(ctx, "mail.send", {"to": email, "user_id": user_id, "template": template,
+                            "values": values})

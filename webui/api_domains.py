@@ -88,6 +88,20 @@ def domain_routes(api: Api) -> None:
                        call.request.match_info["name"], call.body.get("approve"))
         return web.Response(status=204)
 
+    @route("POST", "/api/domains/{name}/gift", "Give the name to someone by email (they "
+           "accept with the mailed link)", body=obj(("email",), email=STR), status=202)
+    async def gift(call: Call) -> web.Response:
+        await call.run(call.core.give, call.user.user_id, call.request.match_info["name"],
+                       call.body.get("email"))
+        return web.Response(status=202)
+
+    @api.route("POST", "/api/gifts/accept", "Accept a name given to your address",
+               body=obj(("token",), token=STR), response=obj(("name",), name=STR),
+               tag="domains", scope="domains")
+    async def accept_gift(call: Call) -> web.Response:
+        name = await call.run(call.core.accept_gift, call.user.user_id, call.body.get("token"))
+        return json_response({"name": name})
+
     @route("DELETE", "/api/domains/{name}", "Release the name (the registry's redemption "
            "period applies)", status=204)
     async def release(call: Call) -> web.Response:

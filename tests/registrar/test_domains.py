@@ -97,3 +97,31 @@ def test_release_then_the_account_can_close(core, world, owner):
     with pytest.raises(ObjectDoesNotExist):
         world.run(DomainInfoQuery("mine.example"), operator())
     core.close_account(owner.id, "correct horse battery")
+
+
+def test_gift_to_another_user_who_accepts(core, world, owner):
+    from registrar.errors import Forbidden
+    from tests.registrar.conftest import mails
+    core.give(owner.id, "mine.example", "Bob@Example.net")
+    (gifted,) = mails(world, "gifted")
+    assert gifted["to"] == "bob@example.net" and gifted["user_id"] is None
+    token = gifted["values"]["token"]
+    carol = funded_user(core, world, "carol@example.net")
+    with pytest.raises(Forbidden):
+        core.accept_gift(carol.id, token)
+    bob = funded_user(core, world, "bob@example.net")
+    assert core.accept_gift(bob.id, token) == "mine.example"
+    assert [d.name for d in core.domains(bob.id)] == ["mine.example"]
+    assert core.domains(owner.id) == []
+    assert mails(world, "gift_accepted")[0]["to"] == owner.email
+    with pytest.raises(InvalidInput):
+        core.accept_gift(bob.id, token)  # once
+
+
+def test_a_gift_is_void_once_the_name_is_gone(core, world, owner):
+    from tests.registrar.conftest import mails
+    core.give(owner.id, "mine.example", "bob@example.net")
+    core.release(owner.id, "mine.example")
+    bob = funded_user(core, world, "bob@example.net")
+    with pytest.raises(Conflict):
+        core.accept_gift(bob.id, mails(world, "gifted")[0]["values"]["token"])
