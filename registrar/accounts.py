@@ -138,8 +138,8 @@ def close_account(ctx: FlowContext, passwords: Passwords, user: SiteUser, passwo
     """Only once every name is transferred away or released; the balance stays on record."""
     if not passwords.verify(user.password_hash, password):
         raise InvalidInput("the password is wrong", field="password")
-    held = ctx.session.scalar(select(func.count()).select_from(SiteDomain)
-                              .where(SiteDomain.user_id == user.id))
+    held = ctx.session.scalar(select(func.count()).select_from(SiteDomain).where(
+        SiteDomain.user_id == user.id, SiteDomain.state != "redemption"))
     if held:
         raise Conflict(f"the account still holds {held} name(s): transfer them away or "
                        "delete them first")

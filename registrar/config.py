@@ -28,6 +28,9 @@ class RegistrarSettings:
     min_password_length: int = 10
     # renewed from the balance this many days before expiry
     auto_renew_days: int = 7
+    # how often pyrar web serve runs the registrar's lifecycle (registry messages, reminders,
+    # auto-renewals)
+    lifecycle_seconds: float = 60.0
     # Secure cookies need HTTPS; the loopback sandbox serves plain HTTP, where a browser
     # keeps Secure cookies from http://127.0.0.1 and http://localhost only
     secure_cookies: bool = True

@@ -23,6 +23,7 @@ from . import (
     domains,
     gifts,
     ledger,
+    lifecycle,
     orders,
     search,
     sessions,
@@ -334,6 +335,17 @@ class RegistrarCore:
     def accept_gift(self, user_id: int, token: object) -> str:
         return self.tx(lambda ctx: gifts.accept(ctx, self.backend, self._user(ctx, user_id),
                                                 token), "site_gift_accept")
+
+    def run_lifecycle(self) -> lifecycle.Report:
+        """The registry's messages, reminders and auto-renewals due now (lifecycle.py)."""
+        report = lifecycle.Report()
+        report.messages = self.tx(lambda ctx: lifecycle.sync_poll(
+            ctx, self.backend, self.settings), "site_poll")
+        report.reminders = self.tx(lambda ctx: lifecycle.remind(ctx, self.settings),
+                                   "site_reminders")
+        report.renewed, report.failed = self.tx(lambda ctx: lifecycle.auto_renew(
+            ctx, self.backend, self.settings), "site_auto_renew")
+        return report
 
     def release(self, user_id: int, name: object) -> None:
         self.tx(lambda ctx: domains.release(ctx, self.backend, user_id, name), "site_release")

@@ -149,10 +149,16 @@ class SiteDomain(SiteBase):
     user_id: Mapped[int] = mapped_column(ForeignKey("site_users.id"), index=True)
     name: Mapped[str] = mapped_column(String(253))
     backend: Mapped[str] = mapped_column(String(32))
-    # "active", or "transfer_pending" until the transfer in is approved
+    # "active"; "transfer_pending" until a transfer in is approved; "redemption" once
+    # expired and deleted at the registry (restorable until it is purged)
     state: Mapped[str] = mapped_column(String(16), default="active")
     auto_renew: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
+    # the last renewal reminder sent (30, 14, 7 or 1 days before expiry); None after renewal
+    reminded_days: Mapped[int | None]
+    # when renewing from the balance last failed (tried again a day later)
+    renew_failed_at: Mapped[datetime | None]
 
-    __table_args__ = (UniqueConstraint("name", name="uq_site_domains_name"),)
+    __table_args__ = (UniqueConstraint("name", name="uq_site_domains_name"),
+                      Index("ix_site_domains_due", "state", "expires_at"))

@@ -70,9 +70,9 @@ def parse_cart(items: object) -> list[CartItem]:
 
 
 def place(ctx: FlowContext, backend: Backend, user: SiteUser, cart: list[CartItem],
-          markup_percent: int) -> SiteOrder:
+          markup_percent: int, *, require_verified: bool = True) -> SiteOrder:
     """Price the cart, take the money and record the order with its event."""
-    if user.email_verified_at is None:
+    if require_verified and user.email_verified_at is None:
         raise Forbidden("verify your email address before buying: follow the link we mailed")
     offers = {o.name: o for o in backend.check(ctx, [c.name for c in cart])}
     held = {d.name: d for d in ctx.session.scalars(select(SiteDomain).where(
@@ -89,18 +89,26 @@ def place(ctx: FlowContext, backend: Backend, user: SiteUser, cart: list[CartIte
                        field="items")
         if c.operation in ("renew", "restore") and (mine is None or mine.user_id != user.id):
             raise NotFound(f"you do not hold {display(c.name)}", field="items")
+        if c.operation == "restore" and mine.state != "redemption":
+            raise Conflict(f"{display(c.name)} is not in redemption", field="items")
+        if c.operation == "renew" and mine.state != "active":
+            raise Conflict(f"{display(c.name)} cannot be renewed now ({mine.state})",
+                           field="items")
         if c.operation == "transfer":
             if mine is not None:
                 raise Conflict(f"{display(c.name)} is already with us", field="items")
             if offer.available:
                 raise Conflict(f"{display(c.name)} is not registered: register it instead",
                                field="items")
-        cost = offer.prices.get(c.operation)
-        if cost is None:
+        costs = [offer.prices.get(c.operation)]
+        if c.operation == "restore" and mine.expires_at <= ctx.now:
+            costs.append(offer.prices.get("renew"))  # the registry adds the lapsed year
+        if None in costs:
             raise Conflict(f"{display(c.name)} has no {c.operation} price: "
                            f"{offer.reason or 'none in our currency'}", field="items")
         years = 1 if c.operation == "restore" else c.years
-        priced.append((c, cost * years, user_price(cost, markup_percent) * years))
+        priced.append((c, sum(costs) * years,
+                       sum(user_price(cost, markup_percent) for cost in costs) * years))
     total = sum(p for _, _, p in priced)
     order = SiteOrder(user_id=user.id, status="paid", total=total, refunded=0,
                       currency=user.currency, created_at=ctx.now)
@@ -180,8 +188,11 @@ def _carry_out(ctx: FlowContext, backend: Backend, user: SiteUser, item: SiteOrd
             raise NotFound(f"you no longer hold {display(item.domain)}")
         if item.operation == "renew":
             held.expires_at = backend.renew(ctx, item.domain, item.years, item.cost)
+            held.reminded_days = held.renew_failed_at = None
         else:
             backend.restore(ctx, item.domain, item.cost)
+            held.state = "active"
+            held.expires_at = backend.info(ctx, item.domain).expires_at
 
 
 def _refund(ctx: FlowContext, order: SiteOrder, item: SiteOrderItem, why: str) -> None:

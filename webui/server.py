@@ -26,6 +26,8 @@ def serve(core: RegistrarCore, mailer: Mailer,
     stop = threading.Event()
     threads = [threading.Thread(target=c.run, args=(stop,), name=f"consumer-{c.name}",
                                 daemon=True) for c in consumers]
+    threads.append(threading.Thread(target=_lifecycle, args=(core, stop), daemon=True,
+                                    name="registrar-lifecycle"))
     for t in threads:
         t.start()
     try:
@@ -38,6 +40,19 @@ def serve(core: RegistrarCore, mailer: Mailer,
             t.join(timeout=10)
         for c in consumers:
             c.doorbell.close()
+
+
+def _lifecycle(core: RegistrarCore, stop: threading.Event) -> None:
+    """The registrar's lifecycle (registrar/lifecycle.py) every ``lifecycle_seconds``; a
+    failed round (the database away, say) is logged and tried at the next."""
+    while not stop.is_set():
+        try:
+            report = core.run_lifecycle()
+            if report.messages or report.renewed or report.failed or report.reminders:
+                log.info("registrar lifecycle: %s", report)
+        except Exception as e:
+            log.warning("registrar lifecycle round failed: %s", e)
+        stop.wait(core.settings.lifecycle_seconds)
 
 
 async def _serve_http(core: RegistrarCore, ready: Callable[[], None]) -> None:

@@ -20,7 +20,7 @@ from registry.flows.domain_create import DomainCreate
 from registry.flows.domain_delete import DomainDelete
 from registry.flows.domain_info import DomainInfoQuery
 from registry.flows.domain_renew import DomainRenew
-from registry.flows.domain_restore import DomainRestoreRequest
+from registry.flows.domain_restore import DomainRestoreReport, DomainRestoreRequest
 from registry.flows.domain_transfer import (
     DomainTransferApprove,
     DomainTransferReject,
@@ -36,6 +36,14 @@ from registry.values import HostAddress, Period, TransferData
 from registry.views import DomainInfo
 
 from .base import OPERATIONS, DomainChange, Offer
+
+# RFC 3915 4.2.1's two statements, as registrars make them
+RESTORE_STATEMENTS = (
+    "This registrar has not restored the Registered Name in order to assume the rights to "
+    "use or sell the Registered Name for itself or for any third party.",
+    "The information in this report is true to best of this registrar's knowledge, and this "
+    "registrar acknowledges that intentionally supplying false information in this report "
+    "shall constitute an incurable material breach of the Registry-Registrar Agreement.")
 
 
 class LocalRegistry:
@@ -74,7 +82,13 @@ class LocalRegistry:
                                           fee=self._fee(cost))).expires_at
 
     def restore(self, ctx: FlowContext, name: str, cost: int) -> None:
-        self._run(ctx, DomainRestoreRequest(name, fee=self._fee(cost)))
+        restored = self._run(ctx, DomainRestoreRequest(name, fee=self._fee(cost)))
+        if restored.rgp_status == "pendingRestore":  # the TLD wants the report (RFC 3915)
+            self._run(ctx, DomainRestoreReport(
+                name, pre_data=f"{name}: held by one of our users when it was deleted",
+                post_data=f"{name}: restored for the same user", deleted_at=ctx.now,
+                restored_at=ctx.now, reason="the registrant asked for it on our site",
+                statements=RESTORE_STATEMENTS))
 
     def transfer_request(self, ctx: FlowContext, name: str, authinfo: str, years: int,
                          cost: int) -> TransferData:
