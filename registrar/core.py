@@ -74,7 +74,8 @@ class RegistrarCore:
     @property
     def backend(self) -> Backend:
         if self._backend is None:
-            self._backend = LocalRegistry(self.currency)
+            self._backend = LocalRegistry(self.currency,
+                                          self.registry.settings.policy_cache_seconds)
         return self._backend
 
     def tx(self, work: Callable[[FlowContext], T], command: str = "site") -> T:

@@ -8,6 +8,7 @@ poll messages are those of any registrar's command.
 from __future__ import annotations
 
 import dataclasses
+import time
 from datetime import datetime
 from typing import Any
 
@@ -50,15 +51,23 @@ class LocalRegistry:
     name = "local"
     transactional = True
 
-    def __init__(self, currency: str) -> None:
+    def __init__(self, currency: str, cache_seconds: float = 10.0) -> None:
         self.currency = currency
+        # the TLD list, reused as long as the registry reuses its policy (every search
+        # asks for it; a TLD added reaches the site within the same delay)
+        self.cache_seconds = cache_seconds
+        self._tlds: tuple[float, tuple[str, ...]] | None = None
 
     def _run(self, ctx: FlowContext, command: Any) -> Any:
         flow = flow_for(command, ctx.actor)  # the actor check EPP gets
         return flow(dataclasses.replace(ctx, command=flow.__name__), command)
 
     def tlds(self, ctx: FlowContext) -> tuple[str, ...]:
-        return tuple(ctx.session.scalars(select(Tld.name).order_by(Tld.name)))
+        cached, now = self._tlds, time.monotonic()
+        if cached is None or cached[0] < now:
+            names = tuple(ctx.session.scalars(select(Tld.name).order_by(Tld.name)))
+            cached = self._tlds = (now + self.cache_seconds, names)
+        return cached[1]
 
     def check(self, ctx: FlowContext, names: list[str]) -> list[Offer]:
         result = self._run(ctx, DomainCheck(tuple(names), tuple(
