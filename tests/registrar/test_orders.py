@@ -185,3 +185,10 @@ def test_ledgers_balance(core, world):
         assert house.balance == sum(e.amount for e in s.scalars(select(LedgerEntry).where(
             LedgerEntry.registrar_id == house.id)))
     world.registry.read(check)
+
+
+def test_emoji_names_where_the_tld_allows_them(core, world):
+    world.add_tld("fun", emoji_allowed=True)
+    results = {r.name.rsplit(".", 1)[1]: r for r in core.search("\U0001f600smile")}
+    assert results["fun"].available and results["fun"].unicode_name == "\U0001f600smile.fun"
+    assert not results["example"].available and "emoji" in results["example"].reason
