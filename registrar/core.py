@@ -346,6 +346,7 @@ class RegistrarCore:
                                    "site_reminders")
         report.renewed, report.failed = self.tx(lambda ctx: lifecycle.auto_renew(
             ctx, self.backend, self.settings), "site_auto_renew")
+        self.tx(lambda ctx: sessions.purge_expired(ctx.session, ctx.now), "site_sessions_purge")
         return report
 
     def release(self, user_id: int, name: object) -> None:

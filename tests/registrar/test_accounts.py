@@ -121,3 +121,13 @@ def test_mail_opt_outs_cannot_silence_security_mail(core, world):
         core.set_mail_opt_outs(user.id, ["reset"])
     with pytest.raises(InvalidInput, match="no such"):
         core.set_mail_opt_outs(user.id, ["spam"])
+
+
+def test_expired_sessions_are_purged_by_the_lifecycle(core, world):
+    from registrar.models import SiteSession
+    core.register("ann@example.net", PASSWORD)
+    core.login("ann@example.net", PASSWORD)
+    world.clock.advance(timedelta(hours=25))
+    core.login("ann@example.net", PASSWORD)
+    core.run_lifecycle()
+    assert len(world.registry.read(lambda s: s.scalars(select(SiteSession)).all())) == 1
