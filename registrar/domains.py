@@ -38,14 +38,6 @@ class DomainSummary:
 
 
 @dataclass(frozen=True)
-class DsRecord:
-    key_tag: int
-    algorithm: int
-    digest_type: int
-    digest: str
-
-
-@dataclass(frozen=True)
 class DomainDetail:
     name: str
     unicode_name: str
@@ -56,7 +48,7 @@ class DomainDetail:
     statuses: tuple[str, ...]
     locks: dict[str, bool]
     nameservers: tuple[str, ...]
-    ds: tuple[DsRecord, ...]
+    ds: tuple[DsData, ...]
     has_auth_code: bool
 
 
@@ -83,9 +75,7 @@ def detail(ctx: FlowContext, backend: Backend, user_id: int, name: object) -> Do
         row.name, display(row.name), row.state, info.created_at, info.expires_at,
         row.auto_renew, info.statuses,
         {lock: status in info.statuses for lock, status in LOCKS.items()},
-        info.nameservers,
-        tuple(DsRecord(d.key_tag, d.algorithm, d.digest_type, d.digest) for d in info.ds_data),
-        info.has_authinfo)
+        info.nameservers, info.ds_data, info.has_authinfo)
 
 
 def set_nameservers(ctx: FlowContext, backend: Backend, user_id: int, name: object,
