@@ -11,6 +11,7 @@ from eppd.config import EppdSettings
 from escrow.config import EscrowSettings
 from pyrar.serve_endpoints import CREDENTIALS_NAME, Endpoint
 from rdap.config import RdapSettings
+from registrar.config import RegistrarSettings
 from registry.config import Config
 from whoisd.config import WhoisSettings
 from zonegen.config import PowerDnsSettings
@@ -75,6 +76,13 @@ def _whois_endpoints(config: Config, options: ServeOptions) -> list[Endpoint]:
                      f"{whois.port} {example}")]
 
 
+def _web_endpoints(config: Config, _options: ServeOptions) -> list[Endpoint]:
+    site = config.section("registrar", RegistrarSettings)
+    return [Endpoint("Web", site.host, site.port, "[registrar] port",
+                     f"the registrar site; its JSON API at {site.site_url}/api/ "
+                     f"(described at {site.site_url}/api/openapi.json)")]
+
+
 COMPONENTS: tuple[Component, ...] = (
     Component("eppd", _eppd_command, _eppd_endpoints),
     Component("zonegen", lambda _o: ["zone", "serve"], _dns_endpoints),
@@ -84,6 +92,7 @@ COMPONENTS: tuple[Component, ...] = (
               lambda config: config.section("whois", WhoisSettings).serve),
     Component("escrow", lambda _o: ["escrow", "run", "--every", "300"],
               wanted=lambda config: config.section("escrow", EscrowSettings).schedule),
+    Component("web", lambda _o: ["web", "serve"], _web_endpoints),
 )
 
 

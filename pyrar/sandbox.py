@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 from certs.fingerprint import fingerprint
 from certs.sandbox import build_sandbox_certs
 from escrow.openpgp import Gpg
+from registrar.config import RegistrarSettings
+from registrar.core import RegistrarCore
 from registry.admin.registrars import add_registrar
 from registry.admin.tlds import add_tld, set_dns_settings, set_price, tld_name
 from registry.billing import credit
@@ -38,6 +40,8 @@ SANDBOX_FUNDS = 1_000_000  # 10,000.00 USD per registrar
 SANDBOX_CREDIT = 100_000
 RDAP_PORT = 8082
 SANDBOX_ADDRESS = PostalAddress("Sandbox City", "US", ("1 Sandbox Street",), "CA", "90210")
+HOUSE_CLID = "house"  # the registrar account the sandbox's site sells through
+DEMO_FUNDS = 100_000  # 1,000.00 USD for the site's demo user
 
 
 class SandboxExists(Exception):
@@ -84,6 +88,7 @@ def init_sandbox(spec: SandboxSpec) -> Sandbox:
         certs = build_sandbox_certs(directory / "certs", clids)
         passwords = _populate(registry, spec.tlds, clids,
                               {c: fingerprint(certs.clients[c].cert.read_bytes()) for c in clids})
+        web = _site_accounts(registry, config.section("registrar", RegistrarSettings))
     finally:
         registry.close()
 
@@ -96,6 +101,7 @@ def init_sandbox(spec: SandboxSpec) -> Sandbox:
              "key": str(certs.clients[clid].key), "ca": str(certs.ca.cert),
              "host": "127.0.0.1", "port": spec.epp_port}
             for clid in clids],
+        "web": web,
     }
     credentials_path = directory / "credentials.json"
     _write_private(credentials_path, json.dumps(credentials, indent=2) + "\n")
@@ -165,9 +171,26 @@ def _populate(registry: Registry, tlds: tuple[str, ...], clids: tuple[str, ...],
                                       fingerprints=(prints[clid],), postal=SANDBOX_ADDRESS,
                                       email=f"{clid}@sandbox.invalid")
             credit(ctx, registrar.id, SANDBOX_FUNDS, "payment", None, "sandbox funds")
+        house = add_registrar(ctx, HOUSE_CLID, password=secrets.token_urlsafe(12)[:16],
+                              name="The sandbox's registrar site", credit_limit=SANDBOX_CREDIT,
+                              postal=SANDBOX_ADDRESS, email=f"{HOUSE_CLID}@sandbox.invalid")
+        credit(ctx, house.id, SANDBOX_FUNDS, "payment", None, "sandbox funds")
         return passwords
 
     return registry.run(work, Actor.operator("init"), "init")
+
+
+def _site_accounts(registry: Registry, settings: RegistrarSettings) -> dict:
+    """The site's operator and a funded demo user, both verified."""
+    site = RegistrarCore(registry, settings)
+    accounts = {"admin": {"email": "admin@pyrar.test", "password": secrets.token_urlsafe(12)},
+                "user": {"email": "demo@pyrar.test", "password": secrets.token_urlsafe(12)}}
+    site.register(accounts["admin"]["email"], accounts["admin"]["password"], role="operator",
+                  verified=True)
+    demo = site.register(accounts["user"]["email"], accounts["user"]["password"],
+                         verified=True)
+    site.add_funds(demo.id, DEMO_FUNDS, "sandbox funds")
+    return {"url": settings.site_url, **accounts}
 
 
 def config_text(spec: SandboxSpec) -> str:
@@ -202,6 +225,22 @@ port = {spec.dns_port}
 webserver_port = {spec.pdns_api_port}
 # 'pyrar tld add NAME' publishes the new TLD with these apex name servers
 tld_nameservers = ["{SANDBOX_TLD_NAMESERVER}"]
+
+[registrar]
+house_clid = "{HOUSE_CLID}"
+host = "127.0.0.1"
+port = {spec.web_port}
+site_url = "http://127.0.0.1:{spec.web_port}"
+# the sandbox serves plain HTTP on loopback: cookies without the Secure flag. Serve the site
+# over HTTPS (behind a TLS proxy) and remove this line anywhere else.
+secure_cookies = false
+
+[mail]
+# users' mail goes into this Maildir (read it with any mail reader: mutt -f mail); set
+# transport = "smtp" and smtp_host, smtp_port, smtp_security, smtp_username, smtp_password to
+# send it for real
+transport = "maildir"
+maildir = "mail"
 
 [rdap]
 # plain HTTP on loopback; give cert and key (or a TLS proxy and base_url) in production

@@ -157,12 +157,12 @@ def make_sandbox(tmp_path: Path, *init_args: str) -> Path:
     """``pyrar init`` on free ports in tmp_path/sandbox; ``init_args`` add options (--db)."""
     directory = tmp_path / "sandbox"
     ports: list[int] = []
-    while len(ports) < 4:
+    while len(ports) < 5:
         if (port := free_port()) not in ports:
             ports.append(port)
     subprocess.run(pyrar("init", str(directory), "--epp-port", str(ports[0]), "--dns-port",
                          str(ports[1]), "--pdns-api-port", str(ports[2]), "--rdap-port",
-                         str(ports[3]), *init_args),
+                         str(ports[3]), "--web-port", str(ports[4]), *init_args),
                    check=True, capture_output=True, env=environment(), cwd=tmp_path,
                    timeout=120)
     return directory

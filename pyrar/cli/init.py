@@ -24,13 +24,14 @@ def register(subparsers) -> None:
     p.add_argument("--pdns-api-port", type=PORT, default=8081)
     p.add_argument("--rdap-port", type=PORT,
                    help=f"default {RDAP_PORT}, or a free port when another program has it")
+    p.add_argument("--web-port", type=PORT, default=8080)
     p.set_defaults(run=run_init)
 
 
 def run_init(ctx, args) -> None:
     spec = SandboxSpec(Path(args.directory), args.db, tuple(args.tld or ("example",)),
                        args.registrars, args.epp_port, args.dns_port, args.pdns_api_port,
-                       rdap_port=args.rdap_port or free_port(RDAP_PORT))
+                       rdap_port=args.rdap_port or free_port(RDAP_PORT), web_port=args.web_port)
     try:
         sandbox = init_sandbox(spec)
     except (SandboxExists, OpenPgpError) as e:
@@ -38,4 +39,6 @@ def run_init(ctx, args) -> None:
     print(f"sandbox ready in {sandbox.config_path.parent}")
     print(f"  configuration: {sandbox.config_path}")
     print(f"  EPP credentials for {', '.join(sandbox.clids)}: {sandbox.credentials_path}")
+    print(f"  the registrar site's URL, operator and demo user: {sandbox.credentials_path} "
+          "(under \"web\")")
     print(f"  run it: pyrar --config {sandbox.config_path} serve")

@@ -22,7 +22,7 @@ COMMAND_MODULES = (
     "pyrar.cli.domains", "pyrar.cli.lifecycle", "pyrar.cli.events", "pyrar.cli.serve",
     "pyrar.cli.eppd", "pyrar.cli.rdds", "pyrar.cli.escrow",
     "pyrar.cli.reports",
-    "zonegen.cli",
+    "zonegen.cli", "webui.cli",
 )
 
 

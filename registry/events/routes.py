@@ -8,6 +8,10 @@ import re
 ROUTES: dict[str, tuple[str, ...]] = {
     # payload {"zone": TLD, "owner": name}: the records at owner may have changed (zonegen)
     "dns.changed": ("dns",),
+    # payload {"order_id": id}: a paid site order to carry out (registrar/orders.py)
+    "registrar.order": ("orders",),
+    # payload {"to", "user_id", "template", "values"}: a mail to a site user (registrar/mail.py)
+    "mail.send": ("mail",),
 }
 
 # consumer names become socket file names (wake) and CLI arguments

@@ -76,6 +76,10 @@ def test_init_builds_a_complete_sandbox(tmp_path, pyrar):
     creds = json.loads((directory / "credentials.json").read_text())
     assert (directory / "credentials.json").stat().st_mode & 0o077 == 0  # passwords inside
     assert [r["clid"] for r in creds["registrars"]] == ["registrar1", "registrar2"]
+    # the registrar site: its URL, an operator and a demo user (#15)
+    assert creds["web"]["url"] == f"http://127.0.0.1:{config['registrar']['port']}"
+    assert {creds["web"][k]["email"] for k in ("admin", "user")} == {
+        "admin@pyrar.test", "demo@pyrar.test"}
     for entry in creds["registrars"]:
         assert set(entry) >= {"clid", "password", "cert", "key", "ca", "host", "port"}
         assert (entry["host"], entry["port"]) == ("127.0.0.1", config["eppd"]["port"])
@@ -158,7 +162,8 @@ def test_init_on_mariadb(tmp_path, pyrar, empty_mariadb):
     assert config["database"]["url"] == empty_mariadb
     assert not (first / "pyrar.sqlite3").exists()
     out = pyrar("--config", first / "pyrar.toml", "registrar", "list").out
-    assert [line.split()[0] for line in out.splitlines()] == ["registrar1", "registrar2"]
+    assert [line.split()[0] for line in out.splitlines()] == ["house", "registrar1",
+                                                              "registrar2"]
     engine = make_engine(empty_mariadb)
     try:
         assert current_revision(engine) == head_revision()
@@ -543,7 +548,8 @@ def test_installed_console_script(sandbox):
     ok = subprocess.run([PYRAR, "registrar", "list"], capture_output=True, text=True, env=env,
                         timeout=120)
     assert ok.returncode == 0 and ok.stderr == ""
-    assert [line.split()[0] for line in ok.stdout.splitlines()] == ["registrar1", "registrar2"]
+    assert [line.split()[0] for line in ok.stdout.splitlines()] == ["house", "registrar1",
+                                                                  "registrar2"]
     before = sandbox.dump()
     bad = subprocess.run([PYRAR, "price", "set", "example", "create", "1.234"],
                          capture_output=True, text=True, env=env, timeout=120)

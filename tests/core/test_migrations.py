@@ -133,9 +133,12 @@ def test_head_schema_matches_the_models(empty_engine):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
+    from registrar.models import SiteBase
+
     upgrade(empty_engine)
     with empty_engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        diff = compare_metadata(MigrationContext.configure(conn),
+                                [Base.metadata, SiteBase.metadata])
     assert diff == []
 
 

@@ -1,0 +1,1 @@
+"""Where the registrar buys names: ``Backend`` (base.py) and its implementations."""

@@ -1,0 +1,164 @@
+"""The registrar's tables: site users, their tokens and sessions, their ledger, orders and the
+names they hold.
+
+They live in the registry's database (one migration chain, registry/migrations) but on a
+metadata of their own: the registry's core knows nothing of the registrar. No foreign key
+points into the registry's tables: a name may be held at a remote registry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from registry.models.base import NAMING, Id, Money, UTCDateTime
+
+
+class SiteBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime, dict: JSON, list: JSON}
+
+
+class SiteUser(SiteBase):
+    __tablename__ = "site_users"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # lower-cased
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    email_verified_at: Mapped[datetime | None]
+    role: Mapped[str] = mapped_column(String(16), default="user")  # "user" or "operator"
+    status: Mapped[str] = mapped_column(String(16), default="active")  # or "closed"
+    closed_at: Mapped[datetime | None]
+    balance: Mapped[int] = mapped_column(Money, default=0)  # minor units of ``currency``
+    currency: Mapped[str] = mapped_column(String(3))
+    # message types the user does not want (receipts, reminders...); security mail is always sent
+    mail_opt_outs: Mapped[list] = mapped_column(default=list)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]  # the last time step used: a code works once
+
+
+class SiteToken(SiteBase):
+    """Single-use secrets mailed or shown to users: email verification, password reset, gift
+    acceptance, 2FA recovery codes. Only a SHA-256 of the token is stored."""
+
+    __tablename__ = "site_tokens"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("site_users.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    used_at: Mapped[datetime | None]
+    data: Mapped[dict] = mapped_column(default=dict)
+
+
+class SiteSession(SiteBase):
+    """A logged-in browser or client: the cookie holds the token, the row its SHA-256."""
+
+    __tablename__ = "site_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("site_users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    # password checked, second factor still to give: the session may only finish the login
+    needs_second_factor: Mapped[bool] = mapped_column(default=False)
+
+
+class SiteApiKey(SiteBase):
+    """A user's key for programmatic use: its scopes, revocable."""
+
+    __tablename__ = "site_api_keys"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("site_users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))  # shown to tell keys apart
+    scopes: Mapped[list] = mapped_column(default=list)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class SiteLedgerEntry(SiteBase):
+    __tablename__ = "site_ledger"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("site_users.id"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(16))  # payment, order, refund, gift...
+    amount: Mapped[int] = mapped_column(Money)  # signed: negative is a debit
+    balance_after: Mapped[int] = mapped_column(Money)
+    currency: Mapped[str] = mapped_column(String(3))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("site_orders.id"))
+    description: Mapped[str] = mapped_column(String(255))
+
+    __table_args__ = (Index("ix_site_ledger_user", "user_id", "id"),)
+
+
+class SiteOrder(SiteBase):
+    """A cart paid at once. ``status``: "paid" (money taken, items being carried out), then
+    "done" once every item is done or failed and refunded."""
+
+    __tablename__ = "site_orders"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("site_users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    total: Mapped[int] = mapped_column(Money)
+    refunded: Mapped[int] = mapped_column(Money, default=0)
+    currency: Mapped[str] = mapped_column(String(3))
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class SiteOrderItem(SiteBase):
+    """One name's operation in an order. ``status``: "pending", "done" or "failed" (then
+    refunded, ``error`` says why)."""
+
+    __tablename__ = "site_order_items"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("site_orders.id"), index=True)
+    operation: Mapped[str] = mapped_column(String(16))  # create, renew, transfer, restore
+    domain: Mapped[str] = mapped_column(String(253))  # A-labels
+    years: Mapped[int]
+    price: Mapped[int] = mapped_column(Money)  # what the user pays
+    cost: Mapped[int] = mapped_column(Money)  # what the registry asked when ordered
+    status: Mapped[str] = mapped_column(String(16))
+    error: Mapped[str | None] = mapped_column(Text)
+    # a transfer's auth code, until it is used (then cleared)
+    secret: Mapped[str | None] = mapped_column(String(255))
+    completed_at: Mapped[datetime | None]
+
+
+class SiteDomain(SiteBase):
+    """A name a user holds through this registrar, and at which backend."""
+
+    __tablename__ = "site_domains"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("site_users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(253))
+    backend: Mapped[str] = mapped_column(String(32))
+    # "active"; "transfer_pending" until a transfer in is approved; "redemption" once
+    # expired and deleted at the registry (restorable until it is purged)
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    auto_renew: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    # the last renewal reminder sent (30, 14, 7 or 1 days before expiry); None after renewal
+    reminded_days: Mapped[int | None]
+    # when renewing from the balance last failed (tried again a day later)
+    renew_failed_at: Mapped[datetime | None]
+
+    __table_args__ = (UniqueConstraint("name", name="uq_site_domains_name"),
+                      Index("ix_site_domains_due", "state", "expires_at"))
