@@ -32,10 +32,11 @@ def test_monthly_reports_from_the_command_line(sandbox, tmp_path):
     stamp = month.replace("-", "")
     rows = list(csv.reader((tmp_path / f"example-transactions-{stamp}-en.csv").open()))
     assert rows[0][:3] == ["registrar-name", "iana-id", "total-domains"]
-    assert [r[0] for r in rows[1:]] == ["Sandbox registrar1", "Sandbox registrar2", "Totals"]
+    assert [r[0] for r in rows[1:]] == ["Sandbox registrar1", "Sandbox registrar2",
+                                       "The sandbox's registrar site", "Totals"]
     assert rows[-1][1] == "" and rows[-1][2] == "0"
     activity = list(csv.reader((tmp_path / f"example-activity-{stamp}-en.csv").open()))
-    assert activity[1][0] == "2"  # operational registrars
+    assert activity[1][0] == "3"  # operational registrars: the two and the house registrar
     bad = run("--config", str(sandbox / "pyrar.toml"), "report", "monthly", "example",
               "2026-13", cwd=tmp_path)
     assert bad.returncode == 1 and bad.stderr == \
@@ -56,7 +57,7 @@ def test_deposit_and_verify_from_the_command_line(sandbox, tmp_path):
               "--rde-xsd", str(RDE_XSD), "--epp-xsd", str(EPP_XSD))
     checked = run(*verify, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert f"{ryde.name}: ok (2 rdeRegistrar-1.0)" in checked.stdout
+    assert f"{ryde.name}: ok (3 rdeRegistrar-1.0)" in checked.stdout
     # a signature from another deposit does not fit
     again = run("--config", config, "escrow", "deposit", "example", cwd=tmp_path)
     assert again.returncode == 0 and "_full_S1_R1.ryde" in again.stdout
