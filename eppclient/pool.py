@@ -101,6 +101,7 @@ class Pool:
                     session = await self._idle.get()
                     if session.alive:
                         return session
+                    await session.close()  # the registry closed it: its slot reconnects
         except TimeoutError as e:
             raise NotSent(f"no session to {self.config.name} within "
                           f"{self.config.acquire_timeout:g} s (last error: "
