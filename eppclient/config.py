@@ -31,6 +31,9 @@ class RegistryConfig:
     lang: str = "en"
     user_agent: str = "PyRar eppclient"
     clock_skew: float = 300.0         # tolerated difference between our clock and the registry's
+    # extension URIs to log in with (of those the client knows and the greeting offers);
+    # None: all of them. A message part in another namespace comes as an RFC 9038 extValue.
+    extensions: tuple[str, ...] | None = None
     currency: str | None = None       # for fee-1.0 (default: the registry's)
 
     def __post_init__(self) -> None:

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from eppclient import commands
+from eppclient.changepoll import Change, parse_change
 from eppclient.errors import CommandFailed
+from eppclient.namespaces import CHANGE_POLL, tag
 from eppclient.responses import ExtValue, Response
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,16 @@ class PollMessage:
     queued_at: datetime | None
     text: str | None
     response: Response = field(repr=False)   # resData and extensions, in any namespace
+
+    @property
+    def change(self) -> Change | None:
+        """What the registry itself did (changePoll), whether we logged in with it or it
+        came in an extValue."""
+        node = self.response.extension(CHANGE_POLL, "changeData")
+        if node is None:
+            node = next((v.value for v in self.unhandled if v.value is not None
+                         and v.value.tag == tag(CHANGE_POLL, "changeData")), None)
+        return parse_change(node)
 
     @property
     def unhandled(self) -> tuple[ExtValue, ...]:

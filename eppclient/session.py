@@ -75,8 +75,10 @@ class Session:
     def services(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The object and extension URIs we logged in with: ours the greeting offers."""
         offered = self.greeting
+        wanted = self.config.extensions
         return (tuple(u for u in OBJECTS if u in offered.obj_uris),
-                tuple(u for u in EXTENSIONS if u in offered.ext_uris))
+                tuple(u for u in EXTENSIONS
+                      if u in offered.ext_uris and (wanted is None or u in wanted)))
 
     async def _login(self) -> None:
         obj_uris, ext_uris = self.services

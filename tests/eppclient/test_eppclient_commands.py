@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from conftest import add_long_password_registrar, client_config
+from eppclient_world import add_long_password_registrar, client_config
 from eppd_core_frames import fresh
 from eppd_core_world import STRONG, core_world
 

@@ -14,13 +14,14 @@ import time
 from decimal import Decimal
 
 import pytest
-from conftest import client_config
 from epp_proxy import EppProxy
+from eppclient_world import client_config
 from eppd_client import client_context
 from eppd_core_frames import fresh
 from eppd_core_world import REPO, STRONG, core_world
 
 from eppclient import CommandTimeout, EppClient, OutcomeUnknown, RegistryConfig, settle
+from tests.waiting import wait_for_async
 
 IDLE_TIMEOUT = 2  # eppd's, seconds
 
@@ -33,13 +34,7 @@ def world(tmp_path_factory, pki, schema_check):
 
 
 async def wait_until(what: str, check, timeout: float = 20.0):
-    """The asyncio twin of tests/waiting.py's wait_for: a condition, never a fixed sleep."""
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout:g} s")
-        await asyncio.sleep(0.05)
-    return result
+    return await wait_for_async(what, check, timeout)
 
 
 def test_session_count_must_fit_under_the_cap(world):
