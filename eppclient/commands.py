@@ -36,9 +36,12 @@ class Command:
     verb: str                      # create, info, transfer, update, restore, poll ...
     object_type: str | None        # domain, host, contact or None
     object_id: str | None          # the name or handle it is about
-    frame: bytes                   # the whole document as sent
-    cl_trid: str
-    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # the whole document as sent; kept out of repr (and so out of logs): it may hold
+    # authInfo or a password
+    frame: bytes = field(repr=False)
+    cl_trid: str = ""
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}),
+                                      repr=False)
     sent_at: datetime | None = None   # set by the session when it writes the frame
 
     @property

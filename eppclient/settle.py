@@ -122,7 +122,10 @@ async def _domain_restore(client, command: Command) -> Settlement:
     if command.params.get("rgp_op") == "report":
         done = "pendingRestore" not in rgp
     else:
-        done = "redemptionPeriod" not in rgp and "pendingDelete" not in found.statuses
+        # RFC 3915: the request moves redemptionPeriod to pendingRestore (pendingDelete
+        # stays until the report); a registry without reports restores at once
+        done = "pendingRestore" in rgp or (
+            "redemptionPeriod" not in rgp and "pendingDelete" not in found.statuses)
     return Settlement(done, command, f"rgp {sorted(rgp)}, statuses {found.statuses}", found)
 
 

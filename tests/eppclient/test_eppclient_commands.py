@@ -5,6 +5,7 @@ answered 2001, which these tests would see as CommandFailed)."""
 from __future__ import annotations
 
 import asyncio
+import ssl
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from eppclient_world import add_long_password_registrar, client_config
 from eppd_core_frames import fresh
 from eppd_core_world import STRONG, core_world
 
+from certs import create_ca
 from eppclient import (
     CommandFailed,
     Contact,
@@ -20,9 +22,11 @@ from eppclient import (
     DsData,
     EppClient,
     FeeQuery,
+    LoginFailed,
     PostalInfo,
     RestoreReport,
     drain,
+    tls_context,
 )
 from eppclient.namespaces import FEE, RGP, SECDNS
 
@@ -271,3 +275,30 @@ async def _noop(message):
 
 async def _always(message_id):
     return True
+
+
+def test_a_wrong_password_is_a_login_failure(world):
+    with pytest.raises(LoginFailed) as refused:
+        run(world, _nothing, password="wrong-password")
+    assert refused.value.code == 2200
+
+
+def test_only_the_registry_ca_is_trusted(world, tmp_path):
+    other = create_ca(tmp_path, common_name="Not the registry's CA")
+    with pytest.raises(ssl.SSLCertVerificationError):
+        run(world, _nothing, ca=other.cert)
+
+
+def test_tls_is_1_2_or_later(world):
+    context = tls_context(client_config(world))
+    assert context.minimum_version >= ssl.TLSVersion.TLSv1_2
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+
+    async def version(epp):
+        return next(iter(epp.pool._sessions))._writer.get_extra_info("ssl_object").version()
+
+    assert run(world, version) in ("TLSv1.2", "TLSv1.3")
+
+
+async def _nothing(epp):
+    return None

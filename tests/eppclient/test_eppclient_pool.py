@@ -20,7 +20,14 @@ from eppd_client import client_context
 from eppd_core_frames import fresh
 from eppd_core_world import REPO, STRONG, core_world
 
-from eppclient import CommandTimeout, EppClient, OutcomeUnknown, RegistryConfig, settle
+from eppclient import (
+    CommandTimeout,
+    DomainChanges,
+    EppClient,
+    OutcomeUnknown,
+    RegistryConfig,
+    settle,
+)
 from tests.waiting import wait_for_async
 
 IDLE_TIMEOUT = 2  # eppd's, seconds
@@ -240,3 +247,27 @@ def test_config_repr_hides_the_password(world):
     config = client_config(world)
     assert isinstance(config, RegistryConfig)
     assert config.password not in repr(config)
+
+
+def test_lost_update_and_restore_settle(world, proxy_contexts):
+    updated, never, restored = fresh(), fresh(), fresh()
+
+    async def body(epp, proxy):
+        for name in (updated, never, restored):
+            await epp.domain_create(name, auth_info=STRONG)
+        world.end_grace_periods(restored)
+        await epp.domain_delete(restored)
+        outcomes = []
+        for when, marker, call in (
+                ("after", b"<domain:update", epp.domain_update(
+                    updated, add=DomainChanges(statuses=("clientHold",)))),
+                ("before", b"<domain:update", epp.domain_update(
+                    never, add=DomainChanges(statuses=("clientHold",)))),
+                ("after", b"<rgp:restore", epp.domain_restore(restored))):
+            proxy.arm(when, marker)
+            with pytest.raises(OutcomeUnknown) as lost:
+                await call
+            outcomes.append((await settle(epp, lost.value)).applied)
+        return outcomes
+
+    assert through_proxy(world, proxy_contexts, body) == [True, False, True]
