@@ -17,9 +17,9 @@ from eppclient.config import RegistryConfig
 from eppclient.domain import NO_CHANGES, DomainChanges
 from eppclient.errors import CommandFailed
 from eppclient.greeting import Greeting
-from eppclient.namespaces import FEE, RGP, SECDNS
+from eppclient.namespaces import CONTACT, DOMAIN, FEE, HOST, RGP, SECDNS
 from eppclient.pool import Pool
-from eppclient.responses import Response
+from eppclient.responses import Availability, Response, parse_check
 
 
 class EppClient:
@@ -57,14 +57,14 @@ class EppClient:
     # domains
 
     async def domain_check(self, *names: str,
-                           fees: tuple[fee.FeeQuery, ...] = ()) -> list[domain.Availability]:
+                           fees: tuple[fee.FeeQuery, ...] = ()) -> list[Availability]:
         extensions = [fee.check_extension(fees, self.config.currency)] if fees else []
         if fees:
             self._require(FEE, "fee-1.0")
         response = await self.execute(domain.check(self.clid, names, extensions))
         prices = fee.parse_check(response.extension(FEE, "chkData"))
-        return [domain.Availability(a.name, a.available, a.reason, prices.get(a.name.lower()))
-                for a in domain.parse_check(response)]
+        return [Availability(a.name, a.available, a.reason, prices.get(a.name.lower()))
+                for a in parse_check(response, DOMAIN, "name")]
 
     async def domain_info(self, name: str, auth_info: str | None = None,
                           hosts: str = "all") -> domain.DomainInfo:
@@ -145,8 +145,8 @@ class EppClient:
 
     # hosts
 
-    async def host_check(self, *names: str) -> Response:
-        return await self.execute(host.check(self.clid, names))
+    async def host_check(self, *names: str) -> list[Availability]:
+        return parse_check(await self.execute(host.check(self.clid, names)), HOST, "name")
 
     async def host_create(self, name: str, addresses: tuple[str, ...] = ()) -> Response:
         return await self.execute(host.create(self.clid, name, addresses))
@@ -162,6 +162,10 @@ class EppClient:
         return await self.execute(host.delete(self.clid, name))
 
     # contacts
+
+    async def contact_check(self, *handles: str) -> list[Availability]:
+        return parse_check(await self.execute(contact.check(self.clid, handles)), CONTACT,
+                           "id")
 
     async def contact_create(self, new: contact.Contact) -> Response:
         return await self.execute(contact.create(self.clid, new))

@@ -62,6 +62,14 @@ def create(clid: str, contact: Contact) -> Command:
     return object_command(clid, "create", body, object_type="contact", object_id=contact.id)
 
 
+def check(clid: str, handles: tuple[str, ...]) -> Command:
+    body = element(CONTACT, "check")
+    for handle in handles:
+        child(body, CONTACT, "id", handle)
+    return object_command(clid, "check", body, object_type="contact",
+                          object_id=",".join(handles))
+
+
 def info(clid: str, handle: str, auth_info: str | None = None) -> Command:
     body = element(CONTACT, "info")
     child(body, CONTACT, "id", handle)

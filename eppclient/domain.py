@@ -10,21 +10,13 @@ from lxml import etree
 
 from eppclient.commands import Command, object_command
 from eppclient.documents import child, day, element, text, when
-from eppclient.fee import Charge, FeeCheck
+from eppclient.fee import Charge
 from eppclient.namespaces import DOMAIN
 from eppclient.responses import Response
 from eppclient.secdns import DsData
 
 _NS = {"d": DOMAIN}
 TRANSFER_OPS = ("request", "query", "approve", "reject", "cancel")
-
-
-@dataclass(frozen=True)
-class Availability:
-    name: str
-    available: bool
-    reason: str | None
-    fee: FeeCheck | None = None
 
 
 @dataclass(frozen=True)
@@ -187,16 +179,6 @@ def delete(clid: str, name: str, extensions: list[etree._Element]) -> Command:
     child(body, DOMAIN, "name", name)
     return object_command(clid, "delete", body, extensions=extensions, object_type="domain",
                           object_id=name)
-
-
-def parse_check(response: Response) -> list[Availability]:
-    data = response.data(DOMAIN, "chkData")
-    found = []
-    for cd in data.findall("d:cd", _NS) if data is not None else ():
-        name = cd.find("d:name", _NS)
-        found.append(Availability(name.text.strip(), name.get("avail") in ("1", "true"),
-                                  text(cd, "d:reason", _NS)))
-    return found
 
 
 def parse_info(response: Response) -> DomainInfo:

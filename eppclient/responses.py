@@ -10,6 +10,7 @@ from lxml import etree
 
 from eppclient.documents import when
 from eppclient.errors import FrameError
+from eppclient.fee import FeeCheck
 from eppclient.namespaces import EPP
 
 _NS = {"e": EPP}
@@ -79,6 +80,29 @@ class Response:
 
     def extension(self, uri: str, name: str) -> etree._Element | None:
         return _first(self.extensions, uri, name)
+
+
+@dataclass(frozen=True)
+class Availability:
+    """One ``<cd>`` of a check answer (domain, host or contact); ``fee`` for domains when
+    fee-1.0 prices were asked for."""
+
+    name: str
+    available: bool
+    reason: str | None
+    fee: FeeCheck | None = None
+
+
+def parse_check(response: Response, uri: str, id_name: str) -> list[Availability]:
+    """The ``<cd>``s of ``{uri}chkData``; ``id_name`` is "name" (domain, host) or "id"."""
+    data = response.data(uri, "chkData")
+    found = []
+    for cd in data.findall(f"{{{uri}}}cd") if data is not None else ():
+        key = cd.find(f"{{{uri}}}{id_name}")
+        reason = cd.findtext(f"{{{uri}}}reason")
+        found.append(Availability(key.text.strip(), key.get("avail") in ("1", "true"),
+                                  reason.strip() if reason else None))
+    return found
 
 
 def parse_response(root: etree._Element, frame: bytes) -> Response:

@@ -113,6 +113,10 @@ class Session:
         except (ConnectionLost, FrameError):
             await self._drop()
             raise
+        except asyncio.CancelledError:
+            # the frame may be out and its answer unread: the session is out of step
+            self._abort()
+            raise
         if response.cl_trid not in (None, command.cl_trid):
             await self._drop()
             raise FrameError(f"answer for clTRID {response.cl_trid!r}, "
@@ -159,6 +163,13 @@ class Session:
                     async with asyncio.timeout(LOGOUT_TIMEOUT):
                         await self._round_trip(commands.logout(self.config.clid).frame)
             await self._drop()
+
+    def _abort(self) -> None:
+        self._dropping = True
+        if self._keepalive is not None and self._keepalive is not asyncio.current_task():
+            self._keepalive.cancel()
+        self._writer.transport.abort()
+        self.closed.set()
 
     async def _drop(self) -> None:
         # ``closed`` is set once the socket is closed: the pool counts a connection against

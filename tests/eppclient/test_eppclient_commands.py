@@ -133,7 +133,10 @@ def test_hosts_and_nameservers(world):
     async def body(epp):
         await epp.domain_create(name, auth_info=STRONG)
         host = f"ns1.{name}"
+        [free] = await epp.host_check(host)
         await epp.host_create(host, ("192.0.2.1", "2001:db8::1"))
+        [taken] = await epp.host_check(host)
+        assert free.available and not taken.available and taken.reason
         await epp.domain_update(name, add=DomainChanges(ns=(host,)))
         with_ns = await epp.domain_info(name)
         await epp.host_update(host, add_addresses=("192.0.2.2",), rem_addresses=("192.0.2.1",))
@@ -159,7 +162,10 @@ def test_contacts(world):
                       voice="+1.7035555555", auth_info=STRONG)
 
     async def body(epp):
+        [free] = await epp.contact_check(handle)
         await epp.contact_create(contact)
+        [taken] = await epp.contact_check(handle)
+        assert free.available and not taken.available
         first = await epp.contact_info(handle)
         await epp.contact_update(handle, email="new@example.com")
         second = await epp.contact_info(handle)

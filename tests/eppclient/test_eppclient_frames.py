@@ -83,6 +83,7 @@ def every_frame() -> dict[str, bytes]:
                                    new_name="ns9.a.example").frame,
         "host delete": host.delete(c, "ns1.a.example").frame,
         "contact create": contact.create(c, CONTACT).frame,
+        "contact check": contact.check(c, ("sh8013", "sh8014")).frame,
         "contact info": contact.info(c, "sh8013", "2fooBAR").frame,
         "contact update": contact.update(c, "sh8013", postal=CONTACT.postal, voice="+1.1",
                                          email="x@example.com", auth_info="4fooBAR",

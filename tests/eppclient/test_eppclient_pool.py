@@ -271,3 +271,23 @@ def test_lost_update_and_restore_settle(world, proxy_contexts):
         return outcomes
 
     assert through_proxy(world, proxy_contexts, body) == [True, False, True]
+
+
+def test_a_cancelled_command_drops_its_session(world, proxy_contexts):
+    """Cancelled between sending and the answer, a session would be out of step: it is
+    dropped, and the next command runs on a fresh one."""
+    name = fresh()
+
+    async def body(epp, proxy):
+        proxy.arm("stall", b"<domain:info")
+        first = next(iter(epp.pool._sessions))
+        call = asyncio.create_task(epp.domain_info(name))
+        await wait_until("the info sent", lambda: proxy.count(b"<domain:info") == 1)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+        [answer] = await epp.domain_check(name)
+        return first.alive, answer, epp.pool.connects
+
+    first_alive, answer, connects = through_proxy(world, proxy_contexts, body)
+    assert not first_alive and answer.available and connects == 2
