@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import TypeVar
@@ -26,3 +27,16 @@ def wait_for(what: str, check: Callable[[], T], timeout: float,
         if time.monotonic() > deadline:
             raise AssertionError(f"{what}: not within {timeout:g} s\n{log()}")
         time.sleep(POLL_SECONDS)
+
+
+async def wait_for_async(what: str, check: Callable[[], T], timeout: float,
+                         log: Callable[[], str] = lambda: "") -> T:
+    """``wait_for`` for a test running an event loop: the loop keeps running meanwhile."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:g} s\n{log()}")
+        await asyncio.sleep(POLL_SECONDS)

@@ -16,27 +16,9 @@ from lxml import etree
 
 from eppd.parsing import FrameRejected, parse_frame
 from schemas import NAMESPACES, SCHEMA_DIR, load_schema
+from tests.schemas.official_xsd import OFFICIAL_FILES
+from tests.schemas.official_xsd import official_schema as official_wrapper
 
-XS = "http://www.w3.org/2001/XMLSchema"
-
-# Official file for each namespace we ship, in an order where every namespace is loaded
-# before a schema that refers to it (signedMark's xmldsig import names a W3C URL).
-OFFICIAL_FILES = {
-    "eppcom": "eppcom-1.0.xsd",
-    "epp": "epp-1.0.xsd",
-    "host": "host-1.0.xsd",
-    "domain": "domain-1.0.xsd",
-    "contact": "contact-1.0.xsd",
-    "secDNS": "secDNS-1.1.xsd",
-    "rgp": "rgp-1.0.xsd",
-    "fee": "fee-1.0.xsd",
-    "loginSec": "loginSec-1.0.xsd",
-    "changePoll": "changePoll-1.0.xsd",
-    "dsig": "xmldsig-core-schema.xsd",
-    "mark": "mark-1.0.xsd",
-    "signedMark": "signedMark-1.0.xsd",
-    "launch": "launch-1.0.xsd",
-}
 OUR_FILES = {short: f"{NAMESPACES[short].rsplit(':', 1)[-1]}.xsd" for short in NAMESPACES}
 OUR_FILES["dsig"] = "xmldsig-core.xsd"
 
@@ -46,14 +28,7 @@ PLACEHOLDERS = {b"%FEE_VERSION%": b"epp:fee-1.0"}
 
 @pytest.fixture(scope="module")
 def official_schema(reference_epp: Path, tmp_path_factory) -> etree.XMLSchema:
-    xsd_dir = reference_epp / "xsd"
-    imports = "".join(
-        f'<import namespace="{NAMESPACES[short]}" schemaLocation="{(xsd_dir / name).as_uri()}"/>'
-        for short, name in OFFICIAL_FILES.items()
-    )
-    wrapper = tmp_path_factory.mktemp("official") / "official-wrapper.xsd"
-    wrapper.write_text(f'<schema xmlns="{XS}">{imports}</schema>', encoding="utf-8")
-    return etree.XMLSchema(etree.parse(str(wrapper)))
+    return official_wrapper(reference_epp / "xsd", tmp_path_factory.mktemp("official"))
 
 
 @dataclass
