@@ -350,8 +350,9 @@ HOSTING = ("ns1.pyrar-hosting.net", "ns2.pyrar-hosting.net")
 
 
 def test_hosted_zone_commands(sandbox, core, running) -> None:
-    with open(sandbox.config_path, "a") as f:      # the [powerdns] table is the file's last
-        f.write(f"hosted_nameservers = {list(HOSTING)!r}\n".replace("'", '"'))
+    text = sandbox.config_path.read_text()
+    setting = f"hosted_nameservers = {list(HOSTING)!r}".replace("'", '"')
+    sandbox.config_path.write_text(text.replace("[powerdns]\n", f"[powerdns]\n{setting}\n", 1))
     for host in HOSTING:
         core.run(HostCreate(host))
     core.run(DomainCreate("shop.example", nameservers=HOSTING, authinfo=STRONG))
