@@ -169,8 +169,9 @@ class HostedZones:
             # (a registry not ours) can follow the keys without anyone copying a DS
             for kind, value in CDS_PUBLICATION.items():
                 self.api.set_metadata(zone, kind, [value])
-            self.api.update_zone(zone, {"nsec3param": policy.nsec3param if policy.nsec3
-                                        else "", "nsec3narrow": False})
+            if policy.nsec3:    # NSEC needs no setting: an unsigned zone has no NSEC3PARAM
+                self.api.update_zone(zone, {"nsec3param": policy.nsec3param,
+                                            "nsec3narrow": False})
             self.api.rectify(zone)
             # before the DS can reach the parent: keys, NSEC3 parameters and answers that
             # PowerDNS cached while signing began must not outlive it
@@ -285,7 +286,8 @@ class HostedZones:
             self.api.delete_cryptokey(zone, key.id)
         for kind in CDS_PUBLICATION:
             self.api.delete_metadata(zone, kind)
-        self.api.update_zone(zone, {"nsec3param": ""})
+        if (self.api.zone(zone, rrsets=False) or {}).get("nsec3param"):
+            self.api.update_zone(zone, {"nsec3param": ""})
         self.api.delete_metadata(zone, UNSIGN_META)
         self.api.rectify(zone)
         # else cached keys, DNSKEYs and signatures outlive the keys
