@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,6 +20,10 @@ class PowerDnsApiError(Exception):
         super().__init__(f"PowerDNS API {status}: {message}" if status else message)
         self.status = status
         self.message = message
+
+
+# waits before sending a request PowerDNS answered with 500 again (seen: a busy gsqlite3)
+BUSY_RETRIES = (0.05, 0.2, 0.5, 1.0)
 
 
 class PowerDnsApi:
@@ -39,17 +44,24 @@ class PowerDnsApi:
         req = urllib.request.Request(url, data=data, method=method, headers={
             "X-API-Key": self.api_key, "Content-Type": "application/json",
             "Accept": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                payload = resp.read()
-        except urllib.error.HTTPError as e:
-            text = e.read().decode(errors="replace")
-            with contextlib.suppress(ValueError, AttributeError):
-                text = json.loads(text).get("error", text)
-            raise PowerDnsApiError(e.code, text) from None
-        except (urllib.error.URLError, OSError) as e:
-            raise PowerDnsApiError(0, f"PowerDNS API unreachable at {url}: {e}") from None
-        return json.loads(payload) if payload else None
+        for delay in (*BUSY_RETRIES, None):
+            try:
+                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                    payload = resp.read()
+                return json.loads(payload) if payload else None
+            except urllib.error.HTTPError as e:
+                text = e.read().decode(errors="replace")
+                with contextlib.suppress(ValueError, AttributeError):
+                    text = json.loads(text).get("error", text)
+                if e.code != 500 or delay is None:
+                    raise PowerDnsApiError(e.code, text) from None
+            except (urllib.error.URLError, OSError) as e:
+                raise PowerDnsApiError(0, f"PowerDNS API unreachable at {url}: {e}") from None
+            # gsqlite3 answers 'database is locked' as a bare 500 while another connection
+            # (zonegen's SQL writer, PowerDNS's own threads) writes; PowerDNS rolled the
+            # request's transaction back, so it is safe to send again
+            time.sleep(delay)
+        raise AssertionError("unreachable")
 
     @staticmethod
     def _zone(zone: str) -> str:
