@@ -40,7 +40,7 @@ def world(tmp_path_factory, pki, schema_check):
         yield w
 
 
-async def wait_until(what: str, check, timeout: float = 20.0):
+async def wait_until(what: str, check, timeout: float = 60.0):
     return await wait_for_async(what, check, timeout)
 
 
@@ -110,7 +110,9 @@ def restart_eppd(world) -> None:
 
 def test_reconnects_with_backoff_after_eppd_is_killed(world):
     async def body():
-        config = client_config(world, sessions=2, keepalive=0.5, idle_timeout=IDLE_TIMEOUT)
+        # the waiting command outlasts eppd's restart, slow on a busy machine
+        config = client_config(world, sessions=2, keepalive=0.5, idle_timeout=IDLE_TIMEOUT,
+                               acquire_timeout=90)
         async with EppClient(config) as epp:
             await wait_until("2 sessions", lambda: epp.pool.open_sessions == 2)
             world.process.kill()
@@ -121,7 +123,7 @@ def test_reconnects_with_backoff_after_eppd_is_killed(world):
             assert not pending.done()
             restart_eppd(world)
             answer = await pending
-            await wait_until("2 sessions again", lambda: epp.pool.open_sessions == 2)
+            await wait_until("2 sessions again", lambda: epp.pool.open_sessions == 2, 60)
             return answer, epp.pool.connects
 
     answer, connects = asyncio.run(body())
