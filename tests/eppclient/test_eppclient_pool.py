@@ -293,3 +293,18 @@ def test_a_cancelled_command_drops_its_session(world, proxy_contexts):
 
     first_alive, answer, connects = through_proxy(world, proxy_contexts, body)
     assert not first_alive and answer.available and connects == 2
+
+
+def test_never_more_connections_than_the_cap_across_reconnects(world, proxy_contexts):
+    async def body(epp, proxy):
+        for _ in range(3):
+            await wait_until("3 sessions", lambda: epp.pool.open_sessions == 3
+                             and proxy.live == 3)
+            proxy.cut()
+        answers = await asyncio.gather(*(epp.domain_check(fresh()) for _ in range(20)))
+        return answers, proxy.peak, epp.pool.connects
+
+    answers, peak, connects = through_proxy(world, proxy_contexts, body, sessions=3,
+                                            max_sessions=3)
+    assert all(a[0].available for a in answers)
+    assert peak == 3 and connects >= 12
