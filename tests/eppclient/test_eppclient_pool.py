@@ -22,9 +22,11 @@ from eppd_core_world import REPO, STRONG, core_world
 
 from eppclient import (
     CommandTimeout,
+    Contact,
     DomainChanges,
     EppClient,
     OutcomeUnknown,
+    PostalInfo,
     RegistryConfig,
     settle,
 )
@@ -308,3 +310,28 @@ def test_never_more_connections_than_the_cap_across_reconnects(world, proxy_cont
                                             max_sessions=3)
     assert all(a[0].available for a in answers)
     assert peak == 3 and connects >= 12
+
+
+def test_lost_host_and_contact_updates_settle(world, proxy_contexts):
+    domain_name = fresh()
+    host_name, renamed = f"ns1.{domain_name}", f"ns2.{domain_name}"
+    handle = f"u{time.time_ns() % 10**12}"
+    contact = Contact(handle, "old@example.com", (PostalInfo("A B", "Paris", "FR"),),
+                      auth_info=STRONG)
+
+    async def body(epp, proxy):
+        await epp.domain_create(domain_name, auth_info=STRONG)
+        await epp.host_create(host_name, ("192.0.2.1",))
+        await epp.contact_create(contact)
+        outcomes = []
+        for marker, call in (
+                (b"<host:update", epp.host_update(host_name, add_addresses=("192.0.2.2",),
+                                                  new_name=renamed)),
+                (b"<contact:update", epp.contact_update(handle, email="new@example.com"))):
+            proxy.arm("after", marker)
+            with pytest.raises(OutcomeUnknown) as lost:
+                await call
+            outcomes.append((await settle(epp, lost.value)).applied)
+        return outcomes
+
+    assert through_proxy(world, proxy_contexts, body) == [True, True]
