@@ -6,6 +6,7 @@ transform whose answer was lost (see ``settle()``), NotSent when no session coul
 from __future__ import annotations
 
 import ssl
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -69,11 +70,9 @@ class EppClient:
     async def domain_info(self, name: str, auth_info: str | None = None,
                           hosts: str = "all") -> domain.DomainInfo:
         response = await self.execute(domain.info(self.clid, name, auth_info, hosts))
-        found = domain.parse_info(response)
         dns = secdns.parse_info(response.extension(SECDNS, "infData"))
-        return domain.DomainInfo(**{
-            **vars(found), "ds": dns.ds, "max_sig_life": dns.max_sig_life,
-            "rgp_statuses": rgp.parse_statuses(response.extension(RGP, "infData"))})
+        return replace(domain.parse_info(response), ds=dns.ds, max_sig_life=dns.max_sig_life,
+                       rgp_statuses=rgp.parse_statuses(response.extension(RGP, "infData")))
 
     async def domain_create(self, name: str, *, auth_info: str, years: int = 1,
                             ns: tuple[str, ...] = (), registrant: str | None = None,

@@ -98,7 +98,9 @@ def update(clid: str, handle: str, *, postal: tuple[PostalInfo, ...] = (),
             child(change, CONTACT, "email", email)
         if auth_info:
             child(child(change, CONTACT, "authInfo"), CONTACT, "pw", auth_info)
-    return object_command(clid, "update", body, object_type="contact", object_id=handle)
+    return object_command(clid, "update", body, object_type="contact", object_id=handle,
+                          params={"postal": postal, "voice": voice, "email": email,
+                                  "add_statuses": add_statuses, "rem_statuses": rem_statuses})
 
 
 def delete(clid: str, handle: str) -> Command:

@@ -53,7 +53,7 @@ def _fill(node: etree._Element, text: object, attributes: dict[str, object]) -> 
         node.text = str(text)
     for key, value in attributes.items():
         if value is not None:
-            node.set(key.rstrip("_").replace("_", "-"), str(value))
+            node.set(key, str(value))
 
 
 def text(node: etree._Element | None, path: str, namespaces: dict[str, str]) -> str | None:

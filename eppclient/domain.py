@@ -11,7 +11,7 @@ from lxml import etree
 from eppclient.commands import Command, object_command
 from eppclient.documents import child, day, element, text, when
 from eppclient.fee import Charge
-from eppclient.namespaces import DOMAIN
+from eppclient.namespaces import DOMAIN, EPP
 from eppclient.responses import Response
 from eppclient.secdns import DsData
 
@@ -82,6 +82,17 @@ class TransferStatus:
     expires_at: datetime | None
     charge: Charge | None
     response: Response = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class PendingAction:
+    """``<domain:panData>`` (RFC 5731 3.3): how an action answered 1001 ended."""
+
+    name: str
+    succeeded: bool
+    cl_trid: str | None
+    sv_trid: str | None
+    at: datetime | None
 
 
 NO_CHANGES = DomainChanges()
@@ -236,3 +247,16 @@ def _ns(parent: etree._Element, hosts: tuple[str, ...]) -> None:
 def _auth(parent: etree._Element, auth_info: str | None) -> None:
     if auth_info is not None:
         child(child(parent, DOMAIN, "authInfo"), DOMAIN, "pw", auth_info)
+
+
+def parse_pending_action(response: Response) -> PendingAction | None:
+    data = response.data(DOMAIN, "panData")
+    if data is None:
+        return None
+    name = data.find("d:name", _NS)
+    trid = {"e": EPP}
+    return PendingAction(name=name.text.strip(),
+                         succeeded=name.get("paResult") in ("1", "true"),
+                         cl_trid=text(data, "d:paTRID/e:clTRID", {**_NS, **trid}),
+                         sv_trid=text(data, "d:paTRID/e:svTRID", {**_NS, **trid}),
+                         at=when(text(data, "d:paDate", _NS)))

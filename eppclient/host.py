@@ -63,7 +63,9 @@ def update(clid: str, name: str, *, add_addresses: tuple[str, ...] = (),
     if new_name:
         child(child(body, HOST, "chg"), HOST, "name", new_name)
     return object_command(clid, "update", body, object_type="host", object_id=name,
-                          params={"add_addresses": add_addresses, "new_name": new_name})
+                          params={"add_addresses": add_addresses, "rem_addresses": rem_addresses,
+                                  "add_statuses": add_statuses, "rem_statuses": rem_statuses,
+                                  "new_name": new_name})
 
 
 def delete(clid: str, name: str) -> Command:

@@ -15,6 +15,12 @@ from datetime import datetime
 
 from eppclient import commands
 from eppclient.changepoll import Change, parse_change
+from eppclient.domain import (
+    PendingAction,
+    TransferStatus,
+    parse_pending_action,
+    parse_transfer,
+)
 from eppclient.errors import CommandFailed
 from eppclient.namespaces import CHANGE_POLL, tag
 from eppclient.responses import ExtValue, Response
@@ -31,6 +37,16 @@ class PollMessage:
     queued_at: datetime | None
     text: str | None
     response: Response = field(repr=False)   # resData and extensions, in any namespace
+
+    @property
+    def transfer(self) -> TransferStatus | None:
+        """A domain transfer's state (requested, approved, rejected ... by whom, when)."""
+        return parse_transfer(self.response, None)
+
+    @property
+    def pending_action(self) -> PendingAction | None:
+        """How a domain action we were answered 1001 for ended (RFC 5731 panData)."""
+        return parse_pending_action(self.response)
 
     @property
     def change(self) -> Change | None:

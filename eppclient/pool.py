@@ -16,7 +16,6 @@ from eppclient.commands import Command
 from eppclient.config import RegistryConfig, tls_context
 from eppclient.errors import (
     ConnectionLost,
-    EppClientError,
     FrameError,
     NotSent,
     OutcomeUnknown,
@@ -95,6 +94,8 @@ class Pool:
                     self._idle.put_nowait(session)
 
     async def _acquire(self) -> Session:
+        if self._closing:
+            raise NotSent(f"the pool of {self.config.name} is closed")
         try:
             async with asyncio.timeout(self.config.acquire_timeout):
                 while True:
@@ -116,7 +117,7 @@ class Pool:
                 await self._cap.acquire()
                 try:
                     session = await Session.open(self.config, self._context)
-                except (EppClientError, OSError, TimeoutError) as e:
+                except Exception as e:  # whatever it is, the slot backs off and tries again
                     self._cap.release()
                     self.last_error = e
                     self.failed_connects += 1
@@ -126,6 +127,10 @@ class Pool:
                     delay = min(delay * 2, self.config.backoff_max)
                     continue
                 self.connects += 1
+                if self._closing:
+                    await session.close()
+                    self._cap.release()
+                    return
                 self._lend(session)
             delay = self.config.backoff_initial
             try:

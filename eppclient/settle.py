@@ -141,12 +141,48 @@ async def _domain_update(client, command: Command) -> Settlement:
             + [c not in found.contacts for c in rem.contacts])
     if command.params.get("registrant") is not None:
         seen.append(found.registrant == command.params["registrant"])
+    return _verdict(command, seen, found)
+
+
+async def _host_update(client, command: Command) -> Settlement:
+    params = command.params
+    new_name = params.get("new_name")
+    found = await _query(client.host_info(new_name)) if new_name else None
+    renamed = found is not None and found.sponsor == client.clid
+    if found is None or not renamed:
+        found = await client.host_info(command.object_id)
+    seen = ([a in found.addresses for a in params["add_addresses"]]
+            + [a not in found.addresses for a in params["rem_addresses"]]
+            + [s in found.statuses for s in params["add_statuses"]]
+            + [s not in found.statuses for s in params["rem_statuses"]])
+    if new_name:
+        seen.append(renamed)
+    return _verdict(command, seen, found)
+
+
+async def _contact_update(client, command: Command) -> Settlement:
+    params = command.params
+    found = await client.contact_info(command.object_id)
+    seen = ([s in found.statuses for s in params["add_statuses"]]
+            + [s not in found.statuses for s in params["rem_statuses"]])
+    if params.get("email"):
+        seen.append(found.contact.email == params["email"])
+    if params.get("voice"):
+        seen.append(found.contact.voice == params["voice"])
+    # postal changes compare whole; a new authInfo never shows (RFC 9154)
+    if params.get("postal"):
+        seen.append(set(found.contact.postal) == set(params["postal"]))
+    return _verdict(command, seen, found)
+
+
+def _verdict(command: Command, seen: list[bool], found: object) -> Settlement:
+    """Applied if every change shows, not applied if none does; otherwise nobody knows."""
     if seen and all(seen):
         return Settlement(True, command, "every change shows", found)
     if seen and not any(seen):
         return Settlement(False, command, "no change shows", found)
-    raise CannotSettle(f"update of {command.object_id}: {sum(seen)} of {len(seen)} "
-                       "changes show")
+    raise CannotSettle(f"{command.object_type} update of {command.object_id}: "
+                       f"{sum(seen)} of {len(seen)} visible changes show")
 
 
 _DECIDERS = {
@@ -160,4 +196,6 @@ _DECIDERS = {
     ("domain", "transfer"): _domain_transfer,
     ("domain", "restore"): _domain_restore,
     ("domain", "update"): _domain_update,
+    ("host", "update"): _host_update,
+    ("contact", "update"): _contact_update,
 }

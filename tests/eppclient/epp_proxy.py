@@ -41,7 +41,8 @@ class EppProxy:
         self.seen: list[bytes] = []
         self.port = 0
         self._server: asyncio.Server | None = None
-        self._writers: set[asyncio.StreamWriter] = set()
+        self._connections: set[tuple[asyncio.StreamWriter, asyncio.StreamWriter]] = set()
+        self.peak = 0  # most client connections open at once (each with its eppd one)
 
     async def __aenter__(self) -> EppProxy:
         self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0,
@@ -51,14 +52,24 @@ class EppProxy:
 
     async def __aexit__(self, *exc: object) -> None:
         self._server.close()
-        for writer in list(self._writers):
-            writer.close()
+        self.cut()
         with contextlib.suppress(Exception):
             await self._server.wait_closed()
 
     def arm(self, when: str, marker: bytes) -> Fault:
         self.fault = Fault(when, marker)
         return self.fault
+
+    @property
+    def live(self) -> int:
+        return len(self._connections)
+
+    def cut(self) -> None:
+        """Close every connection, both sides, as a registry restart would."""
+        for connection in list(self._connections):
+            self._connections.discard(connection)
+            for writer in connection:
+                writer.close()
 
     def count(self, marker: bytes) -> int:
         return sum(marker in frame for frame in self.seen)
@@ -68,7 +79,9 @@ class EppProxy:
         up_reader, up_writer = await asyncio.open_connection(
             "127.0.0.1", self.upstream_port, ssl=self.upstream_context,
             server_hostname="localhost")
-        self._writers |= {writer, up_writer}
+        connection = (writer, up_writer)
+        self._connections.add(connection)
+        self.peak = max(self.peak, len(self._connections))
         swallow = asyncio.Event()
 
         async def client_to_server() -> None:
@@ -97,6 +110,6 @@ class EppProxy:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for w in (writer, up_writer):
+        self._connections.discard(connection)
+        for w in connection:
             w.close()
-            self._writers.discard(w)

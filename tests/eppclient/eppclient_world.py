@@ -23,8 +23,8 @@ def client_config(world, clid: str = "reg1", **overrides) -> RegistryConfig:
     settings = {"name": "test-registry", "host": "127.0.0.1", "port": world.port,
                 "ca": world.pki.ca, "cert": cert.cert, "key": cert.key, "clid": clid,
                 "password": PASSWORDS.get(clid, LONG_PASSWORD), "tls_name": "localhost",
-                "currency": "USD", "command_timeout": 10.0, "connect_timeout": 10.0,
-                "acquire_timeout": 15.0, "backoff_initial": 0.05, "backoff_max": 0.5,
+                "currency": "USD", "command_timeout": 30.0, "connect_timeout": 30.0,
+                "acquire_timeout": 60.0, "backoff_initial": 0.05, "backoff_max": 0.5,
                 **overrides}
     return RegistryConfig(**settings)
 

@@ -10,7 +10,7 @@ from eppclient_world import client_config
 from eppd_core_frames import fresh
 from eppd_core_world import STRONG, core_world
 
-from eppclient import EppClient, drain, poll_loop, poll_request
+from eppclient import CommandFailed, EppClient, drain, poll_loop, poll_request
 from eppclient.namespaces import CHANGE_POLL, EXTENSIONS
 from tests.waiting import wait_for_async
 
@@ -64,7 +64,7 @@ def test_poll_loop_records_each_message_then_acks_it(world):
                                                  interval=0.1, stop=stop))
             for name in names:
                 await transfer_requested(world, name)
-            await wait_for_async("both messages recorded", lambda: len(store.effects) == 2, 20)
+            await wait_for_async("both messages recorded", lambda: len(store.effects) == 2, 60)
             stop.set()
             await loop
             return await poll_request(epp)
@@ -72,6 +72,10 @@ def test_poll_loop_records_each_message_then_acks_it(world):
     left = asyncio.run(body())
     assert left is None
     assert store.records == 2
+    transfers = [m.transfer for m in store.effects.values()]
+    assert {t.name for t in transfers} == set(names)
+    assert {(t.status, t.requested_by, t.action_by) for t in transfers} == {
+        ("pending", "reg2", "reg1")}
     texts = {m.response.frame.count(n.encode()) > 0 for m in store.effects.values()
              for n in names}
     assert texts == {True, False}  # each message names one of the two domains
@@ -122,3 +126,21 @@ def test_registry_changes_are_read_with_or_without_change_poll(world, with_chang
         assert kept.namespace == CHANGE_POLL
         assert kept.reason == f"{CHANGE_POLL} not in login services"
         assert b"changeData" in kept.xml()
+
+
+def test_a_purge_after_redemption_comes_as_a_pending_action(world):
+    name = fresh("fast")  # no grace or pending periods: the purge happens at once
+
+    async def body():
+        async with EppClient(client_config(world)) as epp:
+            await empty_queue(epp)
+            await epp.domain_create(name, auth_info=STRONG)
+            await epp.domain_delete(name)
+            with pytest.raises(CommandFailed):
+                await epp.domain_info(name)  # this touch purges it
+            return await poll_request(epp)
+
+    message = asyncio.run(body())
+    action = message.pending_action
+    assert action.name == name and action.succeeded and action.sv_trid
+    assert message.change.operation == "autoPurge"

@@ -22,9 +22,11 @@ from eppd_core_world import REPO, STRONG, core_world
 
 from eppclient import (
     CommandTimeout,
+    Contact,
     DomainChanges,
     EppClient,
     OutcomeUnknown,
+    PostalInfo,
     RegistryConfig,
     settle,
 )
@@ -40,7 +42,7 @@ def world(tmp_path_factory, pki, schema_check):
         yield w
 
 
-async def wait_until(what: str, check, timeout: float = 20.0):
+async def wait_until(what: str, check, timeout: float = 60.0):
     return await wait_for_async(what, check, timeout)
 
 
@@ -110,7 +112,9 @@ def restart_eppd(world) -> None:
 
 def test_reconnects_with_backoff_after_eppd_is_killed(world):
     async def body():
-        config = client_config(world, sessions=2, keepalive=0.5, idle_timeout=IDLE_TIMEOUT)
+        # the waiting command outlasts eppd's restart, slow on a busy machine
+        config = client_config(world, sessions=2, keepalive=0.5, idle_timeout=IDLE_TIMEOUT,
+                               acquire_timeout=90)
         async with EppClient(config) as epp:
             await wait_until("2 sessions", lambda: epp.pool.open_sessions == 2)
             world.process.kill()
@@ -121,7 +125,7 @@ def test_reconnects_with_backoff_after_eppd_is_killed(world):
             assert not pending.done()
             restart_eppd(world)
             answer = await pending
-            await wait_until("2 sessions again", lambda: epp.pool.open_sessions == 2)
+            await wait_until("2 sessions again", lambda: epp.pool.open_sessions == 2, 60)
             return answer, epp.pool.connects
 
     answer, connects = asyncio.run(body())
@@ -291,3 +295,43 @@ def test_a_cancelled_command_drops_its_session(world, proxy_contexts):
 
     first_alive, answer, connects = through_proxy(world, proxy_contexts, body)
     assert not first_alive and answer.available and connects == 2
+
+
+def test_never_more_connections_than_the_cap_across_reconnects(world, proxy_contexts):
+    async def body(epp, proxy):
+        for _ in range(3):
+            await wait_until("3 sessions", lambda: epp.pool.open_sessions == 3
+                             and proxy.live == 3)
+            proxy.cut()
+        answers = await asyncio.gather(*(epp.domain_check(fresh()) for _ in range(20)))
+        return answers, proxy.peak, epp.pool.connects
+
+    answers, peak, connects = through_proxy(world, proxy_contexts, body, sessions=3,
+                                            max_sessions=3)
+    assert all(a[0].available for a in answers)
+    assert peak == 3 and connects >= 12
+
+
+def test_lost_host_and_contact_updates_settle(world, proxy_contexts):
+    domain_name = fresh()
+    host_name, renamed = f"ns1.{domain_name}", f"ns2.{domain_name}"
+    handle = f"u{time.time_ns() % 10**12}"
+    contact = Contact(handle, "old@example.com", (PostalInfo("A B", "Paris", "FR"),),
+                      auth_info=STRONG)
+
+    async def body(epp, proxy):
+        await epp.domain_create(domain_name, auth_info=STRONG)
+        await epp.host_create(host_name, ("192.0.2.1",))
+        await epp.contact_create(contact)
+        outcomes = []
+        for marker, call in (
+                (b"<host:update", epp.host_update(host_name, add_addresses=("192.0.2.2",),
+                                                  new_name=renamed)),
+                (b"<contact:update", epp.contact_update(handle, email="new@example.com"))):
+            proxy.arm("after", marker)
+            with pytest.raises(OutcomeUnknown) as lost:
+                await call
+            outcomes.append((await settle(epp, lost.value)).applied)
+        return outcomes
+
+    assert through_proxy(world, proxy_contexts, body) == [True, True]
