@@ -20,6 +20,7 @@ from registry.values import Trid
 from . import (
     accounts,
     api_keys,
+    contacts,
     domains,
     gifts,
     ledger,
@@ -231,6 +232,14 @@ class RegistrarCore:
             accounts.set_mail_opt_outs(user, opt_outs)
             return UserView.of(user)
         return self.tx(work, "site_mail_prefs")
+
+    def set_contact(self, user_id: int, details: object) -> UserView:
+        """The registrant details sent with every name the user registers from now on."""
+        def work(ctx):
+            user = self._user(ctx, user_id)
+            contacts.save(ctx, self.backend, user, details)
+            return UserView.of(user)
+        return self.tx(work, "site_contact")
 
     def close_account(self, user_id: int, password: object) -> None:
         if not isinstance(password, str):

@@ -39,6 +39,9 @@ class SiteUser(SiteBase):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]  # the last time step used: a code works once
+    # the registrant contact at the registry (contacts.py) and the details it was made from
+    contact_id: Mapped[str | None] = mapped_column(String(16))
+    contact: Mapped[dict | None]
 
 
 class SiteToken(SiteBase):

@@ -169,7 +169,8 @@ def _carry_out(ctx: FlowContext, backend: Backend, user: SiteUser, item: SiteOrd
         if held is not None:
             raise Conflict(f"{display(item.domain)} was registered meanwhile")
         # a strong random auth code; the user can show or reset it later
-        expires = backend.create(ctx, item.domain, item.years, new_authinfo(), item.cost)
+        expires = backend.create(ctx, item.domain, item.years, new_authinfo(), item.cost,
+                                 registrant=user.contact_id)
         ctx.session.add(SiteDomain(user_id=user.id, name=item.domain, backend=backend.name,
                                    state="active", auto_renew=True, created_at=ctx.now,
                                    expires_at=expires))

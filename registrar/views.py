@@ -48,12 +48,13 @@ class UserView:
     two_factor: bool
     mail_opt_outs: tuple[str, ...]
     created_at: datetime
+    contact: dict | None  # the registrant details (private at the registry)
 
     @classmethod
     def of(cls, u: SiteUser) -> UserView:
         return cls(u.id, u.email, u.email_verified_at is not None, u.role,
                    Money(u.balance, u.currency), u.totp_enabled_at is not None,
-                   tuple(u.mail_opt_outs or ()), u.created_at)
+                   tuple(u.mail_opt_outs or ()), u.created_at, u.contact)
 
 
 @dataclass(frozen=True)

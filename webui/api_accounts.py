@@ -7,7 +7,7 @@ from aiohttp import web
 
 from .render import json_response
 from .routing import Api, Call
-from .schemas import CREDENTIALS, STR, USER, array, obj, ref
+from .schemas import CONTACT, CREDENTIALS, STR, USER, array, obj, ref
 from .security import clear_session_cookie, session_token, set_session_cookie
 
 LOGGED_IN = obj(("user", "session"), user=USER, session=ref("Session"))
@@ -100,6 +100,13 @@ def account_routes(api: Api) -> None:
     async def mail_preferences(call: Call) -> web.Response:
         return json_response(await call.run(call.core.set_mail_opt_outs, call.user.user_id,
                                             call.body.get("opt_outs")))
+
+    @api.route("PUT", "/api/account/contact", "The registrant details sent with each name "
+               "registered from now on (private at the registry: nothing disclosed)",
+               body=CONTACT, response=ref("User"))
+    async def contact(call: Call) -> web.Response:
+        return json_response(await call.run(call.core.set_contact, call.user.user_id,
+                                            call.body))
 
     @api.route("POST", "/api/account/close", "Close the account (it must hold no names)",
                body=obj(("password",), password=STR), status=204)

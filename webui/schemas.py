@@ -15,10 +15,13 @@ NULL_TIME = {"type": ["string", "null"], "format": "date-time"}
 NULL_STR = {"type": ["string", "null"]}
 
 MONEY = obj(("amount", "currency", "text"), amount=INT, currency=STR, text=STR)
+CONTACT = obj(("name", "city", "cc"), name=STR, org=STR, street={
+    "type": "array", "items": STR, "maxItems": 3}, city=STR, sp=STR, pc=STR, cc=STR, voice=STR)
 USER = obj(("id", "email", "verified", "role", "balance", "two_factor", "mail_opt_outs",
-            "created_at"), id=INT, email=STR, verified=BOOL, role=STR,
+            "created_at", "contact"), id=INT, email=STR, verified=BOOL, role=STR,
            balance={"$ref": "#/components/schemas/Money"}, two_factor=BOOL,
-           mail_opt_outs={"type": "array", "items": STR}, created_at=TIME)
+           mail_opt_outs={"type": "array", "items": STR}, created_at=TIME,
+           contact={"oneOf": [{"type": "null"}, CONTACT]})
 SESSION = obj(("csrf_token", "expires_at", "needs_second_factor"), csrf_token=STR,
               expires_at=TIME, needs_second_factor=BOOL)
 PRICES = {"type": "object", "additionalProperties": {"type": ["integer", "null"]}}

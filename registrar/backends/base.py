@@ -23,7 +23,7 @@ from typing import Protocol
 
 from registry.flows.context import FlowContext
 from registry.flows.poll_messages import QueuedMessage
-from registry.values import DsData, HostAddress, TransferData
+from registry.values import Disclose, DsData, HostAddress, PostalInfo, TransferData
 from registry.views import DomainInfo
 
 OPERATIONS = ("create", "renew", "transfer", "restore")
@@ -76,8 +76,8 @@ class Backend(Protocol):
     # refuses to pay more (a price raised since the order fails the item, which is refunded)
 
     def create(self, ctx: FlowContext, name: str, years: int, authinfo: str,
-               cost: int) -> datetime:
-        """Register ``name``; its expiry."""
+               cost: int, registrant: str | None = None) -> datetime:
+        """Register ``name`` (with the registrant contact, if given); its expiry."""
 
     def renew(self, ctx: FlowContext, name: str, years: int, cost: int) -> datetime:
         """Extend by ``years`` from the current expiry; the new expiry."""
@@ -107,6 +107,14 @@ class Backend(Protocol):
 
     def delete_host(self, ctx: FlowContext, name: str) -> None:
         """Remove a host we created."""
+
+    def create_contact(self, ctx: FlowContext, handle: str, postal: PostalInfo, email: str,
+                       voice: str | None, disclose: Disclose) -> None:
+        """A registrant contact, with a random auth code of its own."""
+
+    def update_contact(self, ctx: FlowContext, handle: str, postal: PostalInfo, email: str,
+                       voice: str | None) -> None:
+        """New details for a contact we created."""
 
     def poll(self, ctx: FlowContext) -> QueuedMessage | None:
         """The oldest unacknowledged message of the registry for us."""

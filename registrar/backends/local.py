@@ -8,12 +8,15 @@ poll messages are those of any registrar's command.
 from __future__ import annotations
 
 import dataclasses
+import secrets
 import time
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from registry.flows.contact_create import ContactCreate
+from registry.flows.contact_update import ContactUpdate
 from registry.flows.context import FlowContext
 from registry.flows.dispatch import flow_for
 from registry.flows.domain_check import DomainCheck
@@ -33,7 +36,14 @@ from registry.flows.host_create import HostCreate
 from registry.flows.host_delete import HostDelete
 from registry.flows.poll_messages import PollAck, PollRequest, QueuedMessage
 from registry.models import Tld
-from registry.values import HostAddress, Period, TransferData
+from registry.values import (
+    Disclose,
+    HostAddress,
+    Period,
+    PostalChange,
+    PostalInfo,
+    TransferData,
+)
 from registry.views import DomainInfo
 
 from .base import OPERATIONS, DomainChange, Offer
@@ -81,8 +91,11 @@ class LocalRegistry:
         return offers
 
     def create(self, ctx: FlowContext, name: str, years: int, authinfo: str,
-               cost: int) -> datetime:
-        return self._run(ctx, DomainCreate(name, Period(years, "y"), authinfo=authinfo,
+               cost: int, registrant: str | None = None) -> datetime:
+        # the holder is the admin and tech contact too (what thick TLDs ask for)
+        contacts = (("admin", registrant), ("tech", registrant)) if registrant else ()
+        return self._run(ctx, DomainCreate(name, Period(years, "y"), registrant=registrant,
+                                           contacts=contacts, authinfo=authinfo,
                                            fee=self._fee(cost))).expires_at
 
     def renew(self, ctx: FlowContext, name: str, years: int, cost: int) -> datetime:
@@ -127,6 +140,16 @@ class LocalRegistry:
 
     def delete_host(self, ctx: FlowContext, name: str) -> None:
         self._run(ctx, HostDelete(name))
+
+    def create_contact(self, ctx: FlowContext, handle: str, postal: PostalInfo, email: str,
+                       voice: str | None, disclose: Disclose) -> None:
+        self._run(ctx, ContactCreate(handle, (postal,), email, voice,
+                                     authinfo=secrets.token_urlsafe(24), disclose=disclose))
+
+    def update_contact(self, ctx: FlowContext, handle: str, postal: PostalInfo, email: str,
+                       voice: str | None) -> None:
+        self._run(ctx, ContactUpdate(handle, postal=(PostalChange.replacing(postal),),
+                                     email=email, voice=voice or ""))
 
     def poll(self, ctx: FlowContext) -> QueuedMessage | None:
         return self._run(ctx, PollRequest()).message

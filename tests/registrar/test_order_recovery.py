@@ -38,8 +38,8 @@ CHILD = textwrap.dedent("""
         time.sleep(3600)
     if stop_at == "processing":
         create = LocalRegistry.create
-        def create_and_stop(self, *args):
-            create(self, *args)
+        def create_and_stop(self, *args, **kwargs):
+            create(self, *args, **kwargs)
             stop()
         LocalRegistry.create = create_and_stop
     if stop_at == "placed":

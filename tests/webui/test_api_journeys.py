@@ -267,3 +267,13 @@ def test_api_keys_are_scoped_and_revocable(site):
     assert robot.get("/api/account", headers=bearer).status == 401
     assert robot.get("/api/account", headers={"Authorization": "Bearer nonsense"}).status == 401
     assert robot.get("/api/account", headers={"Authorization": "Basic eDp5"}).status == 401
+
+
+def test_registrant_details(site):
+    client, _ = new_user(site)
+    details = {"name": "Ann Example", "street": ["1 High Street"], "city": "Leeds",
+               "cc": "GB"}
+    answer = client.request("PUT", "/api/account/contact", details)
+    assert answer.status == 200 and answer.body["contact"]["city"] == "Leeds"
+    bad = client.request("PUT", "/api/account/contact", details | {"cc": "Britain"})
+    assert bad.status == 400 and bad.problem["field"] == "cc"
