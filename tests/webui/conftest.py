@@ -45,9 +45,11 @@ class Site:
         """The messages of ``template`` delivered to ``to`` (waits for ``count``)."""
         def found():
             out = []
-            if not self.maildir.exists():
+            try:  # the consumer may be making the Maildir's folders right now
+                messages = list(mailbox.Maildir(self.maildir, create=False))
+            except (FileNotFoundError, mailbox.NoSuchMailboxError):
                 return None
-            for msg in mailbox.Maildir(self.maildir, create=False):
+            for msg in messages:
                 if msg["To"] == to and msg["X-PyRar-Message"] == template:
                     text = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
                     body = text.get_payload(decode=True).decode()
