@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from . import commit
 from .errors import BillingFailure
 from .flows.context import FlowContext
 from .models import LedgerEntry, Registrar
@@ -62,7 +63,10 @@ def debit(ctx: FlowContext, registrar_id: int, amount: int, kind: str, object_na
     locks the payer's account row until the transaction ends, and every billed command of
     that registrar queues on it: a flow debits as late as it can.
     """
-    ctx.session.flush()  # the command's own changes first: the debit is the last word
+    # The command's changes and its commit receipt first: from the UPDATE to COMMIT the
+    # payer's other commands wait, so only the debit's own statements come after it.
+    commit.write_receipt(ctx.session)
+    ctx.session.flush()
     stmt = update(accounts).where(accounts.c.registrar_id == registrar_id)
     if not force:
         stmt = stmt.where(accounts.c.balance + accounts.c.credit_limit >= amount)

@@ -1,6 +1,6 @@
 """Committing a command exactly once, even when the connection is lost during COMMIT.
 
-A transaction that wrote anything also writes a commit receipt (``CommitReceipt``), last.
+A transaction that wrote anything also writes a commit receipt (``CommitReceipt``), once.
 When COMMIT fails in a way that does not prove a rollback (the connection dropped, a read
 timed out), ``settle`` makes the outcome final and reads it: on MariaDB it kills the old
 connection's server thread and waits until it is gone, so a COMMIT still in flight can no
@@ -78,15 +78,21 @@ def new_token() -> str:
 
 
 def write_receipt(session: Session) -> PendingCommit | None:
-    """The last statement of a transaction that wrote; None for one that did not (running
-    it again is harmless, so it needs no receipt)."""
+    """The receipt of a transaction that wrote, written once: by ``Database.run`` after the
+    command's work, or earlier by a flow that wants its last statements to be its own (a
+    debit: the payer's account stays locked from there to COMMIT). None for a transaction
+    that has not written (running it again is harmless, so it needs no receipt)."""
+    written = session.info.get("receipt")
+    if written is not None:
+        return written
     session.flush()
     connection = session.connection()
     if not connection.info.get("wrote"):
         return None
     token = new_token()
     session.execute(_INSERT, {"token": token})
-    return PendingCommit(token, _server_thread(connection))
+    session.info["receipt"] = pending = PendingCommit(token, _server_thread(connection))
+    return pending
 
 
 def _server_thread(connection: Connection) -> ServerThread | None:
