@@ -11,6 +11,7 @@ from __future__ import annotations
 import tarfile
 import tempfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,7 +61,8 @@ def rde_schema(rde_xsd: Path, epp_xsd: Path) -> etree.XMLSchema:
         Path(wrapper.name).unlink()
 
 
-def verify_files(ryde: Path, signature: Path, gpg: Gpg, schema: etree.XMLSchema) -> Verdict:
+def verify_files(ryde: Path, signature: Path, gpg: Gpg, schema: etree.XMLSchema,
+                 progress: Callable[[Counter], None] = lambda _c: None) -> Verdict:
     verdict = Verdict()
     try:
         gpg.verify_detached(signature, ryde)
@@ -80,10 +82,11 @@ def verify_files(ryde: Path, signature: Path, gpg: Gpg, schema: etree.XMLSchema)
                 verdict.problems.append("the tar must hold exactly one .xml file")
                 return verdict
             stream = tar.extractfile(members[0])
-            return verify_xml(stream, schema, verdict)
+            return verify_xml(stream, schema, verdict, progress)
 
 
-def verify_xml(stream, schema: etree.XMLSchema, verdict: Verdict | None = None) -> Verdict:
+def verify_xml(stream, schema: etree.XMLSchema, verdict: Verdict | None = None,
+               progress: Callable[[Counter], None] = lambda _c: None) -> Verdict:
     verdict = verdict or Verdict()
     objects = {f"{{{NS[p]}}}{t}": NS[p] for p, t in (
         ("rdeDomain", "domain"), ("rdeHost", "host"), ("rdeContact", "contact"),
@@ -106,6 +109,8 @@ def verify_xml(stream, schema: etree.XMLSchema, verdict: Verdict | None = None) 
             if element.tag in objects and parent is not None and parent.tag == contents:
                 _validate(schema, element, verdict)
                 verdict.counts[objects[element.tag]] += 1
+                if sum(verdict.counts.values()) % 10_000 == 0:
+                    progress(verdict.counts)
                 _references(element, seen, wanted)
             elif element.tag == header_tag:
                 _validate(schema, element, verdict)

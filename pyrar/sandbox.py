@@ -77,7 +77,7 @@ def init_sandbox(spec: SandboxSpec) -> Sandbox:
     for name in spec.tlds:  # bad input is refused before anything is written
         tld_name(name)
     directory.mkdir(parents=True, exist_ok=True)
-    text = config_text(spec)
+    text = config_text(spec, _escrow_keys(directory / "escrow"))
     config = Config.from_text(text, directory)
     clids = tuple(f"registrar{i}" for i in range(1, spec.registrars + 1))
     create_database_if_missing(database_url(config))
@@ -92,7 +92,6 @@ def init_sandbox(spec: SandboxSpec) -> Sandbox:
     finally:
         registry.close()
 
-    escrow = _escrow_keys(directory / "escrow")
     credentials = {
         "host": "127.0.0.1", "port": spec.epp_port, "ca": str(certs.ca.cert),
         "rdap": {"url": f"http://127.0.0.1:{spec.rdap_port}/"},
@@ -105,7 +104,7 @@ def init_sandbox(spec: SandboxSpec) -> Sandbox:
     }
     credentials_path = directory / "credentials.json"
     _write_private(credentials_path, json.dumps(credentials, indent=2) + "\n")
-    _write_private(config_path, text + escrow_text(escrow))
+    _write_private(config_path, text)
     return Sandbox(config_path, credentials_path, clids)
 
 
@@ -193,7 +192,8 @@ def _site_accounts(registry: Registry, settings: RegistrarSettings) -> dict:
     return {"url": settings.site_url, **accounts}
 
 
-def config_text(spec: SandboxSpec) -> str:
+def config_text(spec: SandboxSpec, escrow_keys: dict[str, str]) -> str:
+    """[powerdns] comes last: the zonegen tests append keys of theirs to it."""
     db_url = spec.db_url or "sqlite:///pyrar.sqlite3"
     return f"""# PyRar sandbox configuration, written by 'pyrar init'.
 # Relative paths are relative to this file. Environment variables PYRAR_<TABLE>_<KEY>
@@ -217,14 +217,6 @@ ca = "certs/ca.pem"
 # the private key of [eppd] ca: 'pyrar registrar cert CLID' issues a registrar's client
 # certificate with it. Keep a production CA's key off the servers that do not need it.
 key = "certs/ca.key"
-
-[powerdns]
-mode = "managed"
-data_dir = "powerdns"
-port = {spec.dns_port}
-webserver_port = {spec.pdns_api_port}
-# 'pyrar tld add NAME' publishes the new TLD with these apex name servers
-tld_nameservers = ["{SANDBOX_TLD_NAMESERVER}"]
 
 [registrar]
 house_clid = "{HOUSE_CLID}"
@@ -253,20 +245,24 @@ port = {spec.rdap_port}
 serve = false
 port = 4343
 rdap_url = "http://127.0.0.1:{spec.rdap_port}/"
-"""
 
-
-def escrow_text(keys: dict[str, str]) -> str:
-    return f"""
 [escrow]
 # deposits (pyrar escrow deposit TLD) go to out_dir, encrypted to a TEST agent's key whose
 # secret is in escrow/agent-secret.asc: 'pyrar escrow verify' checks them with it. schedule =
 # true has 'pyrar serve' make them (full on Sunday, differential the other days).
 out_dir = "escrow/deposits"
 gnupg_home = "escrow/gnupg"
-agent_key = "{keys['agent_key']}"
-signing_key = "{keys['signing_key']}"
+agent_key = "{escrow_keys['agent_key']}"
+signing_key = "{escrow_keys['signing_key']}"
 schedule = false
+
+[powerdns]
+mode = "managed"
+data_dir = "powerdns"
+port = {spec.dns_port}
+webserver_port = {spec.pdns_api_port}
+# 'pyrar tld add NAME' publishes the new TLD with these apex name servers
+tld_nameservers = ["{SANDBOX_TLD_NAMESERVER}"]
 """
 
 

@@ -55,6 +55,7 @@ def _settings(ctx) -> tuple[EscrowSettings, Gpg]:
 
 
 def _progress(counts: Counter) -> None:
+    """Objects so far, on a terminal (deposit, verify)."""
     if sys.stderr.isatty():
         print("\r" + ", ".join(f"{counts[NS[p]]} {p[3:].lower()}s" for p in OBJECTS),
               end="", file=sys.stderr, flush=True)
@@ -96,7 +97,9 @@ def run_verify(ctx, args) -> int:
             raise CliError(f"schemas: {' '.join(str(e).split())}") from None
         for name in args.files:
             ryde = Path(name)
-            verdict = verify_files(ryde, ryde.with_suffix(".sig"), gpg, schema)
+            verdict = verify_files(ryde, ryde.with_suffix(".sig"), gpg, schema, _progress)
+            if sys.stderr.isatty():
+                print(file=sys.stderr)
             counts = ", ".join(f"{n} {uri.split(':')[-1]}" for uri, n in
                                sorted(verdict.counts.items()))
             print(f"{ryde.name}: {'ok' if verdict.ok else 'FAILED'} ({counts})")
