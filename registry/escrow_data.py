@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .domain_parts import domains_parts
@@ -96,7 +96,7 @@ class Changes:
 
 
 def tld_exists(session: Session, tld: str) -> bool:
-    return session.scalar(select(Tld.id).where(Tld.name == tld)) is not None
+    return _tld_id(session, tld) is not None
 
 
 def registrars(session: Session) -> list[EscrowRegistrar]:
@@ -109,17 +109,21 @@ def _clids(session: Session) -> dict[int, str]:
     return dict(session.execute(select(Registrar.id, Registrar.clid)).all())
 
 
-def _tld_domain_ids(tld: str):
-    return select(Domain.id).where(Domain.tld_id == select(Tld.id).where(Tld.name == tld)
-                                   .scalar_subquery())
+def _tld_id(session: Session, tld: str) -> int | None:
+    return session.scalar(select(Tld.id).where(Tld.name == tld))
+
+
+# Hosts and contacts are read page by page over the whole table and each page kept to the
+# TLD's by two indexed queries: a condition "used by one of the TLD's domains" in the paged
+# statement itself would make SQLite build the set of the TLD's domains again for every
+# page (hours at a million domains).
 
 
 def domains(session: Session, tld: str, now: datetime, suffix: str,
             only: frozenset[str] | None = None) -> Iterator[EscrowDomain]:
     """The TLD's domains in id order (``only``: these names)."""
     clids = _clids(session)
-    table = Domain.__table__
-    stmt = select(table).where(Domain.id.in_(_tld_domain_ids(tld)))
+    stmt = select(Domain.__table__).where(Domain.tld_id == _tld_id(session, tld))
     for rows in _pages(session, stmt, Domain.id, only, Domain.name):
         parts = domains_parts(session, {r.id: r.registrant_id for r in rows})
         for r in rows:
@@ -136,14 +140,19 @@ def hosts(session: Session, tld: str, suffix: str, only: frozenset[str] | None =
           ) -> Iterator[EscrowHost]:
     """Hosts of the TLD: subordinate to its domains, or name servers of its domains."""
     clids = _clids(session)
-    ids = _tld_domain_ids(tld)
-    linked = select(DomainHost.host_id).where(DomainHost.domain_id.in_(ids))
-    stmt = select(Host.__table__).where(or_(Host.superordinate_id.in_(ids),
-                                            Host.id.in_(linked)))
-    for rows in _pages(session, stmt, Host.id, only, Host.name):
+    tld_id = _tld_id(session, tld)
+    for rows in _pages(session, select(Host.__table__), Host.id, only, Host.name):
+        page = [r.id for r in rows]
+        ours = set(session.scalars(
+            select(Host.id).join(Domain, Domain.id == Host.superordinate_id)
+            .where(Host.id.in_(page), Domain.tld_id == tld_id)
+            .union(select(DomainHost.host_id).join(Domain, Domain.id == DomainHost.domain_id)
+                   .where(DomainHost.host_id.in_(page), Domain.tld_id == tld_id))))
         linked_ids = set(session.scalars(select(DomainHost.host_id).where(
-            DomainHost.host_id.in_([r.id for r in rows]))))
+            DomainHost.host_id.in_(page))))
         for r in rows:
+            if r.id not in ours:
+                continue
             statuses = list(r.statuses) + (["linked"] if r.id in linked_ids else [])
             if not r.statuses:
                 statuses.append("ok")
@@ -157,13 +166,18 @@ def contacts(session: Session, tld: str, suffix: str, only: frozenset[str] | Non
              ) -> Iterator[EscrowContact]:
     """Contacts the TLD's domains use (registrant or admin, billing, tech)."""
     clids = _clids(session)
-    ids = _tld_domain_ids(tld)
-    used = or_(Contact.id.in_(select(Domain.registrant_id).where(Domain.id.in_(ids))),
-               Contact.id.in_(select(DomainContact.contact_id).where(
-                   DomainContact.domain_id.in_(ids))))
-    stmt = select(Contact).where(used)
-    for rows in _pages(session, stmt, Contact.id, only, Contact.handle, orm=True):
+    tld_id = _tld_id(session, tld)
+    for rows in _pages(session, select(Contact), Contact.id, only, Contact.handle, orm=True):
+        page = [c.id for c in rows]
+        used = set(session.scalars(
+            select(Domain.registrant_id).where(Domain.registrant_id.in_(page),
+                                               Domain.tld_id == tld_id)
+            .union(select(DomainContact.contact_id)
+                   .join(Domain, Domain.id == DomainContact.domain_id)
+                   .where(DomainContact.contact_id.in_(page), Domain.tld_id == tld_id))))
         for c in rows:
+            if c.id not in used:
+                continue
             statuses = [*c.statuses, "linked"]  # in use by the TLD's domains
             if not c.statuses:
                 statuses.append("ok")
