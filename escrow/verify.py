@@ -3,7 +3,8 @@ validate the XML against the RDE schemas, compare the header's counts with the c
 check that every host, contact and registrar a full deposit's objects refer to is in it.
 
 The document is read as a stream: each object is validated on its own against the schema's
-global element for it and dropped, so memory holds one object, whatever the deposit's size.
+global element for it and dropped. What stays is the reference check's names of the hosts,
+contacts and registrars deposited and referred to (582 MiB at a million domains).
 """
 
 from __future__ import annotations
