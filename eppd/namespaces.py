@@ -1,26 +1,24 @@
-"""XML namespaces eppd reads and writes: the protocol, object mappings and extensions."""
+"""XML namespaces eppd reads and writes (the protocol, object mappings and extensions): the
+ones both ends of the protocol share, from ``schemas.namespaces``."""
 
 from __future__ import annotations
 
-from schemas import NAMESPACES
+from schemas.namespaces import (
+    CHANGE_POLL,
+    CONTACT,
+    DOMAIN,
+    EPP,
+    EXTENSIONS,
+    FEE,
+    HOST,
+    LOGIN_SEC,
+    OBJECTS,
+    RGP,
+    SECDNS,
+    SECURE_AUTHINFO,
+    UNHANDLED_NAMESPACES,
+    tag,
+)
 
-EPP = NAMESPACES["epp"]
-DOMAIN = NAMESPACES["domain"]
-HOST = NAMESPACES["host"]
-CONTACT = NAMESPACES["contact"]
-SECDNS = NAMESPACES["secDNS"]
-RGP = NAMESPACES["rgp"]
-FEE = NAMESPACES["fee"]
-LOGIN_SEC = NAMESPACES["loginSec"]
-CHANGE_POLL = NAMESPACES["changePoll"]
-# Signal-only URIs: no elements, they tell clients which practices the server follows.
-SECURE_AUTHINFO = "urn:ietf:params:xml:ns:epp:secure-authinfo-transfer-1.0"  # RFC 9154
-UNHANDLED_NAMESPACES = "urn:ietf:params:xml:ns:epp:unhandled-namespaces-1.0"  # RFC 9038
-
-OBJECTS = (DOMAIN, HOST, CONTACT)
-EXTENSIONS = (SECDNS, RGP, FEE, LOGIN_SEC, CHANGE_POLL, SECURE_AUTHINFO, UNHANDLED_NAMESPACES)
-
-
-def tag(uri: str, name: str) -> str:
-    """Clark notation, ``{uri}name``, as lxml spells qualified names."""
-    return f"{{{uri}}}{name}"
+__all__ = ["CHANGE_POLL", "CONTACT", "DOMAIN", "EPP", "EXTENSIONS", "FEE", "HOST", "LOGIN_SEC",
+           "OBJECTS", "RGP", "SECDNS", "SECURE_AUTHINFO", "UNHANDLED_NAMESPACES", "tag"]
