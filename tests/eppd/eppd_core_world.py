@@ -231,7 +231,7 @@ def core_world(directory: Path, pki: Pki, check: Callable[[bytes], None],
             _wait_until_serving(world)
             yield world
         finally:
-            stop_process(process)
+            stop_process(world.process)  # a test may have restarted it (eppclient's pool)
             registry.close()
 
 
