@@ -67,6 +67,11 @@ def run_worker(spec: WorkerSpec, sock: socket.socket, load: WorkerLoad) -> None:
     log.info("%s listening on %s", spec.name, port.getHost())
     _stop_once_on_signals(reactor)
     reactor.run(installSignalHandlers=False)
+    # Stopped: what is left is the interpreter's exit, which puts SIGTERM and SIGINT back to
+    # their defaults (not an ignored one), so a late second signal of a Ctrl-C would kill the
+    # worker (-15) instead of letting it exit 0
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def _stop_once_on_signals(reactor) -> None:
