@@ -132,14 +132,11 @@ def churn(registrar: Registrar, sessions: int, checks: int, pids: list[int]) -> 
         while not stop.wait(0.2):
             peak.append(rss_kib(pids))
 
-    names = "".join(f"<domain:name>churn{i}-{{n}}.example</domain:name>" for i in range(100))
-
     def work(part: int) -> None:
         for n in range(part, sessions, 8):
             epp = EppSession(registrar)
             for k in range(max(1, checks // sessions)):
-                epp.command(f'<check><domain:check xmlns:domain="{DOMAIN}">'
-                            f'{names.format(n=f"{n}-{k}")}</domain:check></check>')
+                epp.command(check_frame([f"churn{i}-{n}-{k}.example" for i in range(100)]))
             epp.close()
 
     watcher = threading.Thread(target=watch)
