@@ -13,7 +13,7 @@ Modules, one job each:
   ``core_state``: the registry core as DesiredState; ``drainer``: the events consumer
   "dns"; ``reference_state``: a stand-in core in SQLite (state and events); ``service``:
   what ``pyrar serve`` runs.
-* ``catalog``: the RFC 9432 catalog zone; ``hosted`` and ``hosted_rrsets``: hosted client
+* ``catalog``: the RFC 9432 catalog zone; ``hosted``: hosted client
   zones; ``hosted_signing``: their DS in the parent TLD through the core; ``probe``: live DNS
   checks; ``verify`` and ``export``: ``zone verify``/``export``; ``cli``: the ``pyrar zone``
   commands.

@@ -22,8 +22,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from registry.hosted_records import RRset, RRsetError, check_zone, normalize_rrset
 from zonegen.api import PowerDnsApi
-from zonegen.hosted_rrsets import RRset, RRsetError, check_zone, normalize_rrset
 from zonegen.model import DnssecPolicy
 from zonegen.names import normalize
 from zonegen.zones import (

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from typing import Any
 
 from registry.errors import EppError
+from registry.hosted_records import RRset, RRsetError
 from zonegen.api import PowerDnsApiError
 from zonegen.config import PowerDnsSettings
 from zonegen.connection import PowerDnsConnection
 from zonegen.hosted import HostedZones
-from zonegen.hosted_rrsets import RRset, RRsetError
 from zonegen.hosted_signing import FOREIGN_DS_TTL, HostedSigning
 from zonegen.model import DnssecPolicy
 from zonegen.names import BadName, normalize

@@ -13,11 +13,11 @@ from zonegen_helpers import Clock, need_pdns
 from registry.cds import LOCKED, POLL_KIND, apply_cds
 from registry.flows.context import Actor
 from registry.flows.domain_info import DomainInfoQuery
+from registry.hosted_records import RRset
 from registry.models import HistoryEntry, PollMessage
 from registry.values import DsData
 from zonegen.cds_scan import CdsRefusal, CdsScanner, glue_addresses
 from zonegen.hosted import CDS_PUBLICATION, HostedZones
-from zonegen.hosted_rrsets import RRset
 from zonegen.model import DnssecPolicy
 from zonegen.service import ZonegenService
 from zonegen.zones import parent_records, zone_keys

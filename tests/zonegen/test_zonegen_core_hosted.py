@@ -19,10 +19,10 @@ from zonegen_helpers import Clock, need_pdns
 
 from registry.errors import EppError
 from registry.flows.domain_info import DomainInfoQuery
+from registry.hosted_records import RRset
 from registry.models import HistoryEntry
 from registry.values import DsData
 from zonegen.hosted import HostedZones, UnsignState
-from zonegen.hosted_rrsets import RRset
 from zonegen.hosted_signing import FOREIGN_DS_TTL, HostedSigning, SignResult
 from zonegen.served import OurServers, parent_in
 from zonegen.service import ZonegenService

@@ -20,13 +20,13 @@ from zonegen_helpers import need_pdns
 from registry.db import Database, make_engine
 from registry.events.store import RegistryEvents
 from registry.flows.context import Actor
+from registry.hosted_records import RRset
 from registry.service import Registry
 from registry.values import DsData, HostAddress, KeyDataValue
 from tests.db_proxy import DbProxy
 from zonegen.core_state import CoreState
 from zonegen.drainer import OutboxDrainer
 from zonegen.hosted import HostedZones
-from zonegen.hosted_rrsets import RRset
 from zonegen.pdnsdb import PdnsDb
 from zonegen.sync import ZoneSync
 from zonegen.verify import delv, verify_zone

@@ -8,9 +8,9 @@ import dns.rdatatype
 import pytest
 from zonegen_helpers import Clock, make_spec
 
+from registry.hosted_records import RRset, RRsetError
 from zonegen.catalog import catalog_members, ensure_catalog
 from zonegen.hosted import HostedZones, UnsignState
-from zonegen.hosted_rrsets import RRset, RRsetError
 from zonegen.model import Delegation, DsRecord
 from zonegen.outside import OutsideDns
 from zonegen.probe import ds_published

@@ -20,11 +20,11 @@ import pytest
 from network_trace import destinations, off_loopback
 from zonegen_helpers import free_port, make_spec, need_pdns
 
+from registry.hosted_records import RRset
 from tests.waiting import wait_for
 from zonegen.catalog import ensure_catalog
 from zonegen.config import PowerDnsSettings
 from zonegen.hosted import HostedZones
-from zonegen.hosted_rrsets import RRset
 from zonegen.model import Delegation
 from zonegen.pdnsdb import PdnsDb
 from zonegen.server import ManagedPowerDns

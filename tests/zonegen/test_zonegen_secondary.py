@@ -15,11 +15,11 @@ import pytest
 from named_consumer import NamedConsumer
 from zonegen_helpers import Clock, free_port, make_spec, need_pdns
 
+from registry.hosted_records import RRset
 from tests.waiting import wait_for
 from zonegen.catalog import ensure_catalog
 from zonegen.config import PowerDnsSettings
 from zonegen.hosted import HostedZones
-from zonegen.hosted_rrsets import RRset
 from zonegen.model import Delegation, DsRecord, ZoneSpec
 from zonegen.pdnsdb import PdnsDb
 from zonegen.probe import DnsProbe, ds_published

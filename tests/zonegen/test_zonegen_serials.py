@@ -11,8 +11,8 @@ import dns.rdatatype
 import pytest
 from zonegen_helpers import Clock, make_spec
 
+from registry.hosted_records import RRset
 from zonegen.hosted import HostedZones
-from zonegen.hosted_rrsets import RRset
 from zonegen.model import Delegation
 from zonegen.serials import SerialCoalescer, bump_due
 from zonegen.writer import ZoneWriter

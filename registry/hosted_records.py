@@ -1,4 +1,7 @@
-"""RRsets of hosted client zones, and the rules they must follow before reaching PowerDNS."""
+"""RRsets of hosted client zones, and the rules they must follow before reaching PowerDNS.
+
+In the core because both ends check them: the registrar refuses a bad record while the user
+is there to read why, and zonegen checks again before writing (an operator's CLI edit)."""
 
 from __future__ import annotations
 
@@ -11,8 +14,6 @@ import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
 
-from zonegen.names import BadName, ancestors_between, is_at_or_below, normalize
-
 EDITABLE_TYPES = frozenset({
     "A", "AAAA", "CAA", "CNAME", "DS", "HTTPS", "MX", "NAPTR", "NS", "PTR", "SRV", "SSHFP",
     "SVCB", "TLSA", "TXT",
@@ -23,6 +24,28 @@ MAX_TTL = 604800
 
 class RRsetError(ValueError):
     """An RRset or a change to a zone that cannot be published; says which and why."""
+
+
+def zone_name(name: str) -> str:
+    """Lower case and absolute (trailing dot), or RRsetError."""
+    try:
+        return dns.name.from_text(name.strip()).to_text().lower()
+    except dns.exception.DNSException as e:
+        raise RRsetError(f"bad domain name {name!r}: {e}") from None
+
+
+def _at_or_below(name: str, ancestor: str) -> bool:
+    return dns.name.from_text(name).is_subdomain(dns.name.from_text(ancestor))
+
+
+def _between(name: str, top: str) -> list[str]:
+    """Names strictly between ``name`` and ``top``, nearest first."""
+    out, cur, stop = [], dns.name.from_text(name), dns.name.from_text(top)
+    while cur != stop and cur.is_subdomain(stop) and cur != dns.name.root:
+        cur = cur.parent()
+        if cur != stop and cur.is_subdomain(stop):
+            out.append(cur.to_text().lower())
+    return out
 
 
 @dataclass(frozen=True)
@@ -39,13 +62,10 @@ class RRset:
 
 def normalize_rrset(zone: str, rrset: RRset) -> RRset:
     """Canonical form (absolute lower-case names, parsed rdata) or RRsetError."""
-    zone = normalize(zone)
+    zone = zone_name(zone)
     raw = rrset.name.strip()
-    try:
-        name = zone if raw == "@" else normalize(raw if raw.endswith(".") else f"{raw}.{zone}")
-    except BadName as e:
-        raise RRsetError(str(e)) from None
-    if not is_at_or_below(name, zone):
+    name = zone if raw == "@" else zone_name(raw if raw.endswith(".") else f"{raw}.{zone}")
+    if not _at_or_below(name, zone):
         raise RRsetError(f"{name} is not in the zone {zone}")
     if "*" in name.split(".")[1:]:
         raise RRsetError(f"{name}: a wildcard must be the leftmost label")
@@ -72,7 +92,7 @@ def normalize_rrset(zone: str, rrset: RRset) -> RRset:
 def check_zone(zone: str, rrsets: Iterable[RRset]) -> None:
     """Rules across RRsets: CNAME alone, apex NS kept, DS only at delegations, no data
     hidden below a delegation except glue."""
-    zone = normalize(zone)
+    zone = zone_name(zone)
     by_name: dict[str, set[str]] = {}
     for r in rrsets:
         by_name.setdefault(r.name, set()).add(r.type)
@@ -89,7 +109,7 @@ def check_zone(zone: str, rrsets: Iterable[RRset]) -> None:
         if "DS" in types and name not in cuts:
             raise RRsetError(f"{name}: a DS belongs at a delegation (a name with NS "
                              "below the apex)")
-        for above in ancestors_between(name, zone):
+        for above in _between(name, zone):
             if above in cuts and not types <= {"A", "AAAA"}:
                 raise RRsetError(f"{name}: only glue (A/AAAA) may exist below the "
                                  f"delegation {above}")
