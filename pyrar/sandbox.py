@@ -151,6 +151,7 @@ def _refuse_data(ctx) -> None:
 
 # the TLDs' own name server is the sandbox's PowerDNS on loopback
 SANDBOX_TLD_NAMESERVER = "ns1.nic.{tld}=127.0.0.1"
+SANDBOX_HOSTING = ("ns1.hosting.pyrar.invalid", "ns2.hosting.pyrar.invalid")
 
 
 def _populate(registry: Registry, tlds: tuple[str, ...], clids: tuple[str, ...],
@@ -263,6 +264,9 @@ port = {spec.dns_port}
 webserver_port = {spec.pdns_api_port}
 # 'pyrar tld add NAME' publishes the new TLD with these apex name servers
 tld_nameservers = ["{SANDBOX_TLD_NAMESERVER}"]
+# DNS hosting, which users turn on for their names on the site: their zones live on this
+# PowerDNS, served under these names (reserved .invalid names: the sandbox is reached by address)
+hosted_nameservers = {json.dumps(list(SANDBOX_HOSTING))}
 """
 
 

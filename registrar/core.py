@@ -23,6 +23,7 @@ from . import (
     contacts,
     domains,
     gifts,
+    hosted_dns,
     ledger,
     lifecycle,
     orders,
@@ -44,8 +45,12 @@ T = TypeVar("T")
 
 class RegistrarCore:
     def __init__(self, registry: Registry, settings: RegistrarSettings | None = None,
-                 backend: Backend | None = None, passwords: Passwords | None = None) -> None:
+                 backend: Backend | None = None, passwords: Passwords | None = None,
+                 hosting_nameservers: tuple[str, ...] = ()) -> None:
         self.registry = registry
+        # the registry's DNS hosting (zonegen's [powerdns] hosted_nameservers); none: no
+        # hosted DNS for users' names
+        self.hosting_nameservers = tuple(hosting_nameservers)
         self.settings = settings or RegistrarSettings()
         self.passwords = passwords or Passwords(self.settings)
         self._actor: Actor | None = None
@@ -360,6 +365,37 @@ class RegistrarCore:
 
     def release(self, user_id: int, name: object) -> None:
         self.tx(lambda ctx: domains.release(ctx, self.backend, user_id, name), "site_release")
+
+    # -- hosted DNS (hosted_dns.py) ---------------------------------------------------
+
+    def hosted_zone(self, user_id: int, name: object) -> hosted_dns.HostedZoneView:
+        return self.reads(lambda ctx: hosted_dns.view(
+            ctx, self.backend, user_id, name, self.hosting_nameservers))
+
+    def enable_hosting(self, user_id: int, name: object) -> hosted_dns.HostedZoneView:
+        return self._hosted(user_id, name, lambda ctx: hosted_dns.enable(
+            ctx, self.backend, user_id, name, self.hosting_nameservers))
+
+    def set_hosted_records(self, user_id: int, name: object, records: object
+                           ) -> hosted_dns.HostedZoneView:
+        return self._hosted(user_id, name, lambda ctx: hosted_dns.replace_records(
+            ctx, user_id, name, records, self.hosting_nameservers))
+
+    def sign_hosted(self, user_id: int, name: object, signed: object
+                    ) -> hosted_dns.HostedZoneView:
+        return self._hosted(user_id, name, lambda ctx: hosted_dns.set_signed(
+            ctx, user_id, name, signed, self.hosting_nameservers))
+
+    def disable_hosting(self, user_id: int, name: object) -> None:
+        self.tx(lambda ctx: hosted_dns.disable(ctx, self.backend, user_id, name,
+                                               self.hosting_nameservers), "site_hosting")
+
+    def _hosted(self, user_id: int, name: object, work: Callable[[FlowContext], None]
+                ) -> hosted_dns.HostedZoneView:
+        def in_tx(ctx):
+            work(ctx)
+            return hosted_dns.view(ctx, self.backend, user_id, name, self.hosting_nameservers)
+        return self.tx(in_tx, "site_hosting")
 
     def _change(self, user_id: int, name: object, work: Callable[[FlowContext], None]
                 ) -> domains.DomainDetail:

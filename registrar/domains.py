@@ -19,6 +19,7 @@ from registry.values import DsData, HostAddress
 
 from .backends.base import Backend, DomainChange
 from .errors import InvalidInput, NotFound
+from .hosted_zones import forget
 from .models import SiteDomain
 from .names import display, to_ascii_name
 from .orders import new_authinfo
@@ -203,6 +204,7 @@ def answer_transfer(ctx: FlowContext, backend: Backend, user_id: int, name: obje
     row = held(ctx, user_id, name, lock=True)
     backend.transfer_answer(ctx, row.name, approve)
     if approve:
+        forget(ctx, row.name)
         ctx.session.delete(row)
 
 
@@ -217,6 +219,7 @@ def release(ctx: FlowContext, backend: Backend, user_id: int, name: object) -> N
         for host in info.subordinate_hosts:
             backend.delete_host(ctx, host)  # refused while other names delegate to it
     backend.delete(ctx, row.name)
+    forget(ctx, row.name)
     ctx.session.delete(row)
 
 

@@ -18,6 +18,7 @@ from .backends.base import Backend, DomainChange
 from .config import RegistrarSettings
 from .domains import held
 from .errors import Conflict, Forbidden, InvalidInput
+from .hosted_zones import hosted_zone
 from .models import SiteDomain, SiteUser
 from .names import display
 from .orders import new_authinfo
@@ -53,6 +54,8 @@ def accept(ctx: FlowContext, backend: Backend, recipient: SiteUser, token: objec
         raise Conflict("the giver no longer holds this name")
     giver = ctx.session.get(SiteUser, row.user_id)
     domain.user_id = recipient.id
+    if (zone := hosted_zone(ctx, domain.name, lock=True)) is not None:
+        zone.user_id = recipient.id
     backend.update(ctx, DomainChange(domain.name, authinfo=new_authinfo()))
     mail.send(ctx, giver, "gift_accepted", name=display(domain.name),
               recipient=recipient.email)

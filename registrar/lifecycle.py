@@ -29,6 +29,7 @@ from . import ledger, mail, orders
 from .backends.base import Backend
 from .config import RegistrarSettings
 from .errors import SiteError
+from .hosted_zones import forget
 from .models import SiteDomain, SiteOrder, SiteOrderItem, SiteUser
 from .names import display
 from .pricing import user_price
@@ -75,6 +76,7 @@ def _apply(ctx: FlowContext, backend: Backend, settings: RegistrarSettings,
     elif msg.kind == "domain_deleted":
         row = _row(ctx, p["name"])
         if row is not None:
+            forget(ctx, row.name)
             ctx.session.delete(row)
 
 
@@ -96,6 +98,7 @@ def _transfer(ctx: FlowContext, settings: RegistrarSettings, t: dict) -> None:
             mail.send(ctx, user, "transfer_out_requested", name=name,
                       action_at=t["action_at"][:16].replace("T", " ") + " UTC")
         elif t["status"] in APPROVED:
+            forget(ctx, row.name)
             ctx.session.delete(row)
             mail.send(ctx, user, "transfer_out", name=name)
 

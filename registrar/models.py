@@ -165,3 +165,21 @@ class SiteDomain(SiteBase):
 
     __table_args__ = (UniqueConstraint("name", name="uq_site_domains_name"),
                       Index("ix_site_domains_due", "state", "expires_at"))
+
+
+class SiteHostedZone(SiteBase):
+    """DNS hosting for a name a user holds: the records the user wants and whether it is to
+    be signed. zonegen makes PowerDNS match (events ``hosted.apply``, each carrying the whole
+    wanted state and its revision) and reports back in the core's ``hosted_zone_status``."""
+
+    __tablename__ = "site_hosted_zones"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("site_users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(253), unique=True)   # A-labels, no trailing dot
+    # [{"name", "type", "ttl", "contents": [...]}], absolute names, validated
+    records: Mapped[list] = mapped_column(default=list)
+    signed: Mapped[bool] = mapped_column(default=False)
+    revision: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

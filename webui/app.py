@@ -16,6 +16,7 @@ from registrar.errors import NotAuthenticated, SiteError
 
 from .api_accounts import account_routes
 from .api_domains import domain_routes
+from .api_hosted import hosted_routes
 from .api_keys import key_routes
 from .api_security import security_routes
 from .api_shop import shop_routes
@@ -41,6 +42,7 @@ def build_api() -> Api:
     account_routes(api)
     shop_routes(api)
     domain_routes(api)
+    hosted_routes(api)
     security_routes(api)
     key_routes(api)
     return api

@@ -21,7 +21,8 @@ def _serve(ctx: Any, _args: Any) -> None:
     from .server import serve  # aiohttp's server only for the command that serves
 
     settings = ctx.config.section("registrar", RegistrarSettings)
-    core = RegistrarCore(ctx.registry(migrate=True), settings)
+    core = RegistrarCore(ctx.registry(migrate=True), settings,
+                         hosting_nameservers=ctx.hosting_nameservers())
     try:
         core.actor  # noqa: B018 - a missing house registrar is said before serving
     except SiteError as e:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from registry.clock import Clock
+from registry.events.consumer import Consumer
 from registry.events.delivery import RetryPolicy
 from registry.events.store import EventStore
 from registry.events.wake import Doorbell
@@ -29,6 +30,7 @@ from zonegen.config import PowerDnsSettings
 from zonegen.connection import PowerDnsConnection
 from zonegen.drainer import OutboxDrainer
 from zonegen.hosted import HostedZones
+from zonegen.hosted_apply import HostedApply
 from zonegen.hosted_signing import HostedSigning
 from zonegen.pdnsdb import PdnsDbError
 from zonegen.probe import ProbeError
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
     from registry.service import Registry
 
 log = logging.getLogger("pyrar.zonegen.service")
+
+HOSTED_CONSUMER = "hosted"
 
 
 # the scheduler's outages: it tries again at its next round at the latest
@@ -78,6 +82,14 @@ class ZonegenService:
         self.signing = (HostedSigning(self.hosted, registry, settings.hosted_nameservers,
                                       self.servers)
                         if registry is not None and settings.hosted_nameservers else None)
+        # the registrar site's hosted zones (events "hosted"), with the same signing
+        self.hosted_apply = (HostedApply(self.hosted, self.signing, registry)
+                             if self.signing is not None and registry is not None else None)
+        self.hosted_consumer = (Consumer(
+            events, HOSTED_CONSUMER, self.hosted_apply.handle, clock=registry.clock,
+            retry=retry, doorbell=registry.wakeup.doorbell(HOSTED_CONSUMER),
+            outages=(PowerDnsApiError,), on_fatal=lambda e: self._fatal("zonegen-hosted", e))
+            if self.hosted_apply is not None and registry is not None else None)
         self.clock = clock
         self.cds = (CdsRun(settings, state, registry, clock)
                     if registry is not None and settings.cds_interval > 0 else None)
@@ -103,6 +115,10 @@ class ZonegenService:
             # the server is this thread's child (see server._die_with_parent): restarts
             # happen here, and the thread lives as long as the service
             self._threads.append(self._guarded("zonegen-powerdns", self._watch_server))
+        if self.hosted_consumer is not None:
+            self._threads.append(threading.Thread(
+                target=self.hosted_consumer.run, args=(self._stop,), name="zonegen-hosted",
+                daemon=True))
         for t in self._threads:
             t.start()
 
@@ -143,7 +159,10 @@ class ZonegenService:
         if self.signing is None:
             return self.hosted.run_scheduled(self.servers.ds_visible)
         self.signing.reconcile()
-        return self.signing.run_scheduled()
+        removed = self.signing.run_scheduled()
+        if self.hosted_apply is not None:
+            self.hosted_apply.report_transitions()
+        return removed
 
     def _scheduler(self) -> None:
         """Every schedule_interval; after a failed round, sooner (backoff), up to then."""
@@ -185,6 +204,8 @@ class ZonegenService:
     def stop(self) -> None:
         self._stop.set()
         self.drainer.wake()
+        if self.hosted_consumer is not None:
+            self.hosted_consumer.wake()
         for t in self._threads:
             t.join(10)
         self._threads = []

@@ -70,6 +70,13 @@ class CliContext:
 
         return CoreState(self.registry())
 
+    def hosting_nameservers(self) -> tuple[str, ...]:
+        """The registry's DNS hosting name servers ([powerdns] hosted_nameservers), for the
+        registrar site, which sells hosting on them."""
+        from zonegen.config import PowerDnsSettings
+
+        return self.config.section("powerdns", PowerDnsSettings).hosted_nameservers
+
     def task(self, work: Callable[[FlowContext], Any], command: str = "") -> Any:
         """Run an operator task in one transaction."""
         return self.registry().run(work, self.actor, command)

@@ -12,6 +12,9 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "registrar.order": ("orders",),
     # payload {"to", "user_id", "template", "values"}: a mail to a site user (registrar/mail.py)
     "mail.send": ("mail",),
+    # payload {"zone", "revision", "nameservers", "records", "signed", "remove"}: a hosted
+    # zone's whole wanted state (registrar/hosted_dns.py), applied by zonegen
+    "hosted.apply": ("hosted",),
 }
 
 # consumer names become socket file names (wake) and CLI arguments

@@ -6,6 +6,7 @@ from .domain import STATES, Domain, DomainContact, DomainHost, DsRecord, GracePe
 from .event import Event
 from .history import HistoryEntry
 from .host import Host
+from .hosted_zone import HostedZoneStatus
 from .poll import PollMessage
 from .receipt import CommitReceipt
 from .registrar import LedgerEntry, Registrar
@@ -16,6 +17,7 @@ __all__ = [
     "DATA_MODELS", "OPERATIONS", "RDDS_PROFILES", "STATES", "Base", "CommitReceipt", "Contact",
     "Domain",
     "DomainContact", "DomainHost", "DsRecord", "Event", "GracePeriod", "HistoryEntry", "Host",
+    "HostedZoneStatus",
     "KeyData",
     "LedgerEntry", "PollMessage", "PremiumRule", "Price", "Registrar", "ReservedName", "Tld",
     "Transfer",

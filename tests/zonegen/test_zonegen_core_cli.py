@@ -3,6 +3,7 @@ made by ``pyrar init`` (its own ports), with the data put in by core flows."""
 
 from __future__ import annotations
 
+import re
 import socket
 import subprocess
 import sys
@@ -352,7 +353,7 @@ HOSTING = ("ns1.pyrar-hosting.net", "ns2.pyrar-hosting.net")
 def test_hosted_zone_commands(sandbox, core, running) -> None:
     text = sandbox.config_path.read_text()
     setting = f"hosted_nameservers = {list(HOSTING)!r}".replace("'", '"')
-    sandbox.config_path.write_text(text.replace("[powerdns]\n", f"[powerdns]\n{setting}\n", 1))
+    sandbox.config_path.write_text(re.sub(r"(?m)^hosted_nameservers = .*$", setting, text))
     for host in HOSTING:
         core.run(HostCreate(host))
     core.run(DomainCreate("shop.example", nameservers=HOSTING, authinfo=STRONG))
