@@ -62,6 +62,29 @@ def test_buy_delegate_and_sign_through_the_site(tmp_path):
         ds_set = wait_for(f"the DS of {name} in the parent", ds, PUBLISH_TIMEOUT, served.log)
         assert [(r.key_tag, r.digest.hex().upper()) for r in ds_set] == [(4242, DIGEST)]
 
+        # DNS hosting: zonegen (another process) applies what the site asked for
+        hosted = f"host{secrets.token_hex(4)}.example"
+        assert client.post("/api/orders", {"items": [{"name": hosted}]}).status == 201
+        assert client.post(f"/api/domains/{hosted}/dns", {}).status == 201
+        zone = client.request("PUT", f"/api/domains/{hosted}/dns/records", {"records": [
+            {"name": "www", "type": "A", "ttl": 300, "contents": ["192.0.2.77"]}]})
+        assert zone.status == 200 and zone.body["revision"] == 2, zone.body
+
+        def www():
+            answer = served.dns(f"www.{hosted}", "A")
+            found = [r for r in (answer.answer if answer else []) if r.rdtype == dns.rdatatype.A]
+            return [a.address for a in found[0]] if found else None
+        assert wait_for(f"www.{hosted} served", www, PUBLISH_TIMEOUT, served.log) == \
+            ["192.0.2.77"]
+        assert client.request("PUT", f"/api/domains/{hosted}/dns/signed",
+                              {"signed": True}).status == 200
+
+        def signing():
+            body = client.get(f"/api/domains/{hosted}/dns").body
+            return body if body["applied"] and body["dnssec"] == "signing" else None
+        state = wait_for(f"{hosted} being signed", signing, PUBLISH_TIMEOUT, served.log)
+        assert state["step"] in ("keys-published", "keys-served") and state["delegated"]
+
         # a new user, verified by the link mailed into the sandbox's Maildir
         newcomer = ApiClient(web["url"])
         assert newcomer.post("/api/account", {"email": "new@example.net",
