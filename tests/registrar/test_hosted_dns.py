@@ -1,6 +1,6 @@
 """DNS hosting for held names, the registrar's side: what the user may ask for, what reaches
 zonegen (one ``hosted.apply`` event per change, holding the whole wanted state), and that a
-refusal changes nothing. zonegen's side: tests/zonegen/test_zonegen_hosted_apply.py."""
+refusal changes nothing. zonegen's side: tests/zonegen/test_zonegen_core_hosted.py."""
 
 from __future__ import annotations
 
