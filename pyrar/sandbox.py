@@ -22,6 +22,7 @@ from certs.sandbox import build_sandbox_certs
 from escrow.openpgp import Gpg
 from registrar.config import RegistrarSettings
 from registrar.core import RegistrarCore
+from registrar.secret_box import SecretBox
 from registry.admin.registrars import add_registrar
 from registry.admin.tlds import add_tld, set_dns_settings, set_price, tld_name
 from registry.billing import credit
@@ -103,6 +104,7 @@ def init_sandbox(spec: SandboxSpec) -> Sandbox:
         "web": web,
     }
     credentials_path = directory / "credentials.json"
+    _write_private(directory / SITE_KEY_NAME, SecretBox.new_key() + "\n")
     _write_private(credentials_path, json.dumps(credentials, indent=2) + "\n")
     _write_private(config_path, text)
     return Sandbox(config_path, credentials_path, clids)
@@ -151,6 +153,7 @@ def _refuse_data(ctx) -> None:
 
 # the TLDs' own name server is the sandbox's PowerDNS on loopback
 SANDBOX_TLD_NAMESERVER = "ns1.nic.{tld}=127.0.0.1"
+SITE_KEY_NAME = "site-secret.key"
 SANDBOX_HOSTING = ("ns1.hosting.pyrar.invalid", "ns2.hosting.pyrar.invalid")
 
 
@@ -227,6 +230,8 @@ site_url = "http://127.0.0.1:{spec.web_port}"
 # the sandbox serves plain HTTP on loopback: cookies without the Secure flag. Serve the site
 # over HTTPS (behind a TLS proxy) and remove this line anywhere else.
 secure_cookies = false
+# the key sealing users' TOTP secrets (made by 'pyrar init'; 'pyrar web secret-key' makes more)
+secret_key_file = "{SITE_KEY_NAME}"
 
 [mail]
 # users' mail goes into this Maildir (read it with any mail reader: mutt -f mail); set

@@ -43,6 +43,11 @@ class RegistrarSettings:
     limit_window_seconds: int = 600
     address_limit_factor: int = 10
     search_max_tlds: int = 20
+    # the keys sealing users' TOTP secrets (secret_box.py): a file of Fernet keys, one per
+    # line, the first sealing ('pyrar web secret-key' makes one); or one key in the
+    # environment, PYRAR_REGISTRAR_SECRET_KEY. Never in this file, never in the database.
+    secret_key_file: str = ""
+    secret_key: str = ""
 
     def __post_init__(self) -> None:
         if not 0 <= self.markup_percent <= 1000:

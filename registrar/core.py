@@ -37,6 +37,7 @@ from .config import RegistrarSettings
 from .errors import InvalidInput, NotAuthenticated, NotFound, Unavailable, from_registry
 from .models import SiteUser
 from .passwords import Passwords
+from .secret_box import SecretBox
 from .sessions import NewSession
 from .views import LedgerView, Money, OrderView, Principal, UserView
 
@@ -46,13 +47,15 @@ T = TypeVar("T")
 class RegistrarCore:
     def __init__(self, registry: Registry, settings: RegistrarSettings | None = None,
                  backend: Backend | None = None, passwords: Passwords | None = None,
-                 hosting_nameservers: tuple[str, ...] = ()) -> None:
+                 hosting_nameservers: tuple[str, ...] = (),
+                 secrets: SecretBox | None = None) -> None:
         self.registry = registry
         # the registry's DNS hosting (zonegen's [powerdns] hosted_nameservers); none: no
         # hosted DNS for users' names
         self.hosting_nameservers = tuple(hosting_nameservers)
         self.settings = settings or RegistrarSettings()
         self.passwords = passwords or Passwords(self.settings)
+        self._secrets = secrets
         self._actor: Actor | None = None
         self._backend = backend
 
@@ -83,6 +86,16 @@ class RegistrarCore:
             self._backend = LocalRegistry(self.currency,
                                           self.registry.settings.policy_cache_seconds)
         return self._backend
+
+    @property
+    def secrets(self) -> SecretBox:
+        """Seals users' TOTP secrets: the box given, else one from the settings (a relative
+        key file is then relative to the working directory: ``pyrar web serve`` gives the
+        box, resolved against the configuration file)."""
+        if self._secrets is None:
+            self._secrets = SecretBox.from_file(self.settings.secret_key_file,
+                                                self.settings.secret_key)
+        return self._secrets
 
     def tx(self, work: Callable[[FlowContext], T], command: str = "site") -> T:
         """``work`` in one transaction; a registry refusal becomes the site's error."""
@@ -171,7 +184,7 @@ class RegistrarCore:
             if found is None or not found[0].needs_second_factor:
                 raise NotAuthenticated("log in with your password first")
             user = found[1]
-            two_factor.verify_second_factor(ctx, user, code, recovery_code)
+            two_factor.verify_second_factor(ctx, self.secrets, user, code, recovery_code)
             sessions.close_session(ctx.session, token)
             return sessions.open_session(ctx.session, user.id, ctx.now,
                                          self._session_lifetime)
@@ -179,18 +192,20 @@ class RegistrarCore:
 
     def two_factor_setup(self, user_id: int) -> dict[str, str]:
         def work(ctx):
-            secret, uri = two_factor.setup(ctx, self._user(ctx, user_id),
+            secret, uri = two_factor.setup(ctx, self.secrets, self._user(ctx, user_id),
                                            self.settings.site_url.split("//")[-1])
             return {"secret": secret, "otpauth_uri": uri}
         return self.tx(work, "site_2fa_setup")
 
     def two_factor_enable(self, user_id: int, code: object) -> list[str]:
-        return self.tx(lambda ctx: two_factor.enable(ctx, self._user(ctx, user_id), code),
+        return self.tx(lambda ctx: two_factor.enable(ctx, self.secrets,
+                                                     self._user(ctx, user_id), code),
                        "site_2fa_enable")
 
     def two_factor_disable(self, user_id: int, password: object, code: object) -> None:
-        self.tx(lambda ctx: two_factor.disable(ctx, self.passwords, self._user(ctx, user_id),
-                                               password, code), "site_2fa_disable")
+        self.tx(lambda ctx: two_factor.disable(ctx, self.secrets, self.passwords,
+                                               self._user(ctx, user_id), password, code),
+                "site_2fa_disable")
 
     def key_principal(self, key: str) -> Principal | None:
         """The user behind an API key (``Authorization: Bearer``), or None."""

@@ -36,7 +36,7 @@ class SiteUser(SiteBase):
     currency: Mapped[str] = mapped_column(String(3))
     # message types the user does not want (receipts, reminders...); security mail is always sent
     mail_opt_outs: Mapped[list] = mapped_column(default=list)
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_secret: Mapped[str | None] = mapped_column(String(255))  # sealed: secret_box.py
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]  # the last time step used: a code works once
     # the registrant contact at the registry (contacts.py) and the details it was made from

@@ -8,6 +8,7 @@ from registrar.config import MailSettings, RegistrarSettings
 from registrar.core import RegistrarCore
 from registrar.errors import SiteError
 from registrar.mailer import Mailer
+from registrar.secret_box import SecretBox
 
 
 def register(subparsers: Any) -> None:
@@ -15,14 +16,23 @@ def register(subparsers: Any) -> None:
     sub = web.add_subparsers(dest="web_command", metavar="ACTION", required=True)
     p = sub.add_parser("serve", help="serve the site on [registrar] host and port")
     p.set_defaults(run=_serve)
+    p = sub.add_parser("secret-key", help="print a new key for [registrar] secret_key_file "
+                                          "(put it first in the file to rotate)")
+    p.set_defaults(run=lambda _ctx, _args: print(SecretBox.new_key()))
 
 
 def _serve(ctx: Any, _args: Any) -> None:
     from .server import serve  # aiohttp's server only for the command that serves
 
     settings = ctx.config.section("registrar", RegistrarSettings)
+    key_file = ctx.config.resolve(settings.secret_key_file) if settings.secret_key_file \
+        else None
+    try:
+        secrets = SecretBox.from_file(key_file, settings.secret_key)
+    except ValueError as e:
+        raise SystemExit(f"pyrar: error: [registrar] secret key: {e}") from None
     core = RegistrarCore(ctx.registry(migrate=True), settings,
-                         hosting_nameservers=ctx.hosting_nameservers())
+                         hosting_nameservers=ctx.hosting_nameservers(), secrets=secrets)
     try:
         core.actor  # noqa: B018 - a missing house registrar is said before serving
     except SiteError as e:

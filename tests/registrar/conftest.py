@@ -3,6 +3,8 @@ suite's database fixture), with argon2 at a test cost."""
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 from sqlalchemy import select
 
@@ -14,9 +16,12 @@ from registry.models import Event
 from tests.core.conftest import database  # noqa: F401 - the shared fixture
 from tests.core.world import World
 
+# fixed, not generated: pytest imports this module twice (as conftest and by name)
+TEST_SECRET_KEY = base64.urlsafe_b64encode(b"pyrar-tests-sealing-key-32-bytes").decode()
 # RFC 9106's second option costs 64 MiB and ~0.1 s a hash: the tests hash many passwords
 TEST_SETTINGS = RegistrarSettings(argon2_time_cost=1, argon2_memory_kib=256,
-                                  argon2_parallelism=1, site_url="https://site.test")
+                                  argon2_parallelism=1, site_url="https://site.test",
+                                  secret_key=TEST_SECRET_KEY)
 PASSWORD = "correct horse battery"
 
 

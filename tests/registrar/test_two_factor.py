@@ -7,8 +7,12 @@ from datetime import timedelta
 import pyotp
 import pytest
 
-from registrar.errors import Conflict, InvalidInput, NotAuthenticated
-from tests.registrar.conftest import PASSWORD, funded_user, mails
+from registrar.config import RegistrarSettings
+from registrar.core import RegistrarCore
+from registrar.errors import Conflict, InvalidInput, NotAuthenticated, Unavailable
+from registrar.models import SiteUser
+from registrar.secret_box import SecretBox
+from tests.registrar.conftest import PASSWORD, TEST_SETTINGS, funded_user, mails
 
 
 def code_at(secret: str, when, steps: int = 0) -> str:
@@ -77,3 +81,47 @@ def test_no_second_factor_for_a_full_session(core, world):
     user = funded_user(core, world)
     with pytest.raises(NotAuthenticated):
         core.second_factor(core.login(user.email, PASSWORD).token, "123456")
+
+
+def stored_secret(world, user_id: int) -> str:
+    return world.registry.read(lambda s: s.get(SiteUser, user_id).totp_secret)
+
+
+def test_the_secret_is_stored_sealed_and_a_new_key_reseals_it(core, world, enrolled):
+    user, secret, _ = enrolled
+    sealed = stored_secret(world, user.id)
+    assert sealed.startswith("fernet:") and secret not in sealed
+    # a copy of the database without the key cannot give codes
+    with pytest.raises(Unavailable, match="secret key"):
+        SecretBox().open(sealed)
+    with pytest.raises(Unavailable, match="no configured secret key"):
+        SecretBox([SecretBox.new_key()]).open(sealed)
+    # rotation: a new key first, the old one kept; the next login seals with the new one
+    new_key = SecretBox.new_key()
+    rotated = RegistrarCore(world.registry, TEST_SETTINGS,
+                            secrets=SecretBox([new_key, TEST_SETTINGS.secret_key]))
+    world.clock.advance(timedelta(seconds=60))
+    rotated.second_factor(rotated.login(user.email, PASSWORD).token,
+                          code_at(secret, world.clock.now()))
+    resealed = stored_secret(world, user.id)
+    assert resealed != sealed and SecretBox([new_key]).open(resealed) == secret
+
+
+def test_a_secret_stored_before_sealing_works_and_gets_sealed(core, world, enrolled):
+    user, secret, _ = enrolled
+    world.registry.run(lambda ctx: setattr(ctx.session.get(SiteUser, user.id),
+                                           "totp_secret", secret), None, "test")
+    world.clock.advance(timedelta(seconds=60))
+    core.second_factor(core.login(user.email, PASSWORD).token,
+                       code_at(secret, world.clock.now()))
+    assert core.secrets.open(stored_secret(world, user.id)) == secret
+    assert stored_secret(world, user.id).startswith("fernet:")
+
+
+def test_no_key_no_second_factor(world):
+    keyless = RegistrarCore(world.registry, RegistrarSettings(
+        **{**TEST_SETTINGS.__dict__, "secret_key": ""}))
+    user = funded_user(keyless, world)
+    with pytest.raises(Unavailable, match="secret_key_file"):
+        keyless.two_factor_setup(user.id)
+    assert stored_secret(world, user.id) is None

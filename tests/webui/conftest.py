@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from registrar.secret_box import SecretBox
 from registry.admin.registrars import add_registrar
 from registry.admin.tlds import add_reserved, add_tld, set_price
 from registry.billing import credit
@@ -86,6 +87,7 @@ def site(request, tmp_path_factory, sqlite_template):
             credit(ctx, house.id, 10_000_000, "payment", None, "test funds")
         registry.run(populate, Actor.operator("test"))
         port = free_port()
+        (directory / "site.key").write_text(SecretBox.new_key() + "\n")
         config = directory / "pyrar.toml"
         config.write_text(f"""
 [database]
@@ -94,6 +96,7 @@ url = "{url}"
 port = {port}
 site_url = "http://127.0.0.1:{port}"
 secure_cookies = false
+secret_key_file = "site.key"
 argon2_time_cost = 1
 argon2_memory_kib = 256
 argon2_parallelism = 1
