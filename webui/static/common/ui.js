@@ -127,3 +127,19 @@ export function table(caption, columns, rows, empty = "Nothing yet.") {
 export function day(time) {
   return time ? String(time).slice(0, 10) : "";
 }
+
+/** An amount in minor units as people write it in its currency: money(1250, "USD") is
+ *  "$12.50" (the API's Money objects carry this text already: this is for bare prices). */
+export function money(amount, currency) {
+  if (amount === null || amount === undefined) return "—";
+  const format = new Intl.NumberFormat("en", {style: "currency", currency});
+  const digits = format.resolvedOptions().maximumFractionDigits;
+  return format.format(amount / 10 ** digits);
+}
+
+/** A heading to start a page with, focused (so screen readers and the keyboard start there
+ *  after a page change); also the document's title. */
+export function pageTitle(text, site = "PyRar") {
+  document.title = `${text} · ${site}`;
+  return h("h1", {tabindex: -1}, text);
+}
