@@ -5,18 +5,23 @@
 import {h, replace} from "../../common/dom.js";
 import {del, get, post, put} from "../../common/api.js";
 import {busy, day, field, form, messageBox, pageTitle, progress, say, table} from "../../common/ui.js";
-import {showOrder} from "./cart.js";
 
 const LOCKS = [["delete", "Delete"], ["transfer", "Transfer"], ["update", "Update"], ["renew", "Renew"]];
 
+// what the last change said, shown in the card it was made in (the page is drawn anew)
+let saved = null;
+
 const card = (id, title, ...children) => h("section", {class: "card", id, "aria-labelledby": `${id}-h`},
-  h("h2", {id: `${id}-h`}, title), children);
+  h("h2", {id: `${id}-h`}, title), children,
+  saved && saved.card === id ? h("p", {class: "message ok", role: "status", tabindex: -1}, saved.text) : null);
 
 export async function page(ctx) {
   const name = ctx.params.name;
   const path = `/api/domains/${encodeURIComponent(name)}`;
   const root = h("div", {id: "domain"});
-  const draw = (d) => replace(root,
+  const draw = (d, change = null) => {
+    saved = change;
+    replace(root,
     pageTitle(d.unicode_name),
     d.name !== d.unicode_name ? h("p", {class: "hint mono"}, d.name) : null,
     overview(d, path, draw),
@@ -29,6 +34,9 @@ export async function page(ctx) {
     renewal(ctx, d, path, draw),
     gift(d, path),
     release(ctx, d, path));
+    if (change) root.querySelector(`#${change.card} [role=status]`).focus();
+    saved = null;
+  };
   draw(await get(path));
   return root;
 }
@@ -38,7 +46,8 @@ function overview(d, path, draw) {
   const toggle = field("Renew automatically from my balance before expiry",
     {type: "checkbox", name: "auto_renew", checked: d.auto_renew, id: "auto-renew"});
   toggle.input.addEventListener("change", () => busy(null, box, async () => {
-    draw(await put(`${path}/auto-renew`, {auto_renew: toggle.input.checked}));
+    draw(await put(`${path}/auto-renew`, {auto_renew: toggle.input.checked}),
+      {card: "overview", text: toggle.input.checked ? "Auto-renew is on." : "Auto-renew is off."});
   }).catch((e) => say(box, e.message, "error")));
   return card("overview", "Overview",
     h("dl", {class: "facts"},
@@ -91,7 +100,8 @@ function nameservers(d, path, draw) {
         const list = addresses.value.split(/[\s,]+/).filter(Boolean);
         return list.length ? {name: host.value.trim(), addresses: list} : host.value.trim();
       }).filter((s) => (typeof s === "string" ? s : s.name));
-      draw(await put(`${path}/nameservers`, {nameservers: servers}));
+      draw(await put(`${path}/nameservers`, {nameservers: servers}),
+        {card: "nameservers", text: "Name servers saved: the TLD's DNS follows in a moment."});
     });
   return card("nameservers", "Name servers",
     d.nameservers.length ? null : h("p", {class: "hint"}, "No name servers: the name does not resolve."),
@@ -102,7 +112,8 @@ function dsRecords(d, path, draw) {
   const box = messageBox();
   const remove = (ds) => {
     const button = h("button", {type: "button", class: "secondary", "aria-label": `Remove DS ${ds.key_tag}`}, "Remove");
-    button.addEventListener("click", () => busy(button, box, async () => draw(await post(`${path}/ds`, {remove: [ds]}))));
+    button.addEventListener("click", () => busy(button, box, async () => draw(
+      await post(`${path}/ds`, {remove: [ds]}), {card: "ds", text: `DS ${ds.key_tag} removed.`})));
     return button;
   };
   return card("ds", "DNSSEC (DS records)",
@@ -122,7 +133,7 @@ function dsRecords(d, path, draw) {
       field("Digest (hex)", {name: "digest", required: true, pattern: "[0-9A-Fa-f ]+", autocomplete: "off"}),
     ], "Add DS", async (v) => draw(await post(`${path}/ds`, {add: [{
       key_tag: Number(v.key_tag), algorithm: Number(v.algorithm), digest_type: Number(v.digest_type),
-      digest: v.digest.replace(/\s/g, "").toUpperCase()}]}))));
+      digest: v.digest.replace(/\s/g, "").toUpperCase()}]}), {card: "ds", text: `DS ${v.key_tag} added.`})));
 }
 
 function locks(d, path, draw) {
@@ -131,7 +142,7 @@ function locks(d, path, draw) {
     form({id: "locks-form"}, h("fieldset", {}, h("legend", {}, "Refuse…"),
       LOCKS.map(([lock, label]) => field(label, {type: "checkbox", name: lock, checked: d.locks[lock]}))),
     "Save locks", async (v) => draw(await put(`${path}/locks`,
-      Object.fromEntries(LOCKS.map(([lock]) => [lock, v[lock]]))))));
+      Object.fromEntries(LOCKS.map(([lock]) => [lock, v[lock]]))), {card: "locks", text: "Locks saved."})));
 }
 
 function contacts(ctx) {
@@ -163,22 +174,26 @@ function authCode(d, path) {
 
 function renewal(ctx, d, path, draw) {
   const outcome = h("div", {class: "order-outcome"});
+  const restoring = d.state === "redemption";
   const order = async (item) => {
     const bar = progress("Order progress");
     replace(outcome, bar);
-    bar.update(0, 1, `${item.operation === "restore" ? "Restoring" : "Renewing"} ${d.unicode_name}…`);
-    const placed = await post("/api/orders", {items: [item]});
-    let current = placed;
+    bar.update(0, 1, `${restoring ? "Restoring" : "Renewing"} ${d.unicode_name}…`);
+    let current = await post("/api/orders", {items: [item]});
     while (current.status !== "done") {
       await new Promise((resolve) => setTimeout(resolve, 500));
       current = await get(`/api/orders/${current.id}`);
     }
-    showOrder(outcome, current, bar);
     await ctx.refreshUser();
-    const fresh = await get(path);
-    draw(fresh);
+    const [done] = current.items;
+    if (done.status !== "done") {
+      replace(outcome);
+      throw new Error(`${done.error || "the registry refused it"} (${current.refunded.text} refunded)`);
+    }
+    draw(await get(path), {card: restoring ? "restore" : "renew",
+      text: `Order ${current.id} is done: ${current.total.text} paid.`});
   };
-  if (d.state === "redemption") {
+  if (restoring) {
     return card("restore", "Restore",
       h("p", {class: "message warn"}, "The name was deleted and can still be restored (the registry's restore fee applies)."),
       form({id: "restore-form"}, [], "Restore the name", () => order({name: d.name, operation: "restore"})),

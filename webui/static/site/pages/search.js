@@ -73,14 +73,18 @@ function action(ctx, r) {
   if (!r.available && r.reason && !/in use/i.test(r.reason)) return null;
   const operation = r.available ? "create" : "transfer";
   const text = r.available ? "Add to cart" : "Transfer in";
-  const button = h("button", {type: "button", class: r.available ? "" : "secondary",
-    "aria-label": `${text}: ${r.unicode_name}`}, inCart(r.name, operation) ? "In cart" : text);
-  button.disabled = inCart(r.name, operation);
+  const button = h("button", {type: "button", class: r.available ? false : "secondary"});
+  const show = () => {
+    const label = inCart(r.name, operation) ? "In cart" : text;
+    button.textContent = label;
+    button.setAttribute("aria-label", `${label}: ${r.unicode_name}`);
+    button.disabled = inCart(r.name, operation);
+  };
+  show();
   button.addEventListener("click", () => {
     state.cart.push({name: r.name, unicode_name: r.unicode_name, operation, years: 1,
       auth_code: "", prices: r.prices, currency: r.currency});
-    button.textContent = "In cart";
-    button.disabled = true;
+    show();
     ctx.refreshNav();
   });
   return button;
