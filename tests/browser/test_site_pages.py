@@ -9,6 +9,8 @@ import uuid
 
 import pytest
 
+from registry.admin.tlds import add_premium
+from registry.flows.context import Actor
 from tests.browser.conftest import check_page
 from tests.webui.api_client import ApiClient
 from tests.webui.test_api_journeys import PASSWORD, _fund
@@ -63,8 +65,19 @@ def test_anonymous_pages(tab, site):
 
 
 def test_search_idn_emoji_and_reasons(tab, site):
+    site.registry.run(lambda ctx: add_premium(ctx, "example", "gold", regex=False,
+                                              currency="USD", prices={"create": 250_000},
+                                              class_name="gold-tier"),
+                      Actor.operator("test"))
     page = tab.page
     tab.goto(site.url + "/")
+    # a premium name: its class and its price beside the standard one
+    page.get_by_label("Domain name").fill("gold")
+    page.get_by_role("button", name="Search").click()
+    row = page.locator("#search-results tr", has_text="gold.example")
+    row.locator(".badge", has_text="Premium: gold-tier").wait_for()
+    assert "$2,500.00" in row.inner_text()
+    assert "$10.00" in page.locator("#search-results tr", has_text="gold.test").inner_text()
     page.get_by_label("Domain name").fill("Bücher")
     page.get_by_role("button", name="Search").click()
     results = page.locator("#search-results")
@@ -128,3 +141,37 @@ def test_markup_in_user_data_shows_as_text(tab, site, user):
     page.get_by_role("button", name="Create key").click()
     page.locator("#api-keys [role=alert]", has_text="name the key").wait_for()
     assert page.locator("main img").count() == 0 and not dialogs
+
+
+def test_search_and_buy_by_keyboard(tab, site, user):
+    log_in(tab, site, user)
+    page = tab.page
+    tab.goto(site.url + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
+    page.keyboard.press("Enter")
+    name = f"kb{user['label']}"
+    page.get_by_label("Domain name").focus()
+    page.keyboard.type(name)
+    page.keyboard.press("Enter")
+    add = page.get_by_role("button", name=f"Add to cart: {name}.example")
+    add.wait_for()
+    while page.evaluate("document.activeElement.getAttribute('aria-label')") != \
+            f"Add to cart: {name}.example":
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Cart (1)").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/cart$"))
+    page.get_by_role("button", name="Buy now").focus()
+    page.keyboard.press("Enter")
+    page.locator("#order-outcome [role=status]", has_text="is done").wait_for()
+    # the result takes the focus from the button the empty cart hid; the next Tab goes to
+    # the order's table (it scrolls on a phone), then its first name; focus is always shown
+    assert "is done" in page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "region"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == f"{name}.example"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"

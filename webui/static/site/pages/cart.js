@@ -87,6 +87,7 @@ async function buy(ctx, outcome, draw) {
     order = await get(`/api/orders/${order.id}`);
   }
   showOrder(outcome, order, bar);
+  outcome.querySelector("[role=status]").focus();  // the button is gone: the result has focus
   await ctx.refreshUser();
 }
 
@@ -94,9 +95,10 @@ export function showOrder(outcome, order, bar = null) {
   const done = order.items.filter((i) => i.status === "done").length;
   if (bar) bar.update(order.items.length, order.items.length, `${done} of ${order.items.length} done`);
   const box = messageBox();
-  say(box, order.refunded.amount
+  const said = say(box, order.refunded.amount
     ? `Order ${order.id}: ${done} of ${order.items.length} done; ${order.refunded.text} refunded to your balance.`
     : `Order ${order.id} is done: ${order.total.text} paid.`, done === order.items.length ? "ok" : "warn");
+  said.tabIndex = -1;
   outcome.append(box, orderItems(order));
 }
 
