@@ -185,6 +185,32 @@ def test_a_new_users_journey(tmp_path, browser):
         later = f"{int(expires[:4]) + 1}{expires[4:]}"
         page.locator("#domain-expires", has_text=later).wait_for()
 
+        # host its DNS here: a record served by PowerDNS, then signing, step by step
+        page.get_by_role("link", name="DNS records and signing").click()
+        page.get_by_role("button", name="Host this name's DNS here").click()
+        page.get_by_label("Name", exact=True).fill("www")
+        page.get_by_label("Type").select_option("A")
+        page.get_by_label("TTL (seconds)").fill("300")
+        page.get_by_label("Record data").fill("192.0.2.300")
+        page.get_by_role("button", name="Save record set").click()
+        page.locator("#dns-records [role=alert]", has_text="not an IPv4 address").wait_for()
+        page.get_by_label("Record data").fill("192.0.2.77")
+        page.get_by_role("button", name="Save record set").click()
+        page.locator("#dns-records [role=status]", has_text="www A saved").wait_for()
+        page.locator("#dns-applied", has_text="live").wait_for(timeout=PUBLISH_TIMEOUT * 1000)
+        www = wait_for(f"www.{emoji_ascii} served",
+                       lambda: answer(served, f"www.{emoji_ascii}", "A"), PUBLISH_TIMEOUT,
+                       served.log)
+        assert [a.address for a in www] == ["192.0.2.77"]
+        page.get_by_role("button", name="Sign the zone (DNSSEC)").click()
+        # zonegen publishes the keys; the DS follows once the zone's longest TTL (an hour)
+        # has passed with every server answering them: the page shows where it stands
+        page.locator("#dns-steps li.done", has_text="Keys made and published").wait_for(
+            timeout=PUBLISH_TIMEOUT * 1000)
+        assert page.locator("#dns-dnssec").inner_text() == "signing"
+        check_page(tab, "journey-dns")
+        page.get_by_role("link", name=f"Back to {emoji}").click()
+
         # give it to the demo user, who accepts it with the mailed link
         page.get_by_label("Their email").fill(web["user"]["email"])
         page.get_by_role("button", name="Give the name").click()

@@ -13,6 +13,7 @@ import * as money from "./pages/money.js";
 import * as domains from "./pages/domains.js";
 import * as domain from "./pages/domain.js";
 import * as notifications from "./pages/notifications.js";
+import * as dns from "./pages/dns.js";
 
 // [pattern, page, needs a logged-in user]
 const ROUTES = [
@@ -31,6 +32,7 @@ const ROUTES = [
   ["/orders/:id", money.order, true],
   ["/domains", domains.page, true],
   ["/domains/:name", domain.page, true],
+  ["/domains/:name/dns", dns.page, true],
   ["/notifications", notifications.page, true],
 ];
 

@@ -26,6 +26,7 @@ export async function page(ctx) {
     d.name !== d.unicode_name ? h("p", {class: "hint mono"}, d.name) : null,
     overview(d, path, draw),
     transferAway(ctx, d, path),
+    hostedDns(d),
     nameservers(d, path, draw),
     dsRecords(d, path, draw),
     locks(d, path, draw),
@@ -106,6 +107,12 @@ function nameservers(d, path, draw) {
   return card("nameservers", "Name servers",
     d.nameservers.length ? null : h("p", {class: "hint"}, "No name servers: the name does not resolve."),
     editor);
+}
+
+function hostedDns(d) {
+  return card("hosted", "DNS hosting",
+    h("p", {}, "Let our name servers answer for the name: records edited here, DNSSEC signing with the DS handled for you. "),
+    h("p", {}, h("a", {href: `/domains/${encodeURIComponent(d.name)}/dns`, class: "button secondary", id: "dns-link"}, "DNS records and signing")));
 }
 
 function dsRecords(d, path, draw) {
