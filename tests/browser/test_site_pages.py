@@ -12,8 +12,7 @@ import pytest
 from registry.admin.tlds import add_premium
 from registry.flows.context import Actor
 from tests.browser.conftest import check_page
-from tests.webui.api_client import ApiClient
-from tests.webui.test_api_journeys import PASSWORD, _fund
+from tests.webui.test_api_journeys import PASSWORD, new_user
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -26,13 +25,7 @@ def site(request, site):  # one database is enough in a browser
 @pytest.fixture(scope="module")
 def user(site):
     """A verified user with funds, registrant details holding markup, and two names."""
-    email = f"b{uuid.uuid4().hex[:10]}@example.net"
-    client = ApiClient(site.url)
-    assert client.post("/api/account", {"email": email, "password": PASSWORD}).status == 201
-    (mail,) = site.mails(email, "verify")
-    assert client.post("/api/account/verify", {"token": mail["token"]}).status == 200
-    assert client.login(email, PASSWORD).status == 200
-    _fund(site, client.get("/api/account").body["id"], 100_000)
+    client, email = new_user(site, funds=100_000)
     assert client.request("PUT", "/api/account/contact", {
         "name": XSS, "city": "Berlin", "cc": "DE"}).status == 200
     label = f"pg{uuid.uuid4().hex[:8]}"

@@ -143,3 +143,9 @@ export function pageTitle(text, site = "PyRar") {
   document.title = `${text} · ${site}`;
   return h("h1", {tabindex: -1}, text);
 }
+
+/** A titled section of a page (a card): its heading names the region for screen readers. */
+export function card(id, title, ...children) {
+  return h("section", {class: "card", id, "aria-labelledby": `${id}-h`},
+    h("h2", {id: `${id}-h`}, title), children);
+}

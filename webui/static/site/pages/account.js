@@ -3,7 +3,7 @@
 
 import {h, replace, svg} from "../../common/dom.js";
 import {del, get, post, put} from "../../common/api.js";
-import {busy, day, field, form, messageBox, pageTitle, say, table} from "../../common/ui.js";
+import {busy, card, day, field, form, messageBox, pageTitle, table} from "../../common/ui.js";
 
 // the messages a user may opt out of (the others are about the account's security)
 const MAILS = [
@@ -21,8 +21,6 @@ const MAILS = [
 ];
 const SCOPES = [["orders", "Place orders"], ["domains", "Manage names"]];
 
-const card = (id, title, ...children) => h("section", {class: "card", id, "aria-labelledby": `${id}-h`},
-  h("h2", {id: `${id}-h`}, title), children);
 
 export async function page(ctx) {
   const user = await ctx.refreshUser();

@@ -3,10 +3,8 @@
 // until it is done (each item done, or failed and refunded, with the registry's reason).
 
 import {h, replace} from "../../common/dom.js";
-import {get, post} from "../../common/api.js";
+import {placeOrder} from "../orders.js";
 import {busy, field, messageBox, money, pageTitle, progress, say, table} from "../../common/ui.js";
-
-const POLL_MS = 500;
 
 export async function page(ctx) {
   const {state} = ctx;
@@ -76,16 +74,17 @@ async function buy(ctx, outcome, draw) {
   const bar = progress("Order progress");
   replace(outcome, h("h2", {}, "Your order"), bar);
   bar.update(0, items.length, `Paying and carrying out ${items.length} item(s)…`);
-  let order = await post("/api/orders", {items});
+  const order = await placeOrder(items, (settled, total) => {
+    if (state.cart.length) {  // paid: the cart is the order now
+      state.cart = [];
+      ctx.refreshNav();
+      draw();
+    }
+    bar.update(settled, total, `${settled} of ${total} done…`);
+  });
   state.cart = [];
   ctx.refreshNav();
   draw();
-  while (order.status !== "done") {
-    const settled = order.items.filter((i) => i.status !== "pending").length;
-    bar.update(settled, items.length, `${settled} of ${items.length} done…`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-    order = await get(`/api/orders/${order.id}`);
-  }
   showOrder(outcome, order, bar);
   outcome.querySelector("[role=status]").focus();  // the button is gone: the result has focus
   await ctx.refreshUser();

@@ -4,7 +4,7 @@
 
 import {h, replace} from "../../common/dom.js";
 import {del, get, post, put} from "../../common/api.js";
-import {busy, field, form, messageBox, pageTitle, say, table} from "../../common/ui.js";
+import {busy, card, field, form, messageBox, pageTitle, say, table} from "../../common/ui.js";
 
 const POLL_MS = 2000;
 const TYPES = ["A", "AAAA", "CNAME", "MX", "TXT", "CAA", "SRV", "NS", "DS", "HTTPS", "SVCB",
@@ -55,8 +55,6 @@ function contentsOf(type, text) {
   return type === "TXT" ? lines.map((l) => (l.startsWith("\"") ? l : JSON.stringify(l))) : lines;
 }
 
-const card = (id, title, ...children) => h("section", {class: "card", id, "aria-labelledby": `${id}-h`},
-  h("h2", {id: `${id}-h`}, title), children);
 
 export async function page(ctx) {
   const name = ctx.params.name;

@@ -4,15 +4,17 @@
 
 import {h, replace} from "../../common/dom.js";
 import {del, get, post, put} from "../../common/api.js";
-import {busy, day, field, form, messageBox, pageTitle, progress, say, table} from "../../common/ui.js";
+import {
+  busy, card as baseCard, day, field, form, messageBox, pageTitle, progress, say, table,
+} from "../../common/ui.js";
+import {placeOrder} from "../orders.js";
 
 const LOCKS = [["delete", "Delete"], ["transfer", "Transfer"], ["update", "Update"], ["renew", "Renew"]];
 
 // what the last change said, shown in the card it was made in (the page is drawn anew)
 let saved = null;
 
-const card = (id, title, ...children) => h("section", {class: "card", id, "aria-labelledby": `${id}-h`},
-  h("h2", {id: `${id}-h`}, title), children,
+const card = (id, title, ...children) => baseCard(id, title, children,
   saved && saved.card === id ? h("p", {class: "message ok", role: "status", tabindex: -1}, saved.text) : null);
 
 export async function page(ctx) {
@@ -186,11 +188,7 @@ function renewal(ctx, d, path, draw) {
     const bar = progress("Order progress");
     replace(outcome, bar);
     bar.update(0, 1, `${restoring ? "Restoring" : "Renewing"} ${d.unicode_name}…`);
-    let current = await post("/api/orders", {items: [item]});
-    while (current.status !== "done") {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      current = await get(`/api/orders/${current.id}`);
-    }
+    const current = await placeOrder([item]);
     await ctx.refreshUser();
     const [done] = current.items;
     if (done.status !== "done") {
