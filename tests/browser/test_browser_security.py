@@ -10,6 +10,7 @@ import re
 import pytest
 
 from tests.browser.test_site_pages import log_in, site, user  # noqa: F401 - fixtures
+from tests.webui.test_api_journeys import PASSWORD
 
 
 @pytest.fixture
@@ -68,3 +69,16 @@ def test_session_only_in_the_cookie_and_csrf_on_every_change(tab, site, user):  
     login, *rest = changes
     assert login[:2] == ("POST", site.url + "/api/session")
     assert len(rest) == 2 and all(token for _, _, token in rest), changes
+
+
+def test_an_ended_session_leads_to_the_login_and_back(tab, site, user):  # noqa: F811
+    log_in(tab, site, user)
+    page = tab.page
+    page.context.clear_cookies()  # as if the session expired while the page was open
+    page.get_by_role("link", name="Orders").click()
+    page.wait_for_url(re.compile(r"/login\?next=%2Forders$"))
+    page.get_by_label("Email").fill(user["email"])
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/orders$"))
+    page.locator("h1", has_text="Orders").wait_for()

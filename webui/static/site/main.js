@@ -118,6 +118,16 @@ async function render(focus = true) {
       replace(main, nodes);
     }
   } catch (e) {
+    if (e.status === 401 && found && found.needsUser) {
+      // the session ended (expired, or logged out elsewhere): log in again, then come back
+      state.session = null;
+      state.user = null;
+      setCsrf(null);
+      const next = location.pathname + location.search;
+      history.replaceState(null, "", `/login?next=${encodeURIComponent(next)}`);
+      await render(focus);
+      return;
+    }
     replace(main, pageTitle("Something went wrong"),
       h("p", {class: "message error", role: "alert"}, errorText(e)),
       h("p", {}, h("a", {href: location.pathname + location.search}, "Try again")));
