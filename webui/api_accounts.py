@@ -5,10 +5,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from registrar.errors import NotAuthenticated
+
 from .render import json_response
 from .routing import Api, Call
-from .schemas import CONTACT, CREDENTIALS, STR, USER, array, obj, ref
-from .security import clear_session_cookie, session_token, set_session_cookie
+from .schemas import BOOL, CONTACT, CREDENTIALS, STR, USER, array, obj, ref
+from .security import (
+    clear_session_cookie,
+    require_user,
+    session_token,
+    set_session_cookie,
+)
 
 LOGGED_IN = obj(("user", "session"), user=USER, session=ref("Session"))
 
@@ -52,6 +59,18 @@ def account_routes(api: Api) -> None:
             "needs_second_factor": session.needs_second_factor}})
         set_session_cookie(response, settings, session)
         return response
+
+    @api.route("GET", "/api/session", "The current session's CSRF token (pages load it "
+               "instead of keeping it anywhere), also half a session waiting for its second "
+               "factor", auth="none",
+               response=obj(("csrf_token", "needs_second_factor"), csrf_token=STR,
+                            needs_second_factor=BOOL))
+    async def current_session(call: Call) -> web.Response:
+        principal = require_user(call.principal, second_factor_step=True)
+        if principal.csrf is None:
+            raise NotAuthenticated("an API key has no session")
+        return json_response({"csrf_token": principal.csrf,
+                              "needs_second_factor": principal.needs_second_factor})
 
     @api.route("DELETE", "/api/session", "Log out", auth="none", status=204)
     async def logout(call: Call) -> web.Response:

@@ -7,9 +7,10 @@ from aiohttp import web
 
 from registrar.errors import NotAuthenticated
 
+from .qr_code import qr_path
 from .render import json_response
 from .routing import Api, Call
-from .schemas import STR, obj, ref
+from .schemas import INT, STR, obj, ref
 from .security import require_user, session_token, set_session_cookie
 
 CODES = {"type": "array", "items": STR}
@@ -38,9 +39,11 @@ def security_routes(api: Api) -> None:
 
     @api.route("POST", "/api/account/2fa/setup", "Start turning on TOTP: a secret for the "
                "authenticator app (confirm it with /enable)", body=obj(()),
-               response=obj(("secret", "otpauth_uri"), secret=STR, otpauth_uri=STR))
+               response=obj(("secret", "otpauth_uri", "qr"), secret=STR, otpauth_uri=STR,
+                            qr=obj(("size", "path"), size=INT, path=STR)))
     async def setup(call: Call) -> web.Response:
-        return json_response(await call.run(call.core.two_factor_setup, call.user.user_id))
+        answer = await call.run(call.core.two_factor_setup, call.user.user_id)
+        return json_response({**answer, "qr": qr_path(answer["otpauth_uri"])})
 
     @api.route("POST", "/api/account/2fa/enable", "Turn TOTP on with a first code; the "
                "recovery codes are answered this once", body=obj(("code",), code=STR),

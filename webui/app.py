@@ -21,6 +21,7 @@ from .api_keys import key_routes
 from .api_security import security_routes
 from .api_shop import shop_routes
 from .openapi import document
+from .pages import add_pages, security_headers
 from .problems import from_site_error, problem
 from .ratelimit import RateLimiter
 from .render import json_response
@@ -56,7 +57,8 @@ def limiters(settings: RegistrarSettings) -> dict[str, RateLimiter]:
 
 
 def make_app(core: RegistrarCore) -> web.Application:
-    app = web.Application(middlewares=[_headers, _problems], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[security_headers, _problems],
+                          client_max_size=64 * 1024)
     app["core"] = core
     app["limits"] = limiters(core.settings)
     api = build_api()
@@ -64,6 +66,7 @@ def make_app(core: RegistrarCore) -> web.Application:
     for route in api.routes:
         app.router.add_route(route.method, route.path, _endpoint(route))
     app.router.add_get("/api/openapi.json", _openapi)
+    add_pages(app, https=core.settings.site_url.startswith("https:"))
     return app
 
 
@@ -124,13 +127,3 @@ def _http_detail(e: web.HTTPException, request: web.Request) -> str:
     if e.status == 413:
         return "the request body is too large"
     return e.text or e.reason
-
-
-@web.middleware
-async def _headers(request: web.Request, handler) -> web.StreamResponse:
-    response = await handler(request)
-    response.headers.setdefault("Cache-Control", "no-store")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    return response

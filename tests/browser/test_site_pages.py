@@ -1,0 +1,172 @@
+"""Every page of the registrar site in chromium, at 1280 and 375 px: screenshots, axe-core,
+no overflow, no console error; the pages work by keyboard and show the API's messages; a
+name and a contact holding markup show it as text."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+import pytest
+
+from registry.admin.tlds import add_premium
+from registry.flows.context import Actor
+from tests.browser.conftest import check_page
+from tests.webui.test_api_journeys import PASSWORD, new_user
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module", params=["sqlite"])
+def site(request, site):  # one database is enough in a browser
+    return site
+
+
+@pytest.fixture(scope="module")
+def user(site):
+    """A verified user with funds, registrant details holding markup, and two names."""
+    client, email = new_user(site, funds=100_000)
+    assert client.request("PUT", "/api/account/contact", {
+        "name": XSS, "city": "Berlin", "cc": "DE"}).status == 200
+    label = f"pg{uuid.uuid4().hex[:8]}"
+    order = client.post("/api/orders", {"items": [{"name": f"{label}.example"},
+                                                  {"name": f"bücher{label}.test"}]})
+    assert [i["status"] for i in order.body["items"]] == ["done", "done"], order.body
+    return {"email": email, "client": client, "label": label, "order": order.body["id"]}
+
+
+def log_in(tab, site, user):
+    tab.goto(site.url + "/login")
+    page = tab.page
+    page.get_by_label("Email").fill(user["email"])
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/domains$"))
+    tab.ready()
+
+
+def test_anonymous_pages(tab, site):
+    for path, name, heading in [("/", "search", "Find a domain name"),
+                                ("/login", "login", "Log in"),
+                                ("/register", "register", "Register"),
+                                ("/reset", "reset", "Reset your password"),
+                                ("/cart", "cart-empty", "Cart"),
+                                ("/no/such/page", "not-found", "Page not found")]:
+        tab.goto(site.url + path)
+        assert tab.page.locator("h1").inner_text() == heading
+        check_page(tab, name)
+
+
+def test_search_idn_emoji_and_reasons(tab, site):
+    site.registry.run(lambda ctx: add_premium(ctx, "example", "gold", regex=False,
+                                              currency="USD", prices={"create": 250_000},
+                                              class_name="gold-tier"),
+                      Actor.operator("test"))
+    page = tab.page
+    tab.goto(site.url + "/")
+    # a premium name: its class and its price beside the standard one
+    page.get_by_label("Domain name").fill("gold")
+    page.get_by_role("button", name="Search").click()
+    row = page.locator("#search-results tr", has_text="gold.example")
+    row.locator(".badge", has_text="Premium: gold-tier").wait_for()
+    assert "$2,500.00" in row.inner_text()
+    assert "$10.00" in page.locator("#search-results tr", has_text="gold.test").inner_text()
+    page.get_by_label("Domain name").fill("Bücher")
+    page.get_by_role("button", name="Search").click()
+    results = page.locator("#search-results")
+    results.get_by_text("bücher.example").wait_for()
+    assert "xn--bcher-kva.example" in results.inner_text()
+    # the emoji picker types where the caret is; the TLD's policy says no, in words
+    page.get_by_label("Domain name").fill("pizza")
+    page.locator("summary", has_text="Emoji").click()
+    page.get_by_role("button", name="Insert 🍕").click()
+    assert page.get_by_label("Domain name").input_value() == "pizza🍕"
+    page.get_by_role("button", name="Search").click()
+    page.locator("#search-results h2", has_text="pizza🍕").wait_for()
+    check_page(tab, "search-results")
+    page.get_by_label("Domain name").fill("nic")
+    page.get_by_role("button", name="Search").click()
+    page.locator("#search-results").get_by_text("Registry operations").wait_for()
+    # bad input: the API's message, not a blank page
+    page.get_by_label("Domain name").fill("www.sub.example")
+    page.get_by_role("button", name="Search").click()
+    alert = page.get_by_role("alert")
+    alert.wait_for()
+    assert "without subdomains" in alert.inner_text()
+
+
+def test_logged_in_pages(tab, site, user):
+    log_in(tab, site, user)
+    page = tab.page
+    label = user["label"]
+    assert page.locator("h1").inner_text() == "My domains"
+    page.locator(".locks", has_text="none").first.wait_for()
+    check_page(tab, "domains")
+    for path, name, heading in [
+            ("/account", "account", "Your account"),
+            ("/account/ledger", "ledger", "Ledger"),
+            ("/orders", "orders", "Orders"),
+            (f"/orders/{user['order']}", "order", f"Order #{user['order']}"),
+            ("/notifications", "notifications", "Notifications"),
+            (f"/domains/{label}.example", "domain", f"{label}.example"),
+            (f"/domains/bücher{label}.test", "domain-idn", f"bücher{label}.test"),
+            # this site has no hosting name servers: the page says so
+            (f"/domains/{label}.example/dns", "dns-none", f"DNS of {label}.example")]:
+        tab.goto(site.url + path)
+        assert page.locator("h1").inner_text() == heading
+        check_page(tab, name)
+
+
+def test_markup_in_user_data_shows_as_text(tab, site, user):
+    log_in(tab, site, user)
+    page = tab.page
+    dialogs = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    tab.goto(site.url + f"/domains/{user['label']}.example")
+    assert page.locator("#contact-name").inner_text().startswith(XSS)
+    tab.goto(site.url + "/account")
+    assert page.get_by_label("Name", exact=True).input_value() == XSS
+    # a search for it: shown as typed, as text
+    tab.goto(site.url + "/search?q=" + "%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E")
+    page.locator("#search-results h2", has_text=XSS).wait_for()
+    assert page.locator("main img").count() == 0 and not dialogs
+    # a key named with markup: the API's refusal, in its words
+    tab.goto(site.url + "/account")
+    page.get_by_label("Key name").fill(XSS)
+    page.get_by_role("button", name="Create key").click()
+    page.locator("#api-keys [role=alert]", has_text="name the key").wait_for()
+    assert page.locator("main img").count() == 0 and not dialogs
+
+
+def test_search_and_buy_by_keyboard(tab, site, user):
+    log_in(tab, site, user)
+    page = tab.page
+    tab.goto(site.url + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to the content"
+    page.keyboard.press("Enter")
+    name = f"kb{user['label']}"
+    page.get_by_label("Domain name").focus()
+    page.keyboard.type(name)
+    page.keyboard.press("Enter")
+    add = page.get_by_role("button", name=f"Add to cart: {name}.example")
+    add.wait_for()
+    while page.evaluate("document.activeElement.getAttribute('aria-label')") != \
+            f"Add to cart: {name}.example":
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Cart (1)").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/cart$"))
+    page.get_by_role("button", name="Buy now").focus()
+    page.keyboard.press("Enter")
+    page.locator("#order-outcome [role=status]", has_text="is done").wait_for()
+    # the result takes the focus from the button the empty cart hid; the next Tab goes to
+    # the order's table (it scrolls on a phone), then its first name; focus is always shown
+    assert "is done" in page.evaluate("document.activeElement.textContent")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.getAttribute('role')") == "region"
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == f"{name}.example"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
