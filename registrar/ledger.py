@@ -37,6 +37,13 @@ def credit(session: Session, user_id: int, amount: int, now: datetime, kind: str
     return _record(session, user_id, amount, now, kind, description, order_id)
 
 
+def take_back(session: Session, user_id: int, amount: int, now: datetime, kind: str,
+              description: str) -> SiteLedgerEntry:
+    """Take back money a payment brought (a refund, a dispute), whatever the balance: it
+    may go negative, which locks the account for new orders (orders.place)."""
+    return credit(session, user_id, -amount, now, kind, description)
+
+
 def _record(session: Session, user_id: int, amount: int, now: datetime, kind: str,
             description: str, order_id: int | None) -> SiteLedgerEntry:
     user = _fresh(session, user_id)

@@ -15,6 +15,10 @@ ROUTES: dict[str, tuple[str, ...]] = {
     # payload {"zone", "revision", "nameservers", "records", "signed", "remove"}: a hosted
     # zone's whole wanted state (registrar/hosted_dns.py), applied by zonegen
     "hosted.apply": ("hosted",),
+    # payload {"payment_id": id}: make a payment's checkout at its provider, or capture its
+    # approved PayPal order (registrar/payments/)
+    "payment.checkout": ("payments",),
+    "payment.capture": ("payments",),
 }
 
 # consumer names become socket file names (wake) and CLI arguments

@@ -1,0 +1,36 @@
+"""The ``payments`` outbox consumer: the provider calls that transactions asked for
+(``payment.checkout``: make a payment's checkout; ``payment.capture``: capture an approved
+PayPal order). Each is idempotent (the provider's idempotency key, a payment that has its
+checkout already), so a crash between the call and the acknowledgement costs nothing. A
+provider that cannot be reached is an outage: the rows wait, nothing is counted."""
+
+from __future__ import annotations
+
+from registry.events.consumer import Consumer
+from registry.events.delivery import Batch
+from registry.events.store import RegistryEvents
+
+from .service import PaymentService
+from .values import ProviderRefused, ProviderUnavailable
+
+CONSUMER = "payments"
+
+
+def payments_consumer(payments: PaymentService, **kwargs) -> Consumer:
+    def handle(batch: Batch) -> None:
+        for delivery in batch.deliveries:
+            payment_id = int(delivery.payload["payment_id"])
+            try:
+                if delivery.kind == "payment.capture":
+                    payments.capture(payment_id)
+                else:
+                    payments.checkout(payment_id)
+            except ProviderRefused as e:
+                batch.fail(delivery.id, str(e))
+                continue
+            batch.ack([delivery.id])
+
+    registry = payments.core.registry
+    return Consumer(RegistryEvents(registry), CONSUMER, handle, clock=registry.clock,
+                    retry=registry.retry_policy, doorbell=registry.wakeup.doorbell(CONSUMER),
+                    outages=(ProviderUnavailable,), **kwargs)
