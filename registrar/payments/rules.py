@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from registry.events.emit import emit
@@ -80,7 +80,7 @@ def apply(ctx: FlowContext, event: VerifiedEvent, max_overpayment_percent: int) 
     elif event.kind in ("refunded", "disputed"):
         change = _taken_back(ctx, payment, event)
     elif event.kind == "dispute_won":
-        change = min(event.amount or 0, payment.reversed)
+        change = max(0, min(event.amount or 0, _held_by_disputes(ctx, payment)))
     elif event.kind == "approved":
         change = 0
     elif event.kind == "failed":
@@ -135,6 +135,16 @@ def _taken_back(ctx: FlowContext, payment: SitePayment, event: VerifiedEvent) ->
     return max(0, min(amount, payment.received - payment.reversed))
 
 
+def _held_by_disputes(ctx: FlowContext, payment: SitePayment) -> int:
+    """What disputes took from the payment and have not given back (a won dispute returns
+    its own money, never a refund's)."""
+    moved = ctx.session.execute(select(func.coalesce(func.sum(SitePaymentEvent.amount), 0))
+                                .where(SitePaymentEvent.payment_id == payment.id,
+                                       SitePaymentEvent.kind.in_(("disputed", "dispute_won")))
+                                ).scalar_one()
+    return -int(moved)
+
+
 def _first_time(ctx: FlowContext, event: VerifiedEvent, payment: SitePayment,
                 change: int) -> bool:
     """Write the event's row; False when it is there already (the unique constraint, also
@@ -155,7 +165,8 @@ def _first_time(ctx: FlowContext, event: VerifiedEvent, payment: SitePayment,
 def _move(ctx: FlowContext, payment: SitePayment, event: VerifiedEvent, change: int
           ) -> Outcome:
     user = ctx.session.get(SiteUser, payment.user_id)
-    where = f"{payment.provider} {payment.provider_payment or payment.provider_ref}"
+    where = f"{payment.provider} " + "/".join(dict.fromkeys(
+        r for r in (payment.provider_ref, payment.provider_payment) if r))
     amount_text = f"{format_amount(change, payment.currency)} {payment.currency}"
     if event.kind == "approved":
         if payment.status in ("created", "pending"):
