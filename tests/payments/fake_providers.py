@@ -78,10 +78,13 @@ class FakeProviders:
 
 
 class Running:
-    """The fake served on 127.0.0.1 in a thread of its own until ``stop``."""
+    """An aiohttp application (the fake providers by default) served on 127.0.0.1 in a
+    thread of its own until ``stop``; ``url`` is where."""
 
-    def __init__(self) -> None:
+    def __init__(self, app: web.Application | None = None) -> None:
         self.fake = FakeProviders()
+        self.app = app if app is not None else self.fake.app()
+        self.url = ""
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -91,12 +94,12 @@ class Running:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
-        self._runner = web.AppRunner(self.fake.app())
+        self._runner = web.AppRunner(self.app)
         self._loop.run_until_complete(self._runner.setup())
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         self._loop.run_until_complete(site.start())
         port = site._server.sockets[0].getsockname()[1]
-        self.fake.url = f"http://127.0.0.1:{port}"
+        self.url = self.fake.url = f"http://127.0.0.1:{port}"
         self._ready.set()
         self._loop.run_forever()
 
@@ -107,3 +110,12 @@ class Running:
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(30)
         self._loop.close()
+
+
+def localstripe() -> Running:
+    """localstripe (PyPI: a fake Stripe API that sends signed webhooks) on loopback, in this
+    process; its store kept in memory (it would write /tmp/localstripe.pickle after every
+    POST, a file every instance on the machine shares)."""
+    from localstripe import server
+    server.store.dump_to_disk = lambda: None
+    return Running(server.app)
