@@ -1,8 +1,9 @@
 """The ``payments`` outbox consumer: the provider calls that transactions asked for
 (``payment.checkout``: make a payment's checkout; ``payment.capture``: capture an approved
-PayPal order). Each is idempotent (the provider's idempotency key, a payment that has its
-checkout already), so a crash between the call and the acknowledgement costs nothing. A
-provider that cannot be reached is an outage: the rows wait, nothing is counted."""
+PayPal order; ``payment.refund``: an operator's refund). Each is idempotent (the
+provider's idempotency key, a payment that has its checkout already), so a crash between the
+call and the acknowledgement costs nothing. A provider that cannot be reached is an outage:
+the rows wait, nothing is counted."""
 
 from __future__ import annotations
 
@@ -23,6 +24,9 @@ def payments_consumer(payments: PaymentService, **kwargs) -> Consumer:
             try:
                 if delivery.kind == "payment.capture":
                     payments.capture(payment_id)
+                elif delivery.kind == "payment.refund":
+                    p = delivery.payload
+                    payments.send_refund(payment_id, int(p["amount"]), p["key"])
                 else:
                     payments.checkout(payment_id)
             except ProviderRefused as e:

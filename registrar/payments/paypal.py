@@ -25,7 +25,15 @@ from registry.money import format_amount, parse_amount
 from .config import PayPalSettings
 from .paypal_certs import PayPalCertificates
 from .transport import call_json
-from .values import Checkout, CheckoutRequest, ProviderRefused, Refused, VerifiedEvent, our_id
+from .values import (
+    Checkout,
+    CheckoutRequest,
+    ProviderRefused,
+    RefundRequest,
+    Refused,
+    VerifiedEvent,
+    our_id,
+)
 
 NAME = "paypal"
 ALGORITHM = "SHA256withRSA"
@@ -106,11 +114,10 @@ class PayPalProvider:
             if "ORDER_ALREADY_CAPTURED" not in str(e):
                 raise
 
-    def refund(self, provider_payment: str, amount: int, currency: str, payment_id: int,
-               serial: int) -> None:
-        self._api(f"/v2/payments/captures/{provider_payment}/refund",
-                  f"pyrar-refund-{payment_id}-{serial}", {"amount": {
-                      "currency_code": currency, "value": format_amount(amount, currency)}})
+    def refund(self, request: RefundRequest) -> None:
+        self._api(f"/v2/payments/captures/{request.provider_payment}/refund", request.key,
+                  {"amount": {"currency_code": request.currency,
+                              "value": format_amount(request.amount, request.currency)}})
 
     def _api(self, path: str, request_id: str, body: dict | None) -> dict:
         return call_json(self.settings.api_base + path, headers={

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -25,12 +26,14 @@ from registry.flows.context import FlowContext
 from registry.money import format_amount
 
 from .. import ledger, mail
+from ..errors import Conflict, InvalidInput, NotFound
 from ..models import SitePayment, SitePaymentEvent, SiteUser
 from ..views import Money
 from .values import Checkout, Outcome, PaymentView, VerifiedEvent
 
 CHECKOUT_EVENT = "payment.checkout"
 CAPTURE_EVENT = "payment.capture"
+REFUND_EVENT = "payment.refund"
 log = logging.getLogger("pyrar.payments")
 
 
@@ -62,6 +65,30 @@ def record_failure(ctx: FlowContext, payment_id: int, error: str) -> None:
     ctx.session.execute(update(SitePayment).where(
         SitePayment.id == payment_id, SitePayment.status == "created").values(
         status="failed", error=error[:2000]).execution_options(synchronize_session=False))
+
+
+def request_refund(ctx: FlowContext, payment_id: int, amount: int | None,
+                   refundable: tuple[str, ...]) -> SitePayment:
+    """An operator's refund of ``amount`` (None: all that is left) queued for the provider;
+    the account is debited when the provider's verified refund event arrives, as for a
+    refund made in the provider's dashboard."""
+    payment = ctx.session.scalars(select(SitePayment).where(SitePayment.id == payment_id)
+                                  .with_for_update()).first()
+    if payment is None:
+        raise NotFound(f"no payment {payment_id}")
+    if payment.provider not in refundable:
+        raise InvalidInput(f"{payment.provider} refunds are made in its own dashboard; its "
+                           "refund event then takes the money back here")
+    left = payment.received - payment.reversed
+    amount = left if amount is None else amount
+    if payment.provider_payment is None or left <= 0:
+        raise Conflict(f"payment {payment_id} has nothing to refund")
+    if type(amount) is not int or not 0 < amount <= left:
+        raise InvalidInput(f"the refund must be 1 to {left} minor units", field="amount")
+    emit(ctx, REFUND_EVENT, {"payment_id": payment.id, "amount": amount,
+                             "key": f"pyrar-refund-{payment.id}-{secrets.token_hex(8)}"})
+    log.info("payment %d: a refund of %d %s queued", payment.id, amount, payment.currency)
+    return payment
 
 
 def apply(ctx: FlowContext, event: VerifiedEvent, max_overpayment_percent: int) -> Outcome:

@@ -26,6 +26,7 @@ from .values import (
     PaymentView,
     ProviderRefused,
     ProviderUnavailable,
+    RefundRequest,
     Refused,
 )
 
@@ -152,6 +153,21 @@ class PaymentService:
             raise ProviderUnavailable(f"payment {payment_id}: {payment.provider} cannot "
                                       "capture here")
         provider.capture(payment.provider_ref, payment.id)
+
+    def refund(self, payment_id: int, amount: int | None = None) -> PaymentView:
+        """An operator's refund (the console's): asked of the provider through the outbox;
+        the provider's verified refund event debits the account."""
+        refundable = tuple(n for n, p in self.providers.items() if hasattr(p, "refund"))
+        return self.core.tx(lambda ctx: rules.view(rules.request_refund(
+            ctx, payment_id, amount, refundable)), "site_payment_refund")
+
+    def send_refund(self, payment_id: int, amount: int, key: str) -> None:
+        payment = self.core.reads(lambda ctx: ctx.session.get(SitePayment, payment_id))
+        provider = self.providers.get(payment.provider) if payment else None
+        if provider is None or not hasattr(provider, "refund"):
+            raise ProviderRefused(f"payment {payment_id}: its provider cannot refund here")
+        provider.refund(RefundRequest(payment.id, payment.provider_payment, amount,
+                                      payment.currency, key))
 
     def webhook(self, provider_name: str, headers: Mapping[str, str], body: bytes
                 ) -> WebhookAnswer:

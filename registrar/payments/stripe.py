@@ -16,6 +16,7 @@ from .values import (
     CheckoutRequest,
     ProviderRefused,
     ProviderUnavailable,
+    RefundRequest,
     Refused,
     VerifiedEvent,
     our_id,
@@ -80,10 +81,10 @@ class StripeProvider:
             params=params, options={"idempotency_key": f"pyrar-payment-{request.payment_id}"}))
         return Checkout(intent.id, client_secret=intent.client_secret)
 
-    def refund(self, provider_payment: str, amount: int, payment_id: int, serial: int) -> None:
+    def refund(self, request: RefundRequest) -> None:
         self._call(lambda: self.client.v1.refunds.create(
-            params={"payment_intent": provider_payment, "amount": amount},
-            options={"idempotency_key": f"pyrar-refund-{payment_id}-{serial}"}))
+            params={"payment_intent": request.provider_payment, "amount": request.amount},
+            options={"idempotency_key": request.key}))
 
     @staticmethod
     def _call(call):

@@ -61,6 +61,18 @@ class CheckoutRequest:
 
 
 @dataclass(frozen=True)
+class RefundRequest:
+    """An operator's refund, as the provider is asked for it; ``key`` makes asking twice
+    (a retry after a crash) one refund."""
+
+    payment_id: int
+    provider_payment: str
+    amount: int
+    currency: str
+    key: str
+
+
+@dataclass(frozen=True)
 class Checkout:
     provider_ref: str
     url: str | None = None  # where the payer goes (PayPal approval, NowPayments invoice)

@@ -32,6 +32,8 @@ class FakeProviders:
         app.router.add_post("/v2/checkout/orders/{id}/capture", self._capture)
         app.router.add_post("/v1/invoice", self._invoice)
         app.router.add_post("/v1/payment_intents", self._intent)
+        app.router.add_post("/v1/refunds", self._refund)
+        app.router.add_post("/v2/payments/captures/{id}/refund", self._refund)
         return app
 
     @web.middleware
@@ -75,6 +77,10 @@ class FakeProviders:
                                   "client_secret": f"{intent}_secret_x",
                                   "amount": int(asked["amount"]),
                                   "currency": asked["currency"]})
+
+
+    async def _refund(self, request):
+        return web.json_response({"id": f"re_{next(self._ids)}", "status": "succeeded"})
 
 
 class Running:

@@ -235,3 +235,37 @@ def test_amounts_and_providers_are_checked(core, world, payments):
     with pytest.raises(InvalidInput, match="no payment provider 'cash'"):
         payments.start(user.id, "cash", 1000)
     assert payments.webhook("cash", {}, b"{}").status == 404
+
+
+def test_an_operators_refund_goes_to_the_provider_and_its_event_debits(core, world, payments,
+                                                                       sign, fake):
+    user = user_with(core, world)
+    payment = stored(world, payments.start(user.id, "stripe", 5000).id)
+    body, headers = sign.intent("evt_paid", payment)
+    payments.webhook("stripe", headers, body)
+    with pytest.raises(InvalidInput, match="1 to 5000"):
+        payments.refund(payment.id, 5001)
+    payments.refund(payment.id, 1500)
+    assert balance(core, user) == 5000  # not yet: the provider's event says when
+    consumer = payments_consumer(payments)
+    try:
+        consumer.run_once()
+    finally:
+        consumer.doorbell.close()
+    (asked,) = [c for p, c in fake.calls if p == "/v1/refunds"]
+    assert asked["body"] == {"payment_intent": payment.provider_ref, "amount": "1500"}
+    assert asked["headers"]["idempotency-key"].startswith(f"pyrar-refund-{payment.id}-")
+    refund = {"id": "ch_1", "object": "charge", "payment_intent": payment.provider_ref,
+              "amount": 5000, "amount_refunded": 1500, "currency": "usd"}
+    body, headers = sign.stripe("charge.refunded", refund, "evt_refund")
+    assert payments.webhook("stripe", headers, body).text == "debited"
+    assert balance(core, user) == 3500
+    # NowPayments has no refund API: its dashboard, then its refunded IPN
+    crypto = stored(world, payments.start(user.id, "nowpayments", 1000).id)
+    body, headers = sign.ipn(ipn_for(crypto))
+    payments.webhook("nowpayments", headers, body)
+    with pytest.raises(InvalidInput, match="own dashboard"):
+        payments.refund(crypto.id)
+    body, headers = sign.ipn(ipn_for(crypto, "refunded"))
+    assert payments.webhook("nowpayments", headers, body).text == "debited"
+    assert balance(core, user) == 3500
