@@ -19,8 +19,12 @@ CONSUMER = "payments"
 
 def payments_consumer(payments: PaymentService, **kwargs) -> Consumer:
     def handle(batch: Batch) -> None:
+        down: dict[str, ProviderUnavailable] = {}
         for delivery in batch.deliveries:
             payment_id = int(delivery.payload["payment_id"])
+            provider = payments.provider_of(payment_id)
+            if provider in down:
+                continue  # left for the next pass, with that provider's other rows
             try:
                 if delivery.kind == "payment.capture":
                     payments.capture(payment_id)
@@ -32,7 +36,12 @@ def payments_consumer(payments: PaymentService, **kwargs) -> Consumer:
             except ProviderRefused as e:
                 batch.fail(delivery.id, str(e))
                 continue
+            except ProviderUnavailable as e:
+                down[provider] = e  # one provider down holds back none of the others'
+                continue
             batch.ack([delivery.id])
+        if down:
+            raise next(iter(down.values()))  # an outage: its rows wait, uncounted
 
     registry = payments.core.registry
     return Consumer(RegistryEvents(registry), CONSUMER, handle, clock=registry.clock,

@@ -21,6 +21,8 @@ from .transport import fetch
 from .values import ProviderRefused, ProviderUnavailable, Refused
 
 MAX_CACHED = 16
+# where PayPal publishes its message-verification certificates: no other path of its hosts
+CERT_PATH = "/v1/notifications/certs/"
 
 
 def system_roots(ca_file: str = "") -> list[x509.Certificate]:
@@ -66,7 +68,8 @@ class PayPalCertificates:
         parts = urlsplit(url)
         if (parts.scheme != "https" or parts.username or parts.password
                 or parts.port not in (None, 443)
-                or (parts.hostname or "").lower() not in self.hosts):
+                or (parts.hostname or "").lower() not in self.hosts
+                or not parts.path.startswith(CERT_PATH) or parts.query or parts.fragment):
             raise Refused(f"PAYPAL-CERT-URL {url[:200]!r} is not on an allowed PayPal host")
 
     def _check_chain(self, chain: list[x509.Certificate], now: datetime) -> x509.Certificate:

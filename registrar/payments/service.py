@@ -124,8 +124,8 @@ class PaymentService:
             return
         provider = self.providers.get(payment.provider)
         if provider is None:
-            raise ProviderUnavailable(f"payment {payment_id}: provider {payment.provider} is "
-                                      "no longer configured")
+            raise ProviderRefused(f"payment {payment_id}: provider {payment.provider} is no "
+                                  "longer configured")
         site = self.core.settings.site_url.rstrip("/")
         request = CheckoutRequest(
             payment.id, payment.amount, payment.currency, f"Top-up, payment {payment.id}",
@@ -143,6 +143,10 @@ class PaymentService:
         self.core.tx(lambda ctx: rules.record_checkout(ctx, payment_id, checkout),
                      "site_payment_checkout")
 
+    def provider_of(self, payment_id: int) -> str | None:
+        return self.core.reads(lambda ctx: ctx.session.execute(select(
+            SitePayment.provider).where(SitePayment.id == payment_id)).scalar())
+
     def capture(self, payment_id: int) -> None:
         """PayPal: capture an approved order (its webhook then credits)."""
         payment = self.core.reads(lambda ctx: ctx.session.get(SitePayment, payment_id))
@@ -150,8 +154,8 @@ class PaymentService:
             return
         provider = self.providers.get(payment.provider)
         if provider is None or not hasattr(provider, "capture"):
-            raise ProviderUnavailable(f"payment {payment_id}: {payment.provider} cannot "
-                                      "capture here")
+            raise ProviderRefused(f"payment {payment_id}: {payment.provider} cannot capture "
+                                  "here")
         provider.capture(payment.provider_ref, payment.id)
 
     def refund(self, payment_id: int, amount: int | None = None) -> PaymentView:

@@ -54,6 +54,7 @@ def settings_for(url: str, **general) -> PaymentSettings:
 def payments(core, fake, ca) -> PaymentService:  # noqa: F811
     fake.calls.clear()
     fake.down = fake.refuse = False
+    fake.down_paths = ()
     settings = settings_for(fake.url)
     return PaymentService(core, settings, build_providers(
         settings, paypal_fetcher=lambda url: ca.chain_pem(), paypal_roots=lambda: [ca.root]))

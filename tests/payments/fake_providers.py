@@ -19,6 +19,7 @@ class FakeProviders:
     url: str = ""
     calls: list[tuple[str, dict]] = field(default_factory=list)
     down: bool = False
+    down_paths: tuple[str, ...] = ()  # down for these paths only (one provider)
     refuse: bool = False
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
@@ -45,7 +46,7 @@ class FakeProviders:
             body = dict(await request.post())
         headers = {k.lower(): v for k, v in request.headers.items()}
         self.calls.append((request.path, {"body": body, "headers": headers}))
-        if self.down:
+        if self.down or request.path.startswith(self.down_paths or ("\0",)):
             return web.json_response({"error": {"type": "api_error", "message": "down"}},
                                      status=503)
         if self.refuse:

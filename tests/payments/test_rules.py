@@ -269,3 +269,24 @@ def test_an_operators_refund_goes_to_the_provider_and_its_event_debits(core, wor
     body, headers = sign.ipn(ipn_for(crypto, "refunded"))
     assert payments.webhook("nowpayments", headers, body).text == "debited"
     assert balance(core, user) == 3500
+
+
+def test_one_provider_down_holds_back_only_its_own_checkouts(core, world, payments, fake):
+    user = user_with(core, world)
+    fake.down = True
+    first = payments.start(user.id, "paypal", 2000)
+    second = payments.start(user.id, "nowpayments", 2000)
+    fake.down, fake.down_paths = False, ("/v1/oauth2", "/v2/")  # PayPal still down
+    consumer = payments_consumer(payments)
+    try:
+        with pytest.raises(Exception, match="503"):
+            consumer.run_once()
+        assert payments.payment(user.id, second.id).status == "pending"
+        assert payments.payment(user.id, first.id).status == "created"
+        assert [e.attempts for e in events(world, "payments")] == [0]  # waits, uncounted
+        fake.down_paths = ()
+        consumer.run_once()
+    finally:
+        consumer.doorbell.close()
+    assert payments.payment(user.id, first.id).status == "pending"
+    assert events(world, "payments") == []

@@ -172,6 +172,8 @@ def test_paypal_verified_with_the_local_ca(ca):
     "https://api.paypal.com.evil.example/CERT-1",
     "https://api.paypal.com@evil.example/CERT-1",
     "https://api.paypal.com:8443/CERT-1",
+    "https://api.paypal.com/v1/oauth2/token",
+    "https://api.paypal.com/v1/notifications/certs/CERT-1?redirect=https://evil.example",
 ])
 def test_paypal_certificates_only_from_allowed_hosts(ca, url):
     fetched: list = []
