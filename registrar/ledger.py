@@ -25,7 +25,8 @@ def debit(session: Session, user_id: int, amount: int, now: datetime, kind: str,
         user = _fresh(session, user_id)
         raise InsufficientFunds(
             f"this costs {format_amount(amount, user.currency)} {user.currency}; your balance "
-            f"is {format_amount(user.balance, user.currency)} {user.currency}")
+            f"is {format_amount(user.balance, user.currency)} {user.currency}",
+            shortfall=amount - max(user.balance, 0))
     return _record(session, user_id, -amount, now, kind, description, order_id)
 
 

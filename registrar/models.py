@@ -235,3 +235,21 @@ class SitePaymentEvent(SiteBase):
 
     __table_args__ = (UniqueConstraint("provider", "event_id",
                                        name="uq_site_payment_events_event"),)
+
+
+class SiteSavedCard(SiteBase):
+    """A user's card saved at a provider (Stripe: a customer and its payment method), charged
+    off-session when an auto-renewal finds the balance short. Card data stays at the
+    provider: we keep its references only."""
+
+    __tablename__ = "site_saved_cards"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("site_users.id"))
+    provider: Mapped[str] = mapped_column(String(16))
+    customer: Mapped[str] = mapped_column(String(128))
+    payment_method: Mapped[str | None] = mapped_column(String(128))
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("user_id", "provider",
+                                       name="uq_site_saved_cards_user_provider"),)

@@ -23,6 +23,9 @@ class StripeSettings:
     api_base: str = "https://api.stripe.com"
     # how old a Stripe-Signature timestamp may be, and how far in the future
     tolerance_seconds: int = 300
+    # top-ups save the card (setup_future_usage) so that an auto-renewal the balance cannot
+    # pay is charged to it off-session
+    save_cards: bool = True
 
 
 @dataclass(frozen=True)

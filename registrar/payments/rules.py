@@ -27,7 +27,7 @@ from registry.money import format_amount
 
 from .. import ledger, mail
 from ..errors import Conflict, InvalidInput, NotFound
-from ..models import SitePayment, SitePaymentEvent, SiteUser
+from ..models import SiteDomain, SitePayment, SitePaymentEvent, SiteSavedCard, SiteUser
 from ..views import Money
 from .values import Checkout, Outcome, PaymentView, VerifiedEvent
 
@@ -35,6 +35,9 @@ CHECKOUT_EVENT = "payment.checkout"
 CAPTURE_EVENT = "payment.capture"
 REFUND_EVENT = "payment.refund"
 log = logging.getLogger("pyrar.payments")
+# the least an off-session charge asks for (providers refuse tiny charges: Stripe's least is
+# 0.50 USD), in minor units
+MIN_CHARGE = 500
 
 
 def create(ctx: FlowContext, user: SiteUser, provider: str, amount: int,
@@ -57,7 +60,45 @@ def record_checkout(ctx: FlowContext, payment_id: int, checkout: Checkout) -> bo
         provider_ref=checkout.provider_ref, checkout_url=checkout.url,
         client_secret=checkout.client_secret, error=None,
         status="pending").execution_options(synchronize_session=False))
+    if done.rowcount == 1 and checkout.customer is not None:
+        payment = ctx.session.get(SitePayment, payment_id)
+        save_card(ctx, payment.user_id, payment.provider, checkout.customer)
     return done.rowcount == 1
+
+
+def saved_card(ctx: FlowContext, user_id: int, provider: str) -> SiteSavedCard | None:
+    return ctx.session.scalars(select(SiteSavedCard).where(
+        SiteSavedCard.user_id == user_id, SiteSavedCard.provider == provider)).first()
+
+
+def save_card(ctx: FlowContext, user_id: int, provider: str, customer: str,
+              payment_method: str | None = None) -> None:
+    """Note the user's customer at the provider, and the card a payment saved."""
+    card = saved_card(ctx, user_id, provider)
+    if card is None:
+        card = SiteSavedCard(user_id=user_id, provider=provider, customer=customer)
+        ctx.session.add(card)
+    card.customer, card.updated_at = customer, ctx.now
+    if payment_method is not None:
+        card.payment_method = payment_method
+    ctx.session.flush()
+
+
+def charge_saved_card(ctx: FlowContext, user: SiteUser, shortfall: int) -> bool:
+    """An auto-renewal the balance cannot pay: charge the user's saved card off-session
+    for what is missing (at least MIN_CHARGE), unless such a charge is under way. The
+    renewal is tried again once the charge is credited (``_renew_again``)."""
+    card = ctx.session.scalars(select(SiteSavedCard).where(
+        SiteSavedCard.user_id == user.id, SiteSavedCard.payment_method.is_not(None))
+        .order_by(SiteSavedCard.updated_at.desc())).first()
+    if card is None or shortfall <= 0:
+        return False
+    under_way = ctx.session.scalars(select(SitePayment.id).where(
+        SitePayment.user_id == user.id, SitePayment.purpose == "auto_renew",
+        SitePayment.status.in_(("created", "pending")))).first()
+    if under_way is None:
+        create(ctx, user, card.provider, max(shortfall, MIN_CHARGE), purpose="auto_renew")
+    return True
 
 
 def record_failure(ctx: FlowContext, payment_id: int, error: str) -> None:
@@ -212,6 +253,10 @@ def _move(ctx: FlowContext, payment: SitePayment, event: VerifiedEvent, change: 
             payment.received += change
             payment.status = "paid" if payment.received >= payment.amount else "partial"
             payment.paid_at = payment.paid_at or ctx.now
+            if event.customer and event.payment_method:
+                save_card(ctx, user.id, payment.provider, event.customer, event.payment_method)
+            if payment.purpose == "auto_renew":
+                _renew_again(ctx, user.id)
         else:
             payment.reversed -= change
             payment.status = "paid" if payment.received >= payment.amount else "partial"
@@ -230,6 +275,14 @@ def _move(ctx: FlowContext, payment: SitePayment, event: VerifiedEvent, change: 
               currency=payment.currency,
               balance=format_amount(_balance(ctx, user.id), payment.currency))
     return Outcome("debited", f"{what} {amount_text}", -change, payment.id)
+
+
+def _renew_again(ctx: FlowContext, user_id: int) -> None:
+    """The user's auto-renewals that failed for want of money are tried at the next round
+    of the lifecycle, not a day later."""
+    ctx.session.execute(update(SiteDomain).where(
+        SiteDomain.user_id == user_id, SiteDomain.renew_failed_at.is_not(None))
+        .values(renew_failed_at=None).execution_options(synchronize_session=False))
 
 
 def _balance(ctx: FlowContext, user_id: int) -> int:

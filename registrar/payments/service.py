@@ -126,11 +126,19 @@ class PaymentService:
         if provider is None:
             raise ProviderRefused(f"payment {payment_id}: provider {payment.provider} is no "
                                   "longer configured")
+        card = self.core.reads(lambda ctx: rules.saved_card(ctx, payment.user_id,
+                                                            payment.provider))
+        if payment.purpose == "auto_renew" and (card is None or not card.payment_method):
+            raise ProviderRefused(f"payment {payment_id}: the saved card is gone")
         site = self.core.settings.site_url.rstrip("/")
+        stripe = self.settings.stripe
         request = CheckoutRequest(
             payment.id, payment.amount, payment.currency, f"Top-up, payment {payment.id}",
             f"{site}/payments/{payment.id}", f"{site}/payments/{payment.id}?cancelled=1",
-            site + WEBHOOK_PATH.format(provider=payment.provider))
+            site + WEBHOOK_PATH.format(provider=payment.provider), payment.user_id,
+            card.customer if card else None,
+            save_card=payment.provider == "stripe" and stripe is not None and stripe.save_cards,
+            off_session_method=card.payment_method if payment.purpose == "auto_renew" else None)
         try:
             checkout = provider.checkout(request)
         except ProviderRefused as e:

@@ -74,12 +74,26 @@ class StripeProvider:
     # -- calls ------------------------------------------------------------------------
 
     def checkout(self, request: CheckoutRequest) -> Checkout:
-        """A PaymentIntent for the amount, made once per payment (the idempotency key)."""
-        params = {"amount": request.amount, "currency": request.currency.lower(),
-                  "metadata": {METADATA_KEY: str(request.payment_id)}}
+        """A PaymentIntent for the amount, made once per payment (the idempotency key): for
+        the site to confirm with Stripe.js, or, with ``off_session_method``, confirmed now
+        on the saved card (an auto-renewal)."""
+        params: dict = {"amount": request.amount, "currency": request.currency.lower(),
+                        "metadata": {METADATA_KEY: str(request.payment_id)}}
+        customer = request.customer
+        if customer is None and (request.save_card or request.off_session_method):
+            customer = self._call(lambda: self.client.v1.customers.create(
+                params={"metadata": {"pyrar_user": str(request.user_id)}},
+                options={"idempotency_key": f"pyrar-customer-{request.user_id}"})).id
+        if customer is not None:
+            params["customer"] = customer
+        if request.off_session_method:
+            params |= {"payment_method": request.off_session_method, "off_session": True,
+                       "confirm": True}
+        elif request.save_card:
+            params["setup_future_usage"] = "off_session"
         intent = self._call(lambda: self.client.v1.payment_intents.create(
             params=params, options={"idempotency_key": f"pyrar-payment-{request.payment_id}"}))
-        return Checkout(intent.id, client_secret=intent.client_secret)
+        return Checkout(intent.id, client_secret=intent.client_secret, customer=customer)
 
     def refund(self, request: RefundRequest) -> None:
         self._call(lambda: self.client.v1.refunds.create(
@@ -108,6 +122,7 @@ def _timestamp(header: str) -> datetime:
 def parse_event(event: dict) -> VerifiedEvent:
     """A verified Stripe event as the rules read it."""
     kind_of = {"payment_intent.succeeded": "paid", "payment_intent.canceled": "failed",
+               "payment_intent.payment_failed": "failed",
                "charge.refunded": "refunded", "charge.dispute.created": "disputed"}
     event_type, obj = event["type"], event["data"]["object"]
     kind = kind_of.get(event_type, "other")
@@ -117,7 +132,9 @@ def parse_event(event: dict) -> VerifiedEvent:
         ours = (obj.get("metadata") or {}).get(METADATA_KEY)
         amount = obj.get("amount_received") or obj.get("amount")
         return VerifiedEvent(**common, kind=kind, payment_id=our_id(ours), provider_ref=obj["id"],
-                             provider_payment=obj["id"], amount=amount, currency=currency)
+                             provider_payment=obj["id"], amount=amount, currency=currency,
+                             customer=_id(obj.get("customer")),
+                             payment_method=_id(obj.get("payment_method")))
     if event_type == "charge.refunded":
         return VerifiedEvent(**common, kind=kind, provider_payment=obj.get("payment_intent"),
                              amount=obj.get("amount_refunded"), currency=currency)
@@ -128,3 +145,10 @@ def parse_event(event: dict) -> VerifiedEvent:
                              amount=obj.get("amount"), currency=currency, cumulative=False)
     return VerifiedEvent(**common, kind="other")
 
+
+
+def _id(value: object) -> str | None:
+    """An expandable field: its id, whether Stripe sent the id or the object."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else None

@@ -45,6 +45,9 @@ class VerifiedEvent:
     amount: int | None = None  # minor units of ``currency``
     currency: str | None = None
     cumulative: bool = True
+    # a card the payment saved at the provider for later off-session charges
+    customer: str | None = None
+    payment_method: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,10 @@ class CheckoutRequest:
     return_url: str  # where the payer comes back to (the payment's page on the site)
     cancel_url: str
     notify_url: str  # our webhook, for providers that take it per checkout (NowPayments)
+    user_id: int = 0
+    customer: str | None = None  # the user's customer at the provider, if made already
+    save_card: bool = False  # keep the card for off-session charges (auto-renewals)
+    off_session_method: str | None = None  # charge this saved card now, the user away
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,7 @@ class Checkout:
     provider_ref: str
     url: str | None = None  # where the payer goes (PayPal approval, NowPayments invoice)
     client_secret: str | None = None  # what Stripe.js confirms the PaymentIntent with
+    customer: str | None = None  # the user's customer at the provider (saved cards)
 
 
 @dataclass(frozen=True)

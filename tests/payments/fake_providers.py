@@ -34,6 +34,7 @@ class FakeProviders:
         app.router.add_post("/v1/invoice", self._invoice)
         app.router.add_post("/v1/payment_intents", self._intent)
         app.router.add_post("/v1/refunds", self._refund)
+        app.router.add_post("/v1/customers", self._customer)
         app.router.add_post("/v2/payments/captures/{id}/refund", self._refund)
         return app
 
@@ -79,6 +80,9 @@ class FakeProviders:
                                   "amount": int(asked["amount"]),
                                   "currency": asked["currency"]})
 
+
+    async def _customer(self, request):
+        return web.json_response({"id": f"cus_{next(self._ids)}", "object": "customer"})
 
     async def _refund(self, request):
         return web.json_response({"id": f"re_{next(self._ids)}", "status": "succeeded"})

@@ -43,6 +43,7 @@ def site(request, tmp_path_factory, sqlite_template, providers):
 min_amount = 100
 [payments.stripe]
 publishable_key = "pk_test_site"
+save_cards = false  # localstripe knows no setup_future_usage
 api_base = "{stripe_server.url}"
 [payments.nowpayments]
 api_base = "{fake.url}"

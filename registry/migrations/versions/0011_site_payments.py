@@ -1,5 +1,6 @@
 """site_payments: payments through providers (Stripe, PayPal, NowPayments) and the verified
-events that moved money, each once (registrar/payments/)
+events that moved money, each once; cards saved at a provider for auto-renewals
+(registrar/payments/)
 
 Revision ID: 0011
 Revises: 0010
@@ -56,8 +57,20 @@ def upgrade() -> None:
     sa.UniqueConstraint('provider', 'event_id', name='uq_site_payment_events_event')
     )
     op.create_index(op.f('ix_site_payment_events_payment_id'), 'site_payment_events', ['payment_id'], unique=False)
+    op.create_table('site_saved_cards',
+    sa.Column('id', ID, nullable=False),
+    sa.Column('user_id', ID, nullable=False),
+    sa.Column('provider', sa.String(length=16), nullable=False),
+    sa.Column('customer', sa.String(length=128), nullable=False),
+    sa.Column('payment_method', sa.String(length=128), nullable=True),
+    sa.Column('updated_at', registry.models.base.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['site_users.id'], name=op.f('fk_site_saved_cards_user_id_site_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_site_saved_cards')),
+    sa.UniqueConstraint('user_id', 'provider', name='uq_site_saved_cards_user_provider')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('site_saved_cards')
     op.drop_table('site_payment_events')
     op.drop_table('site_payments')
