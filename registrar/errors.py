@@ -49,6 +49,10 @@ class Conflict(SiteError):
 class InsufficientFunds(SiteError):
     status, title = 402, "Insufficient funds"
 
+    def __init__(self, detail: str, *, shortfall: int = 0) -> None:
+        super().__init__(detail)
+        self.shortfall = shortfall  # minor units missing
+
 
 class TooManyRequests(SiteError):
     status, title = 429, "Too many requests"

@@ -25,7 +25,8 @@ def debit(session: Session, user_id: int, amount: int, now: datetime, kind: str,
         user = _fresh(session, user_id)
         raise InsufficientFunds(
             f"this costs {format_amount(amount, user.currency)} {user.currency}; your balance "
-            f"is {format_amount(user.balance, user.currency)} {user.currency}")
+            f"is {format_amount(user.balance, user.currency)} {user.currency}",
+            shortfall=amount - max(user.balance, 0))
     return _record(session, user_id, -amount, now, kind, description, order_id)
 
 
@@ -35,6 +36,13 @@ def credit(session: Session, user_id: int, amount: int, now: datetime, kind: str
                     .values(balance=SiteUser.balance + amount)
                     .execution_options(synchronize_session=False))
     return _record(session, user_id, amount, now, kind, description, order_id)
+
+
+def take_back(session: Session, user_id: int, amount: int, now: datetime, kind: str,
+              description: str) -> SiteLedgerEntry:
+    """Take back money a payment brought (a refund, a dispute), whatever the balance: it
+    may go negative, which locks the account for new orders (orders.place)."""
+    return credit(session, user_id, -amount, now, kind, description)
 
 
 def _record(session: Session, user_id: int, amount: int, now: datetime, kind: str,

@@ -7,7 +7,8 @@
   the house and the name goes to redemption, restorable) and names purged;
 - renewal reminders 30, 14, 7 and 1 days before expiry;
 - auto-renew from the balance ``auto_renew_days`` before expiry (a failure is mailed and
-  tried again a day later).
+  tried again a day later; a balance too short is charged to the user's saved card, and the
+  renewal tried again once that payment is credited: payments/rules.py).
 
 Each poll message and each name is handled in a savepoint: one that fails is logged and
 left, the others go on."""
@@ -28,10 +29,11 @@ from registry.flows.poll_messages import QueuedMessage
 from . import ledger, mail, orders
 from .backends.base import Backend
 from .config import RegistrarSettings
-from .errors import SiteError
+from .errors import InsufficientFunds, SiteError
 from .hosted_zones import forget
 from .models import SiteDomain, SiteOrder, SiteOrderItem, SiteUser
 from .names import display
+from .payments.rules import charge_saved_card
 from .pricing import user_price
 
 log = logging.getLogger("pyrar.registrar.lifecycle")
@@ -189,7 +191,10 @@ def auto_renew(ctx: FlowContext, backend: Backend, settings: RegistrarSettings,
                     raise SiteError(item.error or "the registry refused the renewal")
         except SiteError as e:
             row.renew_failed_at = ctx.now
-            mail.send(ctx, user, "auto_renew_failed", name=display(row.name), reason=e.detail,
+            reason = e.detail
+            if isinstance(e, InsufficientFunds) and charge_saved_card(ctx, user, e.shortfall):
+                reason += "; we are charging your saved card and will renew once it is paid"
+            mail.send(ctx, user, "auto_renew_failed", name=display(row.name), reason=reason,
                       expires=row.expires_at.date().isoformat())
             failed += 1
             continue

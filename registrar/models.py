@@ -183,3 +183,73 @@ class SiteHostedZone(SiteBase):
     revision: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class SitePayment(SiteBase):
+    """Money a user sends through a payment provider (registrar/payments/): made by us first,
+    credited only from the provider's verified events. ``status``: "created" (no checkout at
+    the provider yet), "pending" (the provider's checkout exists), "paid" (credited in full),
+    "partial" (credited less than asked), "failed" (the provider says nothing will come),
+    "refunded" (all of it taken back: refunds, disputes)."""
+
+    __tablename__ = "site_payments"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("site_users.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))  # stripe, paypal, nowpayments
+    purpose: Mapped[str] = mapped_column(String(16))  # topup
+    amount: Mapped[int] = mapped_column(Money)  # asked, minor units of ``currency``
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16))
+    # the provider's checkout (PaymentIntent, PayPal order, NowPayments invoice) and, once
+    # paid, what refunds and disputes name (the PaymentIntent, the capture, the payment)
+    provider_ref: Mapped[str | None] = mapped_column(String(128))
+    provider_payment: Mapped[str | None] = mapped_column(String(128), index=True)
+    # where the user pays (PayPal, NowPayments) or what Stripe.js confirms with
+    checkout_url: Mapped[str | None] = mapped_column(String(1000))
+    client_secret: Mapped[str | None] = mapped_column(String(255))
+    received: Mapped[int] = mapped_column(Money, default=0)  # credited so far
+    reversed: Mapped[int] = mapped_column(Money, default=0)  # refunded and disputed so far
+    created_at: Mapped[datetime]
+    paid_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)  # why no checkout could be made
+
+    __table_args__ = (UniqueConstraint("provider", "provider_ref",
+                                       name="uq_site_payments_provider_ref"),)
+
+
+class SitePaymentEvent(SiteBase):
+    """A provider's verified event that moved money, once: the unique (provider, event id) is
+    what makes the same event delivered twice, even at the same moment, credit once."""
+
+    __tablename__ = "site_payment_events"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(16))
+    event_id: Mapped[str] = mapped_column(String(191))
+    payment_id: Mapped[int] = mapped_column(ForeignKey("site_payments.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # paid, refunded, disputed, dispute_won
+    amount: Mapped[int] = mapped_column(Money)  # signed change of the user's balance
+    currency: Mapped[str] = mapped_column(String(3))
+    received_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("provider", "event_id",
+                                       name="uq_site_payment_events_event"),)
+
+
+class SiteSavedCard(SiteBase):
+    """A user's card saved at a provider (Stripe: a customer and its payment method), charged
+    off-session when an auto-renewal finds the balance short. Card data stays at the
+    provider: we keep its references only."""
+
+    __tablename__ = "site_saved_cards"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("site_users.id"))
+    provider: Mapped[str] = mapped_column(String(16))
+    customer: Mapped[str] = mapped_column(String(128))
+    payment_method: Mapped[str | None] = mapped_column(String(128))
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("user_id", "provider",
+                                       name="uq_site_saved_cards_user_provider"),)

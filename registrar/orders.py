@@ -74,6 +74,9 @@ def place(ctx: FlowContext, backend: Backend, user: SiteUser, cart: list[CartIte
     """Price the cart, take the money and record the order with its event."""
     if require_verified and user.email_verified_at is None:
         raise Forbidden("verify your email address before buying: follow the link we mailed")
+    if user.balance < 0:
+        raise Forbidden("your account is locked: a refund or a dispute took its balance below "
+                        "zero; top it up to order again")
     offers = {o.name: o for o in backend.check(ctx, [c.name for c in cart])}
     held = {d.name: d for d in ctx.session.scalars(select(SiteDomain).where(
         SiteDomain.name.in_([c.name for c in cart])))}

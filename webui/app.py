@@ -13,11 +13,14 @@ from aiohttp import web
 from registrar.config import RegistrarSettings
 from registrar.core import RegistrarCore
 from registrar.errors import NotAuthenticated, SiteError
+from registrar.payments.config import PaymentSettings
+from registrar.payments.service import PaymentService
 
 from .api_accounts import account_routes
 from .api_domains import domain_routes
 from .api_hosted import hosted_routes
 from .api_keys import key_routes
+from .api_payments import add_webhooks, payment_routes
 from .api_security import security_routes
 from .api_shop import shop_routes
 from .openapi import document
@@ -46,6 +49,7 @@ def build_api() -> Api:
     hosted_routes(api)
     security_routes(api)
     key_routes(api)
+    payment_routes(api)
     return api
 
 
@@ -56,16 +60,18 @@ def limiters(settings: RegistrarSettings) -> dict[str, RateLimiter]:
         ("register", settings.register_limit), ("search", settings.search_limit))}
 
 
-def make_app(core: RegistrarCore) -> web.Application:
+def make_app(core: RegistrarCore, payments: PaymentService | None = None) -> web.Application:
     app = web.Application(middlewares=[security_headers, _problems],
                           client_max_size=64 * 1024)
     app["core"] = core
+    app["payments"] = payments or PaymentService(core, PaymentSettings())
     app["limits"] = limiters(core.settings)
     api = build_api()
     app["openapi"] = document(api, core.settings.site_url)
     for route in api.routes:
         app.router.add_route(route.method, route.path, _endpoint(route))
     app.router.add_get("/api/openapi.json", _openapi)
+    add_webhooks(app)
     add_pages(app, https=core.settings.site_url.startswith("https:"))
     return app
 

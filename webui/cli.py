@@ -8,6 +8,8 @@ from registrar.config import MailSettings, RegistrarSettings
 from registrar.core import RegistrarCore
 from registrar.errors import SiteError
 from registrar.mailer import Mailer
+from registrar.payments.config import load as payment_settings
+from registrar.payments.service import PaymentService
 from registrar.secret_box import SecretBox
 
 
@@ -39,4 +41,5 @@ def _serve(ctx: Any, _args: Any) -> None:
         raise SystemExit(f"pyrar: error: {e.detail}") from None
     mailer = Mailer(ctx.config.section("mail", MailSettings), settings, ctx.config.base_dir,
                     core.registry.clock)
-    serve(core, mailer, ctx.ready)
+    payments = PaymentService(core, payment_settings(ctx.config))
+    serve(core, mailer, payments, ctx.ready)

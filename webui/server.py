@@ -1,5 +1,5 @@
 """Running the site: the aiohttp application on its port, and the registrar's outbox
-consumers (orders, mail) in threads beside it, until SIGTERM or SIGINT."""
+consumers (orders, mail, payments) in threads beside it, until SIGTERM or SIGINT."""
 
 from __future__ import annotations
 
@@ -14,15 +14,18 @@ from aiohttp import web
 from registrar.consumers import orders_consumer
 from registrar.core import RegistrarCore
 from registrar.mailer import Mailer, mail_consumer
+from registrar.payments.consumer import payments_consumer
+from registrar.payments.service import PaymentService
 
 from .app import make_app
 
 log = logging.getLogger("pyrar.webui")
 
 
-def serve(core: RegistrarCore, mailer: Mailer,
+def serve(core: RegistrarCore, mailer: Mailer, payments: PaymentService,
           ready: Callable[[], None] = lambda: None) -> None:
-    consumers = [orders_consumer(core), mail_consumer(core.registry, mailer)]
+    consumers = [orders_consumer(core), mail_consumer(core.registry, mailer),
+                 payments_consumer(payments)]
     stop = threading.Event()
     threads = [threading.Thread(target=c.run, args=(stop,), name=f"consumer-{c.name}",
                                 daemon=True) for c in consumers]
@@ -31,7 +34,7 @@ def serve(core: RegistrarCore, mailer: Mailer,
     for t in threads:
         t.start()
     try:
-        asyncio.run(_serve_http(core, ready))
+        asyncio.run(_serve_http(core, payments, ready))
     finally:
         stop.set()
         for c in consumers:
@@ -55,9 +58,10 @@ def _lifecycle(core: RegistrarCore, stop: threading.Event) -> None:
         stop.wait(core.settings.lifecycle_seconds)
 
 
-async def _serve_http(core: RegistrarCore, ready: Callable[[], None]) -> None:
+async def _serve_http(core: RegistrarCore, payments: PaymentService,
+                      ready: Callable[[], None]) -> None:
     settings = core.settings
-    runner = web.AppRunner(make_app(core), access_log=None)
+    runner = web.AppRunner(make_app(core, payments), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     try:

@@ -15,6 +15,12 @@ ROUTES: dict[str, tuple[str, ...]] = {
     # payload {"zone", "revision", "nameservers", "records", "signed", "remove"}: a hosted
     # zone's whole wanted state (registrar/hosted_dns.py), applied by zonegen
     "hosted.apply": ("hosted",),
+    # payload {"payment_id": id}: make a payment's checkout at its provider, or capture its
+    # approved PayPal order (registrar/payments/consumer.py)
+    "payment.checkout": ("payments",),
+    "payment.capture": ("payments",),
+    # payload {"payment_id", "amount", "key"}: an operator's refund, asked of the provider
+    "payment.refund": ("payments",),
 }
 
 # consumer names become socket file names (wake) and CLI arguments

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import mailbox
+import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,9 +65,17 @@ class Site:
 
 @pytest.fixture(scope="module", params=["sqlite", "mariadb"])
 def site(request, tmp_path_factory, sqlite_template):
-    directory = tmp_path_factory.mktemp("site")
+    with running_site(tmp_path_factory.mktemp("site"), request.param, sqlite_template) as s:
+        yield s
+
+
+@contextlib.contextmanager
+def running_site(directory: Path, dialect: str, sqlite_template: Path, extra_config: str = "",
+                 env: dict | None = None) -> Iterator[Site]:
+    """``pyrar web serve`` on a registry with the TLDs and the house registrar;
+    ``extra_config`` adds TOML tables, ``env`` environment variables."""
     with contextlib.ExitStack() as stack:
-        if request.param == "sqlite":
+        if dialect == "sqlite":
             shutil.copy(sqlite_template, directory / "registry.sqlite3")
             url = f"sqlite:///{directory / 'registry.sqlite3'}"
         else:
@@ -105,12 +115,13 @@ login_limit = 8
 run_dir = "run"
 [mail]
 maildir = "mail"
-""")
+""" + extra_config)
         log = directory / "web.log"
         with open(log, "wb") as out:
             process = subprocess.Popen(
                 [sys.executable, "-m", "pyrar.cli.main", "--config", str(config), "web",
-                 "serve"], cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
+                 "serve"], cwd=REPO, stdout=out, stderr=subprocess.STDOUT,
+                env={**os.environ, **(env or {})})
         stack.callback(_stop, process)
         wait_for("the site listens", lambda: b"listening" in log.read_bytes()
                  or process.poll() is not None, 60, log.read_text)
