@@ -198,7 +198,7 @@ function revokeButton(key, draw) {
 function closing(ctx) {
   return card("close", "Close the account",
     h("p", {}, "Transfer away or release your names first. Closing cannot be undone."),
-    form({id: "close-form"}, [
+    form({id: "close-form", danger: true}, [
       field("Password", {type: "password", name: "password", autocomplete: "current-password", required: true}),
       field("I want to close my account", {type: "checkbox", name: "sure", required: true}),
     ], "Close my account", async (v) => {
