@@ -9,8 +9,11 @@ import uuid
 
 import pytest
 
+from registry.admin.registrars import add_registrar
 from registry.admin.tlds import add_premium
+from registry.billing import credit
 from registry.flows.context import Actor
+from registry.flows.domain_transfer import DomainTransferRequest
 from tests.browser.conftest import check_page
 from tests.webui.test_api_journeys import PASSWORD, new_user
 
@@ -170,3 +173,37 @@ def test_search_and_buy_by_keyboard(tab, site, user):
     assert page.evaluate("document.activeElement.textContent") == f"{name}.example"
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
+
+
+def test_a_transfer_away_is_rejected_or_approved(tab, site, user):
+    """Another registrar asks for two names with their auth codes: the notifications say so,
+    the holder rejects one on its page and approves the other."""
+    gaining = site.registry.run(_gaining_registrar, Actor.operator("test"))
+    client = user["client"]
+    kept, away = f"kept{user['label']}.example", f"away{user['label']}.example"
+    order = client.post("/api/orders", {"items": [{"name": kept}, {"name": away}]})
+    assert [i["status"] for i in order.body["items"]] == ["done", "done"], order.body
+    for name in (kept, away):
+        assert client.request("PUT", f"/api/domains/{name}/locks",
+                              {"transfer": False}).status == 200
+        code = client.post(f"/api/domains/{name}/auth-code").body["auth_code"]
+        site.registry.execute(DomainTransferRequest(name, code), gaining)
+    log_in(tab, site, user)
+    page = tab.page
+    page.get_by_role("link", name="Notifications").click()
+    page.locator("#notes li", has_text=f"Another registrar asked to take {kept}").wait_for()
+    page.get_by_role("link", name=kept).first.click()
+    page.get_by_role("button", name="Reject it (keep the name)").click()
+    page.locator("#transfer-away").wait_for(state="detached")
+    assert "pendingTransfer" not in page.locator("#overview").inner_text()
+    tab.goto(site.url + f"/domains/{away}")
+    page.get_by_role("button", name="Approve the transfer away").click()
+    page.wait_for_url(re.compile(r"/domains$"))
+    page.get_by_role("link", name=kept).wait_for()
+    assert page.get_by_role("link", name=away).count() == 0
+
+
+def _gaining_registrar(ctx) -> Actor:
+    registrar = add_registrar(ctx, "gaining", password="gaining-pw-1", credit_limit=0)
+    credit(ctx, registrar.id, 1_000_000, "payment", None, "test funds")
+    return Actor.registrar(registrar.id, "gaining")
