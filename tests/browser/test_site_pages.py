@@ -175,6 +175,23 @@ def test_search_and_buy_by_keyboard(tab, site, user):
     assert outline != "none"
 
 
+def test_name_servers_keep_their_glue(tab, site, user):
+    """The page cannot show a glue host's addresses; sending the list back keeps them."""
+    name = f"{user['label']}.example"
+    assert user["client"].request("PUT", f"/api/domains/{name}/nameservers", {"nameservers": [
+        {"name": f"ns1.{name}", "addresses": ["192.0.2.1"]}]}).status == 200
+    log_in(tab, site, user)
+    page = tab.page
+    tab.goto(site.url + f"/domains/{name}")
+    page.get_by_role("button", name="Add a name server").click()
+    page.get_by_role("textbox", name="Name server").nth(1).fill("ns.example.net")
+    page.get_by_role("button", name="Save name servers").click()
+    page.locator("#nameservers [role=status]", has_text="saved").wait_for()
+    hosts = page.get_by_role("textbox", name="Name server")
+    assert sorted(hosts.nth(i).input_value() for i in range(hosts.count())) == [
+        "ns.example.net", f"ns1.{name}"]
+
+
 def test_a_transfer_away_is_rejected_or_approved(tab, site, user):
     """Another registrar asks for two names with their auth codes: the notifications say so,
     the holder rejects one on its page and approves the other."""

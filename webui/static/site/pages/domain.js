@@ -85,7 +85,7 @@ function nameservers(d, path, draw) {
     const row = h("div", {class: "ns-row"},
       field("Name server", {name: "ns_host", value: host, autocomplete: "off", placeholder: "ns1.example.net"}),
       field("Glue addresses", {name: "ns_addresses", value: addresses, autocomplete: "off"},
-        `Only for servers under ${d.unicode_name}: IPv4 and IPv6, comma-separated.`));
+        `For a new server under ${d.unicode_name}: its IPv4 and IPv6 addresses, comma-separated (one in use keeps its own).`));
     const remove = h("button", {type: "button", class: "secondary",
       "aria-label": `Remove name server ${host || "row"}`, onclick: () => row.remove()}, "Remove");
     row.append(remove);
