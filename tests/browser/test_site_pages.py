@@ -108,6 +108,7 @@ def test_logged_in_pages(tab, site, user):
     for path, name, heading in [
             ("/account", "account", "Your account"),
             ("/account/ledger", "ledger", "Ledger"),
+            ("/account/funds", "funds", "Add funds"),
             ("/orders", "orders", "Orders"),
             (f"/orders/{user['order']}", "order", f"Order #{user['order']}"),
             ("/notifications", "notifications", "Notifications"),

@@ -52,7 +52,8 @@ function profile(ctx, user) {
       h("dt", {}, "Balance"), h("dd", {id: "profile-balance"}, user.balance.text),
       h("dt", {}, "Member since"), h("dd", {}, day(user.created_at))),
     resend, box,
-    h("p", {}, h("a", {href: "/account/ledger"}, "Ledger"), " · ", h("a", {href: "/orders"}, "Orders")));
+    h("p", {}, h("a", {href: "/account/funds"}, "Add funds"), " · ",
+      h("a", {href: "/account/ledger"}, "Ledger"), " · ", h("a", {href: "/orders"}, "Orders")));
 }
 
 function contact(ctx, user) {
