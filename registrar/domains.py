@@ -84,8 +84,8 @@ def set_nameservers(ctx: FlowContext, backend: Backend, user_id: int, name: obje
     """The name's name servers become ``servers``: [{"name": host, "addresses": [ip...]}];
     addresses only (and then required) for glue hosts under the name itself."""
     row = held(ctx, user_id, name, lock=True)
-    wanted = _parse_servers(row.name, servers)
     current = set(backend.info(ctx, row.name).nameservers)
+    wanted = _parse_servers(row.name, servers, current)
     for host, addresses in wanted.items():
         if host not in current:
             _ensure_host(ctx, backend, host, addresses)
@@ -94,7 +94,10 @@ def set_nameservers(ctx: FlowContext, backend: Backend, user_id: int, name: obje
         rem_nameservers=tuple(sorted(current - set(wanted)))))
 
 
-def _parse_servers(domain: str, servers: object) -> dict[str, tuple[HostAddress, ...]]:
+def _parse_servers(domain: str, servers: object, current: set[str]
+                   ) -> dict[str, tuple[HostAddress, ...]]:
+    """A glue host the name already uses may come without its addresses (it is kept as
+    it is: a page that cannot show them can still send the list back)."""
     if not isinstance(servers, list) or len(servers) > MAX_NAMESERVERS:
         raise InvalidInput(f"nameservers must be a list of at most {MAX_NAMESERVERS}",
                            field="nameservers")
@@ -114,7 +117,7 @@ def _parse_servers(domain: str, servers: object) -> dict[str, tuple[HostAddress,
         if not isinstance(addresses, list) or (addresses and not glue):
             raise InvalidInput(f"{host}: addresses are only given for hosts under {domain}",
                                field="nameservers")
-        if glue and not addresses:
+        if glue and not addresses and host not in current:
             raise InvalidInput(f"{host} is under {domain}: give its IP addresses (glue)",
                                field="nameservers")
         out[host] = tuple(_address(a) for a in addresses)

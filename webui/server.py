@@ -70,7 +70,7 @@ async def _serve_http(core: RegistrarCore, payments: PaymentService,
         await runner.cleanup()
         raise SystemExit(f"pyrar: error: cannot listen on {settings.host}:{settings.port} "
                          f"([registrar] port): {e.strerror}") from None
-    print(f"web: the registrar site and its API at {settings.site_url}/api/ "
+    print(f"web: the registrar site at {settings.site_url}/, its API at {settings.site_url}/api/ "
           f"(listening on {settings.host}:{settings.port})", flush=True)
     ready()
     done = asyncio.Event()

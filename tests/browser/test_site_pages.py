@@ -9,8 +9,11 @@ import uuid
 
 import pytest
 
+from registry.admin.registrars import add_registrar
 from registry.admin.tlds import add_premium
+from registry.billing import credit
 from registry.flows.context import Actor
+from registry.flows.domain_transfer import DomainTransferRequest
 from tests.browser.conftest import check_page
 from tests.webui.test_api_journeys import PASSWORD, new_user
 
@@ -105,6 +108,7 @@ def test_logged_in_pages(tab, site, user):
     for path, name, heading in [
             ("/account", "account", "Your account"),
             ("/account/ledger", "ledger", "Ledger"),
+            ("/account/funds", "funds", "Add funds"),
             ("/orders", "orders", "Orders"),
             (f"/orders/{user['order']}", "order", f"Order #{user['order']}"),
             ("/notifications", "notifications", "Notifications"),
@@ -170,3 +174,54 @@ def test_search_and_buy_by_keyboard(tab, site, user):
     assert page.evaluate("document.activeElement.textContent") == f"{name}.example"
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
+
+
+def test_name_servers_keep_their_glue(tab, site, user):
+    """The page cannot show a glue host's addresses; sending the list back keeps them."""
+    name = f"{user['label']}.example"
+    assert user["client"].request("PUT", f"/api/domains/{name}/nameservers", {"nameservers": [
+        {"name": f"ns1.{name}", "addresses": ["192.0.2.1"]}]}).status == 200
+    log_in(tab, site, user)
+    page = tab.page
+    tab.goto(site.url + f"/domains/{name}")
+    page.get_by_role("button", name="Add a name server").click()
+    page.get_by_role("textbox", name="Name server").nth(1).fill("ns.example.net")
+    page.get_by_role("button", name="Save name servers").click()
+    page.locator("#nameservers [role=status]", has_text="saved").wait_for()
+    hosts = page.get_by_role("textbox", name="Name server")
+    assert sorted(hosts.nth(i).input_value() for i in range(hosts.count())) == [
+        "ns.example.net", f"ns1.{name}"]
+
+
+def test_a_transfer_away_is_rejected_or_approved(tab, site, user):
+    """Another registrar asks for two names with their auth codes: the notifications say so,
+    the holder rejects one on its page and approves the other."""
+    gaining = site.registry.run(_gaining_registrar, Actor.operator("test"))
+    client = user["client"]
+    kept, away = f"kept{user['label']}.example", f"away{user['label']}.example"
+    order = client.post("/api/orders", {"items": [{"name": kept}, {"name": away}]})
+    assert [i["status"] for i in order.body["items"]] == ["done", "done"], order.body
+    for name in (kept, away):
+        assert client.request("PUT", f"/api/domains/{name}/locks",
+                              {"transfer": False}).status == 200
+        code = client.post(f"/api/domains/{name}/auth-code").body["auth_code"]
+        site.registry.execute(DomainTransferRequest(name, code), gaining)
+    log_in(tab, site, user)
+    page = tab.page
+    page.get_by_role("link", name="Notifications").click()
+    page.locator("#notes li", has_text=f"Another registrar asked to take {kept}").wait_for()
+    page.get_by_role("link", name=kept).first.click()
+    page.get_by_role("button", name="Reject it (keep the name)").click()
+    page.locator("#transfer-away").wait_for(state="detached")
+    assert "pendingTransfer" not in page.locator("#overview").inner_text()
+    tab.goto(site.url + f"/domains/{away}")
+    page.get_by_role("button", name="Approve the transfer away").click()
+    page.wait_for_url(re.compile(r"/domains$"))
+    page.get_by_role("link", name=kept).wait_for()
+    assert page.get_by_role("link", name=away).count() == 0
+
+
+def _gaining_registrar(ctx) -> Actor:
+    registrar = add_registrar(ctx, "gaining", password="gaining-pw-1", credit_limit=0)
+    credit(ctx, registrar.id, 1_000_000, "payment", None, "test funds")
+    return Actor.registrar(registrar.id, "gaining")

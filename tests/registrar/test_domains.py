@@ -37,6 +37,10 @@ def test_nameservers_with_glue_and_external_hosts(core, world, owner):
         "ns2.outside.net", {"name": "ns1.elsewhere.test"}])
     assert set(detail.nameservers) == {"ns1.mine.example", "ns2.outside.net",
                                        "ns1.elsewhere.test"}
+    # a glue host already in use may be sent back without its addresses: kept as it is
+    detail = core.set_nameservers(owner.id, "mine.example", [
+        "ns1.mine.example", "ns2.outside.net"])
+    assert set(detail.nameservers) == {"ns1.mine.example", "ns2.outside.net"}
     detail = core.set_nameservers(owner.id, "mine.example", ["ns2.outside.net"])
     assert detail.nameservers == ("ns2.outside.net",)
 

@@ -78,9 +78,10 @@ export async function busy(button, box, task, done = null) {
 /** A form whose submit runs onSubmit(values, form) through busy(); values are the named
  *  controls' values (checkboxes as booleans). */
 export function form(props, children, submitText, onSubmit, done = null) {
+  const {danger, ...formProps} = props;  // danger: the submit button warns (closing, deleting)
   const box = messageBox();
-  const button = h("button", {type: "submit"}, submitText);
-  const el = h("form", {...props, novalidate: false}, children, h("div", {class: "actions"}, button), box);
+  const button = h("button", {type: "submit", class: danger ? "danger" : false}, submitText);
+  const el = h("form", formProps, children, h("div", {class: "actions"}, button), box);
   el.addEventListener("submit", (event) => {
     event.preventDefault();
     busy(button, box, () => onSubmit(values(el), el), done);

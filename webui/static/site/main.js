@@ -14,6 +14,7 @@ import * as domains from "./pages/domains.js";
 import * as domain from "./pages/domain.js";
 import * as notifications from "./pages/notifications.js";
 import * as dns from "./pages/dns.js";
+import * as payments from "./pages/payments.js";
 
 // [pattern, page, needs a logged-in user]
 const ROUTES = [
@@ -28,6 +29,8 @@ const ROUTES = [
   ["/gift", auth.gift, true],
   ["/account", account.page, true],
   ["/account/ledger", money.ledger, true],
+  ["/account/funds", payments.funds, true],
+  ["/payments/:id", payments.payment, true],
   ["/orders", money.orders, true],
   ["/orders/:id", money.order, true],
   ["/domains", domains.page, true],

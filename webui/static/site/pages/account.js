@@ -52,7 +52,8 @@ function profile(ctx, user) {
       h("dt", {}, "Balance"), h("dd", {id: "profile-balance"}, user.balance.text),
       h("dt", {}, "Member since"), h("dd", {}, day(user.created_at))),
     resend, box,
-    h("p", {}, h("a", {href: "/account/ledger"}, "Ledger"), " · ", h("a", {href: "/orders"}, "Orders")));
+    h("p", {}, h("a", {href: "/account/funds"}, "Add funds"), " · ",
+      h("a", {href: "/account/ledger"}, "Ledger"), " · ", h("a", {href: "/orders"}, "Orders")));
 }
 
 function contact(ctx, user) {
@@ -198,7 +199,7 @@ function revokeButton(key, draw) {
 function closing(ctx) {
   return card("close", "Close the account",
     h("p", {}, "Transfer away or release your names first. Closing cannot be undone."),
-    form({id: "close-form"}, [
+    form({id: "close-form", danger: true}, [
       field("Password", {type: "password", name: "password", autocomplete: "current-password", required: true}),
       field("I want to close my account", {type: "checkbox", name: "sure", required: true}),
     ], "Close my account", async (v) => {

@@ -207,7 +207,7 @@ function stop(ctx, z, path) {
   return card("dns-stop", "Stop hosting",
     h("p", {}, z.signed ? "Unsign the zone first: a signed zone cannot leave the hosting."
       : "The zone is deleted and the hosting name servers leave the name."),
-    form({id: "dns-stop-form"}, [
+    form({id: "dns-stop-form", danger: true}, [
       field(`Yes, stop hosting ${z.unicode_name}`, {type: "checkbox", name: "sure", required: true}),
     ], "Stop hosting", async () => {
       await del(path);

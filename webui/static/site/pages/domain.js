@@ -65,7 +65,7 @@ function transferAway(ctx, d, path) {
   if (!d.statuses.includes("pendingTransfer")) return null;
   const box = messageBox();
   const answer = (approve) => {
-    const button = h("button", {type: "button", class: approve ? "danger" : ""},
+    const button = h("button", {type: "button", class: approve ? "danger" : false},
       approve ? "Approve the transfer away" : "Reject it (keep the name)");
     button.addEventListener("click", () => busy(button, box, async () => {
       await post(`${path}/transfer-answer`, {approve});
@@ -85,7 +85,7 @@ function nameservers(d, path, draw) {
     const row = h("div", {class: "ns-row"},
       field("Name server", {name: "ns_host", value: host, autocomplete: "off", placeholder: "ns1.example.net"}),
       field("Glue addresses", {name: "ns_addresses", value: addresses, autocomplete: "off"},
-        `Only for servers under ${d.unicode_name}: IPv4 and IPv6, comma-separated.`));
+        `For a new server under ${d.unicode_name}: its IPv4 and IPv6 addresses, comma-separated (one in use keeps its own).`));
     const remove = h("button", {type: "button", class: "secondary",
       "aria-label": `Remove name server ${host || "row"}`, onclick: () => row.remove()}, "Remove");
     row.append(remove);
@@ -224,7 +224,7 @@ function gift(d, path) {
 function release(ctx, d, path) {
   return card("release", "Release the name",
     h("p", {}, "The name is deleted at the registry; for a while it can still be restored, for a fee."),
-    form({id: "release-form"}, [
+    form({id: "release-form", danger: true}, [
       field(`Yes, release ${d.unicode_name}`, {type: "checkbox", name: "sure", required: true}),
     ], "Release", async () => {
       await del(path);

@@ -8,7 +8,8 @@ import {orderItems} from "./cart.js";
 export async function ledger(ctx) {
   const [user, entries] = await Promise.all([ctx.refreshUser(), get("/api/account/ledger")]);
   return [pageTitle("Ledger"),
-    h("p", {}, "Balance: ", h("strong", {id: "ledger-balance"}, user.balance.text)),
+    h("p", {}, "Balance: ", h("strong", {id: "ledger-balance"}, user.balance.text), " · ",
+      h("a", {href: "/account/funds"}, "Add funds")),
     table("Ledger entries", [
       ["Date", (e) => day(e.at)],
       ["What", (e) => [e.description, e.order_id ? [" (", h("a", {href: `/orders/${e.order_id}`}, `order ${e.order_id}`), ")"] : null]],

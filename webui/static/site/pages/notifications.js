@@ -32,12 +32,13 @@ export async function page(ctx) {
         d.auto_renew ? " and renews automatically from your balance." : ": renew it or turn auto-renew on."]]);
     }
   }
-  for (const d of names.filter((n) => n.state === "active")) {
-    const detail = await get(`/api/domains/${encodeURIComponent(d.name)}`);
-    if (detail.statuses.includes("pendingTransfer")) {
+  const active = names.filter((n) => n.state === "active");
+  const details = await Promise.all(active.map((d) => get(`/api/domains/${encodeURIComponent(d.name)}`)));
+  active.forEach((d, i) => {
+    if (details[i].statuses.includes("pendingTransfer")) {
       notes.push(["warn", ["Another registrar asked to take ", link(d), ": approve or reject it."]]);
     }
-  }
+  });
   for (const o of orders.slice(0, 20)) {
     for (const item of o.items.filter((i) => i.status === "failed")) {
       notes.push(["error", [h("a", {href: `/orders/${o.id}`}, `Order #${o.id}`), `: ${item.operation} of `,
