@@ -76,6 +76,12 @@ class PowerDnsSettings:
     # nothing asked about foreign parents; never the system's resolver) and asked on this port
     outside_resolver: str = ""
     outside_port: int = 53
+    # RFC 9615: CDS scans also bootstrap unsigned delegations whose name servers' operators
+    # signal it under _dsboot; the signals are validated from these trust anchors (DS or
+    # DNSKEY records in zone-file form; the root's from Debian's dns-root-data by default)
+    # and looked up through outside_resolver (none configured: no bootstrap)
+    cds_bootstrap: bool = True
+    trust_anchors: str = "/usr/share/dns/root.ds"
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import dns.exception
+import dns.flags
 import dns.message
+import dns.query
 import dns.rdatatype
 import dns.resolver
 
@@ -44,6 +46,22 @@ class OutsideDns:
 
     def addresses(self, host: str) -> list[str]:
         return self._resolve(host, "A") + self._resolve(host, "AAAA")
+
+    def lookup(self, name: str, rdtype: str) -> dns.message.Message:
+        """The resolver's answer with DNSSEC records, unvalidated (CD: the caller validates,
+        ``zonegen.dnssec_chain``). Raises ``ProbeError`` without a resolver."""
+        if self.resolver is None:
+            raise ProbeError("no [powerdns] outside_resolver configured")
+        q = dns.message.make_query(name, rdtype, want_dnssec=True)
+        q.flags |= dns.flags.CD
+        probe = DnsProbe(*self.resolver)
+        try:
+            reply = dns.query.udp(q, probe.server, port=probe.port, timeout=5.0)
+            if reply.flags & dns.flags.TC:
+                reply = dns.query.tcp(q, probe.server, port=probe.port, timeout=5.0)
+        except (dns.exception.Timeout, OSError) as e:
+            raise ProbeError(f"no answer from the resolver for {name} {rdtype}: {e}") from None
+        return reply
 
     def query(self, address: str, name: str, rdtype: str) -> dns.message.Message:
         return DnsProbe(address, self.port).query(name, rdtype)
