@@ -96,7 +96,8 @@ def examine(delegation: Delegation, addresses: Iterable[str], query: Query,
     request: CdsRequest | None = None
     addresses = list(addresses)
     if not addresses:
-        return CdsRefusal(name, "no address to ask for any name server")
+        return None if not delegation.ds else \
+            CdsRefusal(name, "no address to ask for any name server")
     for address in addresses:
         try:
             found = _examine_at(delegation, address, query, bootstrap is not None)

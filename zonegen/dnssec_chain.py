@@ -39,8 +39,8 @@ def read_trust_anchors(path: str | Path) -> dict[dns.name.Name, list]:
     except OSError as e:
         raise Insecure(f"trust anchors {path}: {e.strerror}") from None
     try:
-        rrsets = dns.zonefile.read_rrsets(text, origin=dns.name.root, relativize=False,
-                                          default_ttl=0)
+        rrsets = dns.zonefile.read_rrsets(text, rdclass=None, origin=dns.name.root,
+                                          relativize=False, default_ttl=0)
     except dns.exception.DNSException as e:
         raise Insecure(f"trust anchors {path}: {e}") from None
     anchors: dict[dns.name.Name, list] = {}

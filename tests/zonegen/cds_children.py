@@ -59,7 +59,7 @@ class Child:
     def published(self, rdtype: str) -> list[str]:
         """What the child's own servers answer (PowerDNS's published CDS/CDNSKEY)."""
         reply = self.core.probe().query(self.zone, rdtype)
-        return sorted(r.to_text() for rrset in reply.answer for r in rrset
+        return sorted(r.to_text(chunksize=0) for rrset in reply.answer for r in rrset
                       if rrset.rdtype == dns.rdatatype.from_text(rdtype))
 
 
