@@ -97,7 +97,8 @@ class CdsRun:
         requests: list[CdsRequest] = []
         scanner = self.scanner if apply else CdsScanner(hold_down=0)
         changes, refusals = scanner.scan(
-            delegations, lambda d: glue_addresses(d, self.outside.addresses),
+            delegations,
+            lambda d: glue_addresses(d, self.outside.addresses, self.outside.allowed),
             self.outside.query, self.apply if apply else requests.append, bootstrap)
         if not apply:
             changes = [CdsChange(r.domain.rstrip("."), "requested",

@@ -256,14 +256,16 @@ class CdsScanner:
 
 
 def glue_addresses(delegation: Delegation,
-                   resolve: Callable[[str], list[str]] = lambda host: []) -> list[str]:
+                   resolve: Callable[[str], list[str]] = lambda host: [],
+                   allowed: Callable[[str], bool] = lambda address: True) -> list[str]:
     """Every address of every name server: glue for hosts inside the delegation, else
-    ``resolve`` (a configured resolver on loopback; none by default). A name server without
-    an address leaves the list empty: a request must be seen at every server."""
+    ``resolve`` (a configured resolver on loopback; none by default), each one ``allowed``.
+    A name server without such an address leaves the list empty: a request must be seen at
+    every server."""
     glue = delegation.glue_map
     out: list[str] = []
     for host in delegation.nameservers:
-        found = list(glue.get(host, ())) or resolve(host)
+        found = [a for a in (list(glue.get(host, ())) or resolve(host)) if allowed(a)]
         if not found:
             return []
         out += found

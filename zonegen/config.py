@@ -76,6 +76,10 @@ class PowerDnsSettings:
     # nothing asked about foreign parents; never the system's resolver) and asked on this port
     outside_resolver: str = ""
     outside_port: int = 53
+    # the networks those name servers may be asked in ("192.0.2.0/24", "::1/128"); empty:
+    # public addresses only, never loopback, private, shared or documentation ranges (glue
+    # is registrants' data: it must not make the registry probe its own networks)
+    outside_networks: tuple[str, ...] = ()
     # RFC 9615: CDS scans also bootstrap unsigned delegations whose name servers' operators
     # signal it under _dsboot; the signals are validated from these trust anchors (DS or
     # DNSKEY records in zone-file form; the root's from Debian's dns-root-data by default)
@@ -95,6 +99,12 @@ class PowerDnsSettings:
             raise PowerDnsConfigError("[powerdns] notify_interval must be 0 or more seconds")
         object.__setattr__(self, "secondaries",
                            tuple(secondary_endpoint(s) for s in self.secondaries))
+        for network in self.outside_networks:
+            try:
+                ipaddress.ip_network(network)
+            except ValueError:
+                raise PowerDnsConfigError(f"[powerdns] outside_networks: {network!r} is not "
+                                          "a network (address/prefix)") from None
 
     def default_tld_nameservers(self, tld: str) -> list[str]:
         name = tld.strip().rstrip(".").lower()

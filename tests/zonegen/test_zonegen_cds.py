@@ -23,8 +23,10 @@ from registry.hosted_records import RRset
 from registry.models import CdsPending, HistoryEntry
 from registry.values import DsData
 from zonegen.cds_run import CoreHoldDown
-from zonegen.cds_scan import CdsRefusal, CdsScanner
+from zonegen.cds_scan import CdsRefusal, CdsScanner, glue_addresses
 from zonegen.hosted import HostedZones
+from zonegen.model import Delegation
+from zonegen.outside import OutsideDns
 from zonegen.service import ZonegenService
 
 pytestmark = pytest.mark.pdns
@@ -147,7 +149,8 @@ def test_the_service_scans_on_its_interval(core) -> None:
     settings = core.pdns.settings
     settings = type(settings)(**{**settings.__dict__, "catalog_zone": "", "cds_interval": 600,
                                  "cds_hold_down": 0, "outside_port": settings.port,
-                                 "outside_resolver": f"127.0.0.1:{settings.port}"})
+                                 "outside_resolver": f"127.0.0.1:{settings.port}",
+                                 "outside_networks": ("127.0.0.0/8",)})
     clock = Clock()
     off = type(settings)(**{**settings.__dict__, "cds_off_tlds": (core.tld,)})
     ZonegenService(off, None, core.state, core.events, clock=clock,
@@ -192,3 +195,17 @@ def test_a_restart_keeps_the_hold_down(core) -> None:
     assert refused == [] and [c.outcome for c in applied] == ["applied"]
     assert child.core_ds() == [new]
     assert core.world.task(lambda ctx: ctx.session.scalars(select(CdsPending)).all()) == []
+
+
+def test_only_allowed_networks_are_asked() -> None:
+    """Glue is registrants' data: by default only public addresses are asked, never
+    loopback, private or documentation ones (nothing is sent by this test)."""
+    delegation = Delegation("x.t.", ("ns.x.t.", "ns.example.net."), {"ns.x.t.": ["192.0.2.1"]})
+    public = OutsideDns(None)
+    assert [public.allowed(a) for a in ("192.0.2.1", "127.0.0.1", "10.1.2.3", "::1",
+                                        "fd00::1", "100.64.0.1", "1.1.1.1")] == \
+        [False] * 6 + [True]
+    assert glue_addresses(delegation, lambda host: ["1.1.1.1"], public.allowed) == []
+    lab = OutsideDns(None, networks=("192.0.2.0/24", "203.0.113.0/24"))
+    assert sorted(glue_addresses(delegation, lambda host: ["203.0.113.5", "1.1.1.1"],
+                                 lab.allowed)) == ["192.0.2.1", "203.0.113.5"]

@@ -104,6 +104,7 @@ def test_bootstrap_from_the_operators_signals(world) -> None:
     settings = type(settings)(**{
         **settings.__dict__, "catalog_zone": "", "cds_hold_down": HOLD,
         "outside_port": settings.port, "outside_resolver": f"127.0.0.1:{settings.port}",
+        "outside_networks": ("127.0.0.0/8",),
         "trust_anchors": world.anchors})
     clock = Clock()
     run = CdsRun(settings, core.state, core.registry, clock)
