@@ -181,6 +181,7 @@ def _serve(ctx: Any, args: argparse.Namespace) -> int:
     doorbell = registry.wakeup.doorbell(CONSUMER)
     service = ZonegenService(settings, ctx.config.base_dir, state, RegistryEvents(registry),
                              registry=registry, doorbell=doorbell,
+                             schedule_interval=settings.schedule_interval,
                              retry=registry.retry_policy, on_fatal=stop.set)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -67,6 +67,9 @@ class PowerDnsSettings:
     # CDS/CDNSKEY scanning of signed delegations (zonegen.cds_run): every this many seconds
     # (0: never), a request applied once unchanged for cds_hold_down seconds
     cds_interval: float = 0.0
+    # how often zone serve's scheduler looks for work: hosted zones' DNSSEC steps, and the
+    # CDS scan once cds_interval has passed
+    schedule_interval: float = 60.0
     cds_hold_down: float = 3600.0
     # TLDs whose delegations are never scanned (the registry's switch per TLD; a domain's is
     # an update prohibition, see registry.cds)
