@@ -4,6 +4,7 @@ core: child zones are hosted on the test's PowerDNS (loopback), nothing else is 
 from __future__ import annotations
 
 import dns.message
+import dns.rdatatype
 import pytest
 from cds_children import (
     CHILD_NS,
@@ -117,6 +118,17 @@ def test_refusals_change_nothing(core) -> None:
         return reply
     refusal = _refused(core, partial, lagging, ("127.0.0.1", "127.0.0.2"))
     assert refusal.reason == "the name servers answer differently"
+
+    # a CDS set served without its signatures (stripped on the way, or never signed)
+    bare = Child(core, "bare")
+    bare.cds(bare.new_ksk())
+
+    def stripped(address: str, name: str, rdtype: str) -> dns.message.Message:
+        reply = real(address, name, rdtype)
+        if rdtype == "CDS":
+            reply.answer = [r for r in reply.answer if r.rdtype != dns.rdatatype.RRSIG]
+        return reply
+    assert _refused(core, bare, stripped).reason == "127.0.0.1: CDS set not signed"
 
     # an unsigned delegation, and no RFC 9615 check to bootstrap it with
     unsigned = Child(core, "unsigned", ds=())
