@@ -100,9 +100,10 @@ def register(subparsers: Any, desired: DesiredProvider | None = None) -> None:
 
     hosted_cli.register(sub)
 
-    p = sub.add_parser("cds-scan", help="what the signed delegations' CDS/CDNSKEY ask for "
-                                        "(RFC 7344/8078), checked; --apply makes the DS "
-                                        "changes through the registry")
+    p = sub.add_parser("cds-scan", help="what the delegations' CDS/CDNSKEY ask for "
+                                        "(RFC 7344/8078; unsigned ones by RFC 9615 signals), "
+                                        "checked; --apply makes the DS changes through the "
+                                        "registry")
     p.add_argument("tld")
     p.add_argument("--apply", action="store_true",
                    help="apply the valid requests now (no hold-down: the operator decides)")
