@@ -27,10 +27,12 @@ import dns.dnssec
 import dns.exception
 import dns.message
 import dns.name
+import dns.rdata
 import dns.rdataclass
 import dns.rdataset
 import dns.rdatatype
 
+from zonegen.dnssec_chain import answer_rrset, ds_names_key
 from zonegen.model import Delegation, DsRecord
 from zonegen.probe import ProbeError
 
@@ -41,7 +43,6 @@ Bootstrap = Callable[[str, tuple[str, ...], dict[str, frozenset]], "str | None"]
 Query = Callable[[str, str, str], dns.message.Message]
 DELETE_CDS = "0 0 0 00"
 DELETE_CDNSKEY = "0 3 0 AA=="
-_DIGESTS = {1: "SHA1", 2: "SHA256", 4: "SHA384"}
 
 
 @dataclass(frozen=True)
@@ -72,19 +73,9 @@ class _Refused(Exception):
     pass
 
 
-def _rrset(reply: dns.message.Message, name: dns.name.Name, rdtype: int,
-           covers: int = dns.rdatatype.NONE) -> dns.rdataset.Rdataset | None:
-    for rrset in reply.answer:
-        if rrset.name == name and rrset.rdtype == rdtype and rrset.covers == covers:
-            return rrset
-    return None
-
-
 def _matches(name: dns.name.Name, key: object, ds: DsRecord) -> bool:
-    digest = _DIGESTS.get(ds.digest_type)
-    if digest is None or getattr(key, "algorithm", None) != ds.algorithm:
-        return False
-    return dns.dnssec.make_ds(name, key, digest).digest.hex() == ds.digest
+    return ds_names_key(name, key, dns.rdata.from_text(dns.rdataclass.IN, dns.rdatatype.DS,
+                                                       ds.content))
 
 
 def examine(delegation: Delegation, addresses: Iterable[str], query: Query,
@@ -123,15 +114,15 @@ def _examine_at(delegation: Delegation, address: str, query: Query,
     owner = dns.name.from_text(delegation.name)
     cds_reply = query(address, delegation.name, "CDS")
     cdnskey_reply = query(address, delegation.name, "CDNSKEY")
-    cds = _rrset(cds_reply, owner, dns.rdatatype.CDS)
-    cdnskey = _rrset(cdnskey_reply, owner, dns.rdatatype.CDNSKEY)
+    cds = answer_rrset(cds_reply, owner, dns.rdatatype.CDS)
+    cdnskey = answer_rrset(cdnskey_reply, owner, dns.rdatatype.CDNSKEY)
     if cds is None and cdnskey is None:
         return None
     if not delegation.ds and not bootstrap:
         raise _Refused("CDS/CDNSKEY on an unsigned delegation: bootstrap (RFC 9615) needs "
                        "[powerdns] outside_resolver and trust anchors")
     keys_reply = query(address, delegation.name, "DNSKEY")
-    keys = _rrset(keys_reply, owner, dns.rdatatype.DNSKEY)
+    keys = answer_rrset(keys_reply, owner, dns.rdatatype.DNSKEY)
     if keys is None:
         raise _Refused("no DNSKEY set")
     published = tuple((dns.rdatatype.to_text(s.rdtype), frozenset(s))
@@ -151,7 +142,7 @@ def _examine_at(delegation: Delegation, address: str, query: Query,
     for rrset, reply in ((keys, keys_reply), (cds, cds_reply), (cdnskey, cdnskey_reply)):
         if rrset is None:
             continue
-        sig = _rrset(reply, owner, dns.rdatatype.RRSIG, rrset.rdtype)
+        sig = answer_rrset(reply, owner, dns.rdatatype.RRSIG, rrset.rdtype)
         if sig is None:
             raise _Refused(f"{dns.rdatatype.to_text(rrset.rdtype)} set not signed")
         try:

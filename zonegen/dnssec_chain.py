@@ -77,10 +77,10 @@ class ChainValidator:
         owner = dns.name.from_text(name) if isinstance(name, str) else name
         kind = dns.rdatatype.from_text(rdtype)
         reply = self.lookup(owner.to_text(), rdtype)
-        rrset = _find(reply, owner, kind)
+        rrset = answer_rrset(reply, owner, kind)
         if rrset is None:
             return None
-        sigs = _find(reply, owner, dns.rdatatype.RRSIG, kind)
+        sigs = answer_rrset(reply, owner, dns.rdatatype.RRSIG, kind)
         if sigs is None:
             raise Insecure(f"{rdtype} at {owner} is not signed")
         reason = f"{rdtype} at {owner} has no usable signature"
@@ -114,8 +114,8 @@ class ChainValidator:
                 raise Insecure(f"{zone} has no DS: not a secure delegation")
             named = list(ds)
         reply = self.lookup(zone.to_text(), "DNSKEY")
-        keys = _find(reply, zone, dns.rdatatype.DNSKEY)
-        sigs = _find(reply, zone, dns.rdatatype.RRSIG, dns.rdatatype.DNSKEY)
+        keys = answer_rrset(reply, zone, dns.rdatatype.DNSKEY)
+        sigs = answer_rrset(reply, zone, dns.rdatatype.RRSIG, dns.rdatatype.DNSKEY)
         if keys is None or sigs is None:
             raise Insecure(f"{zone} has no signed DNSKEY set")
         trusted = dns.rdataset.Rdataset(keys.rdclass, dns.rdatatype.DNSKEY)
@@ -139,8 +139,9 @@ def _labels(name: dns.name.Name) -> int:
     return len(name.labels) - 1 - (name.labels[0] == b"*")
 
 
-def _find(reply: dns.message.Message, owner: dns.name.Name, rdtype: int,
-          covers: int = dns.rdatatype.NONE) -> dns.rdataset.Rdataset | None:
+def answer_rrset(reply: dns.message.Message, owner: dns.name.Name, rdtype: int,
+                 covers: int = dns.rdatatype.NONE) -> dns.rdataset.Rdataset | None:
+    """The answer section's RRset of that owner and type (RRSIGs: ``covers`` the type)."""
     for rrset in reply.answer:
         if rrset.name == owner and rrset.rdtype == rdtype and rrset.covers == covers:
             return rrset
