@@ -21,9 +21,12 @@ SERVER = "/usr/sbin/mariadbd"
 
 
 class PrivateMariaDb:
-    def __init__(self, directory: Path, port: int) -> None:
+    """``options``: more server options (a replication primary's binary log, say)."""
+
+    def __init__(self, directory: Path, port: int, options: tuple[str, ...] = ()) -> None:
         self.directory = directory
         self.port = port
+        self.options = options
         self.data = directory / "data"
         self.process: subprocess.Popen | None = None
 
@@ -46,7 +49,7 @@ class PrivateMariaDb:
              "--bind-address=127.0.0.1", f"--socket={self.directory / 'sock'}",
              f"--pid-file={self.directory / 'pid'}", "--user=root", "--skip-log-bin",
              "--innodb-buffer-pool-size=64M", "--innodb-log-file-size=16M",
-             "--skip-name-resolve"], stdout=log, stderr=subprocess.STDOUT)
+             "--skip-name-resolve", *self.options], stdout=log, stderr=subprocess.STDOUT)
         log.close()
         wait_for(f"the private MariaDB on port {self.port} answers", self.answers, 30,
                  lambda: (self.directory / "server.log").read_text(errors="replace"))
@@ -83,12 +86,13 @@ class PrivateMariaDb:
 
 
 @contextlib.contextmanager
-def private_mariadb(directory: Path, port: int) -> Iterator[PrivateMariaDb]:
+def private_mariadb(directory: Path, port: int, options: tuple[str, ...] = ()
+                    ) -> Iterator[PrivateMariaDb]:
     if shutil.which(INSTALL) is None or not Path(SERVER).exists():
         pytest.fail(f"needs {INSTALL} and {SERVER} (Debian's mariadb-server; scripts/setup "
                     "installs it)")
     directory.mkdir(parents=True, exist_ok=True)
-    server = PrivateMariaDb(directory, port)
+    server = PrivateMariaDb(directory, port, options)
     server.install()
     server.start()
     try:

@@ -179,15 +179,18 @@ def environment() -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def serving(directory: Path, name: str = "serve", *serve_args: str) -> Iterator[Served]:
+def serving(directory: Path, name: str = "serve", *serve_args: str,
+            wrapper: tuple[str, ...] = ()) -> Iterator[Served]:
     """``pyrar --config DIR/pyrar.toml serve`` in its own session (as a terminal would run
     it in its own process group), output in DIR/../NAME.log; stopped and its processes
-    ended, by PID, whatever the test did."""
+    ended, by PID, whatever the test did. ``wrapper``: a command serve runs under
+    (strace ...); ``process`` is then the wrapper's."""
     config = directory / "pyrar.toml"
     log_path = directory.parent / f"{name}.log"
     pdns = tomllib.loads(config.read_text())["powerdns"]
     with open(log_path, "wb") as log:
-        process = subprocess.Popen(pyrar("--config", str(config), "serve", *serve_args),
+        process = subprocess.Popen([*wrapper, *pyrar("--config", str(config), "serve",
+                                                     *serve_args)],
                                    env=environment(), cwd=directory.parent, stdout=log,
                                    stderr=subprocess.STDOUT, start_new_session=True)
     served = Served(directory, process, log_path,

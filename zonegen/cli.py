@@ -100,9 +100,10 @@ def register(subparsers: Any, desired: DesiredProvider | None = None) -> None:
 
     hosted_cli.register(sub)
 
-    p = sub.add_parser("cds-scan", help="what the signed delegations' CDS/CDNSKEY ask for "
-                                        "(RFC 7344/8078), checked; --apply makes the DS "
-                                        "changes through the registry")
+    p = sub.add_parser("cds-scan", help="what the delegations' CDS/CDNSKEY ask for "
+                                        "(RFC 7344/8078; unsigned ones by RFC 9615 signals), "
+                                        "checked; --apply makes the DS changes through the "
+                                        "registry")
     p.add_argument("tld")
     p.add_argument("--apply", action="store_true",
                    help="apply the valid requests now (no hold-down: the operator decides)")
@@ -181,6 +182,7 @@ def _serve(ctx: Any, args: argparse.Namespace) -> int:
     doorbell = registry.wakeup.doorbell(CONSUMER)
     service = ZonegenService(settings, ctx.config.base_dir, state, RegistryEvents(registry),
                              registry=registry, doorbell=doorbell,
+                             schedule_interval=settings.schedule_interval,
                              retry=registry.retry_policy, on_fatal=stop.set)
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -67,6 +67,9 @@ class PowerDnsSettings:
     # CDS/CDNSKEY scanning of signed delegations (zonegen.cds_run): every this many seconds
     # (0: never), a request applied once unchanged for cds_hold_down seconds
     cds_interval: float = 0.0
+    # how often zone serve's scheduler looks for work: hosted zones' DNSSEC steps, and the
+    # CDS scan once cds_interval has passed
+    schedule_interval: float = 60.0
     cds_hold_down: float = 3600.0
     # TLDs whose delegations are never scanned (the registry's switch per TLD; a domain's is
     # an update prohibition, see registry.cds)
@@ -76,6 +79,16 @@ class PowerDnsSettings:
     # nothing asked about foreign parents; never the system's resolver) and asked on this port
     outside_resolver: str = ""
     outside_port: int = 53
+    # the networks those name servers may be asked in ("192.0.2.0/24", "::1/128"); empty:
+    # public addresses only, never loopback, private, shared or documentation ranges (glue
+    # is registrants' data: it must not make the registry probe its own networks)
+    outside_networks: tuple[str, ...] = ()
+    # RFC 9615: CDS scans also bootstrap unsigned delegations whose name servers' operators
+    # signal it under _dsboot; the signals are validated from these trust anchors (DS or
+    # DNSKEY records in zone-file form; the root's from Debian's dns-root-data by default)
+    # and looked up through outside_resolver (none configured: no bootstrap)
+    cds_bootstrap: bool = True
+    trust_anchors: str = "/usr/share/dns/root.ds"
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -89,6 +102,12 @@ class PowerDnsSettings:
             raise PowerDnsConfigError("[powerdns] notify_interval must be 0 or more seconds")
         object.__setattr__(self, "secondaries",
                            tuple(secondary_endpoint(s) for s in self.secondaries))
+        for network in self.outside_networks:
+            try:
+                ipaddress.ip_network(network)
+            except ValueError:
+                raise PowerDnsConfigError(f"[powerdns] outside_networks: {network!r} is not "
+                                          "a network (address/prefix)") from None
 
     def default_tld_nameservers(self, tld: str) -> list[str]:
         name = tld.strip().rstrip(".").lower()

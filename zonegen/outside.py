@@ -1,6 +1,8 @@
 """DNS beyond our own servers, asked only as configured: name servers of other zones found
 through ``[powerdns] outside_resolver`` (a resolver the operator runs; never the system's
-resolver, so nothing is asked unless configured) and queried on ``outside_port``.
+resolver, so nothing is asked unless configured) and queried on ``outside_port``, only at
+addresses ``outside_networks`` allows (public addresses by default: glue is registrants'
+data, and must not point the registry at its own networks or, in a sandbox, off the machine).
 
 Used by the CDS scan (a child's name servers) and by hosted-zone unsigning (whether a parent
 that is not ours still serves the DS).
@@ -8,10 +10,13 @@ that is not ours still serves the DS).
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 
 import dns.exception
+import dns.flags
 import dns.message
+import dns.query
 import dns.rdatatype
 import dns.resolver
 
@@ -24,12 +29,23 @@ from zonegen.probe import DnsProbe, ProbeError, ds_published
 class OutsideDns:
     resolver: tuple[str, int] | None
     port: int = 53
+    networks: tuple[str, ...] = ()     # empty: public addresses only
 
     @classmethod
     def from_settings(cls, settings: PowerDnsSettings) -> OutsideDns:
         resolver = (split_endpoint(settings.outside_resolver)
                     if settings.outside_resolver else None)
-        return cls(resolver, settings.outside_port)
+        return cls(resolver, settings.outside_port, settings.outside_networks)
+
+    def allowed(self, address: str) -> bool:
+        """Whether a name server at ``address`` may be asked."""
+        try:
+            ip = ipaddress.ip_address(address)
+        except ValueError:
+            return False
+        if not self.networks:
+            return ip.is_global
+        return any(ip in ipaddress.ip_network(n) for n in self.networks)
 
     def _resolve(self, name: str, rdtype: str) -> list[str]:
         if self.resolver is None:
@@ -43,7 +59,25 @@ class OutsideDns:
             return []
 
     def addresses(self, host: str) -> list[str]:
-        return self._resolve(host, "A") + self._resolve(host, "AAAA")
+        """The host's addresses that may be asked."""
+        return [a for a in self._resolve(host, "A") + self._resolve(host, "AAAA")
+                if self.allowed(a)]
+
+    def lookup(self, name: str, rdtype: str) -> dns.message.Message:
+        """The resolver's answer with DNSSEC records, unvalidated (CD: the caller validates,
+        ``zonegen.dnssec_chain``). Raises ``ProbeError`` without a resolver."""
+        if self.resolver is None:
+            raise ProbeError("no [powerdns] outside_resolver configured")
+        q = dns.message.make_query(name, rdtype, want_dnssec=True)
+        q.flags |= dns.flags.CD
+        probe = DnsProbe(*self.resolver)
+        try:
+            reply = dns.query.udp(q, probe.server, port=probe.port, timeout=5.0)
+            if reply.flags & dns.flags.TC:
+                reply = dns.query.tcp(q, probe.server, port=probe.port, timeout=5.0)
+        except (dns.exception.Timeout, OSError) as e:
+            raise ProbeError(f"no answer from the resolver for {name} {rdtype}: {e}") from None
+        return reply
 
     def query(self, address: str, name: str, rdtype: str) -> dns.message.Message:
         return DnsProbe(address, self.port).query(name, rdtype)

@@ -152,6 +152,8 @@ class ZonegenService:
         for report in self.cds.scan_all():
             for refusal in report.refusals:
                 log.info("CDS of %s not applied: %s", refusal.domain, refusal.reason)
+            log.info("CDS scan of %s: %d change(s), %d refused", report.zone,
+                     len(report.changes), len(report.refusals))
 
     def run_scheduled_once(self) -> list[str]:
         """Hosted zones: DS reconciled with the core (if wired), pending unsigns advanced;

@@ -1,6 +1,7 @@
 """The registry's tables; importing this package registers every model on ``Base.metadata``."""
 
 from .base import Base
+from .cds import CdsPending
 from .contact import Contact
 from .domain import STATES, Domain, DomainContact, DomainHost, DsRecord, GracePeriod, KeyData
 from .event import Event
@@ -14,7 +15,8 @@ from .tld import DATA_MODELS, OPERATIONS, RDDS_PROFILES, PremiumRule, Price, Res
 from .transfer import Transfer
 
 __all__ = [
-    "DATA_MODELS", "OPERATIONS", "RDDS_PROFILES", "STATES", "Base", "CommitReceipt", "Contact",
+    "DATA_MODELS", "OPERATIONS", "RDDS_PROFILES", "STATES", "Base", "CdsPending", "CommitReceipt",
+    "Contact",
     "Domain",
     "DomainContact", "DomainHost", "DsRecord", "Event", "GracePeriod", "HistoryEntry", "Host",
     "HostedZoneStatus",

@@ -6,27 +6,31 @@ from __future__ import annotations
 import dns.message
 import dns.rdatatype
 import pytest
+from cds_children import (
+    CHILD_NS,
+    HOLD,
+    Child,
+    polls,
+    query_pdns,
+    scan,
+    served_ds,
+)
 from sqlalchemy import select
-from zonegen_core_world import CoreWorld, ds_text, ds_value
+from zonegen_core_world import CoreWorld
 from zonegen_helpers import Clock, need_pdns
 
-from registry.cds import LOCKED, POLL_KIND, apply_cds
-from registry.flows.context import Actor
-from registry.flows.domain_info import DomainInfoQuery
+from registry.cds import LOCKED
 from registry.hosted_records import RRset
-from registry.models import HistoryEntry, PollMessage
+from registry.models import CdsPending, HistoryEntry
 from registry.values import DsData
+from zonegen.cds_run import CoreHoldDown
 from zonegen.cds_scan import CdsRefusal, CdsScanner, glue_addresses
-from zonegen.hosted import CDS_PUBLICATION, HostedZones
-from zonegen.model import DnssecPolicy
+from zonegen.hosted import HostedZones
+from zonegen.model import Delegation
+from zonegen.outside import OutsideDns
 from zonegen.service import ZonegenService
-from zonegen.zones import parent_records, zone_keys
 
 pytestmark = pytest.mark.pdns
-
-CHILD_NS = "ns1.cds-provider.net"
-HOLD = 3600.0
-
 
 @pytest.fixture
 def core(core_database, pdns, zone_name):
@@ -36,71 +40,6 @@ def core(core_database, pdns, zone_name):
     c.host(CHILD_NS)
     yield c
     c.close()
-
-
-class Child:
-    """A signed child zone on the test's PowerDNS, delegated from the core's TLD."""
-
-    def __init__(self, core: CoreWorld, label: str, ds: tuple[DsData, ...] | None = None
-                 ) -> None:
-        self.core = core
-        self.api = core.pdns.api()
-        self.zone = f"{label}.{core.zone}"
-        self.name = self.zone.rstrip(".")
-        HostedZones(self.api).create(self.zone, [CHILD_NS + "."])
-        HostedZones(self.api).sign(self.zone, DnssecPolicy())
-        for kind in CDS_PUBLICATION:      # the tests write the CDS set themselves
-            self.api.delete_metadata(self.zone, kind)
-        self.first_ds = parent_records(self.api, self.zone).ds[0]
-        core.domain(label, ns=(CHILD_NS,), ds=(ds_value(self.first_ds),) if ds is None
-                    else ds)
-
-    def cds(self, *contents: str) -> None:
-        self.api.patch_rrsets(self.zone, [{
-            "name": self.zone, "type": "CDS", "ttl": 300, "changetype": "REPLACE",
-            "records": [{"content": c, "disabled": False} for c in contents]}])
-
-    def new_ksk(self) -> str:
-        before = {k.id for k in zone_keys(self.api, self.zone)}
-        self.api.add_cryptokey(self.zone, {"keytype": "ksk", "active": True,
-                                           "published": True, "algorithm": "ECDSAP256SHA256"})
-        new = next(k for k in zone_keys(self.api, self.zone) if k.id not in before)
-        return next(d for d in new.ds if d.split()[2] == "2")
-
-    def core_ds(self) -> list[str]:
-        info = self.core.world.run(DomainInfoQuery(self.name), self.core.registrar).result
-        return sorted(ds_text(d) for d in info.ds_data)
-
-
-def query_pdns(core: CoreWorld):
-    probe = core.probe()
-    return lambda address, name, rdtype: probe.query(name, rdtype)
-
-
-def scan(core: CoreWorld, scanner: CdsScanner, child: Child, query=None,
-         addresses=("127.0.0.1",)):
-    def apply(request):
-        ds = tuple(DsData(d.key_tag, d.algorithm, d.digest_type, d.digest.upper())
-                   for d in request.ds)
-        return core.registry.run(lambda ctx: apply_cds(ctx, request.domain, ds),
-                                 Actor.system(), "cds_apply")
-    return scanner.scan([core.expected(child.name)],
-                        lambda d: glue_addresses(d, lambda host: list(addresses)),
-                        query or query_pdns(core), apply)
-
-
-def served_ds(core: CoreWorld, child: Child) -> list[str]:
-    """The DS set the TLD answers (the child zone is on the same server: DS comes from the
-    parent side all the same)."""
-    reply = core.probe().query(child.zone, "DS", dnssec=False)
-    return sorted(r.to_text() for rrset in reply.answer for r in rrset
-                  if rrset.rdtype == dns.rdatatype.DS)
-
-
-def polls(core: CoreWorld) -> list[str]:
-    return core.world.task(lambda ctx: list(ctx.session.scalars(
-        select(PollMessage.message).where(PollMessage.kind == POLL_KIND)
-        .order_by(PollMessage.id))))
 
 
 def test_add_roll_and_delete(core) -> None:
@@ -180,10 +119,21 @@ def test_refusals_change_nothing(core) -> None:
     refusal = _refused(core, partial, lagging, ("127.0.0.1", "127.0.0.2"))
     assert refusal.reason == "the name servers answer differently"
 
-    # an unsigned delegation: bootstrap (RFC 9615) is not implemented
+    # a CDS set served without its signatures (stripped on the way, or never signed)
+    bare = Child(core, "bare")
+    bare.cds(bare.new_ksk())
+
+    def stripped(address: str, name: str, rdtype: str) -> dns.message.Message:
+        reply = real(address, name, rdtype)
+        if rdtype == "CDS":
+            reply.answer = [r for r in reply.answer if r.rdtype != dns.rdatatype.RRSIG]
+        return reply
+    assert _refused(core, bare, stripped).reason == "127.0.0.1: CDS set not signed"
+
+    # an unsigned delegation, and no RFC 9615 check to bootstrap it with
     unsigned = Child(core, "unsigned", ds=())
     unsigned.cds(unsigned.first_ds)
-    assert "bootstrap (RFC 9615) is not supported" in _refused(core, unsigned).reason
+    assert "bootstrap (RFC 9615) needs" in _refused(core, unsigned).reason
 
 
 def test_the_sponsors_lock_keeps_the_ds(core) -> None:
@@ -211,7 +161,8 @@ def test_the_service_scans_on_its_interval(core) -> None:
     settings = core.pdns.settings
     settings = type(settings)(**{**settings.__dict__, "catalog_zone": "", "cds_interval": 600,
                                  "cds_hold_down": 0, "outside_port": settings.port,
-                                 "outside_resolver": f"127.0.0.1:{settings.port}"})
+                                 "outside_resolver": f"127.0.0.1:{settings.port}",
+                                 "outside_networks": ("127.0.0.0/8",)})
     clock = Clock()
     off = type(settings)(**{**settings.__dict__, "cds_off_tlds": (core.tld,)})
     ZonegenService(off, None, core.state, core.events, clock=clock,
@@ -227,3 +178,46 @@ def test_the_service_scans_on_its_interval(core) -> None:
     clock.now += 600
     service.scan_cds_if_due()
     assert child.core_ds() == [new]
+
+
+def test_a_restart_keeps_the_hold_down(core) -> None:
+    """The scanner's memory is the registry's: a new scanner (zonegen restarted) applies a
+    request once it has been seen for the hold-down since it was first seen, not since the
+    restart; a request that changes starts the wait again."""
+    clock = Clock()
+    child = Child(core, "restarted")
+    new = child.new_ksk()
+    child.cds(child.first_ds, new)
+
+    def scanner() -> CdsScanner:
+        return CdsScanner(hold_down=HOLD, clock=clock, store=CoreHoldDown(core.registry))
+
+    assert scan(core, scanner(), child) == ([], [])          # first seen: remembered
+    assert core.world.task(lambda ctx: len(ctx.session.scalars(select(CdsPending)).all())) == 1
+    clock.now += HOLD - 10
+    assert scan(core, scanner(), child) == ([], [])          # restarted, still waiting
+    child.cds(new)                                            # the request changes: anew
+    clock.now += 10
+    assert scan(core, scanner(), child) == ([], [])
+    clock.now += HOLD - 1
+    assert scan(core, scanner(), child) == ([], [])
+    assert child.core_ds() == [child.first_ds]
+    clock.now += 1
+    applied, refused = scan(core, scanner(), child)           # restarted again: due now
+    assert refused == [] and [c.outcome for c in applied] == ["applied"]
+    assert child.core_ds() == [new]
+    assert core.world.task(lambda ctx: ctx.session.scalars(select(CdsPending)).all()) == []
+
+
+def test_only_allowed_networks_are_asked() -> None:
+    """Glue is registrants' data: by default only public addresses are asked, never
+    loopback, private or documentation ones (nothing is sent by this test)."""
+    delegation = Delegation("x.t.", ("ns.x.t.", "ns.example.net."), {"ns.x.t.": ["192.0.2.1"]})
+    public = OutsideDns(None)
+    assert [public.allowed(a) for a in ("192.0.2.1", "127.0.0.1", "10.1.2.3", "::1",
+                                        "fd00::1", "100.64.0.1", "1.1.1.1")] == \
+        [False] * 6 + [True]
+    assert glue_addresses(delegation, lambda host: ["1.1.1.1"], public.allowed) == []
+    lab = OutsideDns(None, networks=("192.0.2.0/24", "203.0.113.0/24"))
+    assert sorted(glue_addresses(delegation, lambda host: ["203.0.113.5", "1.1.1.1"],
+                                 lab.allowed)) == ["192.0.2.1", "203.0.113.5"]

@@ -153,7 +153,7 @@ def test_a_foreign_parent_is_asked_through_the_configured_resolver(pdns, api, pr
     ds = hosted.sign(child).ds
     hosted.edit(parent, replace=[RRset("child", "NS", 3600, ("ns1.example.net.",)),
                                  RRset("child", "DS", 3600, ds)])
-    outside = OutsideDns(("127.0.0.1", port), port)
+    outside = OutsideDns(("127.0.0.1", port), port, ("127.0.0.0/8",))
     servers = OurServers((probe,), lambda z: False, outside)
     assert outside.parent_servers(child) == ["127.0.0.1"]
     assert servers.ds_visible(child) is True
