@@ -17,6 +17,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -43,6 +44,9 @@ class Mailer:
         self.maildir = base_dir / settings.maildir
         self.ca_file = base_dir / settings.smtp_ca_file if settings.smtp_ca_file else None
         self.clock = clock or SystemClock()
+        # the EHLO name, given: smtplib would otherwise look the machine's own name up
+        # through the resolver (a DNS query leaving the host when /etc/hosts lacks it)
+        self.helo = urlsplit(site.site_url).hostname or "localhost"
         self.env = Environment(loader=FileSystemLoader(TEMPLATES),
                                autoescape=select_autoescape(["html"]),
                                undefined=StrictUndefined, keep_trailing_newline=True)
@@ -78,10 +82,11 @@ class Mailer:
         s = self.settings
         try:
             if s.smtp_security == "tls":
-                smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout,
-                                        context=self._tls())
+                smtp = smtplib.SMTP_SSL(s.smtp_host, s.smtp_port, self.helo,
+                                        timeout=s.smtp_timeout, context=self._tls())
             else:
-                smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.smtp_timeout)
+                smtp = smtplib.SMTP(s.smtp_host, s.smtp_port, self.helo,
+                                    timeout=s.smtp_timeout)
         except (OSError, smtplib.SMTPException) as e:
             raise SmtpUnavailable(f"SMTP {s.smtp_host}:{s.smtp_port}: {e}") from None
         with smtp:

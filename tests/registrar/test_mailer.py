@@ -81,6 +81,7 @@ class Collect:
     async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.rcpt_tos, message_from_bytes(
             envelope.content, policy=policy.default), session.authenticated))
+        self.helo = session.host_name
         return "250 OK"
 
 
@@ -122,6 +123,7 @@ def test_smtp_with_starttls_and_auth(mailer, smtp):
     ((rcpts, msg, authenticated),) = handler.messages
     assert rcpts == ["ann@example.net"] and authenticated
     assert msg["Subject"] == "Receipt for order 7"
+    assert handler.helo == "site.test"      # the site's name: no lookup of the machine's
 
 
 def test_an_smtp_server_that_is_down_is_an_outage(mailer):
