@@ -31,7 +31,7 @@ from tests.zonegen.zonegen_helpers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 GLUE = "192.0.2.53"
-START_TIMEOUT = 60.0
+START_TIMEOUT = 150.0  # a deadline, not a wait: four workers start stacks side by side
 PUBLISH_TIMEOUT = 60.0
 EXIT_TIMEOUT = 30.0
 
