@@ -71,6 +71,9 @@ class PaymentSettings:
     max_overpayment_percent: int = 10
     # timeout of each call to a provider's API
     api_timeout_seconds: float = 20.0
+    # no provider is called: a checkout is recorded as "test_<payment id>", captures and
+    # refunds are not sent; events are verified as ever (a sandbox's test secrets)
+    test_mode: bool = False
     stripe: StripeSettings | None = None
     paypal: PayPalSettings | None = None
     nowpayments: NowPaymentsSettings | None = None
