@@ -55,7 +55,7 @@ def build_providers(settings: PaymentSettings, *, paypal_fetcher: Callable | Non
         p = settings.paypal
         certs = PayPalCertificates(p.cert_hosts, p.cert_common_name,
                                    paypal_roots or (lambda: system_roots(p.ca_file)),
-                                   paypal_fetcher)
+                                   paypal_fetcher, p.ca_file)
         providers["paypal"] = PayPalProvider(p, certs, timeout)
     if settings.nowpayments is not None:
         providers["nowpayments"] = NowPaymentsProvider(settings.nowpayments, timeout)
