@@ -22,6 +22,7 @@ from certs.sandbox import build_sandbox_certs
 from escrow.openpgp import Gpg
 from registrar.config import RegistrarSettings
 from registrar.core import RegistrarCore
+from registrar.payments.config import load as payment_settings
 from registrar.secret_box import SecretBox
 from registry.admin.registrars import add_registrar
 from registry.admin.tlds import add_tld, set_dns_settings, set_price, tld_name
@@ -102,6 +103,7 @@ def init_sandbox(spec: SandboxSpec) -> Sandbox:
              "host": "127.0.0.1", "port": spec.epp_port}
             for clid in clids],
         "web": web,
+        "payments": _test_payments(config, web["url"]),
     }
     credentials_path = directory / "credentials.json"
     _write_private(directory / SITE_KEY_NAME, SecretBox.new_key() + "\n")
@@ -183,6 +185,16 @@ def _populate(registry: Registry, tlds: tuple[str, ...], clids: tuple[str, ...],
     return registry.run(work, Actor.operator("init"), "init")
 
 
+def _test_payments(config: Config, site_url: str) -> dict:
+    """What signs a test event for the sandbox's test-mode providers, and where it goes."""
+    settings = payment_settings(config)
+    hook = f"{site_url}/api/payments/webhooks/"
+    return {"stripe": {"webhook_secret": settings.stripe.webhook_secret,
+                       "webhook_url": hook + "stripe"},
+            "nowpayments": {"ipn_secret": settings.nowpayments.ipn_secret,
+                            "ipn_url": hook + "nowpayments"}}
+
+
 def _site_accounts(registry: Registry, settings: RegistrarSettings) -> dict:
     """The site's operator and a funded demo user, both verified."""
     site = RegistrarCore(registry, settings)
@@ -239,6 +251,21 @@ secret_key_file = "{SITE_KEY_NAME}"
 # send it for real
 transport = "maildir"
 maildir = "mail"
+
+[payments]
+# test mode: a top-up calls no provider (its checkout is recorded as test_<id>); send signed
+# test events to <site>/api/payments/webhooks/<provider> with the secrets in
+# credentials.json. To take real payments, remove test_mode and configure each provider as
+# docs/payments.md says (secrets from the environment or files, not this file).
+test_mode = true
+
+[payments.stripe]
+secret_key = "sk_test_sandbox"
+webhook_secret = "whsec_{secrets.token_hex(24)}"
+
+[payments.nowpayments]
+api_key = "sandbox"
+ipn_secret = "{secrets.token_urlsafe(24)}"
 
 [rdap]
 # plain HTTP on loopback; give cert and key (or a TLS proxy and base_url) in production

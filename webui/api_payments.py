@@ -3,6 +3,8 @@ the providers' webhooks (raw bodies, for their signatures: registered beside the
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from registrar.payments.service import WEBHOOK_PATH, PaymentService
@@ -73,9 +75,14 @@ async def _webhook(request: web.Request) -> web.Response:
     limit = payments.settings.webhook_max_bytes
     if request.content_length is not None and request.content_length > limit:
         return web.Response(status=413, text=f"the body is larger than {limit} bytes")
-    body = await request.content.read(limit + 1)
+    body = b""
+    while len(body) <= limit:  # read(n) answers what has arrived, not n bytes
+        chunk = await request.content.read(limit + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
     if len(body) > limit:
         return web.Response(status=413, text=f"the body is larger than {limit} bytes")
-    answer = await request.loop.run_in_executor(
+    answer = await asyncio.get_running_loop().run_in_executor(
         None, payments.webhook, request.match_info["provider"], dict(request.headers), body)
     return web.Response(status=answer.status, text=answer.text)

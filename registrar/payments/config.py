@@ -38,7 +38,8 @@ class PayPalSettings:
     cert_hosts: tuple[str, ...] = ("api.paypal.com", "api-m.paypal.com",
                                    "api.sandbox.paypal.com", "api-m.sandbox.paypal.com")
     cert_common_name: str = "messageverificationcerts.paypal.com"
-    # the roots the certificate's chain must end at (PEM); empty: the system's
+    # the roots (PEM) the certificate's chain must end at, and the https fetch of it trusts;
+    # empty: the system's
     ca_file: str = ""
     tolerance_seconds: int = 300
 
@@ -71,6 +72,9 @@ class PaymentSettings:
     max_overpayment_percent: int = 10
     # timeout of each call to a provider's API
     api_timeout_seconds: float = 20.0
+    # no provider is called: a checkout is recorded as "test_<payment id>", captures and
+    # refunds are not sent; events are verified as ever (a sandbox's test secrets)
+    test_mode: bool = False
     stripe: StripeSettings | None = None
     paypal: PayPalSettings | None = None
     nowpayments: NowPaymentsSettings | None = None
@@ -113,6 +117,8 @@ def _provider(config: Config, name: str, raw: dict):
             except OSError as e:
                 raise ConfigError(f"[payments.{name}] {key}_file: cannot read {path}: "
                                   f"{e.strerror or e}") from None
+    if raw.get("ca_file"):
+        raw["ca_file"] = str(config.resolve(str(raw["ca_file"])))
     settings = Config({f"payments.{name}": raw}, config.base_dir).section(
         f"payments.{name}", SCHEMAS[name])
     missing = [k for k in REQUIRED[name] if not getattr(settings, k)]

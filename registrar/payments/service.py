@@ -21,6 +21,7 @@ from .paypal import PayPalProvider
 from .paypal_certs import PayPalCertificates, system_roots
 from .stripe import StripeProvider
 from .values import (
+    Checkout,
     CheckoutRequest,
     Outcome,
     PaymentView,
@@ -54,7 +55,7 @@ def build_providers(settings: PaymentSettings, *, paypal_fetcher: Callable | Non
         p = settings.paypal
         certs = PayPalCertificates(p.cert_hosts, p.cert_common_name,
                                    paypal_roots or (lambda: system_roots(p.ca_file)),
-                                   paypal_fetcher)
+                                   paypal_fetcher, p.ca_file)
         providers["paypal"] = PayPalProvider(p, certs, timeout)
     if settings.nowpayments is not None:
         providers["nowpayments"] = NowPaymentsProvider(settings.nowpayments, timeout)
@@ -140,7 +141,8 @@ class PaymentService:
             save_card=payment.provider == "stripe" and stripe is not None and stripe.save_cards,
             off_session_method=card.payment_method if payment.purpose == "auto_renew" else None)
         try:
-            checkout = provider.checkout(request)
+            checkout = Checkout(f"test_{payment.id}") if self.settings.test_mode \
+                else provider.checkout(request)
         except ProviderRefused as e:
             error = str(e)
             log.error("payment %d: %s refused the checkout: %s", payment_id, payment.provider,
@@ -158,7 +160,7 @@ class PaymentService:
     def capture(self, payment_id: int) -> None:
         """PayPal: capture an approved order (its webhook then credits)."""
         payment = self.core.reads(lambda ctx: ctx.session.get(SitePayment, payment_id))
-        if payment is None or payment.provider_ref is None:
+        if payment is None or payment.provider_ref is None or self.settings.test_mode:
             return
         provider = self.providers.get(payment.provider)
         if provider is None or not hasattr(provider, "capture"):
@@ -174,6 +176,9 @@ class PaymentService:
             ctx, payment_id, amount, refundable)), "site_payment_refund")
 
     def send_refund(self, payment_id: int, amount: int, key: str) -> None:
+        if self.settings.test_mode:
+            log.info("payment %d: test mode, the refund of %d is not sent", payment_id, amount)
+            return
         payment = self.core.reads(lambda ctx: ctx.session.get(SitePayment, payment_id))
         provider = self.providers.get(payment.provider) if payment else None
         if provider is None or not hasattr(provider, "refund"):

@@ -5,6 +5,7 @@ and the two kinds of failure the outbox tells apart."""
 from __future__ import annotations
 
 import json
+import ssl
 import urllib.error
 import urllib.request
 
@@ -25,10 +26,14 @@ OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 def fetch(url: str, *, method: str = "GET", headers: dict | None = None,
-          data: bytes | None = None, timeout: float = 20.0) -> bytes:
+          data: bytes | None = None, timeout: float = 20.0,
+          context: ssl.SSLContext | None = None) -> bytes:
+    """``context``: the roots trusted for https (default: the system's)."""
     request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    opener = OPENER if context is None else urllib.request.build_opener(
+        _NoRedirects, urllib.request.HTTPSHandler(context=context))
     try:
-        with OPENER.open(request, timeout=timeout) as answer:
+        with opener.open(request, timeout=timeout) as answer:
             return answer.read(MAX_ANSWER)
     except urllib.error.HTTPError as e:
         detail = e.read(2000).decode("utf-8", "replace")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import ssl
 import threading
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ class FakeProviders:
     calls: list[tuple[str, dict]] = field(default_factory=list)
     down: bool = False
     down_paths: tuple[str, ...] = ()  # down for these paths only (one provider)
+    cert_chain: bytes = b""  # what PayPal's certificate URL serves
     refuse: bool = False
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
@@ -32,6 +34,7 @@ class FakeProviders:
         app.router.add_post("/v2/checkout/orders", self._order)
         app.router.add_post("/v2/checkout/orders/{id}/capture", self._capture)
         app.router.add_post("/v1/invoice", self._invoice)
+        app.router.add_get("/v1/notifications/certs/{name}", self._certs)
         app.router.add_post("/v1/payment_intents", self._intent)
         app.router.add_post("/v1/refunds", self._refund)
         app.router.add_post("/v1/customers", self._customer)
@@ -81,6 +84,9 @@ class FakeProviders:
                                   "currency": asked["currency"]})
 
 
+    async def _certs(self, request):
+        return web.Response(body=self.cert_chain, content_type="application/x-pem-file")
+
     async def _customer(self, request):
         return web.json_response({"id": f"cus_{next(self._ids)}", "object": "customer"})
 
@@ -92,10 +98,12 @@ class Running:
     """An aiohttp application (the fake providers by default) served on 127.0.0.1 in a
     thread of its own until ``stop``; ``url`` is where."""
 
-    def __init__(self, app: web.Application | None = None) -> None:
+    def __init__(self, app: web.Application | None = None,
+                 tls: ssl.SSLContext | None = None) -> None:
         self.fake = FakeProviders()
         self.app = app if app is not None else self.fake.app()
         self.url = ""
+        self._tls = tls
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -107,10 +115,11 @@ class Running:
         asyncio.set_event_loop(self._loop)
         self._runner = web.AppRunner(self.app)
         self._loop.run_until_complete(self._runner.setup())
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self._tls)
         self._loop.run_until_complete(site.start())
         port = site._server.sockets[0].getsockname()[1]
-        self.url = self.fake.url = f"http://127.0.0.1:{port}"
+        scheme = "https" if self._tls else "http"
+        self.url = self.fake.url = f"{scheme}://127.0.0.1:{port}"
         self._ready.set()
         self._loop.run_forever()
 

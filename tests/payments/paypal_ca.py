@@ -4,13 +4,15 @@ leaf named as PayPal's message-verification certificate, to sign webhooks as Pay
 from __future__ import annotations
 
 import base64
+import ipaddress
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from cryptography.x509.oid import NameOID
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from registrar.payments.paypal import signed_message
 
@@ -41,6 +43,7 @@ class PayPalCA:
     intermediate: x509.Certificate
     leaf: x509.Certificate
     leaf_key: rsa.RSAPrivateKey
+    root_key: rsa.RSAPrivateKey
 
     @classmethod
     def make(cls, common_name: str = COMMON_NAME, start: datetime | None = None,
@@ -53,7 +56,7 @@ class PayPalCA:
                     start=start, days=3650)
         leaf = _cert(common_name, leaf_key, "Test Intermediate CA", mid_key, ca=False,
                      start=start, days=days)
-        return cls(root, mid, leaf, leaf_key)
+        return cls(root, mid, leaf, leaf_key, root_key)
 
     def chain_pem(self) -> bytes:
         return b"".join(c.public_bytes(serialization.Encoding.PEM)
@@ -69,3 +72,28 @@ class PayPalCA:
         return {"PAYPAL-TRANSMISSION-ID": transmission_id, "PAYPAL-TRANSMISSION-TIME": ttime,
                 "PAYPAL-TRANSMISSION-SIG": base64.b64encode(sig).decode(),
                 "PAYPAL-CERT-URL": cert_url, "PAYPAL-AUTH-ALGO": "SHA256withRSA"}
+
+    def write_root(self, path) -> None:
+        path.write_bytes(self.root.public_bytes(serialization.Encoding.PEM))
+
+    def loopback_tls(self, directory) -> ssl.SSLContext:
+        """A server context for 127.0.0.1 with a certificate from this CA's root: a local
+        PayPal that serves its certificates over https."""
+        key = _key()
+        start = self.root.not_valid_before_utc
+        cert = (x509.CertificateBuilder().subject_name(_name("127.0.0.1"))
+                .issuer_name(self.root.subject).public_key(key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(start)
+                .not_valid_after(start + timedelta(days=3650))
+                .add_extension(x509.SubjectAlternativeName(
+                    [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+                .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
+                               critical=False)
+                .sign(self.root_key, hashes.SHA256()))
+        (directory / "tls.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        (directory / "tls.key").write_bytes(key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(directory / "tls.pem", directory / "tls.key")
+        return context

@@ -171,7 +171,6 @@ def test_paypal_verified_with_the_local_ca(ca):
     "https://evil.example/v1/notifications/certs/CERT-1",
     "https://api.paypal.com.evil.example/CERT-1",
     "https://api.paypal.com@evil.example/CERT-1",
-    "https://api.paypal.com:8443/CERT-1",
     "https://api.paypal.com/v1/oauth2/token",
     "https://api.paypal.com/v1/notifications/certs/CERT-1?redirect=https://evil.example",
 ])

@@ -16,6 +16,7 @@ import pytest
 from registrar.payments.nowpayments import signature
 from tests.payments.conftest import IPN_SECRET, STRIPE_SECRET
 from tests.payments.fake_providers import Running, localstripe
+from tests.payments.paypal_ca import PayPalCA
 from tests.waiting import wait_for
 from tests.webui.api_client import ApiClient
 from tests.webui.conftest import running_site
@@ -26,18 +27,28 @@ pytestmark = pytest.mark.filterwarnings(
 
 
 @pytest.fixture(scope="module")
-def providers():
+def paypal_ca() -> PayPalCA:
+    return PayPalCA.make()
+
+
+@pytest.fixture(scope="module")
+def providers(tmp_path_factory, paypal_ca):
+    """localstripe; the fake PayPal and NowPayments APIs; PayPal's certificate host (https
+    with a certificate from the local CA, serving the chain that signs its webhooks)."""
     stripe_server, fake = localstripe(), Running()
-    yield stripe_server, fake
-    stripe_server.stop()
-    fake.stop()
+    certs = Running(tls=paypal_ca.loopback_tls(tmp_path_factory.mktemp("tls")))
+    certs.fake.cert_chain = paypal_ca.chain_pem()
+    yield stripe_server, fake.fake, certs
+    for running in (stripe_server, fake, certs):
+        running.stop()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "mariadb"])
-def site(request, tmp_path_factory, sqlite_template, providers):
-    stripe_server, fake = providers
+def site(request, tmp_path_factory, sqlite_template, providers, paypal_ca):
+    stripe_server, fake, _ = providers
     directory = tmp_path_factory.mktemp("paying")
     (directory / "ipn-secret").write_text(IPN_SECRET + "\n")
+    paypal_ca.write_root(directory / "paypal-root.pem")
     extra = f"""
 [payments]
 min_amount = 100
@@ -45,17 +56,27 @@ min_amount = 100
 publishable_key = "pk_test_site"
 save_cards = false  # localstripe knows no setup_future_usage
 api_base = "{stripe_server.url}"
+[payments.paypal]
+client_id = "client"
+webhook_id = "{PAYPAL_WEBHOOK}"
+api_base = "{fake.url}"
+cert_hosts = ["127.0.0.1"]
+ca_file = "paypal-root.pem"
 [payments.nowpayments]
 api_base = "{fake.url}"
 ipn_secret_file = "ipn-secret"
 """
     env = {"PYRAR_PAYMENTS_STRIPE_SECRET_KEY": "sk_test_site",
            "PYRAR_PAYMENTS_STRIPE_WEBHOOK_SECRET": STRIPE_SECRET,
-           "PYRAR_PAYMENTS_NOWPAYMENTS_API_KEY": "np-key"}
+           "PYRAR_PAYMENTS_NOWPAYMENTS_API_KEY": "np-key",
+           "PYRAR_PAYMENTS_PAYPAL_CLIENT_SECRET": "paypal-secret"}
     with running_site(directory, request.param, sqlite_template, extra, env) as running:
         stripe_call(stripe_server.url, "/_config/webhooks/pyrar", {
             "url": f"{running.url}/api/payments/webhooks/stripe", "secret": STRIPE_SECRET})
         yield running
+
+
+PAYPAL_WEBHOOK = "WH-SITE-0001"
 
 
 def stripe_call(base: str, path: str, form: dict, key: str = "sk_test_browser") -> dict:
@@ -74,13 +95,13 @@ def balance(client: ApiClient) -> int:
 def test_providers_are_offered(site):
     answer = ApiClient(site.url).get("/api/payments/providers")
     assert answer.status == 200
-    assert answer.body["providers"] == ["stripe", "nowpayments"]
+    assert answer.body["providers"] == ["stripe", "paypal", "nowpayments"]
     assert answer.body["stripe_publishable_key"] == "pk_test_site"
     assert "sk_test_site" not in site.log.read_text()  # secrets are never logged
 
 
 def test_top_up_by_stripe_then_pay_an_order(site, providers):
-    stripe_server, _ = providers
+    stripe_server = providers[0]
     client, email = new_user(site)
     started = client.post("/api/payments", {"provider": "stripe", "amount": 2500})
     assert started.status == 201, started.body
@@ -107,7 +128,7 @@ def test_top_up_by_stripe_then_pay_an_order(site, providers):
 
 
 def test_top_up_by_nowpayments_credited_once(site, providers):
-    _, fake = providers
+    fake = providers[1]
     client, _ = new_user(site)
     started = client.post("/api/payments", {"provider": "nowpayments", "amount": 1000})
     assert started.status == 201 and started.body["checkout_url"].startswith(fake.url)
@@ -132,7 +153,7 @@ def test_top_up_by_nowpayments_credited_once(site, providers):
 def test_webhooks_refuse_oversized_bodies_and_unknown_providers(site):
     assert post_raw(site, "/api/payments/webhooks/nowpayments", b"{" + b" " * 70000 + b"}",
                     {})[0] == 413
-    assert post_raw(site, "/api/payments/webhooks/paypal", b"{}", {})[0] == 404
+    assert post_raw(site, "/api/payments/webhooks/cash", b"{}", {})[0] == 404
     answer = ApiClient(site.url).post("/api/payments", {"provider": "stripe", "amount": 100})
     assert answer.status == 401
 
@@ -145,3 +166,42 @@ def post_raw(site, path: str, body: bytes, headers: dict) -> tuple[int, str]:
             return answer.status, answer.read().decode()
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode()
+
+
+
+def test_top_up_by_paypal_approved_captured_credited(site, providers, paypal_ca):
+    """PayPal's webhooks signed by the local CA's leaf; the site fetches the certificate
+    over https from the allowed host (loopback here), checks its chain, captures the
+    approved order at the fake PayPal, and the capture's event credits."""
+    _, fake, certs = providers
+    client, _ = new_user(site)
+    started = client.post("/api/payments", {"provider": "paypal", "amount": 1500})
+    assert started.status == 201 and "/checkoutnow?token=ORDER" in started.body["checkout_url"]
+    payment_id, order = started.body["id"], started.body["checkout_url"].rsplit("=", 1)[1]
+    cert_url = f"{certs.url}/v1/notifications/certs/CERT-site-{payment_id}"
+    url = "/api/payments/webhooks/paypal"
+
+    def send(event_type: str, resource: dict, event_id: str) -> tuple[int, str]:
+        body = json.dumps({"id": event_id, "event_type": event_type,
+                           "resource": resource}).encode()
+        return post_raw(site, url, body, paypal_ca.headers(body, PAYPAL_WEBHOOK,
+                                                            cert_url=cert_url))
+
+    approved = {"id": order, "status": "APPROVED", "purchase_units": [
+        {"custom_id": str(payment_id), "amount": {"currency_code": "USD", "value": "15.00"}}]}
+    assert send("CHECKOUT.ORDER.APPROVED", approved, f"WH-A-{payment_id}") == (200, "capture")
+    assert f"/v2/checkout/orders/{order}/capture" in fake.paths()
+    capture = {"id": f"CAP-{payment_id}", "status": "COMPLETED", "custom_id": str(payment_id),
+               "amount": {"currency_code": "USD", "value": "15.00"},
+               "supplementary_data": {"related_ids": {"order_id": order}}}
+    assert send("PAYMENT.CAPTURE.COMPLETED", capture, f"WH-C-{payment_id}") \
+        == (200, "credited")
+    assert balance(client) == 1500
+    # signed by a key that is not the certificate's
+    forged = PayPalCA.make()
+    body = json.dumps({"id": "WH-forged", "event_type": "PAYMENT.CAPTURE.COMPLETED",
+                       "resource": capture | {"id": "CAP-forged"}}).encode()
+    status, text = post_raw(site, url, body, forged.headers(body, PAYPAL_WEBHOOK,
+                                                            cert_url=cert_url))
+    assert (status, text) == (400, "refused: bad PAYPAL-TRANSMISSION-SIG")
+    assert balance(client) == 1500
