@@ -10,7 +10,7 @@ from aiohttp import web
 from registrar.payments.service import WEBHOOK_PATH, PaymentService
 
 from .render import json_response
-from .routing import Api, Call
+from .routing import Api, Call, read_bounded
 from .schemas import INT, NULL_STR, NULL_TIME, STR, TIME, obj, ref
 
 PAYMENT = obj(("id", "provider", "purpose", "status", "amount", "received", "reversed",
@@ -73,15 +73,8 @@ async def _webhook(request: web.Request) -> web.Response:
     it (200 taken, 400 refused; a failure of ours is a 5xx, which the provider retries)."""
     payments: PaymentService = request.app["payments"]
     limit = payments.settings.webhook_max_bytes
-    if request.content_length is not None and request.content_length > limit:
-        return web.Response(status=413, text=f"the body is larger than {limit} bytes")
-    body = b""
-    while len(body) <= limit:  # read(n) answers what has arrived, not n bytes
-        chunk = await request.content.read(limit + 1 - len(body))
-        if not chunk:
-            break
-        body += chunk
-    if len(body) > limit:
+    body = await read_bounded(request, limit)
+    if body is None:
         return web.Response(status=413, text=f"the body is larger than {limit} bytes")
     answer = await asyncio.get_running_loop().run_in_executor(
         None, payments.webhook, request.match_info["provider"], dict(request.headers), body)

@@ -92,13 +92,26 @@ class Api:
         return register
 
 
+async def read_bounded(request: web.Request, limit: int) -> bytes | None:
+    """The raw body, or None when it is longer than ``limit`` bytes (read no further)."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    body = b""
+    while len(body) <= limit:  # read(n) answers what has arrived so far, not n bytes
+        chunk = await request.content.read(limit + 1 - len(body))
+        if not chunk:
+            break
+        body += chunk
+    return body if len(body) <= limit else None
+
+
 async def read_body(request: web.Request) -> dict:
     if not request.can_read_body:
         return {}
     if request.content_type != "application/json":
         raise InvalidInput("send the request body as JSON (Content-Type: application/json)")
-    raw = await request.content.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
+    raw = await read_bounded(request, MAX_BODY)
+    if raw is None:
         raise InvalidInput(f"the request body is larger than {MAX_BODY} bytes")
     try:
         body = json.loads(raw.decode("utf-8")) if raw else {}
