@@ -36,6 +36,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .clock import Clock
 from .config import ClusterSettings
 from .models import Lease
 from .outage import Outage, is_database_outage
@@ -71,19 +72,23 @@ class LeaseState:
     expires_at: datetime
 
 
-def current(session: Session, name: str) -> LeaseState | None:
-    row = session.execute(select(Lease.holder, Lease.epoch, Lease.expires_at)
-                          .where(Lease.name == name)).first()
+def current(session: Session, name: str, *, lock: bool = False) -> LeaseState | None:
+    query = select(Lease.holder, Lease.epoch, Lease.expires_at).where(Lease.name == name)
+    row = session.execute(query.with_for_update() if lock else query).first()
     return None if row is None else LeaseState(name, *row)
 
 
-def try_acquire(session: Session, name: str, node: str, now: datetime, seconds: float
+def try_acquire(session: Session, name: str, node: str, clock: Clock, seconds: float
                 ) -> tuple[LeaseState | None, bool]:
     """The lease as it stands after trying to take it for ``node``, and whether ``node``
     took it now (with a new epoch). A concurrent first insert on another connection raises
     IntegrityError (one server) or a certification conflict (Galera): try again."""
+    # Locked first: a frozen holder's transaction may hold the row (until the server ends
+    # it, registry.deadlines), and the lease must count from when we got it, not from when
+    # we asked. On Galera the lock is this node's only; certification orders the nodes.
+    seen = current(session, name, lock=True)
+    now = clock.now()
     until = now + timedelta(seconds=seconds)
-    seen = current(session, name)
     values = {"holder": node, "acquired_at": now, "renewed_at": now, "expires_at": until,
               "fenced": 0}
     if seen is None:
@@ -91,8 +96,6 @@ def try_acquire(session: Session, name: str, node: str, now: datetime, seconds: 
         return LeaseState(name, node, 1, until), True
     if seen.holder != node and seen.expires_at > now:
         return seen, False
-    # UPDATE reads the latest committed row: it takes the lease only if nobody renewed or
-    # took it since we looked
     taken = session.execute(
         update(Lease).where(Lease.name == name, Lease.epoch == seen.epoch,
                             or_(Lease.expires_at <= now, Lease.holder == node))
@@ -156,9 +159,9 @@ class Leadership:
 
     def try_once(self) -> LeaseState | None:
         """One attempt; the lease as it stands (None: no row yet, or an outage)."""
-        now = self.registry.clock.now()
         try:
-            state, won = self._run(lambda s: try_acquire(s, self.name, self.node, now,
+            state, won = self._run(lambda s: try_acquire(s, self.name, self.node,
+                                                         self.registry.clock,
                                                          self.settings.lease_seconds),
                                    "lease_acquire")
         except IntegrityError:
