@@ -37,7 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .clock import Clock
-from .config import ClusterSettings
+from .config import ClusterSettings, Config
 from .models import Lease
 from .outage import Outage, is_database_outage
 
@@ -148,11 +148,19 @@ class Leadership:
         self.node = settings.node
         self.on_lost = on_lost
         self.held: LeaseState | None = None
+        # the registry whose writing transactions are fenced by the lease, once held
+        self.fenced: Registry | None = None
         self.lost = threading.Event()
         self._stop = threading.Event()
         self._renewer: threading.Thread | None = None
         self._retry_in: float | None = None  # after a failed renewal: sooner than usual
         self._outage = Outage(log, f"lease {name}", first=0.1, most=settings.renew_seconds)
+
+    @classmethod
+    def from_config(cls, registry: Registry, config: Config, name: str,
+                    on_lost: Callable[[], None]) -> Leadership:
+        """The lease ``name`` for this node, as ``[cluster]`` configures it."""
+        return cls(registry, name, config.section("cluster", ClusterSettings), on_lost)
 
     def _run(self, work: Callable[[Session], object], command: str) -> object:
         return self.registry.run(lambda ctx: work(ctx.session), command=command)
@@ -172,11 +180,12 @@ class Leadership:
                      state.epoch)
         return state
 
-    def acquire(self, stop: threading.Event, standing_by: Callable[[], None] = lambda: None,
+    def acquire(self, stop: threading.Event,
+                standing_by: Callable[[LeaseState], None] = lambda _state: None,
                 renew: bool = True) -> Registry | None:
         """Wait until this node holds the lease (None if ``stop`` is set first); then the
         registry whose writing transactions are fenced by it. ``standing_by`` is called once
-        if another node holds it (the process serves, as a standby)."""
+        with the lease if another node holds it (the process serves, as a standby)."""
         told = False
         while not stop.is_set():
             try:
@@ -192,13 +201,14 @@ class Leadership:
                     self._renewer = threading.Thread(target=self._renew_loop,
                                                      name=f"lease-{self.name}", daemon=True)
                     self._renewer.start()
-                return self.registry.fenced(self.fence)
+                self.fenced = self.registry.fenced(self.fence)
+                return self.fenced
             if state is not None and not told:
                 told = True
                 log.info("lease %s: held by %s until %s; this node (%s) stands by", self.name,
                          state.holder, state.expires_at.isoformat(timespec="seconds"),
                          self.node)
-                standing_by()
+                standing_by(state)
             stop.wait(self.settings.renew_seconds)
         return None
 
@@ -207,6 +217,11 @@ class Leadership:
         if self.held is None or self.lost.is_set():
             raise LeaseLost(self.name)
         fence(session, self.held, self.registry.clock.now())
+
+    def confirm(self) -> None:
+        """Raise LeaseLost unless the lease is still ours: before an effect outside the
+        database (a file, an upload), which no transaction can fence."""
+        self._run(self.fence, "lease_confirm")
 
     def renew_once(self) -> bool:
         """One renewal; False once the lease is lost (``on_lost`` has been called)."""

@@ -126,10 +126,10 @@ def test_a_standby_says_so_once_and_waits(world):
     a = node(world, "a")
     a.try_once()
     stop = threading.Event()
-    told: list[bool] = []
+    told: list[str] = []
     b = node(world, "b")
-    assert b.acquire(stop, standing_by=lambda: (told.append(True), stop.set())) is None
-    assert told == [True] and b.held is None
+    assert b.acquire(stop, lambda state: (told.append(state.holder), stop.set())) is None
+    assert told == ["a"] and b.held is None
 
 
 def test_a_holder_that_cannot_reach_the_database_holds_until_its_lease_expires(world,
