@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 import pytest
@@ -68,24 +69,20 @@ def test_a_name_raced_through_both_nodes_has_one_winner(registries, clock):
     first.add_tld("example")
     actors = [first.add_registrar(f"racer{i}") for i in range(4)]
     barrier = threading.Barrier(RACERS)
-    outcomes: list[object] = [None] * RACERS
 
-    def race(i: int) -> None:
+    def race(i: int) -> object:
         barrier.wait()
         try:  # even racers through node 1, odd ones through node 2
             registries[i % 2].execute(DomainCreate("contested.example", authinfo=STRONG),
                                       actors[i % 4])
-            outcomes[i] = 1000
+            return 1000
         except EppError as e:
-            outcomes[i] = e.code
+            return e.code
         except Exception as e:  # anything else fails the test
-            outcomes[i] = repr(e)
+            return repr(e)
 
-    threads = [threading.Thread(target=race, args=(i,)) for i in range(RACERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with ThreadPoolExecutor(RACERS) as pool:
+        outcomes = list(pool.map(race, range(RACERS)))
     assert sorted(outcomes, key=str) == [1000] + [2302] * (RACERS - 1), outcomes
     for registry in registries:  # each node, read after the other's writes
         world = World(registry, clock)
