@@ -36,7 +36,7 @@ def main(url: str, node: str, lease_seconds: float, renew_seconds: float) -> int
                                renew_seconds=renew_seconds)
     # a lost lease does not stop the loop here: the next write must be refused by fencing
     leader = Leadership(registry, "work", settings, on_lost=lambda: None)
-    fenced = leader.acquire(stop, standing_by=lambda: print("standing by", flush=True))
+    fenced = leader.acquire(stop, lambda _state: print("standing by", flush=True))
     if fenced is None:
         return 0
     epoch = leader.held.epoch

@@ -1,7 +1,9 @@
 """The singletons' wiring: two nodes' ``pyrar lifecycle run --every`` over one database (a
 ``pyrar init`` sandbox, nodes told apart by ``[cluster] node_id`` from the environment) run
 the scheduler once: one leads, the other stands by (and says it is ready); the leader killed,
-the other takes over within lease_seconds + renew_seconds; a clean stop releases the lease."""
+the other takes over within lease_seconds + renew_seconds; a clean stop releases the lease.
+The same for ``pyrar escrow run --every``: one node deposits, and after its clean stop the
+other holds the lease."""
 
 from __future__ import annotations
 
@@ -24,13 +26,14 @@ DEADLINE = 60.0  # a loaded machine starts Python slowly: a deadline, not a figu
 
 
 class Node:
-    def __init__(self, sandbox: Path, node_id: str) -> None:
-        self.log = sandbox.parent / f"lifecycle-{node_id}.log"
+    def __init__(self, sandbox: Path, node_id: str,
+                 command: tuple[str, ...] = ("lifecycle", "run", "--every", "1")) -> None:
+        self.log = sandbox.parent / f"{command[0]}-{node_id}.log"
         assert not self.log.exists()
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
-                pyrar("--config", str(sandbox / "pyrar.toml"), "lifecycle", "run", "--every",
-                      "1"), stdout=out, stderr=subprocess.STDOUT,
+                pyrar("--config", str(sandbox / "pyrar.toml"), *command), stdout=out,
+                stderr=subprocess.STDOUT,
                 env={**environment(), "PYRAR_CLUSTER_NODE_ID": node_id, **LEASE})
 
     def said(self, words: str) -> bool:
@@ -76,3 +79,26 @@ def test_two_nodes_run_the_lifecycle_scheduler_once(tmp_path):
     finally:
         for n in nodes:
             n.end()
+
+
+def test_two_nodes_make_each_escrow_deposit_once(tmp_path):
+    sandbox = make_sandbox(tmp_path)
+    every = ("escrow", "run", "--every", "60")
+    a = Node(sandbox, "node-a", every)
+    nodes = [a]
+    try:
+        logs = lambda: "\n---\n".join(n.text() for n in nodes)  # noqa: E731
+        wait_for("node a deposits", lambda: a.said("FULL deposit "), DEADLINE, logs)
+        b = Node(sandbox, "node-b", every)
+        nodes.append(b)
+        wait_for("node b stands by", lambda: b.said(
+            "escrow: this node (node-b) stands by; node-a holds the lease"), DEADLINE, logs)
+        a.process.send_signal(signal.SIGTERM)
+        assert a.process.wait(30) == 0, logs()
+        wait_for("node b took over", lambda: b.said(
+            "escrow: this node (node-b) holds the lease (epoch 2)"), DEADLINE, logs)
+    finally:
+        for n in nodes:
+            n.end()
+    # the deposits a made are not made again: the watermarks are in the shared out_dir
+    assert not b.said("FULL deposit ")
