@@ -29,8 +29,10 @@ log = logging.getLogger(__name__)
 # that the server reports (so it rolled back), and a connection the server dropped (gone
 # away, lost) - proof of a rollback only before COMMIT was sent (see Database.run).
 ROLLED_BACK_MYSQL_ERRORS = {1213, 1205, 1180}
-# can't connect (socket, TCP), gone away, lost during a query
-CONNECTION_MYSQL_ERRORS = {2002, 2003, 2006, 2013}
+# can't connect (socket, TCP), gone away, lost during a query; and a Galera node cut off
+# from the primary component, which refuses every statement (1047, "WSREP has not yet
+# prepared node for application use") until it is back in one (docs/scale-out.md)
+CONNECTION_MYSQL_ERRORS = {2002, 2003, 2006, 2013, 1047}
 RETRYABLE_MYSQL_ERRORS = ROLLED_BACK_MYSQL_ERRORS | CONNECTION_MYSQL_ERRORS
 ATTEMPTS = 4
 # A thread's reader session unused for this long is closed rather than reused (Database.reads).

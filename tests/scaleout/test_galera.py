@@ -21,7 +21,7 @@ from sqlalchemy import func, insert, select
 from registry.clock import FixedClock
 from registry.config import ClusterSettings
 from registry.db import Database, create_database_if_missing, make_engine
-from registry.errors import EppError
+from registry.errors import DatabaseUnavailable, EppError
 from registry.flows.domain_create import DomainCreate
 from registry.leases import Leadership, LeaseLost
 from registry.migrate import upgrade
@@ -148,6 +148,26 @@ def test_the_lease_fails_over_when_its_holders_node_is_killed(cluster, registrie
     assert not holder.renew_once() and lost == ["n1"]
     write(registries[1].fenced(standby.fence), "n2-after-failover")
     assert written(registries[1], "n2-after-failover")
+
+
+def test_a_node_cut_off_from_the_majority_refuses_commands_and_heals(cluster, registries,
+                                                                     clock):
+    """After node 1's death, node 2 and the arbitrator are the majority; the arbitrator gone
+    too, node 2 alone is no primary component: it refuses every statement, which PyRar
+    answers as a database that cannot be reached (EPP 2400, nothing done)."""
+    survivor = cluster.nodes[1]
+    assert cluster.primary(survivor)
+    cluster.arbitrator.kill()
+    wait_for("node 2 non-primary", lambda: survivor.status("wsrep_cluster_status") not in
+             (None, "Primary"), 60, lambda: survivor.log.read_text(errors="replace")[-4000:])
+    with pytest.raises(DatabaseUnavailable):
+        write(registries[1], "while-non-primary")
+    cluster.arbitrator.start([survivor.gcomm])
+    wait_for("node 2 primary again with the arbitrator back", lambda: cluster.primary(
+        survivor), 60, lambda: survivor.log.read_text(errors="replace")[-4000:])
+    write(registries[1], "primary-again")
+    assert written(registries[1], "primary-again")
+    assert not written(registries[1], "while-non-primary")
 
 
 def vars_of() -> dict[str, float]:
