@@ -1,5 +1,5 @@
 # The commands README.md promises; they prepare the machine first (scripts/setup).
-.PHONY: run test faults lint
+.PHONY: run test faults galera lint
 
 SANDBOX ?= sandbox
 # The suite waits mostly on MariaDB, PowerDNS and server subprocesses, so more pytest-xdist
@@ -19,13 +19,20 @@ test:
 	./scripts/setup
 	.venv/bin/ruff check .
 	.venv/bin/lint-imports
-	.venv/bin/pytest -n $(TEST_WORKERS) --dist loadfile --ignore=tests/faults
+	.venv/bin/pytest -n $(TEST_WORKERS) --dist loadfile --ignore=tests/faults -m "not galera"
 
 # The fault suite (docs/reliability.md): the whole stack under load on a MariaDB of its own,
 # killed, restarted, frozen, cut off. Alone: its timings are the recovery times we quote.
 faults:
 	./scripts/setup
 	.venv/bin/pytest -p no:xdist tests/faults
+
+# Scale-out (docs/scale-out.md): registries over a MariaDB Galera cluster of the suite's own
+# (two data nodes and an arbitrator on loopback), a node killed under a lease. Alone, like
+# the fault suite: a cluster's SST and certification want the cores.
+galera:
+	./scripts/setup
+	.venv/bin/pytest -p no:xdist -m galera tests/scaleout
 
 lint:
 	.venv/bin/ruff check .

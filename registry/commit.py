@@ -77,6 +77,12 @@ def new_token() -> str:
     return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(10)}"
 
 
+def has_written(session: Session) -> bool:
+    """Whether the session's transaction has written anything (pending ORM changes flushed)."""
+    session.flush()
+    return bool(session.connection().info.get("wrote"))
+
+
 def write_receipt(session: Session) -> PendingCommit | None:
     """The receipt of a transaction that wrote, written once: by ``Database.run`` after the
     command's work, or earlier by a flow that wants its last statements to be its own (a
@@ -85,10 +91,9 @@ def write_receipt(session: Session) -> PendingCommit | None:
     written = session.info.get("receipt")
     if written is not None:
         return written
-    session.flush()
-    connection = session.connection()
-    if not connection.info.get("wrote"):
+    if not has_written(session):
         return None
+    connection = session.connection()
     token = new_token()
     session.execute(_INSERT, {"token": token})
     session.info["receipt"] = pending = PendingCommit(token, _server_thread(connection))

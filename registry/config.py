@@ -8,6 +8,7 @@ Every component reads its own table (``[database]``, ``[eppd]``, ``[powerdns]``.
 from __future__ import annotations
 
 import os
+import socket
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -199,3 +200,29 @@ class EventSettings:
     max_attempts: int = 10
     retry_first_seconds: float = 1.0
     retry_max_seconds: float = 900.0
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    """``[cluster]``: several nodes over one database (docs/scale-out.md). The work that must
+    run once per cluster runs on the node holding its lease (registry.leases)."""
+
+    # this node's name, unique in the cluster; empty: the host's name. One node alone takes
+    # every lease at once, as if there were none
+    node_id: str = ""
+    # a holder that stops renewing loses its lease this long after its last renewal; a
+    # standby node takes it over within lease_seconds + renew_seconds of that renewal
+    lease_seconds: float = 15.0
+    # how often the holder renews, and a standby node looks
+    renew_seconds: float = 5.0
+
+    def __post_init__(self) -> None:
+        if len(self.node_id) > 64:
+            raise ConfigError("[cluster] node_id: at most 64 characters")
+        if not 0 < self.renew_seconds * 2 <= self.lease_seconds:
+            raise ConfigError("[cluster] renew_seconds must be more than 0 and at most half "
+                              "of lease_seconds (a renewal may fail once and the lease hold)")
+
+    @property
+    def node(self) -> str:
+        return self.node_id or socket.gethostname()[:64]

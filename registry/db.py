@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import threading
 import time
 import weakref
@@ -28,8 +29,10 @@ log = logging.getLogger(__name__)
 # that the server reports (so it rolled back), and a connection the server dropped (gone
 # away, lost) - proof of a rollback only before COMMIT was sent (see Database.run).
 ROLLED_BACK_MYSQL_ERRORS = {1213, 1205, 1180}
-# can't connect (socket, TCP), gone away, lost during a query
-CONNECTION_MYSQL_ERRORS = {2002, 2003, 2006, 2013}
+# can't connect (socket, TCP), gone away, lost during a query; and a Galera node cut off
+# from the primary component, which refuses every statement (1047, "WSREP has not yet
+# prepared node for application use") until it is back in one (docs/scale-out.md)
+CONNECTION_MYSQL_ERRORS = {2002, 2003, 2006, 2013, 1047}
 RETRYABLE_MYSQL_ERRORS = ROLLED_BACK_MYSQL_ERRORS | CONNECTION_MYSQL_ERRORS
 ATTEMPTS = 4
 # A thread's reader session unused for this long is closed rather than reused (Database.reads).
@@ -45,7 +48,7 @@ def database_url(config: Config) -> str:
 
 
 def make_engine(url: str, *, echo: bool = False, pool_size: int = 10,
-                lock_wait_seconds: int = 5) -> Engine:
+                lock_wait_seconds: int = 5, command_seconds: float = 15.0) -> Engine:
     """The engine for ``Database``: it notes which transactions write (registry.commit) and
     holds commands to their budgets (registry.deadlines)."""
     backend = make_url(url).get_backend_name()
@@ -65,7 +68,8 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10,
                                isolation_level="REPEATABLE READ",
                                connect_args={"connect_timeout": deadlines.CONNECT_SECONDS})
     commit.watch_writes(engine)
-    deadlines.watch_deadlines(engine, lock_wait_seconds)
+    # a transaction idle past its command's budget is ended by the server (registry.deadlines)
+    deadlines.watch_deadlines(engine, lock_wait_seconds, math.ceil(command_seconds) + 1)
     return engine
 
 
@@ -135,7 +139,8 @@ class Database:
         settings = config.section("database", DatabaseSettings)
         return cls(make_engine(database_url(config), echo=settings.echo,
                                pool_size=settings.pool_size,
-                               lock_wait_seconds=settings.lock_wait_seconds),
+                               lock_wait_seconds=settings.lock_wait_seconds,
+                               command_seconds=settings.command_seconds),
                    command_seconds=settings.command_seconds,
                    settle_seconds=settings.commit_settle_seconds)
 

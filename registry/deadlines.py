@@ -24,17 +24,26 @@ from .errors import CommandTimedOut
 CONNECT_SECONDS = 5
 
 
-def watch_deadlines(engine: Engine, lock_wait_seconds: int | None = None) -> None:
+def watch_deadlines(engine: Engine, lock_wait_seconds: int | None = None,
+                    idle_write_seconds: int | None = None) -> None:
     """Check the budget before each statement of a connection that has one (``start``),
     forget it when the connection goes back to the pool; on MariaDB, make every connection
-    wait at most ``lock_wait_seconds`` for a row lock."""
+    wait at most ``lock_wait_seconds`` for a row lock, and have the server end (and roll
+    back) a transaction that wrote and then sent nothing for ``idle_write_seconds``: its
+    client froze or vanished mid-command (past its budget, it could not commit anyway), and
+    its row locks (a leader lease's, registry.leases) must not be held until wait_timeout."""
     event.listen(engine, "before_cursor_execute", _before_statement)
     event.listen(engine, "checkin", _forget)
-    if lock_wait_seconds is not None and engine.dialect.name in ("mysql", "mariadb"):
+    settings = []
+    if lock_wait_seconds is not None:
+        settings.append(f"innodb_lock_wait_timeout = {int(lock_wait_seconds)}")
+    if idle_write_seconds is not None:
+        settings.append(f"idle_write_transaction_timeout = {int(idle_write_seconds)}")
+    if settings and engine.dialect.name in ("mysql", "mariadb"):
         @event.listens_for(engine, "connect")
         def _connect(dbapi_connection, _record) -> None:
             cursor = dbapi_connection.cursor()
-            cursor.execute(f"SET SESSION innodb_lock_wait_timeout = {int(lock_wait_seconds)}")
+            cursor.execute("SET SESSION " + ", ".join(settings))
             cursor.close()
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from . import batch_reads
+from . import batch_reads, commit
 from .clock import Clock, SystemClock
 from .command_size import check_command_size
 from .config import Config, EventSettings, RegistrySettings
@@ -45,6 +46,8 @@ class Registry:
         # tells the consumers of the events a commit wrote (in-process only by default)
         self.wakeup = wakeup or Wakeup()
         self.events = events or EventSettings()
+        # run last in every transaction that wrote (fenced)
+        self.fence: Callable[[Session], None] | None = None
 
     @classmethod
     def from_config(cls, config: Config, clock: Clock | None = None) -> Registry:
@@ -79,6 +82,14 @@ class Registry:
 
         return self._commit(work)
 
+    def fenced(self, fence: Callable[[Session], None]) -> Registry:
+        """This registry for work that runs once per cluster (registry.leases): each of its
+        transactions that wrote runs ``fence`` last, which raises when the lease it runs
+        under is no longer this node's, and the transaction rolls back."""
+        fenced = copy.copy(self)
+        fenced.fence = fence
+        return fenced
+
     def _commit(self, work: Callable[[Session, set[str]], T]) -> T:
         """``work`` in one transaction (Database.run), then, once it has committed, wake the
         consumers it wrote events for (``work`` gets the set for its FlowContexts)."""
@@ -86,7 +97,10 @@ class Registry:
 
         def attempt(session: Session) -> T:
             wake.clear()  # a retried transaction starts afresh
-            return work(session, wake)
+            result = work(session, wake)
+            if self.fence is not None and commit.has_written(session):
+                self.fence(session)
+            return result
 
         result = self.db.run(attempt)
         if wake:

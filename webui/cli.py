@@ -11,6 +11,7 @@ from registrar.mailer import Mailer
 from registrar.payments.config import load as payment_settings
 from registrar.payments.service import PaymentService
 from registrar.secret_box import SecretBox
+from registry.config import ClusterSettings
 
 
 def register(subparsers: Any) -> None:
@@ -42,4 +43,4 @@ def _serve(ctx: Any, _args: Any) -> None:
     mailer = Mailer(ctx.config.section("mail", MailSettings), settings, ctx.config.base_dir,
                     core.registry.clock)
     payments = PaymentService(core, payment_settings(ctx.config))
-    serve(core, mailer, payments, ctx.ready)
+    serve(core, mailer, payments, ctx.ready, ctx.config.section("cluster", ClusterSettings))

@@ -4,6 +4,7 @@ consumers (orders, mail, payments) in threads beside it, until SIGTERM or SIGINT
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import signal
 import threading
@@ -16,6 +17,9 @@ from registrar.core import RegistrarCore
 from registrar.mailer import Mailer, mail_consumer
 from registrar.payments.consumer import payments_consumer
 from registrar.payments.service import PaymentService
+from registry.config import ClusterSettings
+from registry.events.consumer import terminate_process
+from registry.leases import REGISTRAR_JOBS, Leadership, LeaseLost
 
 from .app import make_app
 
@@ -23,14 +27,17 @@ log = logging.getLogger("pyrar.webui")
 
 
 def serve(core: RegistrarCore, mailer: Mailer, payments: PaymentService,
-          ready: Callable[[], None] = lambda: None) -> None:
-    consumers = [orders_consumer(core), mail_consumer(core.registry, mailer),
-                 payments_consumer(payments)]
+          ready: Callable[[], None] = lambda: None,
+          cluster: ClusterSettings | None = None) -> None:
+    # on every node: an order is carried out in the core's transaction, once; a payment's
+    # provider call carries the provider's idempotency key
+    consumers = [orders_consumer(core), payments_consumer(payments)]
     stop = threading.Event()
     threads = [threading.Thread(target=c.run, args=(stop,), name=f"consumer-{c.name}",
                                 daemon=True) for c in consumers]
-    threads.append(threading.Thread(target=_lifecycle, args=(core, stop), daemon=True,
-                                    name="registrar-lifecycle"))
+    threads.append(threading.Thread(target=_registrar_jobs, daemon=True,
+                                    args=(core, mailer, cluster or ClusterSettings(), stop),
+                                    name="registrar-jobs"))
     for t in threads:
         t.start()
     try:
@@ -43,6 +50,32 @@ def serve(core: RegistrarCore, mailer: Mailer, payments: PaymentService,
             t.join(timeout=10)
         for c in consumers:
             c.doorbell.close()
+
+
+def _registrar_jobs(core: RegistrarCore, mailer: Mailer, cluster: ClusterSettings,
+                    stop: threading.Event) -> None:
+    """Mail and the registrar's lifecycle run once per cluster, on the node holding the
+    registrar-jobs lease (registry.leases), their writes fenced by it; another node stands
+    by. A lost lease takes the process down (its supervisor starts it again, a standby),
+    as a consumer's bug does."""
+    leader = Leadership(core.registry, REGISTRAR_JOBS, cluster,
+                        on_lost=lambda: terminate_process(LeaseLost(REGISTRAR_JOBS)))
+    registry = leader.acquire(stop)
+    if registry is None:
+        return
+    jobs = copy.copy(core)
+    jobs.registry = registry
+    mail = mail_consumer(registry, mailer)
+    mailing = threading.Thread(target=mail.run, args=(stop,), name="consumer-mail",
+                               daemon=True)
+    mailing.start()
+    try:
+        _lifecycle(jobs, stop)
+    finally:
+        mail.wake()
+        mailing.join(timeout=10)
+        mail.doorbell.close()
+        leader.release()
 
 
 def _lifecycle(core: RegistrarCore, stop: threading.Event) -> None:

@@ -169,6 +169,7 @@ def dns_settings(tld: str, ns: list[str], dnssec: str = "nsec3",
 
 def _serve(ctx: Any, args: argparse.Namespace) -> int:
     from registry.events.store import RegistryEvents
+    from registry.leases import ZONE_PUBLICATION, Leadership, LeaseLost
     from zonegen.service import ZonegenService
     from zonegen.state import CONSUMER
 
@@ -176,16 +177,22 @@ def _serve(ctx: Any, args: argparse.Namespace) -> int:
                         format="%(asctime)s zonegen %(levelname)s %(name)s: %(message)s")
     settings = ctx.config.section("powerdns", PowerDnsSettings)
     state = ctx.dns_state()
-    registry = ctx.registry()
     stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    # zone publication runs once per cluster: on the node holding its lease, every write to
+    # the registry fenced by it (registry.leases)
+    leader = Leadership.from_config(ctx.registry(), ctx.config, ZONE_PUBLICATION,
+                                    on_lost=stop.set)
+    registry = leader.acquire(stop, standing_by=lambda _state: ctx.ready())
+    if registry is None:
+        return 0
     # woken by the commits of other processes (eppd, the CLI) and of this one
     doorbell = registry.wakeup.doorbell(CONSUMER)
     service = ZonegenService(settings, ctx.config.base_dir, state, RegistryEvents(registry),
                              registry=registry, doorbell=doorbell,
                              schedule_interval=settings.schedule_interval,
                              retry=registry.retry_policy, on_fatal=stop.set)
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
     try:
         try:
             service.start()
@@ -202,6 +209,10 @@ def _serve(ctx: Any, args: argparse.Namespace) -> int:
     finally:
         registry.wakeup.forget(CONSUMER, doorbell.ring)
         doorbell.close()
+        leader.release()
+    if leader.lost.is_set():
+        print(f"pyrar: error: zonegen stopped: {LeaseLost(ZONE_PUBLICATION)}", file=sys.stderr)
+        return 1
     if service.failure is not None:
         print(f"pyrar: error: zonegen stopped: {service.failure}", file=sys.stderr)
         return 1

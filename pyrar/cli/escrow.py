@@ -16,10 +16,12 @@ from escrow.deposit_xml import NS, OBJECTS
 from escrow.openpgp import Gpg, OpenPgpError
 from escrow.schedule import due
 from escrow.verify import rde_schema, verify_files
+from registry.leases import ESCROW, Leadership
 from registry.models import Tld
 
 from .arguments import seconds
 from .context import CliError
+from .leadership import singleton
 
 
 def register(subparsers) -> None:
@@ -110,13 +112,21 @@ def run_verify(ctx, args) -> int:
 
 
 def run_schedule(ctx, args) -> None:
+    stop = threading.Event()
+    if not args.every:  # the operator's own run
+        _schedule(ctx, args, stop)
+        return
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    with singleton(ctx, ESCROW, stop) as leader:  # once per cluster (registry.leases)
+        if leader is not None:
+            _schedule(ctx, args, stop, leader)
+
+
+def _schedule(ctx, args, stop: threading.Event, leader: Leadership | None = None) -> None:
     settings, _ = _settings(ctx)
     registry = ctx.registry(migrate=args.every is not None)
     out_dir = ctx.config.resolve(settings.out_dir)
-    stop = threading.Event()
-    if args.every:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
     first = True
     while True:
         tlds = registry.read(lambda s: list(s.scalars(Tld.__table__.select()
@@ -124,6 +134,8 @@ def run_schedule(ctx, args) -> None:
         for tld in tlds:
             kind = due(registry.clock.now(), last_watermark(out_dir, tld), settings)
             if kind:
+                if leader is not None:
+                    leader.confirm()  # files are no transaction: is the lease still ours?
                 try:
                     _deposit(ctx, tld, kind, out_dir)
                 except CliError as e:  # one TLD's failure holds back no other

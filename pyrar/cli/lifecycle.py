@@ -5,9 +5,11 @@ from __future__ import annotations
 import signal
 import threading
 
+from registry.leases import LIFECYCLE
 from registry.scheduler import run_due
 
 from .arguments import seconds, whole_number
+from .leadership import singleton
 
 
 def register(subparsers) -> None:
@@ -16,16 +18,24 @@ def register(subparsers) -> None:
     run = life.add_parser("run", help="apply everything due now (auto-renew, transfers, purge)")
     run.add_argument("--batch", type=whole_number(1, 100_000), default=500)
     run.add_argument("--every", type=seconds(1, 86_400), metavar="SECONDS",
-                     help="keep running, once every SECONDS (what 'pyrar serve' does)")
+                     help="keep running, once every SECONDS (what 'pyrar serve' does); on "
+                     "several nodes, on the one holding the lifecycle lease")
     run.set_defaults(run=run_lifecycle)
 
 
 def run_lifecycle(ctx, args) -> None:
-    registry = ctx.registry(migrate=args.every is not None)
+    if not args.every:  # the operator's own run, beside the service's if one runs
+        _rounds(ctx, args, ctx.registry(), threading.Event())
+        return
     stop = threading.Event()
-    if args.every:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, lambda *_: stop.set())
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    with singleton(ctx, LIFECYCLE, stop) as leader:
+        if leader is not None:
+            _rounds(ctx, args, leader.fenced, stop)
+
+
+def _rounds(ctx, args, registry, stop: threading.Event) -> None:
     first = True
     while True:
         report = run_due(registry, batch=args.batch)

@@ -8,6 +8,7 @@ from .event import Event
 from .history import HistoryEntry
 from .host import Host
 from .hosted_zone import HostedZoneStatus
+from .lease import Lease
 from .poll import PollMessage
 from .receipt import CommitReceipt
 from .registrar import LedgerEntry, Registrar
@@ -20,7 +21,7 @@ __all__ = [
     "Domain",
     "DomainContact", "DomainHost", "DsRecord", "Event", "GracePeriod", "HistoryEntry", "Host",
     "HostedZoneStatus",
-    "KeyData",
+    "KeyData", "Lease",
     "LedgerEntry", "PollMessage", "PremiumRule", "Price", "Registrar", "ReservedName", "Tld",
     "Transfer",
 ]

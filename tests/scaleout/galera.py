@@ -1,0 +1,176 @@
+"""A MariaDB Galera cluster of the test's own on loopback: data nodes (mariadbd with Debian's
+galera-4) and an arbitrator (garbd, a vote without data), each on its own ports and data
+directory, started and stopped by PID. A joining node gets its data by mariadb-backup SST
+(rsync SST fails when the daemon runs as root). The shared MariaDB is never touched."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.private_mariadb import INSTALL, SERVER
+from tests.waiting import wait_for
+from tests.zonegen.zonegen_helpers import free_port
+
+PROVIDER = Path("/usr/lib/galera/libgalera_smm.so")
+ARBITRATOR = "garbd"
+CLUSTER = "pyrar-test"
+START_TIMEOUT = 180.0  # a joiner's SST on a loaded machine
+
+
+@dataclass
+class Node:
+    name: str
+    directory: Path
+    port: int = field(default_factory=free_port)
+    gcomm: int = field(default_factory=free_port)
+    ist: int = field(default_factory=free_port)
+    sst: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def log(self) -> Path:
+        return self.directory / "server.log"
+
+    def url(self, database: str = "") -> str:
+        return f"mysql+pymysql://root@127.0.0.1:{self.port}/{database}?ssl_disabled=1"
+
+    def start(self, peers: list[int], *, bootstrap: bool) -> None:
+        data = self.directory / "data"
+        if not data.exists():
+            subprocess.run([INSTALL, "--no-defaults", f"--datadir={data}",
+                            "--auth-root-authentication-method=normal", "--skip-test-db",
+                            "--user=root"], check=True, capture_output=True)
+        members = ",".join(f"127.0.0.1:{p}" for p in peers)
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [SERVER, "--no-defaults", f"--datadir={data}", f"--port={self.port}",
+                 "--bind-address=127.0.0.1", f"--socket={self.directory / 'sock'}",
+                 f"--pid-file={self.directory / 'pid'}", "--user=root",
+                 "--innodb-log-file-size=16M",
+                 "--skip-name-resolve", "--binlog-format=ROW",
+                 "--default-storage-engine=InnoDB", "--innodb-autoinc-lock-mode=2",
+                 "--wsrep-on=ON", f"--wsrep-provider={PROVIDER}",
+                 f"--wsrep-cluster-name={CLUSTER}", f"--wsrep-node-name={self.name}",
+                 "--wsrep-node-address=127.0.0.1",
+                 f"--wsrep-cluster-address=gcomm://{'' if bootstrap else members}",
+                 f"--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:{self.gcomm};"
+                 f"ist.recv_addr=127.0.0.1:{self.ist};gcache.size=32M",
+                 "--wsrep-sst-method=mariabackup", "--wsrep-sst-auth=root:",
+                 f"--wsrep-sst-receive-address=127.0.0.1:{self.sst}",
+                 "--wsrep-slave-threads=2"],
+                stdout=log, stderr=subprocess.STDOUT)
+        wait_for(f"Galera node {self.name} synced", self.synced, START_TIMEOUT,
+                 lambda: self.log.read_text(errors="replace")[-6000:])
+
+    def status(self, variable: str) -> str | None:
+        """A status variable, read with the mariadb client: a node outside the primary
+        component refuses the SELECTs a Python driver sends when it connects."""
+        if self.process is None or self.process.poll() is not None:
+            return None
+        shown = subprocess.run(["mariadb", "-h", "127.0.0.1", "-P", str(self.port), "-u",
+                                "root", "--connect-timeout=2", "-N", "-B", "-e",
+                                f"SHOW STATUS LIKE '{variable}'"],
+                               capture_output=True, text=True, timeout=30)
+        fields = shown.stdout.split()
+        return fields[1] if shown.returncode == 0 and len(fields) == 2 else None
+
+    def synced(self) -> bool:
+        return self.status("wsrep_local_state_comment") == "Synced"
+
+    def kill(self) -> None:
+        _end(self.process, kill=True)
+        self.process = None
+
+    def stop(self) -> None:
+        _end(self.process, kill=False)
+        self.process = None
+
+
+@dataclass
+class Arbitrator:
+    directory: Path
+    gcomm: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    def start(self, peers: list[int]) -> None:
+        members = ",".join(f"127.0.0.1:{p}" for p in peers)
+        with (self.directory / "garbd.log").open("ab") as log:
+            self.process = subprocess.Popen(
+                [ARBITRATOR, f"--address=gcomm://{members}", f"--group={CLUSTER}",
+                 f"--options=gmcast.listen_addr=tcp://127.0.0.1:{self.gcomm}"],
+                stdout=log, stderr=subprocess.STDOUT)
+
+    def stop(self) -> None:
+        """A clean leave: the others recompute the quorum without it."""
+        _end(self.process, kill=False)
+        self.process = None
+
+    def kill(self) -> None:
+        """Gone without a word: its vote is missing until the others time it out."""
+        _end(self.process, kill=True)
+        self.process = None
+
+
+def _end(process: subprocess.Popen | None, *, kill: bool) -> None:
+    """End a process of ours by its PID: SIGKILL, or SIGTERM and SIGKILL a minute later."""
+    if process is None or process.poll() is not None:
+        return
+    if not kill:
+        process.terminate()
+        try:
+            process.wait(60)
+            return
+        except subprocess.TimeoutExpired:
+            pass
+    process.kill()
+    process.wait(30)
+
+
+@dataclass
+class Cluster:
+    nodes: list[Node]
+    arbitrator: Arbitrator
+
+    def size(self, node: Node) -> int:
+        return int(node.status("wsrep_cluster_size") or 0)
+
+    def primary(self, node: Node) -> bool:
+        return node.status("wsrep_cluster_status") == "Primary"
+
+
+@contextlib.contextmanager
+def galera_cluster(directory: Path, data_nodes: int = 2) -> Iterator[Cluster]:
+    """``data_nodes`` mariadbd nodes and an arbitrator: three votes, so the survivors of one
+    killed node keep the majority (a primary component) and go on accepting writes."""
+    for program in (INSTALL, ARBITRATOR, "mariadb-backup", "socat"):
+        if shutil.which(program) is None:
+            pytest.fail(f"needs {program} (scripts/setup installs galera-4, "
+                        "galera-arbitrator-4, mariadb-backup and socat)")
+    if not PROVIDER.exists() or not Path(SERVER).exists():
+        pytest.fail(f"needs {PROVIDER} and {SERVER} (Debian's galera-4 and mariadb-server)")
+    nodes = []
+    for i in range(data_nodes):
+        (directory / f"node{i + 1}").mkdir(parents=True, exist_ok=True)
+        nodes.append(Node(f"node{i + 1}", directory / f"node{i + 1}"))
+    arbitrator = Arbitrator(directory)
+    cluster = Cluster(nodes, arbitrator)
+    peers = [n.gcomm for n in nodes]
+    try:
+        nodes[0].start(peers, bootstrap=True)
+        for node in nodes[1:]:
+            node.start(peers, bootstrap=False)   # SST from a synced node
+        arbitrator.start(peers)
+        wait_for("the cluster has every member", lambda: cluster.size(nodes[0]) ==
+                 data_nodes + 1, 60, lambda: (directory / "garbd.log").read_text())
+        yield cluster
+    finally:
+        arbitrator.stop()
+        for node in reversed(nodes):
+            node.kill()
