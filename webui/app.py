@@ -11,6 +11,7 @@ import logging
 from aiohttp import web
 
 from registrar.config import RegistrarSettings
+from registrar.console import OperatorConsole
 from registrar.core import RegistrarCore
 from registrar.errors import NotAuthenticated, SiteError
 from registrar.payments.config import PaymentSettings
@@ -23,6 +24,8 @@ from .api_keys import key_routes
 from .api_payments import add_webhooks, payment_routes
 from .api_security import security_routes
 from .api_shop import shop_routes
+from .console.api_registry import registry_routes
+from .console.api_site import site_routes
 from .openapi import document
 from .pages import add_pages, security_headers
 from .problems import from_site_error, problem
@@ -50,6 +53,8 @@ def build_api() -> Api:
     security_routes(api)
     key_routes(api)
     payment_routes(api)
+    registry_routes(api)
+    site_routes(api)
     return api
 
 
@@ -65,6 +70,7 @@ def make_app(core: RegistrarCore, payments: PaymentService | None = None) -> web
                           client_max_size=64 * 1024)
     app["core"] = core
     app["payments"] = payments or PaymentService(core, PaymentSettings())
+    app["console"] = OperatorConsole(core.registry)
     app["limits"] = limiters(core.settings)
     api = build_api()
     app["openapi"] = document(api, core.settings.site_url)
