@@ -26,8 +26,9 @@ from .api_security import security_routes
 from .api_shop import shop_routes
 from .console.api_registry import registry_routes
 from .console.api_site import site_routes
+from .console.pages import CONSOLE
 from .openapi import document
-from .pages import add_pages, security_headers
+from .pages import SITE, add_pages, security_headers
 from .problems import from_site_error, problem
 from .ratelimit import RateLimiter
 from .render import json_response
@@ -78,7 +79,7 @@ def make_app(core: RegistrarCore, payments: PaymentService | None = None) -> web
         app.router.add_route(route.method, route.path, _endpoint(route))
     app.router.add_get("/api/openapi.json", _openapi)
     add_webhooks(app)
-    add_pages(app, https=core.settings.site_url.startswith("https:"))
+    add_pages(app, (SITE, CONSOLE), https=core.settings.site_url.startswith("https:"))
     return app
 
 
