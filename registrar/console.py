@@ -17,13 +17,14 @@ from registry import audit
 from registry.admin import domains, events, registrars, tlds, zones
 from registry.db import ReadOnlyViolation
 from registry.errors import BillingFailure, EppError, ObjectDoesNotExist
-from registry.flows.context import FlowContext
+from registry.flows.context import Actor, FlowContext
 from registry.models import Registrar, Tld
 from registry.service import Registry
 from registry.values import Trid
 from registry.views import snapshot
 
 from . import operators, orders
+from .accounts import find_user, normalize_email
 from .errors import Conflict, InvalidInput, NotFound, SiteError, from_registry
 from .ledger import entries as user_ledger
 from .views import LedgerView, OrderView, Principal
@@ -325,6 +326,27 @@ class OperatorConsole:
         return self._user_change(who, "superuser", "user.role", user_id,
                                  lambda ctx, op: operators.set_role(ctx, user_id, role, op),
                                  reason)
+
+    def grant_role(self, email: object, role: object) -> operators.UserRow:
+        """From the command line (``pyrar web operator``), which needs no operator: how an
+        installation gets its first superuser. The account must exist (registered on the
+        site); the audit log names the command line."""
+        address = normalize_email(email)
+
+        def work(ctx):
+            user = find_user(ctx, address)
+            if user is None:
+                raise NotFound(f"no account {address}: register it on the site first")
+            before = operators.user_snapshot(ctx, user.id)
+            operators.set_role(ctx, user.id, role, None)
+            ctx.session.flush()
+            audit.record(ctx, "user.role", "user", str(user.id), before,
+                         operators.user_snapshot(ctx, user.id), reason="command line")
+            return operators.UserRow.of(operators.get_user(ctx, user.id))
+        try:
+            return self.registry.run(work, Actor.operator("cli"), "user.role")
+        except EppError as e:
+            raise _site_error(e) from None
 
     def add_funds(self, who: Principal, user_id: int, amount: object, reason: object
                   ) -> operators.UserRow:

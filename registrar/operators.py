@@ -174,11 +174,12 @@ def reset_two_factor(ctx: FlowContext, user_id: int) -> None:
     sessions.close_all(ctx.session, user.id)
 
 
-def set_role(ctx: FlowContext, user_id: int, role: object, by: Operator) -> None:
+def set_role(ctx: FlowContext, user_id: int, role: object, by: Operator | None) -> None:
+    """``by`` None: the installation's own command line (the first superuser)."""
     if role not in USER_ROLES:
         raise InvalidInput(f"role must be one of {', '.join(USER_ROLES)}", field="role")
     user = get_user(ctx, user_id, lock=True)
-    if user.id == by.user_id:
+    if by is not None and user.id == by.user_id:
         raise Conflict("operators cannot change their own role")
     if user.status != "active":
         raise Conflict(f"the account is {user.status}")

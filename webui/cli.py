@@ -21,6 +21,21 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("secret-key", help="print a new key for [registrar] secret_key_file "
                                           "(put it first in the file to rotate)")
     p.set_defaults(run=lambda _ctx, _args: print(SecretBox.new_key()))
+    p = sub.add_parser("operator", help="give a site account a role in the operators' console "
+                       "(the first superuser); it must turn on 2FA before it can act")
+    p.add_argument("email")
+    p.add_argument("role", choices=("readonly", "operator", "superuser", "user"))
+    p.set_defaults(run=_operator)
+
+
+def _operator(ctx: Any, args: Any) -> None:
+    from registrar.console import OperatorConsole
+
+    try:
+        user = OperatorConsole(ctx.registry()).grant_role(args.email, args.role)
+    except SiteError as e:
+        raise SystemExit(f"pyrar: error: {e.detail}") from None
+    print(f"{user.email} (#{user.id}) is now {user.role}")
 
 
 def _serve(ctx: Any, _args: Any) -> None:

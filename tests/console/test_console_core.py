@@ -184,3 +184,17 @@ def test_quick_search_finds_each_kind(console, core, operator, world):
     kinds = {h.kind for h in console.search(operator, "alice")}
     assert kinds == {"registrar", "domain", "user"}
     assert [h.key for h in console.search(operator, "exam") if h.kind == "tld"] == ["example"]
+
+
+def test_the_first_superuser_comes_from_the_command_line(console, core, world):
+    ann = make_operator(core, world, "ann@example.net", "user")
+    row = console.grant_role("Ann@Example.net", "superuser")
+    assert row.role == "superuser"
+    (entry,) = audit_rows(world)
+    assert (entry.actor, entry.action, entry.after["role"]) == (
+        "operator:cli", "user.role", "superuser")
+    assert console.whoami(ann).role == "superuser"
+    with pytest.raises(NotFound, match="register it on the site first"):
+        console.grant_role("nobody@example.net", "operator")
+    with pytest.raises(InvalidInput):
+        console.grant_role("ann@example.net", "root")
