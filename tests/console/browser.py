@@ -100,14 +100,9 @@ def check_page(tab: Tab, name: str) -> None:
 
 
 def log_in(tab: Tab, base: str, email: str, password: str) -> pyotp.TOTP:
-    """Logs in at /admin; enrols the second factor when the console asks for it (a new
-    operator), else gives the code. The TOTP of the account."""
-    tab.goto(f"{base}/admin")
-    page = tab.page
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("#totp-secret, #recovery-codes, input[name=code]")
+    """A new operator's first login at /admin: the password, then the enrolment of the
+    second factor the console asks for. The account's TOTP."""
+    page = _password(tab, base, email, password, "#totp-secret")
     secret = page.text_content("#totp-secret")
     totp = pyotp.TOTP(secret)
     page.get_by_label("Code from your authenticator app").fill(totp.now())
@@ -121,16 +116,22 @@ def log_in(tab: Tab, base: str, email: str, password: str) -> pyotp.TOTP:
 def log_in_again(tab: Tab, base: str, email: str, password: str, totp: pyotp.TOTP) -> None:
     """An enrolled operator's login: the password, then the next time step's code (the
     step just used is refused: codes work once)."""
+    page = _password(tab, base, email, password, "input[name=code]")
+    page.get_by_label("Code from your authenticator app").fill(totp.at(time.time() + 30))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_selector("#nav a")
+    tab.ready()
+
+
+def _password(tab: Tab, base: str, email: str, password: str, then: str):
+    """The console's login form filled in, and what it asks next."""
     tab.goto(f"{base}/admin")
     page = tab.page
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_selector("input[name=code]")
-    page.get_by_label("Code from your authenticator app").fill(totp.at(time.time() + 30))
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_selector("#nav a")
-    tab.ready()
+    page.wait_for_selector(then)
+    return page
 
 
 def _safe(name: str) -> str:
