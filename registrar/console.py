@@ -261,6 +261,10 @@ class OperatorConsole:
     def zones(self, who: Principal) -> list[zones.ZoneView]:
         return self._read(who, zones.zones)
 
+    def hosted_zones(self, who: Principal, problems_only: bool
+                     ) -> list[zones.HostedZoneView]:
+        return self._read(who, lambda ctx: zones.hosted_zones(ctx, problems_only=problems_only))
+
     def zone_ds(self, who: Principal, tld: str) -> list[zones.DelegationDs]:
         return self._read(who, lambda ctx: zones.delegation_ds(ctx, tld))
 

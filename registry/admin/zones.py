@@ -13,9 +13,17 @@ from sqlalchemy import func, or_, select
 
 from ..errors import ParameterRangeError
 from ..flows.context import FlowContext
-from ..models import Domain, DsRecord, Event, KeyData, PollMessage, Registrar, Tld
+from ..models import (
+    Domain,
+    DsRecord,
+    Event,
+    HostedZoneStatus,
+    KeyData,
+    PollMessage,
+    Registrar,
+    Tld,
+)
 from ..outbox import DNS_CHANGED
-from .events import ConsumerStats, event_stats
 from .registrars import get_registrar
 from .tlds import get_tld
 
@@ -41,6 +49,19 @@ class DelegationDs:
     algorithm: int
     digest_type: int
     digest: str
+
+
+@dataclass(frozen=True)
+class HostedZoneView:
+    """A zone hosted for a registrant, as zonegen last reported it."""
+
+    zone: str
+    revision: int
+    dnssec: str  # unsigned, signing, signed, unsigning
+    step: str | None
+    next_step_at: datetime | None
+    error: str | None
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -93,8 +114,17 @@ def delegation_ds(ctx: FlowContext, tld_name: str, limit: int = 200) -> list[Del
     return [DelegationDs(*r) for r in rows]
 
 
-def outbox_stats(ctx: FlowContext) -> list[ConsumerStats]:
-    return event_stats(ctx)
+def hosted_zones(ctx: FlowContext, *, problems_only: bool = False,
+                 limit: int = 200) -> list[HostedZoneView]:
+    """Hosted zones, those with an error or a signing step under way first."""
+    stmt = select(HostedZoneStatus).order_by(
+        HostedZoneStatus.error.is_(None), HostedZoneStatus.step.is_(None),
+        HostedZoneStatus.zone).limit(limit)
+    if problems_only:
+        stmt = stmt.where(or_(HostedZoneStatus.error.is_not(None),
+                              HostedZoneStatus.step.is_not(None)))
+    return [HostedZoneView(z.zone, z.revision, z.dnssec, z.step, z.next_step_at, z.error,
+                           z.updated_at) for z in ctx.session.scalars(stmt)]
 
 
 def poll_queues(ctx: FlowContext) -> list[PollQueue]:

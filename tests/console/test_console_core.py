@@ -198,3 +198,25 @@ def test_the_first_superuser_comes_from_the_command_line(console, core, world):
         console.grant_role("nobody@example.net", "operator")
     with pytest.raises(InvalidInput):
         console.grant_role("ann@example.net", "root")
+
+
+def test_zones_say_what_the_core_knows(console, operator, world):
+    from registry.admin.tlds import set_dns_settings
+    from registry.models import HostedZoneStatus
+    alice = world.add_registrar("alice")
+    world.run(DomainCreate("zoned.example", authinfo="Str0ng-Auth-Info!x9-Qz7#Lp2"), alice)
+
+    def setup(ctx):
+        set_dns_settings(ctx, "example", {"nameservers": ["ns1.nic.example"],
+                                          "dnssec": {"enabled": True, "algorithm": "ECDSA"}})
+        ctx.session.add(HostedZoneStatus(zone="zoned.example", revision=3, dnssec="signing",
+                                         step="keys-published", next_step_at=None,
+                                         error=None, updated_at=ctx.now))
+    world.task(setup)
+    by_tld = {z.tld: z for z in console.zones(operator)}
+    assert by_tld["example"].published and not by_tld["test"].published
+    assert by_tld["example"].domains == 1 and by_tld["example"].backlog >= 1
+    assert by_tld["example"].dnssec["enabled"]
+    (hosted,) = console.hosted_zones(operator, problems_only=True)
+    assert (hosted.zone, hosted.dnssec, hosted.step) == ("zoned.example", "signing",
+                                                         "keys-published")

@@ -170,6 +170,13 @@ def registry_routes(api: Api) -> None:
     async def admin_zones(call: Call) -> web.Response:
         return json_response(await call.run(console(call).zones, call.principal))
 
+    @route("GET", "/api/admin/zones/hosted", "Zones hosted for registrants as zonegen last "
+           "reported them: revision, DNSSEC state and step, error (problems=1: only those "
+           "failing or changing)", query=("problems",), response=LIST)
+    async def admin_hosted_zones(call: Call) -> web.Response:
+        return json_response(await call.run(console(call).hosted_zones, call.principal,
+                                            flag(call, "problems")))
+
     @route("GET", "/api/admin/zones/{tld}/ds", "The DS records a zone publishes for its "
            "delegations", response=LIST)
     async def admin_zone_ds(call: Call) -> web.Response:

@@ -320,7 +320,15 @@ function zoneTable(zones) {
 }
 
 async function zones({main}) {
-  page(main, "Zones", zoneTable(await get("/api/admin/zones")));
+  const [tldZones, hosted] = await Promise.all([get("/api/admin/zones"),
+    get("/api/admin/zones/hosted")]);
+  page(main, "Zones", section("TLD zones", zoneTable(tldZones)),
+    section("Hosted zones", table("Hosted zones", [
+      ["Zone", (z) => to("domain", z.zone)], ["Revision", (z) => z.revision],
+      ["DNSSEC", (z) => z.dnssec], ["Step", (z) => z.step || "-"],
+      ["Next step", (z) => when(z.next_step_at)],
+      ["Error", (z) => z.error ? badge(z.error, "error") : ""],
+      ["Reported", (z) => when(z.updated_at)]], hosted, "No hosted zone.")));
 }
 
 async function zone({main, params: [tld]}) {
