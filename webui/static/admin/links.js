@@ -32,6 +32,7 @@ export function to(kind, key, text = null) {
 export function objectLink(type, name) {
   if (type === "premium") return to("tld", name.split(/[:#]/)[0], name);
   if (type === "reserved") return to("tld", name.slice(name.indexOf(".") + 1), name);
+  if (type === "user") return to("user", name, `user #${name}`);
   if (type in paths) return to(type, name);
   return name;
 }

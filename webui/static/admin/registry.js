@@ -5,7 +5,8 @@ import {h} from "../common/dom.js";
 import {del, get, post, put, api} from "../common/api.js";
 import {busy, field, form, messageBox, table} from "../common/ui.js";
 import {BASE, link, objectLink, paths, to} from "./links.js";
-import {badge, facts, json, lines, minorUnits, money, page, section, when} from "./view.js";
+import {badge, changes, facts, json, lines, minorUnits, money, page, section,
+  when} from "./view.js";
 
 const enc = encodeURIComponent;
 const RANK = {readonly: 1, operator: 2, superuser: 3};
@@ -304,8 +305,7 @@ export function auditRows(rows) {
   return table("Audit log", [["When", (e) => when(e.at)], ["Who", (e) => e.actor],
     ["What", (e) => e.action], ["Object", (e) => objectLink(e.object_type, e.object_name)],
     ["Reason", (e) => e.reason],
-    ["Before", (e) => json(e.before, "diff-before")],
-    ["After", (e) => json(e.after, "diff-after")]], rows, "No change recorded.");
+    ["Change", (e) => changes(e.before, e.after)]], rows, "No change recorded.");
 }
 
 // -- zones, the outbox, poll queues -------------------------------------------------------

@@ -69,3 +69,31 @@ export function lines(text) {
 export function when(time) {
   return time ? String(time).replace("T", " ").replace(/\.\d+/, "").replace("Z", " UTC") : "-";
 }
+
+function flatten(value, prefix = "", out = {}) {
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    for (const [key, inner] of Object.entries(value)) {
+      flatten(inner, prefix ? `${prefix}.${key}` : key, out);
+    }
+  } else if (prefix) {
+    out[prefix] = JSON.stringify(value);
+  }
+  return out;
+}
+
+/** What an audit entry changed, field by field ("policy.max_period: 10 → 5"), with the
+ *  whole before and after a click away. */
+export function changes(before, after) {
+  const was = flatten(before);
+  const now = flatten(after);
+  const keys = [...new Set([...Object.keys(was), ...Object.keys(now)])].sort();
+  const changed = keys.filter((k) => was[k] !== now[k]);
+  const summary = before === null || before === undefined ? "created"
+    : after === null || after === undefined ? "removed" : changed.length ? null : "no change";
+  return h("div", {class: "changes"},
+    summary ? h("p", {}, summary) : h("ul", {}, changed.map((k) => h("li", {},
+      h("code", {}, k), ": ", was[k] === undefined ? "(none)" : was[k], " → ",
+      now[k] === undefined ? "(none)" : now[k]))),
+    h("details", {}, h("summary", {}, "Before and after"),
+      h("div", {class: "grid"}, json(before, "diff-before"), json(after, "diff-after"))));
+}
