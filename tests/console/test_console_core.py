@@ -220,3 +220,23 @@ def test_zones_say_what_the_core_knows(console, operator, world):
     (hosted,) = console.hosted_zones(operator, problems_only=True)
     assert (hosted.zone, hosted.dnssec, hosted.step) == ("zoned.example", "signing",
                                                          "keys-published")
+
+
+def test_registrars_are_configured_and_outbox_rows_replayed(console, superuser, operator,
+                                                            world):
+    console.add_registrar(superuser, {"clid": "newreg", "password": "Secret-pw-42",
+                                      "name": "New Registrar", "credit_limit": 5000})
+    fingerprint = "ab" * 32
+    view = console.update_registrar(superuser, "newreg", {
+        "fingerprints": [fingerprint], "networks": ["192.0.2.0/24"], "status": "suspended"})
+    assert view.fingerprints == (fingerprint,) and view.networks == ("192.0.2.0/24",)
+    with pytest.raises(InvalidInput, match="not an IP network"):
+        console.update_registrar(superuser, "newreg", {"networks": ["nowhere"]})
+    add, update = audit_rows(world)
+    assert add.before is None and "password_hash" not in add.after
+    assert (update.before["status"], update.after["status"]) == ("ok", "suspended")
+    assert update.after["networks"] == ["192.0.2.0/24"]
+    with pytest.raises(NotFound):
+        console.retry_events(operator, [10**12])
+    assert console.retry_dead(operator, "dns") == 0
+    assert [r.action for r in audit_rows(world)][-1] == "events.retry_dead"

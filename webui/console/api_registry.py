@@ -194,10 +194,10 @@ def registry_routes(api: Api) -> None:
            body=obj((), ids={"type": "array", "items": INT}, dead=BOOL, consumer=STR),
            response=obj(("retried",), retried=INT))
     async def admin_events_retry(call: Call) -> web.Response:
-        b = call.body
-        ids = "dead" if b.get("dead") is True else b.get("ids")
-        count = await call.run(console(call).retry_events, call.principal, ids,
-                               b.get("consumer"))
+        b, c = call.body, console(call)
+        count = await (call.run(c.retry_dead, call.principal, b.get("consumer"))
+                       if b.get("dead") is True else
+                       call.run(c.retry_events, call.principal, b.get("ids")))
         return json_response({"retried": count})
 
     @route("GET", "/api/admin/poll", "Registrars' poll queues: unread messages",

@@ -88,8 +88,10 @@ export function changes(before, after) {
   const now = flatten(after);
   const keys = [...new Set([...Object.keys(was), ...Object.keys(now)])].sort();
   const changed = keys.filter((k) => was[k] !== now[k]);
-  const summary = before === null || before === undefined ? "created"
-    : after === null || after === undefined ? "removed" : changed.length ? null : "no change";
+  const none = (x) => x === null || x === undefined;
+  const summary = none(before) && none(after) ? "an action (see the reason)"
+    : none(before) ? "created"
+    : none(after) ? "removed" : changed.length ? null : "no change";
   return h("div", {class: "changes"},
     summary ? h("p", {}, summary) : h("ul", {}, changed.map((k) => h("li", {},
       h("code", {}, k), ": ", was[k] === undefined ? "(none)" : was[k], " → ",
