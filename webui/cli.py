@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from registrar.config import MailSettings, RegistrarSettings
@@ -28,14 +29,16 @@ def register(subparsers: Any) -> None:
     p.set_defaults(run=_operator)
 
 
-def _operator(ctx: Any, args: Any) -> None:
+def _operator(ctx: Any, args: Any) -> int:
     from registrar.console import OperatorConsole
 
     try:
         user = OperatorConsole(ctx.registry()).grant_role(args.email, args.role)
     except SiteError as e:
-        raise SystemExit(f"pyrar: error: {e.detail}") from None
+        print(f"pyrar: error: {e.detail}", file=sys.stderr)
+        return 1
     print(f"{user.email} (#{user.id}) is now {user.role}")
+    return 0
 
 
 def _serve(ctx: Any, _args: Any) -> None:
