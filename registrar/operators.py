@@ -19,7 +19,7 @@ from registry.flows.context import Actor, FlowContext
 
 from . import ledger, sessions, two_factor
 from .errors import Conflict, Forbidden, InvalidInput, NotFound
-from .models import SiteDomain, SiteMail, SiteOrder, SiteUser
+from .models import SiteDomain, SiteMail, SiteOrder, SitePayment, SiteUser
 from .views import Money
 
 ROLES = ("readonly", "operator", "superuser")
@@ -82,6 +82,49 @@ class MailRow:
     user_id: int | None
     recipient: str
     template: str
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    """A payment as operators see it (never its checkout's secrets)."""
+
+    id: int
+    user_id: int
+    provider: str
+    status: str
+    amount: Money
+    received: Money
+    reversed: Money
+    provider_payment: str | None
+    created_at: datetime
+    paid_at: datetime | None
+    error: str | None
+
+    @classmethod
+    def of(cls, p: SitePayment) -> PaymentRow:
+        return cls(p.id, p.user_id, p.provider, p.status, Money(p.amount, p.currency),
+                   Money(p.received, p.currency), Money(p.reversed, p.currency),
+                   p.provider_payment, p.created_at, p.paid_at, p.error)
+
+
+def payments(ctx: FlowContext, *, user_id: int | None = None, status: str | None = None,
+             limit: int = 100) -> list[PaymentRow]:
+    _check_limit(limit)
+    stmt = select(SitePayment).order_by(SitePayment.id.desc()).limit(limit)
+    if user_id is not None:
+        stmt = stmt.where(SitePayment.user_id == user_id)
+    if status:
+        stmt = stmt.where(SitePayment.status == status)
+    return [PaymentRow.of(p) for p in ctx.session.scalars(stmt)]
+
+
+def payment_snapshot(ctx: FlowContext, payment_id: int) -> dict:
+    p = ctx.session.get(SitePayment, payment_id)
+    if p is None:
+        raise NotFound(f"no payment {payment_id}")
+    return {"id": p.id, "user_id": p.user_id, "provider": p.provider, "status": p.status,
+            "amount": p.amount, "received": p.received, "reversed": p.reversed,
+            "currency": p.currency}
 
 
 def get_user(ctx: FlowContext, user_id: int, *, lock: bool = False) -> SiteUser:

@@ -71,7 +71,9 @@ def make_app(core: RegistrarCore, payments: PaymentService | None = None) -> web
                           client_max_size=64 * 1024)
     app["core"] = core
     app["payments"] = payments or PaymentService(core, PaymentSettings())
-    app["console"] = OperatorConsole(core.registry)
+    app["console"] = OperatorConsole(core.registry, tuple(
+        name for name, provider in app["payments"].providers.items()
+        if hasattr(provider, "refund")))
     app["limits"] = limiters(core.settings)
     api = build_api()
     app["openapi"] = document(api, core.settings.site_url)

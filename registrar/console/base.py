@@ -23,8 +23,11 @@ Snapshot = Callable[[FlowContext], dict | None]
 
 
 class ConsoleBase:
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, refundable: tuple[str, ...] = ()) -> None:
         self.registry = registry
+        # the payment providers that take refunds from here (the others' are made in
+        # their own dashboards)
+        self.refundable = refundable
 
     # -- plumbing ---------------------------------------------------------------------
 

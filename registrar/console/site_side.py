@@ -19,6 +19,7 @@ from .. import operators, orders
 from ..accounts import find_user, normalize_email
 from ..errors import InvalidInput, NotFound
 from ..ledger import entries as user_ledger
+from ..payments import rules as payments_rules
 from ..views import LedgerView, OrderView, Principal
 from .base import ConsoleBase, site_error
 from .values import text
@@ -49,6 +50,7 @@ class SiteSide(ConsoleBase):
                     "ledger": [LedgerView.of(e) for e in user_ledger(ctx.session, user_id,
                                                                       20)],
                     "mails": operators.mails(ctx, user_id=user_id, limit=20),
+                    "payments": operators.payments(ctx, user_id=user_id, limit=20),
                     "audit": audit.entries(ctx, object_type="user", object_name=str(user_id),
                                            limit=20)}
         return self._read(who, work)
@@ -111,6 +113,28 @@ class SiteSide(ConsoleBase):
             return operators.UserRow.of(operators.get_user(ctx, user_id))
         return self._change(who, need, action, "user", str(user_id),
                             lambda ctx: operators.user_snapshot(ctx, user_id), in_tx, reason)
+
+    def payments(self, who: Principal, user_id: int | None, status: str | None
+                 ) -> list[operators.PaymentRow]:
+        return self._read(who, lambda ctx: operators.payments(ctx, user_id=user_id,
+                                                              status=status))
+
+    def refund_payment(self, who: Principal, payment_id: int, amount: object,
+                       reason: object) -> operators.PaymentRow:
+        """Ask the provider to refund (all that is left, or ``amount``); the account is
+        debited when the provider's verified refund event comes (registrar/payments/)."""
+        reason = text(reason, "reason")
+        if amount is not None and (type(amount) is not int or amount <= 0):
+            raise InvalidInput("the amount must be a positive number of minor units",
+                               field="amount")
+
+        def work(ctx, op):
+            return operators.PaymentRow.of(payments_rules.request_refund(
+                ctx, payment_id, amount, self.refundable))
+        what = "all that is left" if amount is None else f"{amount} minor units"
+        return self._change(who, "operator", "payment.refund", "payment", str(payment_id),
+                            lambda ctx: operators.payment_snapshot(ctx, payment_id), work,
+                            f"{reason} (refund of {what} asked of the provider)")
 
     def orders(self, who: Principal, user_id: int | None, status: str | None
                ) -> list[dict]:

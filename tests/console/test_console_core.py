@@ -240,3 +240,35 @@ def test_registrars_are_configured_and_outbox_rows_replayed(console, superuser, 
         console.retry_events(operator, [10**12])
     assert console.retry_dead(operator, "dns") == 0
     assert [r.action for r in audit_rows(world)][-1] == "events.retry_dead"
+
+
+def test_a_refund_is_asked_of_the_provider_and_audited(core, operator, world):
+    from registrar.console import OperatorConsole
+    from registrar.models import SitePayment
+    from tests.registrar.conftest import events
+    ann = make_operator(core, world, "ann@example.net", "user")
+
+    def paid(ctx, provider):
+        payment = SitePayment(user_id=ann.user_id, provider=provider, purpose="topup",
+                              amount=5000, currency="USD", status="paid",
+                              provider_payment=f"{provider}-1", received=5000, reversed=0,
+                              created_at=ctx.now, paid_at=ctx.now)
+        ctx.session.add(payment)
+        ctx.session.flush()
+        return payment.id
+    stripe, nowpayments = (world.task(lambda ctx, p=p: paid(ctx, p))
+                           for p in ("stripe", "nowpayments"))
+    console = OperatorConsole(world.registry, refundable=("stripe",))
+    with pytest.raises(InvalidInput, match="own dashboard"):
+        console.refund_payment(operator, nowpayments, None, "duplicate charge")
+    with pytest.raises(InvalidInput, match="refund must be 1 to 5000"):
+        console.refund_payment(operator, stripe, 6000, "too much")
+    assert audit_rows(world) == [] and events(world, "payments") == []
+    console.refund_payment(operator, stripe, 2000, "duplicate charge")
+    (event,) = events(world, "payments")
+    assert (event.kind, event.payload["amount"]) == ("payment.refund", 2000)
+    (entry,) = audit_rows(world)
+    assert (entry.action, entry.object_name) == ("payment.refund", str(stripe))
+    assert "duplicate charge (refund of 2000 minor units" in entry.reason
+    assert [p.id for p in console.payments(operator, ann.user_id, None)] == [nowpayments,
+                                                                             stripe]

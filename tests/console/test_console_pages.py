@@ -13,7 +13,8 @@ from registrar.core import RegistrarCore
 from registry.admin.registrars import get_registrar
 from registry.flows.context import Actor
 from registry.flows.domain_create import DomainCreate
-from tests.console.browser import browser, check_page, log_in, log_in_again, tab  # noqa: F401
+from tests.browser.conftest import browser, check_page, tab  # noqa: F401
+from tests.console.browser import log_in, log_in_again
 from tests.webui.conftest import site  # noqa: F401
 
 PASSWORD = "correct horse battery"
@@ -36,7 +37,7 @@ def test_every_console_page(site, tab):  # noqa: F811
                           Actor.registrar(house, "house"))
 
     totp = log_in(tab, site.url, email, PASSWORD)
-    check_page(tab, "overview")
+    check_page(tab, "console-overview")
     page = tab.page
     # a reason holding markup, shown as text wherever it appears
     page.goto(f"{site.url}/admin/users/{victim.id}")
@@ -58,14 +59,16 @@ def test_every_console_page(site, tab):  # noqa: F811
         tab.goto(site.url + path)
         assert page.locator("h1").count() == 1, path
         assert "Something went wrong" not in page.text_content("main"), path
-        check_page(tab, title)
+        check_page(tab, f"console-{title}")
     tab.goto(f"{site.url}/admin/audit")
     assert MARKUP in page.text_content("#audit")
     assert page.locator("#audit img").count() == 0
     # links between records: the search finds the name, its page links its registrar
     tab.goto(f"{site.url}/admin/search?q={name}")
-    tab.click(f"main a:text('{name}')")
-    tab.click("main a:text('house')")
+    page.click(f"main a:text('{name}')")
+    page.wait_for_selector(f"h1:text('{name}')")
+    page.click("main a:text('house')")
+    page.wait_for_selector("h1:text('Registrar house')")
     assert page.url.endswith("/admin/registrars/house")
     # logging out, and in again with the code
     page.get_by_role("button", name="Log out").click()

@@ -12,7 +12,8 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from tests.console.browser import browser, check_page, log_in, log_in_again, tab  # noqa: F401
+from tests.browser.conftest import browser, check_page, tab  # noqa: F401
+from tests.console.browser import log_in, log_in_again
 from tests.serve_stack import GLUE, PUBLISH_TIMEOUT, START_TIMEOUT, make_sandbox, serving
 from tests.waiting import wait_for
 from tests.webui.api_client import ApiClient
@@ -54,7 +55,7 @@ def test_an_operators_day(tmp_path, tab):  # noqa: F811
         page.get_by_role("button", name="Log out").click()
         page.wait_for_selector("text=Operators' console")
         log_in_again(tab, url, admin["email"], admin["password"], totp)
-        check_page(tab, "journey-overview")
+        check_page(tab, "console-journey-overview")
 
         # a TLD with prices and a premium rule
         tab.goto(f"{url}/admin/tlds")
@@ -84,7 +85,7 @@ def test_an_operators_day(tmp_path, tab):  # noqa: F811
         page.get_by_role("button", name="Which rule?").click()
         page.wait_for_selector("dd:text('regex ^.{1,3}$ (short)')")
         assert "500.00 USD (short)" in page.text_content("main")
-        check_page(tab, "journey-tld")
+        check_page(tab, "console-journey-tld")
 
         # credit a registrar
         tab.goto(f"{url}/admin/registrars/registrar1")
@@ -96,7 +97,7 @@ def test_an_operators_day(tmp_path, tab):  # noqa: F811
         page.wait_for_selector("td:text('wire 2026-12-02')")
         tab.ready()
         assert page.text_content("#balance") != before
-        check_page(tab, "journey-registrar")
+        check_page(tab, "console-journey-registrar")
 
         # a server hold takes the name out of DNS
         tab.goto(f"{url}/admin/domains/{name}")
@@ -106,7 +107,7 @@ def test_an_operators_day(tmp_path, tab):  # noqa: F811
         page.get_by_role("button", name="Apply").click()
         page.wait_for_selector("#statuses:has-text('serverHold')")
         tab.ready()
-        check_page(tab, "journey-domain")
+        check_page(tab, "console-journey-domain")
         wait_for(f"PowerDNS stops delegating {name}", lambda: not delegated(served, name),
                  PUBLISH_TIMEOUT, served.log)
 
@@ -117,4 +118,4 @@ def test_an_operators_day(tmp_path, tab):  # noqa: F811
                        "domain.statuses"):
             assert action in log, action
         assert f"operator:{admin['email']}" in log and "abuse report 42" in log
-        check_page(tab, "journey-audit")
+        check_page(tab, "console-journey-audit")

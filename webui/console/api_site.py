@@ -78,6 +78,21 @@ def site_routes(api: Api) -> None:
                                             call.int_path("user_id"), call.body.get("amount"),
                                             call.body.get("description")))
 
+    @route("GET", "/api/admin/payments", "Payments, newest first", query=("user", "status"),
+           response=LIST)
+    async def admin_payments(call: Call) -> web.Response:
+        return json_response(await call.run(console(call).payments, call.principal,
+                                            int_query(call, "user"),
+                                            call.query("status") or None))
+
+    @route("POST", "/api/admin/payments/{payment_id}/refund", "Refund a payment through its "
+           "provider: all that is left, or amount (minor units) (operator)",
+           body=obj(("reason",), amount={"type": "integer", "minimum": 1}, **REASON))
+    async def admin_payment_refund(call: Call) -> web.Response:
+        return json_response(await call.run(console(call).refund_payment, call.principal,
+                                            call.int_path("payment_id"),
+                                            call.body.get("amount"), call.body.get("reason")))
+
     @route("GET", "/api/admin/orders", "Orders, newest first", query=("user", "status"),
            response=LIST)
     async def admin_orders(call: Call) -> web.Response:

@@ -13,7 +13,7 @@ const nav = document.getElementById("nav");
 const quick = document.getElementById("quick");
 const NAV = [["TLDs", "/tlds"], ["Registrars", "/registrars"], ["Domains", "/domains"],
   ["Zones", "/zones"], ["Outbox", "/events"], ["Poll", "/poll"], ["Users", "/users"],
-  ["Orders", "/orders"], ["Mail", "/mails"], ["Audit log", "/audit"]];
+  ["Orders", "/orders"], ["Payments", "/payments"], ["Mail", "/mails"], ["Audit log", "/audit"]];
 const ROUTES = [...registryPages, ...sitePages];
 let operator = null;
 
@@ -33,7 +33,9 @@ async function render() {
     else a.removeAttribute("aria-current");
   }
   const route = ROUTES.find(([pattern]) => pattern.test(tail));
-  main.setAttribute("aria-busy", "true");
+  // what was shown stays until the page is ready; a busy line says it is coming
+  const loading = h("p", {class: "loading", "aria-busy": "true"}, "Loading…");
+  main.append(loading);
   try {
     if (!route) {
       replace(main, h("h1", {}, "Not found"), h("p", {}, "No console page here. ",
@@ -49,7 +51,7 @@ async function render() {
     replace(main, h("h1", {}, "Something went wrong"),
       h("p", {class: "message error", role: "alert"}, errorText(e)));
   } finally {
-    main.removeAttribute("aria-busy");
+    loading.remove();
   }
   main.focus({preventScroll: true});
 }

@@ -3,7 +3,7 @@
 
 import {h} from "../common/dom.js";
 import {get, post, put} from "../common/api.js";
-import {field, form, table} from "../common/ui.js";
+import {busy, field, form, table} from "../common/ui.js";
 import {BASE, link, paths, to} from "./links.js";
 import {auditRows} from "./registry.js";
 import {badge, facts, minorUnits, money, page, section, when} from "./view.js";
@@ -75,6 +75,7 @@ async function user({main, params: [id], operator, go}) {
       ["Description", (e) => e.description],
       ["Order", (e) => e.order_id ? to("order", e.order_id, `#${e.order_id}`) : ""]],
     d.ledger, "No movement.")),
+    section("Payments", paymentTable(d.payments, operator, reload)),
     section("Mail", mailTable(d.mails)),
     section("Audit log", auditRows(d.audit)));
 }
@@ -113,6 +114,32 @@ async function order({main, params: [id]}) {
     ["Operation", (i) => i.operation], ["Years", (i) => i.years],
     ["Price", (i) => `${i.price.text} ${i.price.currency}`], ["Status", (i) => i.status],
     ["Error", (i) => i.error || ""]], o.order.items)));
+}
+
+function paymentTable(rows, operator, reload) {
+  const box = h("div", {class: "messages", "aria-live": "polite"});
+  return [table("Payments", [["Payment", (p) => `#${p.id}`],
+    ["User", (p) => to("user", p.user_id, `#${p.user_id}`)], ["Provider", (p) => p.provider],
+    ["Status", (p) => p.status], ["Asked", (p) => `${p.amount.text} ${p.amount.currency}`],
+    ["Received", (p) => `${p.received.text} ${p.received.currency}`],
+    ["Refunded", (p) => `${p.reversed.text} ${p.reversed.currency}`],
+    ["Paid", (p) => when(p.paid_at)],
+    ["", (p) => may(operator, "operator") && p.received.amount > p.reversed.amount &&
+      h("button", {type: "button", class: "secondary", "aria-label": `Refund payment ${p.id}`,
+        onclick: (e) => busy(e.target, box, async () => {
+          await post(`/api/admin/payments/${p.id}/refund`,
+            {reason: "refund by an operator"});
+          await reload();
+        })}, "Refund")]], rows, "No payment."), box];
+}
+
+async function payments({main, query, operator, go}) {
+  const user = query.get("user") || "";
+  const rows = await get(`/api/admin/payments?user=${enc(user)}`);
+  page(main, "Payments", form({class: "inline", role: "search", "aria-label":
+    "Filter payments"}, [field("User id", {name: "user", value: user})], "Filter",
+  (v) => go(`${BASE}/payments?user=${enc(v.user.trim())}`)),
+  paymentTable(rows, operator, () => go(`${BASE}/payments?user=${enc(user)}`)));
 }
 
 function mailTable(rows) {
@@ -161,6 +188,7 @@ async function search({main, query}) {
 
 export const sitePages = [
   [/^\/users$/, users], [/^\/users\/([0-9]+)$/, user], [/^\/orders$/, orders],
-  [/^\/orders\/([0-9]+)$/, order], [/^\/mails$/, mails], [/^\/audit$/, audit],
+  [/^\/orders\/([0-9]+)$/, order], [/^\/payments$/, payments], [/^\/mails$/, mails],
+  [/^\/audit$/, audit],
   [/^\/search$/, search],
 ];
