@@ -14,7 +14,7 @@ import pytest
 
 from tests.browser.conftest import browser, check_page, tab  # noqa: F401
 from tests.console.browser import log_in, log_in_again
-from tests.serve_stack import GLUE, PUBLISH_TIMEOUT, START_TIMEOUT, make_sandbox, serving
+from tests.serve_stack import GLUE, PUBLISH_TIMEOUT, make_sandbox, serving, site_of
 from tests.waiting import wait_for
 from tests.webui.api_client import ApiClient
 from tests.zonegen.zonegen_helpers import need_pdns
@@ -34,10 +34,7 @@ def test_an_operators_day(tmp_path, tab):  # noqa: F811
     need_pdns()
     sandbox = make_sandbox(tmp_path)
     with serving(sandbox) as served:
-        served.wait_ready()
-        web = served.credentials["web"]
-        wait_for("serve announced the site", lambda: f"Web on {web['url'][7:]}" in served.log(),
-                 START_TIMEOUT, served.log)
+        web = site_of(served)
         url, admin = web["url"], web["admin"]
         # the demo user's name, delegated with glue
         user = ApiClient(url)
