@@ -9,7 +9,7 @@ from registrar.console import OperatorConsole
 from registrar.errors import InvalidInput
 
 from ..routing import Api, Call
-from ..schemas import STR
+from ..schemas import INT, STR
 
 OBJECT = {"type": "object"}
 LIST = {"type": "array", "items": OBJECT}
@@ -17,7 +17,8 @@ LIST = {"type": "array", "items": OBJECT}
 
 def admin_route(api: Api, method: str, path: str, summary: str, *,
                 query: tuple[str, ...] = (), **kw):
-    params = tuple({"name": name, "in": "path", "required": True, "schema": STR}
+    params = tuple({"name": name, "in": "path", "required": True,
+                    "schema": INT if name.endswith("_id") else STR}
                    for name in re.findall(r"\{(\w+)\}", path))
     params += tuple({"name": name, "in": "query", "required": False, "schema": STR}
                     for name in query)
