@@ -200,7 +200,7 @@ def _site_accounts(registry: Registry, settings: RegistrarSettings) -> dict:
     site = RegistrarCore(registry, settings)
     accounts = {"admin": {"email": "admin@pyrar.test", "password": secrets.token_urlsafe(12)},
                 "user": {"email": "demo@pyrar.test", "password": secrets.token_urlsafe(12)}}
-    site.register(accounts["admin"]["email"], accounts["admin"]["password"], role="operator",
+    site.register(accounts["admin"]["email"], accounts["admin"]["password"], role="superuser",
                   verified=True)
     demo = site.register(accounts["user"]["email"], accounts["user"]["password"],
                          verified=True)

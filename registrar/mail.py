@@ -7,7 +7,7 @@ from __future__ import annotations
 from registry.events.emit import emit
 from registry.flows.context import FlowContext
 
-from .models import SiteUser
+from .models import SiteMail, SiteUser
 
 # Messages a user cannot opt out of: they are about the account's security or money.
 REQUIRED = frozenset({"verify", "reset", "password_changed", "two_factor_changed",
@@ -33,5 +33,7 @@ def send_to_address(ctx: FlowContext, email: str, template: str, *, user_id: int
     """Queue ``template`` for an address that may have no account (a gift's recipient)."""
     if template not in TEMPLATES:
         raise ValueError(f"no mail template {template!r}")
+    ctx.session.add(SiteMail(at=ctx.now, user_id=user_id, recipient=email[:254],
+                             template=template))
     emit(ctx, "mail.send", {"to": email, "user_id": user_id, "template": template,
                             "values": values})

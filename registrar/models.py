@@ -29,8 +29,10 @@ class SiteUser(SiteBase):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
     email_verified_at: Mapped[datetime | None]
-    role: Mapped[str] = mapped_column(String(16), default="user")  # "user" or "operator"
-    status: Mapped[str] = mapped_column(String(16), default="active")  # or "closed"
+    # "user", or an operator's role: "readonly", "operator", "superuser" (operators.py)
+    role: Mapped[str] = mapped_column(String(16), default="user")
+    # "active", "locked" (by an operator: no login) or "closed"
+    status: Mapped[str] = mapped_column(String(16), default="active")
     closed_at: Mapped[datetime | None]
     balance: Mapped[int] = mapped_column(Money, default=0)  # minor units of ``currency``
     currency: Mapped[str] = mapped_column(String(3))
@@ -253,3 +255,16 @@ class SiteSavedCard(SiteBase):
 
     __table_args__ = (UniqueConstraint("user_id", "provider",
                                        name="uq_site_saved_cards_user_provider"),)
+
+
+class SiteMail(SiteBase):
+    """A message queued for a user or an address (what the operators' console lists as
+    emails sent): its template and recipient, never its values (links carry tokens)."""
+
+    __tablename__ = "site_mail_log"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    at: Mapped[datetime]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("site_users.id"), index=True)
+    recipient: Mapped[str] = mapped_column(String(254), index=True)
+    template: Mapped[str] = mapped_column(String(32))

@@ -61,6 +61,12 @@ def disable(ctx: FlowContext, box: SecretBox, passwords: Passwords, user: SiteUs
         raise InvalidInput("the password is wrong", field="password")
     if not check_code(box, user, code, ctx.now):
         raise InvalidInput("that code is not the current one", field="code")
+    turn_off(ctx, user)
+
+
+def turn_off(ctx: FlowContext, user: SiteUser) -> None:
+    """TOTP and the recovery codes gone (the user's own request, or an operator's reset for
+    someone who lost the device); the user is told by mail."""
     user.totp_secret = user.totp_enabled_at = user.totp_last_step = None
     tokens.revoke(ctx.session, user.id, "recovery", ctx.now)
     mail.send(ctx, user, "two_factor_changed", enabled=False)

@@ -153,6 +153,16 @@ class Served:
         self.tree()
 
 
+def site_of(served: Served) -> dict:
+    """The sandbox's site (``credentials.json``'s "web": url, admin, user), once serve is
+    ready and has announced it."""
+    served.wait_ready()
+    web = served.credentials["web"]
+    wait_for("serve announced the site", lambda: f"Web on {web['url'][7:]}" in served.log(),
+             START_TIMEOUT, served.log)
+    return web
+
+
 def make_sandbox(tmp_path: Path, *init_args: str) -> Path:
     """``pyrar init`` on free ports in tmp_path/sandbox; ``init_args`` add options (--db)."""
     directory = tmp_path / "sandbox"

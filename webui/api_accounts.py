@@ -139,19 +139,3 @@ def account_routes(api: Api) -> None:
                response=array("LedgerEntry"))
     async def ledger(call: Call) -> web.Response:
         return json_response(await call.run(call.core.ledger, call.user.user_id))
-
-    @api.route("POST", "/api/admin/users/{user_id}/funds", "Add funds to a user's account "
-               "(operators)", auth="operator",
-               body=obj(("amount",), amount={"type": "integer", "minimum": 1},
-                        description=STR),
-               response=ref("Money"), tag="admin",
-               params=({"name": "user_id", "in": "path", "required": True,
-                        "schema": {"type": "integer"}},))
-    async def funds(call: Call) -> web.Response:
-        call.operator  # noqa: B018 - refuses others
-        description = call.body.get("description") or "credit by an operator"
-        if not isinstance(description, str):
-            description = "credit by an operator"
-        return json_response(await call.run(
-            call.core.add_funds, call.int_path("user_id"), call.body.get("amount"),
-            description[:200]))

@@ -11,6 +11,7 @@ import logging
 from aiohttp import web
 
 from registrar.config import RegistrarSettings
+from registrar.console import OperatorConsole
 from registrar.core import RegistrarCore
 from registrar.errors import NotAuthenticated, SiteError
 from registrar.payments.config import PaymentSettings
@@ -23,8 +24,11 @@ from .api_keys import key_routes
 from .api_payments import add_webhooks, payment_routes
 from .api_security import security_routes
 from .api_shop import shop_routes
+from .console.api_registry import registry_routes
+from .console.api_site import site_routes
+from .console.pages import CONSOLE
 from .openapi import document
-from .pages import add_pages, security_headers
+from .pages import SITE, add_pages, security_headers
 from .problems import from_site_error, problem
 from .ratelimit import RateLimiter
 from .render import json_response
@@ -50,6 +54,8 @@ def build_api() -> Api:
     security_routes(api)
     key_routes(api)
     payment_routes(api)
+    registry_routes(api)
+    site_routes(api)
     return api
 
 
@@ -65,6 +71,9 @@ def make_app(core: RegistrarCore, payments: PaymentService | None = None) -> web
                           client_max_size=64 * 1024)
     app["core"] = core
     app["payments"] = payments or PaymentService(core, PaymentSettings())
+    app["console"] = OperatorConsole(core.registry, tuple(
+        name for name, provider in app["payments"].providers.items()
+        if hasattr(provider, "refund")))
     app["limits"] = limiters(core.settings)
     api = build_api()
     app["openapi"] = document(api, core.settings.site_url)
@@ -72,7 +81,7 @@ def make_app(core: RegistrarCore, payments: PaymentService | None = None) -> web
         app.router.add_route(route.method, route.path, _endpoint(route))
     app.router.add_get("/api/openapi.json", _openapi)
     add_webhooks(app)
-    add_pages(app, https=core.settings.site_url.startswith("https:"))
+    add_pages(app, (SITE, CONSOLE), https=core.settings.site_url.startswith("https:"))
     return app
 
 

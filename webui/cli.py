@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from registrar.config import MailSettings, RegistrarSettings
@@ -22,6 +23,23 @@ def register(subparsers: Any) -> None:
     p = sub.add_parser("secret-key", help="print a new key for [registrar] secret_key_file "
                                           "(put it first in the file to rotate)")
     p.set_defaults(run=lambda _ctx, _args: print(SecretBox.new_key()))
+    p = sub.add_parser("operator", help="give a site account a role in the operators' console "
+                       "(the first superuser); it must turn on 2FA before it can act")
+    p.add_argument("email")
+    p.add_argument("role", choices=("readonly", "operator", "superuser", "user"))
+    p.set_defaults(run=_operator)
+
+
+def _operator(ctx: Any, args: Any) -> int:
+    from registrar.console import OperatorConsole
+
+    try:
+        user = OperatorConsole(ctx.registry()).grant_role(args.email, args.role)
+    except SiteError as e:
+        print(f"pyrar: error: {e.detail}", file=sys.stderr)
+        return 1
+    print(f"{user.email} (#{user.id}) is now {user.role}")
+    return 0
 
 
 def _serve(ctx: Any, _args: Any) -> None:

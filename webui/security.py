@@ -7,6 +7,7 @@ from aiohttp import web
 
 from registrar.config import RegistrarSettings
 from registrar.errors import Forbidden, NotAuthenticated
+from registrar.operators import ROLES as OPERATOR_ROLES
 from registrar.sessions import NewSession
 from registrar.views import Principal
 
@@ -54,9 +55,13 @@ def require_user(principal: Principal | None, *, second_factor_step: bool = Fals
 
 
 def require_operator(principal: Principal | None) -> Principal:
+    """A logged-in operator's session (never an API key); the console's core checks the
+    role each action needs and the second factor, in the action's transaction."""
     principal = require_user(principal)
-    if principal.role != "operator":
-        raise Forbidden("for the site's operators only")
+    if principal.role not in OPERATOR_ROLES:
+        raise Forbidden("for the registry's operators only")
+    if principal.scopes is not None:
+        raise Forbidden("the operators' console takes no API keys: log in")
     return principal
 
 

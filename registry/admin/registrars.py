@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -20,11 +22,12 @@ from ..errors import (
 from ..flows.contact_data import check_phone, check_postal
 from ..flows.context import FlowContext
 from ..flows.session_login import change_password, check_new_password
-from ..models import Registrar
+from ..models import LedgerEntry, Registrar
 from ..money import MAX_MINOR, check_currency, format_amount
 from ..names import CONTACT_ID
 from ..passwords import hash_password
 from ..values import PostalAddress, PostalInfo
+from ..views import snapshot
 
 FINGERPRINT = re.compile(r"^[0-9a-f]{64}$")
 
@@ -168,3 +171,66 @@ def _network(text: str) -> str:
         return str(ipaddress.ip_network(text.strip(), strict=False))
     except ValueError:
         raise ParameterSyntaxError(f"{text!r} is not an IP network") from None
+
+
+@dataclass(frozen=True)
+class RegistrarView:
+    clid: str
+    name: str
+    email: str
+    status: str
+    currency: str
+    balance: int
+    credit_limit: int
+    low_balance_threshold: int | None
+    fingerprints: tuple[str, ...]
+    networks: tuple[str, ...]
+    iana_id: int | None
+    url: str
+    abuse_email: str
+    abuse_phone: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, r: Registrar) -> RegistrarView:
+        return cls(r.clid, r.name, r.email, r.status, r.currency, r.balance, r.credit_limit,
+                   r.low_balance_threshold,
+                   tuple(f for f in (r.cert_fingerprint, r.cert_fingerprint_failover) if f),
+                   tuple(r.allowed_networks or ()), r.iana_id, r.url or "",
+                   r.abuse_email or "", r.abuse_phone or "", r.created_at)
+
+
+@dataclass(frozen=True)
+class LedgerView:
+    id: int
+    at: datetime
+    kind: str
+    amount: int
+    balance_after: int
+    currency: str
+    object_name: str | None
+    svtrid: str | None
+    description: str
+
+
+def registrars_list(ctx: FlowContext) -> list[RegistrarView]:
+    return [RegistrarView.of(r) for r in ctx.session.scalars(
+        select(Registrar).order_by(Registrar.clid))]
+
+
+def registrar_snapshot(ctx: FlowContext, clid: str) -> dict[str, Any]:
+    """What the audit log keeps of a registrar (never its password hash)."""
+    return snapshot(RegistrarView.of(get_registrar(ctx, clid)))
+
+
+def ledger(ctx: FlowContext, clid: str, limit: int = 100,
+           before_id: int | None = None) -> list[LedgerView]:
+    """Newest first."""
+    registrar = get_registrar(ctx, clid)
+    stmt = select(LedgerEntry).where(LedgerEntry.registrar_id == registrar.id).order_by(
+        LedgerEntry.id.desc()).limit(limit)
+    if before_id is not None:
+        stmt = stmt.where(LedgerEntry.id < before_id)
+    return [LedgerView(e.id, e.at, e.kind, e.amount, e.balance_after, e.currency,
+                       e.object_name, e.svtrid, e.description)
+            for e in ctx.session.scalars(stmt)]

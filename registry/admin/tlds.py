@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from .. import outbox
 from ..errors import (
+    BillingFailure,
     ObjectDoesNotExist,
     ObjectExists,
     ParameterPolicyError,
@@ -30,6 +31,7 @@ from ..models import (
 )
 from ..money import check_currency
 from ..names import check_label, check_tld_label, split_domain
+from ..pricing import quote
 
 
 @dataclass(frozen=True)
@@ -234,3 +236,119 @@ def _convert(value: Any, kind: type) -> Any:
         return int(text) if len(text) <= 20 else (-1 if text.startswith("-") else 1) * 10**20
     return text
 
+
+
+@dataclass(frozen=True)
+class PremiumView:
+    id: int
+    kind: str  # "name" or "regex"
+    pattern: str
+    class_name: str
+    currency: str
+    prices: dict[str, int | None]
+
+
+@dataclass(frozen=True)
+class TldView:
+    name: str
+    created_at: Any
+    policy: dict[str, Any]
+    prices: dict[str, dict[str, int]]  # currency -> operation -> amount
+    premium: tuple[PremiumView, ...]
+    reserved: tuple[tuple[str, str], ...]  # (label, reason)
+    dns: dict
+
+
+def tld_names(ctx: FlowContext) -> list[str]:
+    return list(ctx.session.scalars(select(Tld.name).order_by(Tld.name)))
+
+
+def tld_view(ctx: FlowContext, name: str, *, reserved_limit: int = 1000) -> TldView:
+    tld = get_tld(ctx, name)
+    prices: dict[str, dict[str, int]] = {}
+    for p in ctx.session.scalars(select(Price).where(Price.tld_id == tld.id)
+                                 .order_by(Price.currency, Price.operation)):
+        prices.setdefault(p.currency, {})[p.operation] = p.amount
+    rules = ctx.session.scalars(select(PremiumRule).where(PremiumRule.tld_id == tld.id)
+                                .order_by(PremiumRule.id))
+    reserved = ctx.session.execute(select(ReservedName.label, ReservedName.reason).where(
+        ReservedName.tld_id == tld.id).order_by(ReservedName.label).limit(reserved_limit))
+    return TldView(tld.name, tld.created_at, {k: getattr(tld, k) for k in POLICY}, prices,
+                   tuple(_premium_view(r) for r in rules), tuple(tuple(r) for r in reserved),
+                   dict(tld.dns or {}))
+
+
+def tld_snapshot(ctx: FlowContext, name: str) -> dict[str, Any]:
+    """What the audit log keeps of a TLD: its policy and standard prices."""
+    view = tld_view(ctx, name, reserved_limit=0)
+    return {"name": view.name, "policy": view.policy, "prices": view.prices}
+
+
+def _premium_view(rule: PremiumRule) -> PremiumView:
+    return PremiumView(rule.id, rule.kind, rule.pattern, rule.class_name, rule.currency,
+                       {op: getattr(rule, op) for op in OPERATIONS})
+
+
+def premium_rule(ctx: FlowContext, tld_name: str, rule_id: int) -> PremiumView:
+    return _premium_view(_get_premium(ctx, tld_name, rule_id))
+
+
+def _get_premium(ctx: FlowContext, tld_name: str, rule_id: int) -> PremiumRule:
+    tld = get_tld(ctx, tld_name)
+    rule = ctx.session.get(PremiumRule, rule_id)
+    if rule is None or rule.tld_id != tld.id:
+        raise ObjectDoesNotExist(f"no premium rule {rule_id} in .{tld.name}")
+    return rule
+
+
+def remove_premium(ctx: FlowContext, tld_name: str, rule_id: int) -> None:
+    ctx.session.delete(_get_premium(ctx, tld_name, rule_id))
+    ctx.session.flush()
+
+
+def reserved_name(ctx: FlowContext, tld_name: str, label: str) -> ReservedName | None:
+    tld = get_tld(ctx, tld_name)
+    return ctx.session.scalars(select(ReservedName).where(
+        ReservedName.tld_id == tld.id, ReservedName.label == _label(tld, label))).first()
+
+
+def remove_reserved(ctx: FlowContext, tld_name: str, label: str) -> None:
+    reserved = reserved_name(ctx, tld_name, label)
+    if reserved is None:
+        raise ObjectDoesNotExist(f"{label} is not reserved in .{tld_name}")
+    ctx.session.delete(reserved)
+    ctx.session.flush()
+
+
+@dataclass(frozen=True)
+class PremiumTest:
+    """Which rule a name hits, and what each operation costs a year (None: no price)."""
+
+    name: str
+    label: str
+    currency: str
+    rule: PremiumView | None
+    price_class: dict[str, str]
+    prices: dict[str, int | None]
+
+
+def premium_test(ctx: FlowContext, tld_name: str, name: str, currency: str) -> PremiumTest:
+    """The prices the flows would charge (``pricing.quote``), and the rule behind them: an
+    exact-name rule first, else the oldest regular expression that matches."""
+    tld = get_tld(ctx, tld_name)
+    label, currency = _label(tld, name), check_currency(currency)
+    book = ctx.policy.price_book(ctx.session, tld.id)
+    classes, prices = {}, {}
+    for op in OPERATIONS:
+        try:
+            q = quote(ctx.session, book, tld, label, op, 1, currency)
+            classes[op], prices[op] = q.price_class, q.amount
+        except BillingFailure:
+            classes[op], prices[op] = "none", None
+    rules = ctx.session.scalars(select(PremiumRule).where(
+        PremiumRule.tld_id == tld.id, PremiumRule.currency == currency).order_by(
+        PremiumRule.kind, PremiumRule.id))  # "name" sorts before "regex"
+    hit = next((r for r in rules if (r.pattern == label if r.kind == "name"
+                                     else re.search(r.pattern, label))), None)
+    return PremiumTest(f"{label}.{tld.name}", label, currency,
+                       hit and _premium_view(hit), classes, prices)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -81,6 +82,13 @@ def flow_for(command: Any, actor: Actor) -> Callable[[Any, Any], Any]:
         raise TypeError(f"no flow handles {type(command).__name__}")
     require_kind(actor, RUN_BY.get(type(command), REGISTRY_ACTORS), flow.__name__)
     return flow
+
+
+def run_in(ctx: Any, command: Any) -> Any:
+    """Run ``command``'s flow inside a task's transaction (``Registry.run``: the site, the
+    operators' console), with the actor check EPP gets and the flow's name in history."""
+    flow = flow_for(command, ctx.actor)
+    return flow(dataclasses.replace(ctx, command=flow.__name__), command)
 
 
 def require_kind(actor: Actor, kinds: frozenset[ActorKind], what: str) -> None:

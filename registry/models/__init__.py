@@ -1,5 +1,6 @@
 """The registry's tables; importing this package registers every model on ``Base.metadata``."""
 
+from .audit import AuditEntry
 from .base import Base
 from .cds import CdsPending
 from .contact import Contact
@@ -16,9 +17,8 @@ from .tld import DATA_MODELS, OPERATIONS, RDDS_PROFILES, PremiumRule, Price, Res
 from .transfer import Transfer
 
 __all__ = [
-    "DATA_MODELS", "OPERATIONS", "RDDS_PROFILES", "STATES", "Base", "CdsPending", "CommitReceipt",
-    "Contact",
-    "Domain",
+    "DATA_MODELS", "OPERATIONS", "RDDS_PROFILES", "STATES", "AuditEntry", "Base", "CdsPending",
+    "CommitReceipt", "Contact", "Domain",
     "DomainContact", "DomainHost", "DsRecord", "Event", "GracePeriod", "HistoryEntry", "Host",
     "HostedZoneStatus",
     "KeyData", "Lease",

@@ -13,7 +13,7 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from tests.serve_stack import GLUE, PUBLISH_TIMEOUT, START_TIMEOUT, make_sandbox, serving
+from tests.serve_stack import GLUE, PUBLISH_TIMEOUT, START_TIMEOUT, make_sandbox, serving, site_of
 from tests.waiting import wait_for
 from tests.webui.api_client import ApiClient
 from tests.zonegen.zonegen_helpers import need_pdns
@@ -26,10 +26,7 @@ def test_buy_delegate_and_sign_through_the_site(tmp_path):
     need_pdns()
     sandbox = make_sandbox(tmp_path)
     with serving(sandbox) as served:
-        served.wait_ready()
-        web = served.credentials["web"]
-        wait_for("serve announced the site", lambda: f"Web on {web['url'][7:]}" in served.log(),
-                 START_TIMEOUT, served.log)
+        web = site_of(served)
         client = ApiClient(web["url"])
         assert client.login(web["user"]["email"], web["user"]["password"]).status == 200
         name = f"site{secrets.token_hex(4)}.example"
