@@ -7,6 +7,7 @@ without one)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -66,14 +67,16 @@ def limiters(settings: RegistrarSettings) -> dict[str, RateLimiter]:
         ("register", settings.register_limit), ("search", settings.search_limit))}
 
 
-def make_app(core: RegistrarCore, payments: PaymentService | None = None) -> web.Application:
+def make_app(core: RegistrarCore, payments: PaymentService | None = None,
+             tld_dns: Callable[[str], dict | None] = lambda _tld: None) -> web.Application:
+    """``tld_dns``: a new TLD's DNS settings for the console (the app shell's)."""
     app = web.Application(middlewares=[security_headers, _problems],
                           client_max_size=64 * 1024)
     app["core"] = core
     app["payments"] = payments or PaymentService(core, PaymentSettings())
     app["console"] = OperatorConsole(core.registry, tuple(
         name for name, provider in app["payments"].providers.items()
-        if hasattr(provider, "refund")))
+        if hasattr(provider, "refund")), tld_dns=tld_dns)
     app["limits"] = limiters(core.settings)
     api = build_api()
     app["openapi"] = document(api, core.settings.site_url)

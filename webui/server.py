@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from registrar.config import RegistrarSettings
 from registrar.consumers import orders_consumer
 from registrar.core import RegistrarCore
 from registrar.mailer import Mailer, mail_consumer
@@ -28,7 +29,8 @@ log = logging.getLogger("pyrar.webui")
 
 def serve(core: RegistrarCore, mailer: Mailer, payments: PaymentService,
           ready: Callable[[], None] = lambda: None,
-          cluster: ClusterSettings | None = None) -> None:
+          cluster: ClusterSettings | None = None,
+          tld_dns: Callable[[str], dict | None] = lambda _tld: None) -> None:
     # on every node: an order is carried out in the core's transaction, once; a payment's
     # provider call carries the provider's idempotency key
     consumers = [orders_consumer(core), payments_consumer(payments)]
@@ -41,7 +43,8 @@ def serve(core: RegistrarCore, mailer: Mailer, payments: PaymentService,
     for t in threads:
         t.start()
     try:
-        asyncio.run(_serve_http(core, payments, ready))
+        asyncio.run(_serve_http(lambda: make_app(core, payments, tld_dns), core.settings,
+                                ready))
     finally:
         stop.set()
         for c in consumers:
@@ -91,10 +94,9 @@ def _lifecycle(core: RegistrarCore, stop: threading.Event) -> None:
         stop.wait(core.settings.lifecycle_seconds)
 
 
-async def _serve_http(core: RegistrarCore, payments: PaymentService,
+async def _serve_http(app: Callable[[], web.Application], settings: RegistrarSettings,
                       ready: Callable[[], None]) -> None:
-    settings = core.settings
-    runner = web.AppRunner(make_app(core, payments), access_log=None)
+    runner = web.AppRunner(app(), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)
     try:

@@ -77,6 +77,23 @@ class CliContext:
 
         return self.config.section("powerdns", PowerDnsSettings).hosted_nameservers
 
+    def new_tld_dns(self, tld: str, nameservers: list[str] | None = None,
+                    dnssec: str = "nsec3") -> dict | None:
+        """A new TLD's DNS settings, checked by zonegen: its name servers given, else
+        [powerdns] tld_nameservers; None without either (the TLD is then not published).
+        ValueError says what is wrong."""
+        from zonegen.cli import ZoneCommandError, dns_settings
+        from zonegen.config import PowerDnsSettings
+
+        defaults = self.config.section("powerdns", PowerDnsSettings)
+        nameservers = nameservers or defaults.default_tld_nameservers(tld)
+        if not nameservers:
+            return None
+        try:
+            return dns_settings(tld, nameservers, dnssec)
+        except ZoneCommandError as e:
+            raise ValueError(str(e)) from None
+
     def task(self, work: Callable[[FlowContext], Any], command: str = "") -> Any:
         """Run an operator task in one transaction."""
         return self.registry().run(work, self.actor, command)

@@ -16,8 +16,6 @@ from registry.admin.tlds import (
 )
 from registry.models import OPERATIONS, PremiumRule, Price, ReservedName, Tld
 from registry.money import format_amount, parse_amount
-from zonegen.cli import ZoneCommandError, dns_settings
-from zonegen.config import PowerDnsSettings
 
 from .context import CliError
 
@@ -91,17 +89,15 @@ def parse_settings(items: list[str]) -> dict[str, str]:
 def run_add(ctx, args) -> None:
     """The TLD and its DNS settings in one transaction: zonegen publishes it at once."""
     settings = parse_settings(args.settings)
-    defaults = ctx.config.section("powerdns", PowerDnsSettings)
 
     def work(c):
         tld = add_tld(c, args.name, **settings)        # refuses a bad name first
-        nameservers = args.ns or defaults.default_tld_nameservers(tld.name)
-        if not nameservers:
-            return tld.name, None
         try:
-            dns = dns_settings(tld.name, nameservers, args.dnssec)
-        except ZoneCommandError as e:
+            dns = ctx.new_tld_dns(tld.name, args.ns, args.dnssec)
+        except ValueError as e:
             raise CliError(str(e)) from None
+        if dns is None:
+            return tld.name, None
         set_dns_settings(c, tld.name, dns)
         return tld.name, dns
     tld, dns = ctx.task(work, "tld_add")

@@ -23,8 +23,12 @@ Snapshot = Callable[[FlowContext], dict | None]
 
 
 class ConsoleBase:
-    def __init__(self, registry: Registry, refundable: tuple[str, ...] = ()) -> None:
+    def __init__(self, registry: Registry, refundable: tuple[str, ...] = (),
+                 tld_dns: Callable[[str], dict | None] = lambda _tld: None) -> None:
         self.registry = registry
+        # a new TLD's DNS settings (the app shell's: zonegen's defaults, checked by zonegen),
+        # or None, when it is not to be published yet; ValueError if they are wrong
+        self.tld_dns = tld_dns
         # the payment providers that take refunds from here (the others' are made in
         # their own dashboards)
         self.refundable = refundable

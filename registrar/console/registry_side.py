@@ -34,6 +34,12 @@ class RegistrySide(ConsoleBase):
 
         def work(ctx, op):
             tlds.add_tld(ctx, name, **policy)
+            try:
+                dns = self.tld_dns(key)
+            except ValueError as e:
+                raise InvalidInput(f"the TLD's DNS settings: {e}") from None
+            if dns is not None:     # published at once, as 'pyrar tld add' does
+                tlds.set_dns_settings(ctx, key, dns)
             return tlds.tld_view(ctx, key)
         return self._change(who, "superuser", "tld.add", "tld", key, _tld_snap(key), work)
 

@@ -61,6 +61,13 @@ def test_an_operators_day(tmp_path, tab):  # noqa: F811
         page.get_by_role("button", name="Add the TLD").click()
         page.wait_for_url(f"**/admin/tlds/{tld}")
         tab.ready()
+
+        def published():
+            reply = served.dns(tld, "SOA")
+            return reply is not None and reply.rcode() == dns.rcode.NOERROR and any(
+                r.rdtype == dns.rdatatype.SOA for r in reply.answer)
+        # published at once with [powerdns] tld_nameservers, as 'pyrar tld add' does
+        wait_for(f"PowerDNS serves the new TLD {tld}", published, PUBLISH_TIMEOUT, served.log)
         prices = page.get_by_role("form", name="Set a price")
         for operation, amount in (("create", "12.00"), ("renew", "12.00")):
             prices.get_by_label("Operation").select_option(operation)
