@@ -1,18 +1,18 @@
 """XML namespaces eppd reads and writes (the protocol, object mappings and extensions): the
-ones both ends of the protocol share, from ``schemas.namespaces``."""
+ones both ends of the protocol share, from ``schemas.namespaces``, and what eppd serves."""
 
 from __future__ import annotations
 
+from schemas import namespaces as shared
 from schemas.namespaces import (
+    BALANCE,
     CHANGE_POLL,
     CONTACT,
     DOMAIN,
     EPP,
-    EXTENSIONS,
     FEE,
     HOST,
     LOGIN_SEC,
-    OBJECTS,
     RGP,
     SECDNS,
     SECURE_AUTHINFO,
@@ -20,5 +20,11 @@ from schemas.namespaces import (
     tag,
 )
 
-__all__ = ["CHANGE_POLL", "CONTACT", "DOMAIN", "EPP", "EXTENSIONS", "FEE", "HOST", "LOGIN_SEC",
-           "OBJECTS", "RGP", "SECDNS", "SECURE_AUTHINFO", "UNHANDLED_NAMESPACES", "tag"]
+# The greeting's menu: what both ends speak, plus what only the server offers (a registrar's
+# balance, Verisign's mapping that clients such as epptools look for).
+OBJECTS = (*shared.OBJECTS, BALANCE)
+EXTENSIONS = shared.EXTENSIONS
+
+__all__ = ["BALANCE", "CHANGE_POLL", "CONTACT", "DOMAIN", "EPP", "EXTENSIONS", "FEE", "HOST",
+           "LOGIN_SEC", "OBJECTS", "RGP", "SECDNS", "SECURE_AUTHINFO", "UNHANDLED_NAMESPACES",
+           "tag"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from sqlalchemy import select
 
 from registry.admin.tlds import (
@@ -14,6 +16,7 @@ from registry.admin.tlds import (
     set_policy,
     set_price,
 )
+from registry.config import RegistrySettings
 from registry.models import OPERATIONS, PremiumRule, Price, ReservedName, Tld
 from registry.money import format_amount, parse_amount
 from zonegen.cli import ZoneCommandError, dns_settings
@@ -105,6 +108,7 @@ def run_add(ctx, args) -> None:
         set_dns_settings(c, tld.name, dns)
         return tld.name, dns
     tld, dns = ctx.task(work, "tld_add")
+    warn_default_roid_suffix(ctx.registry().settings)
     if dns is None:
         print(f"TLD {tld} added, not published in DNS: give it name servers with 'pyrar zone "
               f"config {tld} --ns HOST' (or set [powerdns] tld_nameservers)")
@@ -112,6 +116,15 @@ def run_add(ctx, args) -> None:
         print(f"TLD {tld} added; zonegen publishes it with name servers "
               f"{', '.join(dns['nameservers'])}")
     print(f"set its prices with 'pyrar price set {tld} create 10.00'")
+
+
+def warn_default_roid_suffix(settings: RegistrySettings) -> None:
+    """ROIDs end in the repository id: a production registry needs its own, registered with
+    IANA (ICANN's RST checks it; ICANNRST is only for RSP evaluation)."""
+    if settings.roid_suffix == RegistrySettings.roid_suffix:
+        print(f"warning: [registry] roid_suffix is the default {settings.roid_suffix!r}; a "
+              "production registry must use a repository id registered with IANA",
+              file=sys.stderr)
 
 
 def run_set(ctx, args) -> None:

@@ -67,9 +67,9 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     if registered_names(ctx, [name.name]):
         raise ObjectExists(f"domain {name.name} already exists", value=cmd.name)
     check_strength(cmd.authinfo, tld.authinfo_min_bits)
+    check_data_model(tld, bool(cmd.registrant), (kind for kind, _ in cmd.contacts))
     registrant = contact_for_link(ctx, cmd.registrant) if cmd.registrant else None
     contacts = domain_contacts(ctx, cmd.contacts)
-    check_data_model(tld, registrant, (c.type for c in contacts))
     hosts = nameserver_hosts(ctx, cmd.nameservers)
     check_nameserver_count(tld, len(hosts))
     payer = acting_registrar_id(ctx)

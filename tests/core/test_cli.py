@@ -188,14 +188,17 @@ def test_init_on_mariadb(tmp_path, pyrar, empty_mariadb):
 # --- operator commands ----------------------------------------------------------------------
 
 def test_tld_add_list_set(sandbox):
-    assert "added" in sandbox.ok("tld", "add", "shop", "idn_allowed=false", "max_period=5")
+    added = sandbox("tld", "add", "shop", "idn_allowed=false", "max_period=5")
+    assert added.status == 0 and "added" in added.out
+    # the sandbox's ROIDs end in the default repository id: fine there, not in production
+    assert "roid_suffix is the default 'PYRAR'" in added.err and "IANA" in added.err
     assert "updated" in sandbox.ok("tld", "set", "shop", "data_model=thick", "emoji_allowed=yes")
     listing = sandbox.ok("tld", "list")
     (shop,) = [line for line in listing.splitlines() if line.startswith("shop:")]
     assert "periods 1-5y" in shop and "data model thick" in shop
     assert "idn off" in shop and "emoji on" in shop
-    assert sandbox.ok("tld", "add", ".Upper.").startswith("TLD upper added")
-    assert "zz--main-1234: " in sandbox.ok("tld", "add", "zz--main-1234") + sandbox.ok(
+    assert sandbox("tld", "add", ".Upper.").out.startswith("TLD upper added")
+    assert "zz--main-1234: " in sandbox("tld", "add", "zz--main-1234").out + sandbox.ok(
         "tld", "list")
 
 
@@ -436,7 +439,7 @@ def test_bad_input_is_one_line_exit_1_and_changes_nothing(sandbox, args):
     ("pending_delete_days=400", "pending_delete_days must be 0 to 365, not '400'"),
     ("authinfo_min_bits=x", "authinfo_min_bits must be 0 to 256, not 'x'"),
     ("emoji_allowed=maybe", "emoji_allowed must be yes or no, not 'maybe'"),
-    ("data_model=fat", "data_model must be minimum or thick, not 'fat'"),
+    ("data_model=fat", "data_model must be optional or minimum or thick, not 'fat'"),
 ])
 def test_policy_refusal_names_key_value_and_range(sandbox, setting, line):
     assert sandbox.fails("tld", "set", "example", setting) == f"pyrar: error: {line}"
