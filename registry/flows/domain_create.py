@@ -29,6 +29,7 @@ from .domain_data import (
 )
 from .fees import FeeAgreement, check_agreement, fee_of, price
 from .lookup import acting_registrar_id, parse_domain_name, registered_names, reserved_reason
+from .variants import variant_conflict
 
 _DOMAIN, _GRACE, _CONTACTS, _HOSTS, _DS, _KEYS = (
     insert(m.__table__) for m in (Domain, GracePeriod, DomainContact, DomainHost, DsRecord,
@@ -66,13 +67,16 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     # A plain read: the unique index, not a gap lock, decides races for the same name.
     if registered_names(ctx, [name.name]):
         raise ObjectExists(f"domain {name.name} already exists", value=cmd.name)
+    payer = acting_registrar_id(ctx)
+    variant_key, conflict = variant_conflict(ctx, tld, name, payer)
+    if conflict is not None:
+        raise ParameterPolicyError(conflict, value=cmd.name)
     check_strength(cmd.authinfo, tld.authinfo_min_bits)
     check_data_model(tld, bool(cmd.registrant), (kind for kind, _ in cmd.contacts))
     registrant = contact_for_link(ctx, cmd.registrant) if cmd.registrant else None
     contacts = domain_contacts(ctx, cmd.contacts)
     hosts = nameserver_hosts(ctx, cmd.nameservers)
     check_nameserver_count(tld, len(hosts))
-    payer = acting_registrar_id(ctx)
     quote = price(ctx, tld, name.label, "create", years, ctx.policy.currency(ctx.session, payer))
     check_agreement(quote, tld, cmd.fee)
 
@@ -88,7 +92,8 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
         ds_records=[ds_row(d) for d in dict.fromkeys(map(check_ds, cmd.ds_data))],
         key_data=[key_row(k) for k in dict.fromkeys(map(check_key, cmd.key_data))],
         max_sig_life=check_max_sig_life(cmd.max_sig_life, tld.max_sig_life_allowed),
-        registrant_id=registrant.id if registrant else None, statuses=[], state="active")
+        registrant_id=registrant.id if registrant else None, statuses=[], state="active",
+        variant_key=variant_key)
     check_dnssec_mix(tld, domain)
     insert_domain(ctx, domain)
     history.record(ctx, domain, parts=new_domain_parts(domain))

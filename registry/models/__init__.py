@@ -8,6 +8,7 @@ from .event import Event
 from .history import HistoryEntry
 from .host import Host
 from .hosted_zone import HostedZoneStatus
+from .idn import IdnTable
 from .lease import Lease
 from .poll import PollMessage
 from .receipt import CommitReceipt
@@ -20,7 +21,7 @@ __all__ = [
     "Contact",
     "Domain",
     "DomainContact", "DomainHost", "DsRecord", "Event", "GracePeriod", "HistoryEntry", "Host",
-    "HostedZoneStatus",
+    "HostedZoneStatus", "IdnTable",
     "KeyData", "Lease",
     "LedgerEntry", "PollMessage", "PremiumRule", "Price", "Registrar", "ReservedName", "Tld",
     "Transfer",

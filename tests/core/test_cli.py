@@ -187,6 +187,24 @@ def test_init_on_mariadb(tmp_path, pyrar, empty_mariadb):
 
 # --- operator commands ----------------------------------------------------------------------
 
+def test_tld_idn_tables_load_show_remove(sandbox, tmp_path):
+    table = tmp_path / "latin.xml"
+    table.write_text('<lgr xmlns="urn:ietf:params:xml:ns:lgr-1.0"><meta><version>2</version>'
+                     '<language>und-Latn</language></meta><data>'
+                     '<range first-cp="0061" last-cp="007A"/><char cp="00E9"/></data></lgr>')
+    assert "und-Latn loaded for example: 27 code points" in sandbox.ok(
+        "tld", "idn-table", "load", "example", str(table))
+    shown = sandbox.ok("tld", "show", "example")
+    assert "IDN table und-Latn 2: 27 code points, 0 variants" in shown
+    table.write_text("<lgr/>")
+    assert "must be an <lgr>" in sandbox.fails("tld", "idn-table", "load", "example",
+                                               str(table))
+    assert "cannot read" in sandbox.fails("tld", "idn-table", "load", "example",
+                                          str(tmp_path / "missing.xml"))
+    assert "removed" in sandbox.ok("tld", "idn-table", "remove", "example", "und-Latn")
+    assert "IDN tables: none" in sandbox.ok("tld", "show", "example")
+
+
 def test_tld_add_list_set(sandbox):
     added = sandbox("tld", "add", "shop", "idn_allowed=false", "max_period=5")
     assert added.status == 0 and "added" in added.out
