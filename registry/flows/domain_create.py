@@ -13,6 +13,9 @@ from ..authinfo import check_strength, hash_authinfo
 from ..dnssec import check_ds, check_key, check_max_sig_life
 from ..domain_parts import new_domain_parts
 from ..errors import ObjectExists, ParameterPolicyError, ParameterRangeError
+from ..launch.create import LaunchCreate
+from ..launch.create import check_create as check_launch
+from ..launch.create import record as record_launch
 from ..models import Domain, DomainContact, DomainHost, DsRecord, GracePeriod, KeyData, Tld
 from ..periods import add_years
 from ..values import Charge, DsData, KeyDataValue, Period
@@ -48,6 +51,7 @@ class DomainCreate:
     key_data: tuple[KeyDataValue, ...] = ()
     max_sig_life: int | None = None
     fee: FeeAgreement | None = None
+    launch: LaunchCreate | None = None  # RFC 8334: the phase's signed mark or claims notice
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,7 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     check_nameserver_count(tld, len(hosts))
     quote = price(ctx, tld, name.label, "create", years, ctx.policy.currency(ctx.session, payer))
     check_agreement(quote, tld, cmd.fee)
+    launch = check_launch(ctx, tld, name, cmd.launch)
 
     expires = add_years(ctx.now, years)
     domain = Domain(
@@ -96,6 +101,8 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
         variant_key=variant_key)
     check_dnssec_mix(tld, domain)
     insert_domain(ctx, domain)
+    if launch is not None:
+        record_launch(ctx, tld, domain.id, domain.name, payer, launch)
     history.record(ctx, domain, parts=new_domain_parts(domain))
     outbox.publish(ctx, tld.name, domain.name)
     # Last: from here to COMMIT, the registrar's other creates queue on its account row.

@@ -20,6 +20,7 @@ import pytest
 
 from registry.errors import AuthorizationError, EppError
 from registry.flows.balance_info import BalanceInfoQuery
+from registry.flows.claims_check import ClaimsCheck
 from registry.flows.contact_check import ContactCheck
 from registry.flows.contact_create import ContactCreate
 from registry.flows.contact_delete import ContactDelete
@@ -198,6 +199,8 @@ CASES: dict[type, Case] = {
     PollAck: Case(lambda s: PollAck(s.alices_message()), "bob", 2303, 2201),
     # an account is its registrar's: an operator has none
     BalanceInfoQuery: Case(lambda s: BalanceInfoQuery(), "bob", 1000, 2201),
+    # the DNL is public to registrars, as the TMCH publishes it
+    ClaimsCheck: Case(lambda s: ClaimsCheck((DOMAIN,)), "bob", 1000, 1000),
 }
 
 
