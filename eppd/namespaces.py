@@ -12,6 +12,7 @@ from schemas.namespaces import (
     EPP,
     FEE,
     HOST,
+    LAUNCH,
     LOGIN_SEC,
     RGP,
     SECDNS,
@@ -21,10 +22,11 @@ from schemas.namespaces import (
 )
 
 # The greeting's menu: what both ends speak, plus what only the server offers (a registrar's
-# balance, Verisign's mapping that clients such as epptools look for).
+# balance, Verisign's mapping that clients such as epptools look for; launch phases and the
+# TMCH, which RST requires of a gTLD registry).
 OBJECTS = (*shared.OBJECTS, BALANCE)
-EXTENSIONS = shared.EXTENSIONS
+EXTENSIONS = (*shared.EXTENSIONS, LAUNCH)
 
 __all__ = ["BALANCE", "CHANGE_POLL", "CONTACT", "DOMAIN", "EPP", "EXTENSIONS", "FEE", "HOST",
-           "LOGIN_SEC", "OBJECTS", "RGP", "SECDNS", "SECURE_AUTHINFO", "UNHANDLED_NAMESPACES",
-           "tag"]
+           "LAUNCH", "LOGIN_SEC", "OBJECTS", "RGP", "SECDNS", "SECURE_AUTHINFO",
+           "UNHANDLED_NAMESPACES", "tag"]
