@@ -22,7 +22,7 @@ from registry.money import format_amount, parse_amount
 from zonegen.cli import ZoneCommandError, dns_settings
 from zonegen.config import PowerDnsSettings
 
-from . import idn_tables
+from . import idn_tables, launch
 from .context import CliError
 
 SETTINGS_HELP = "policy: " + ", ".join(
@@ -48,6 +48,7 @@ def register(subparsers) -> None:
     set_.add_argument("settings", nargs="+", metavar="KEY=VALUE", help=SETTINGS_HELP)
     set_.set_defaults(run=run_set)
     idn_tables.register(tld)
+    launch.register_phases(tld)
 
     price = subparsers.add_parser("price", help="standard prices").add_subparsers(
         dest="price_command", metavar="ACTION", required=True)

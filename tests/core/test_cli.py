@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tomllib
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,7 @@ from tests.cli_outcomes import (
 )
 from tests.core.db_state import dump
 from tests.core.world import STRONG
+from tests.launch.tmch_kit import TmchKit, dnl, smdrl
 
 PYRAR = Path(sys.executable).with_name("pyrar")
 
@@ -203,6 +205,24 @@ def test_tld_idn_tables_load_show_remove(sandbox, tmp_path):
                                           str(tmp_path / "missing.xml"))
     assert "removed" in sandbox.ok("tld", "idn-table", "remove", "example", "und-Latn")
     assert "IDN tables: none" in sandbox.ok("tld", "show", "example")
+
+
+def test_tmch_imports_phases_and_lordn(sandbox, tmp_path):
+    kit = TmchKit(datetime.now(UTC))
+    files = {"ca": kit.ca_pem, "crl": kit.crl(), "dnl": dnl(("example-one", "k1")),
+             "smdrl": smdrl("1-2", "1-3")}
+    for kind, text in files.items():
+        (tmp_path / kind).write_text(text)
+        assert "imported" in sandbox.ok("tmch", kind, str(tmp_path / kind))
+    assert "2 entries" in sandbox.ok("tmch", "smdrl", str(tmp_path / "smdrl"))
+    (tmp_path / "bad").write_text("1,x\nnot,a,header\n")
+    assert "must start with" in sandbox.fails("tmch", "dnl", str(tmp_path / "bad"))
+    shown = sandbox.ok("tld", "phase", "example", "sunrise", "2026-01-01", "2026-02-01")
+    assert "example sunrise: 2026-01-01 00:00 - 2026-02-01 00:00" in shown
+    assert "end after it starts" in sandbox.fails("tld", "phase", "example", "claims",
+                                                  "2026-02-01", "2026-01-01")
+    lines = sandbox.ok("tmch", "lordn", "example", "claims").splitlines()
+    assert lines[0].endswith(",0") and lines[1].startswith("roid,domain-name,notice-id")
 
 
 def test_tld_add_list_set(sandbox):
