@@ -2,8 +2,8 @@
 refuses contact data as RST expects); IDN tables per TLD and domains' variant keys; launch
 phases, the TMCH's data and LORDN entries
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0012
+Revises: 0011
 """
 
 import sqlalchemy as sa
@@ -11,8 +11,8 @@ from alembic import op
 
 from registry.models.base import Id, UTCDateTime
 
-revision = '0010'
-down_revision = '0009'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
