@@ -22,7 +22,7 @@ from ..flows.context import FlowContext
 from ..models import DnlEntry, LordnEntry, RevokedSmd, Tld, TmchFile
 from ..names import DomainName
 from . import smd
-from .phases import claims_running, current_phase
+from .phases import running_phases
 
 # RFC 9361 6.3: the acknowledgement must be recent; 48 hours, as TMCH practice and Nomulus.
 MAX_NOTICE_AGE = timedelta(hours=48)
@@ -59,8 +59,8 @@ class LaunchRecord:
 
 def check_create(ctx: FlowContext, tld: Tld, name: DomainName,
                  launch: LaunchCreate | None) -> LaunchRecord | None:
-    phase = current_phase(ctx.session, tld, ctx.now)
-    phase_name = phase.name if phase is not None else "open"
+    running = running_phases(ctx.session, tld, ctx.now)  # one query: creates are hot
+    phase_name = running[0].name if running else "open"
     if launch is not None and launch.phase != phase_name:
         raise ParameterPolicyError(f".{tld.name} is in its {phase_name} phase, not "
                                    f"{launch.phase}")
@@ -69,7 +69,7 @@ def check_create(ctx: FlowContext, tld: Tld, name: DomainName,
                                    "the signed mark")
     if phase_name == "sunrise":
         return _sunrise(ctx, tld, name, launch)
-    if claims_running(ctx.session, tld, ctx.now):
+    if any(p.name == "claims" for p in running):  # claims may run beside landrush
         return _claims(ctx, name, launch)
     return None
 

@@ -16,20 +16,13 @@ from ..models import PHASES, LaunchPhase, Tld
 PRECEDENCE = ("sunrise", "landrush", "custom", "claims", "open")
 
 
-def current_phase(session: Session, tld: Tld, now: datetime) -> LaunchPhase | None:
-    """The running phase that decides creates, or None (general availability, no phases)."""
+def running_phases(session: Session, tld: Tld, now: datetime) -> list[LaunchPhase]:
+    """The TLD's phases running at ``now``, the one that decides creates first (see
+    PRECEDENCE); empty: general availability without phases."""
     running = [p for p in session.scalars(select(LaunchPhase).where(
         LaunchPhase.tld_id == tld.id, LaunchPhase.starts_at <= now))
         if p.ends_at is None or now < p.ends_at]
-    running.sort(key=lambda p: (PRECEDENCE.index(p.name), p.starts_at))
-    return running[0] if running else None
-
-
-def claims_running(session: Session, tld: Tld, now: datetime) -> bool:
-    """Whether a claims period runs (it may run beside a landrush or custom phase)."""
-    return any((p.ends_at is None or now < p.ends_at) for p in session.scalars(select(
-        LaunchPhase).where(LaunchPhase.tld_id == tld.id, LaunchPhase.name == "claims",
-                           LaunchPhase.starts_at <= now)))
+    return sorted(running, key=lambda p: (PRECEDENCE.index(p.name), p.starts_at))
 
 
 def set_phase(ctx: FlowContext, tld_name: str, name: str, starts_at: datetime,

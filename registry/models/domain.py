@@ -19,7 +19,7 @@ STATES = ("active", "redemption", "pending_restore", "pending_delete")
 class Domain(Base):
     __tablename__ = "domains"
     __table_args__ = (Index("ix_domains_next_event", "next_event_at"),
-                      Index("ix_domains_variant_key", "tld_id", "variant_key"))
+                      Index("ix_domains_variant_key", "variant_key", "tld_id"))
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(253), unique=True)  # A-labels, lower case

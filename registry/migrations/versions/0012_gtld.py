@@ -36,7 +36,8 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('domains') as batch:
         batch.add_column(sa.Column('variant_key', sa.String(length=253), nullable=True))
-        batch.create_index('ix_domains_variant_key', ['tld_id', 'variant_key'])
+        # variant_key first: an index led by tld_id would stand in for the foreign key's
+        batch.create_index('ix_domains_variant_key', ['variant_key', 'tld_id'])
 
 
     op.create_table(
