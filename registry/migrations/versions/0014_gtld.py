@@ -2,8 +2,8 @@
 refuses contact data as RST expects); IDN tables per TLD and domains' variant keys; launch
 phases, the TMCH's data and LORDN entries
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 """
 
 import sqlalchemy as sa
@@ -11,8 +11,8 @@ from alembic import op
 
 from registry.models.base import Id, UTCDateTime
 
-revision = '0012'
-down_revision = '0011'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
