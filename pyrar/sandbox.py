@@ -220,6 +220,8 @@ url = "{db_url}"
 
 [registry]
 server_id = "PyRar sandbox"
+# ROIDs end in this repository id: fine for a sandbox; a production registry must use its
+# own, registered with IANA (ICANN's RST refuses others; ICANNRST is for RSP evaluation).
 roid_suffix = "PYRAR"
 
 [eppd]

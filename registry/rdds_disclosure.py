@@ -55,7 +55,7 @@ def public_contacts(domain: DomainRecord) -> tuple[PublicContact, ...]:
     out = []
     for role, contact in held:
         if domain.tld.profile == "gtld":
-            if domain.tld.data_model == "minimum" or role not in GTLD_SHOWN:
+            if domain.tld.data_model != "thick" or role not in GTLD_SHOWN:
                 continue
             shown = GTLD_SHOWN[role]
         else:

@@ -28,7 +28,7 @@ class TldRdds:
     name: str
     profile: str            # "gtld" or "cctld" (models.RDDS_PROFILES)
     whois_enabled: bool
-    data_model: str         # "minimum" publishes no contacts under the gTLD profile
+    data_model: str         # only "thick" publishes contacts under the gTLD profile
 
 
 @dataclass(frozen=True)

@@ -28,13 +28,15 @@ NAMESPACES: Mapping[str, str] = MappingProxyType(
         "mark": "urn:ietf:params:xml:ns:mark-1.0",
         "signedMark": "urn:ietf:params:xml:ns:signedMark-1.0",
         "dsig": "http://www.w3.org/2000/09/xmldsig#",
+        "balance": "http://www.verisign.com/epp/balance-1.0",
     }
 )
 
 # What a greeting may advertise: object mappings (<objURI>) and command-response extensions
 # (<extURI>).  epp/eppcom are the protocol itself; mark, signedMark and dsig only appear
 # nested inside launch elements, so they are never advertised.
-OBJECT_URIS: tuple[str, ...] = tuple(NAMESPACES[k] for k in ("domain", "host", "contact"))
+OBJECT_URIS: tuple[str, ...] = tuple(
+    NAMESPACES[k] for k in ("domain", "host", "contact", "balance"))
 EXTENSION_URIS: tuple[str, ...] = tuple(
     NAMESPACES[k] for k in ("secDNS", "rgp", "fee", "loginSec", "changePoll", "launch")
 )

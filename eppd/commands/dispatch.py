@@ -7,16 +7,16 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from eppd.commands import contact, domain, host
+from eppd.commands import balance, contact, domain, host
 from eppd.commands.parsed import ParseContext, Parsed
-from eppd.namespaces import CONTACT, DOMAIN, EPP, HOST, tag
+from eppd.namespaces import BALANCE, CONTACT, DOMAIN, EPP, HOST, tag
 from registry.errors import RequiredParameterMissing, UnimplementedCommand
 from registry.flows.poll_messages import PollAck, PollRequest
 
 Parser = Callable[[etree._Element, etree._Element | None, ParseContext], Parsed]
 
 _EXTENSION = tag(EPP, "extension")
-_MODULES = {DOMAIN: domain, HOST: host, CONTACT: contact}
+_MODULES = {DOMAIN: domain, HOST: host, CONTACT: contact, BALANCE: balance}
 _VERBS = ("check", "info", "create", "delete", "renew", "update", "transfer")
 _PARSERS: dict[tuple[str, str], Callable[..., Parsed]] = {
     (verb, uri): getattr(module, verb)

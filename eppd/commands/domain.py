@@ -6,11 +6,12 @@ from datetime import date
 
 from lxml import etree
 
-from eppd.commands import fee, rgp, secdns
+from eppd.commands import fee, launch, rgp, secdns
 from eppd.commands.elements import auth_info, period, statuses, text, texts
 from eppd.commands.parsed import ParseContext, Parsed
 from eppd.namespaces import DOMAIN, tag
 from registry.errors import CommandUseError, ParameterSyntaxError, UnimplementedOption
+from registry.flows.claims_check import ClaimsCheck
 from registry.flows.domain_check import DomainCheck
 from registry.flows.domain_create import DomainCreate
 from registry.flows.domain_delete import DomainDelete
@@ -42,6 +43,9 @@ _TRANSFERS = {"approve": DomainTransferApprove, "reject": DomainTransferReject,
 
 def check(element: etree._Element, extension: etree._Element | None,
           ctx: ParseContext) -> Parsed:
+    launch_check = launch.check_type(extension)
+    if launch_check is not None and launch_check[0] == "claims":
+        return Parsed(ClaimsCheck(texts(element, NAME), launch_check[1]))
     fees = fee.fee_check(extension)
     if fees is None:
         return Parsed(DomainCheck(texts(element, NAME)))
@@ -50,6 +54,7 @@ def check(element: etree._Element, extension: etree._Element | None,
 
 def info(element: etree._Element, extension: etree._Element | None,
          ctx: ParseContext) -> Parsed:
+    launch.refuse_applications(extension, "info")
     name = element.find(NAME)
     password, roid = auth_info(element, DOMAIN)
     return Parsed(DomainInfoQuery((name.text or "").strip(), name.get("hosts", "all"),
@@ -68,11 +73,13 @@ def create(element: etree._Element, extension: etree._Element | None,
         contacts=_contacts(element),
         authinfo=password or "",
         ds_data=dnssec.ds, key_data=dnssec.keys, max_sig_life=dnssec.max_sig_life,
-        fee=fee.agreement(extension, "create", ctx.currency)))
+        fee=fee.agreement(extension, "create", ctx.currency),
+        launch=launch.create_data(extension)))
 
 
 def delete(element: etree._Element, extension: etree._Element | None,
            ctx: ParseContext) -> Parsed:
+    launch.refuse_applications(extension, "delete")
     return Parsed(DomainDelete(text(element, NAME)))
 
 
@@ -100,6 +107,7 @@ def transfer(element: etree._Element, extension: etree._Element | None,
 
 def update(element: etree._Element, extension: etree._Element | None,
            ctx: ParseContext) -> Parsed:
+    launch.refuse_applications(extension, "update")
     name = text(element, NAME)
     add, rem, chg = element.find(_ADD), element.find(_REM), element.find(_CHG)
     restore = rgp.restore(extension, name, fee.agreement(extension, "update", ctx.currency))

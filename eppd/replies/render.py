@@ -15,7 +15,9 @@ from lxml import etree
 from eppd.backend import CommandReply, MessageQueue
 from eppd.commands.fee import FeeCheck
 from eppd.namespaces import FEE, RGP, SECDNS
-from eppd.replies import contact, domain, fee, host, poll, rgp, secdns
+from eppd.replies import balance, contact, domain, fee, host, launch, poll, rgp, secdns
+from registry.flows.balance_info import BalanceInfo
+from registry.flows.claims_check import ClaimsCheckResult
 from registry.flows.contact_check import ContactCheckResult
 from registry.flows.contact_create import ContactCreated
 from registry.flows.contact_transfer import ContactTransferResult
@@ -113,4 +115,7 @@ _BUILDERS: dict[type, Callable[[Any, RenderContext], Parts]] = {
     ContactInfo: lambda r, ctx: ((contact.inf_data(r),), ()),
     ContactCreated: lambda r, ctx: ((contact.cre_data(r),), ()),
     ContactTransferResult: lambda r, ctx: ((contact.trn_data(r.transfer),), ()),
+    BalanceInfo: lambda r, ctx: ((balance.inf_data(r),), ()),
+    # RFC 8334 3.1.1: a claims check answers in the extension alone
+    ClaimsCheckResult: lambda r, ctx: ((), (launch.chk_data(r),)),
 }

@@ -42,3 +42,5 @@ def run_init(ctx, args) -> None:
     print(f"  the registrar site's URL, operator and demo user: {sandbox.credentials_path} "
           "(under \"web\")")
     print(f"  run it: pyrar --config {sandbox.config_path} serve")
+    print("  [registry] roid_suffix is PYRAR: fine for a sandbox; production needs a "
+          "repository id registered with IANA")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from sqlalchemy import select
 
 from registry.admin.tlds import (
@@ -14,9 +16,11 @@ from registry.admin.tlds import (
     set_policy,
     set_price,
 )
+from registry.config import RegistrySettings
 from registry.models import OPERATIONS, PremiumRule, Price, ReservedName, Tld
 from registry.money import format_amount, parse_amount
 
+from . import idn_tables, launch
 from .context import CliError
 
 SETTINGS_HELP = "policy: " + ", ".join(
@@ -41,6 +45,8 @@ def register(subparsers) -> None:
     set_.add_argument("name")
     set_.add_argument("settings", nargs="+", metavar="KEY=VALUE", help=SETTINGS_HELP)
     set_.set_defaults(run=run_set)
+    idn_tables.register(tld)
+    launch.register_phases(tld)
 
     price = subparsers.add_parser("price", help="standard prices").add_subparsers(
         dest="price_command", metavar="ACTION", required=True)
@@ -101,6 +107,7 @@ def run_add(ctx, args) -> None:
         set_dns_settings(c, tld.name, dns)
         return tld.name, dns
     tld, dns = ctx.task(work, "tld_add")
+    warn_default_roid_suffix(ctx.registry().settings)
     if dns is None:
         print(f"TLD {tld} added, not published in DNS: give it name servers with 'pyrar zone "
               f"config {tld} --ns HOST' (or set [powerdns] tld_nameservers)")
@@ -108,6 +115,15 @@ def run_add(ctx, args) -> None:
         print(f"TLD {tld} added; zonegen publishes it with name servers "
               f"{', '.join(dns['nameservers'])}")
     print(f"set its prices with 'pyrar price set {tld} create 10.00'")
+
+
+def warn_default_roid_suffix(settings: RegistrySettings) -> None:
+    """ROIDs end in the repository id: a production registry needs its own, registered with
+    IANA (ICANN's RST checks it; ICANNRST is only for RSP evaluation)."""
+    if settings.roid_suffix == RegistrySettings.roid_suffix:
+        print(f"warning: [registry] roid_suffix is the default {settings.roid_suffix!r}; a "
+              "production registry must use a repository id registered with IANA",
+              file=sys.stderr)
 
 
 def run_set(ctx, args) -> None:

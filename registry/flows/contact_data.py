@@ -7,7 +7,12 @@ import re
 from collections.abc import Iterable
 
 from ..countries import ISO_3166_ALPHA2
-from ..errors import ParameterPolicyError, ParameterSyntaxError, RequiredParameterMissing
+from ..errors import (
+    ParameterPolicyError,
+    ParameterSyntaxError,
+    RequiredParameterMissing,
+    quoted,
+)
 from ..values import Disclose, PostalChange, PostalInfo
 
 # \Z, not $: "$" also matches before a trailing newline.
@@ -16,6 +21,7 @@ EXTENSION = re.compile(r"^[0-9]{1,16}\Z")  # the columns hold 16 characters
 # RFC 5322 addr-spec in its common dot-atom form; quoted local parts are refused on purpose.
 EMAIL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
                    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z")
+_OTHER_TYPE = {"int": "loc", "loc": "int"}
 DISCLOSE_FIELDS = {"name:int", "name:loc", "org:int", "org:loc", "addr:int", "addr:loc",
                    "voice", "fax", "email"}
 
@@ -24,7 +30,8 @@ def postal_dict(infos: Iterable[PostalInfo]) -> dict:
     out: dict[str, dict] = {}
     for info in infos:
         if info.type not in ("int", "loc"):
-            raise ParameterSyntaxError(f"postalInfo type must be int or loc, not {info.type!r}")
+            raise ParameterSyntaxError(
+                f"postalInfo type must be int or loc, not {quoted(info.type or '')}")
         if info.type in out:
             raise ParameterPolicyError(f"postalInfo type {info.type} given twice")
         out[info.type] = check_postal(info)
@@ -33,11 +40,13 @@ def postal_dict(infos: Iterable[PostalInfo]) -> dict:
 
 def merge_postal(stored: dict, changes: Iterable[PostalChange]) -> dict:
     """A contact's postal data after ``changes`` (RFC 5733 3.2.5): what a change leaves out
-    stays as stored, a type not stored before starts empty, and the merged postalInfo must
-    then be whole like a new one."""
+    stays as stored; a type not stored before starts as a copy of the other type (a partial
+    ``loc`` for a contact with only ``int`` fills in from it), or empty; the merged
+    postalInfo must then be whole like a new one."""
     merged = []
     for change in changes:
-        old = (stored_postal(change.type, stored[change.type]) if change.type in stored
+        source = change.type if change.type in stored else _OTHER_TYPE.get(change.type)
+        old = (stored_postal(change.type, stored[source]) if source in stored
                else PostalInfo(change.type, name="", city="", cc=""))
         merged.append(dataclasses.replace(
             old, name=old.name if change.name is None else change.name,

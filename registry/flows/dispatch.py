@@ -8,6 +8,8 @@ from typing import Any
 
 from ..errors import AuthorizationError
 from . import (
+    balance_info,
+    claims_check,
     contact_check,
     contact_create,
     contact_delete,
@@ -64,6 +66,8 @@ FLOWS: dict[type, Callable[[Any, Any], Any]] = {
     poll_messages.PollRequest: poll_messages.poll_request,
     poll_messages.PollAck: poll_messages.poll_ack,
     session_login.Login: session_login.login,
+    balance_info.BalanceInfoQuery: balance_info.balance_info,
+    claims_check.ClaimsCheck: claims_check.claims_check,
 }
 
 # Which kinds of actor may run a command at all, checked before its flow reads anything (each
@@ -103,6 +107,7 @@ READ_ONLY = frozenset({
     domain_transfer.DomainTransferQuery, host_check.HostCheck, host_info.HostInfoQuery,
     contact_check.ContactCheck, contact_info.ContactInfoQuery,
     contact_transfer.ContactTransferQuery, poll_messages.PollRequest,
+    balance_info.BalanceInfoQuery, claims_check.ClaimsCheck,
 })
 # Read-only commands that never write, whatever the data (a check of a domain whose lifecycle
 # is due is the exception Registry.execute_batch looks out for): these may run without a

@@ -10,6 +10,7 @@ from ..names import DomainName
 from .context import FlowContext
 from .fees import FeeQuery, QuotedFee, check_currency, quote_fee
 from .lookup import acting_registrar, parse_domain_name, registered_names, reserved_reason
+from .variants import variant_conflict
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,8 @@ def domain_check(ctx: FlowContext, cmd: DomainCheck) -> DomainCheckResult:
             continue
         name, tld = p
         reason = ("In use" if name.name in taken
-                  else reserved.get((tld.id, name.label)))
+                  else reserved.get((tld.id, name.label))
+                  or _variant_reason(ctx, tld, name))
         fees = tuple(quote_fee(ctx, tld, name.label, q, registrar) for q in cmd.fees)
         results.append(NameAvailability(text, reason is None, reason, fees))
     return DomainCheckResult(tuple(results), currency)
@@ -71,6 +73,11 @@ def _parse(ctx: FlowContext, text: str) -> ParsedName:
         return parse_domain_name(ctx, text)
     except EppError as e:
         return e
+
+
+def _variant_reason(ctx: FlowContext, tld: Tld, name: DomainName) -> str | None:
+    sponsor = ctx.actor.registrar_id if ctx.actor.is_registrar else None
+    return variant_conflict(ctx, tld, name, sponsor)[1]
 
 
 def _reserved(ctx: FlowContext, names: list[tuple[DomainName, Tld]]) -> dict:

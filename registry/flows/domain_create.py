@@ -13,6 +13,9 @@ from ..authinfo import check_strength, hash_authinfo
 from ..dnssec import check_ds, check_key, check_max_sig_life
 from ..domain_parts import new_domain_parts
 from ..errors import ObjectExists, ParameterPolicyError, ParameterRangeError
+from ..launch.create import LaunchCreate
+from ..launch.create import check_create as check_launch
+from ..launch.create import record as record_launch
 from ..models import Domain, DomainContact, DomainHost, DsRecord, GracePeriod, KeyData, Tld
 from ..periods import add_years
 from ..values import Charge, DsData, KeyDataValue, Period
@@ -29,6 +32,7 @@ from .domain_data import (
 )
 from .fees import FeeAgreement, check_agreement, fee_of, price
 from .lookup import acting_registrar_id, parse_domain_name, registered_names, reserved_reason
+from .variants import variant_conflict
 
 _DOMAIN, _GRACE, _CONTACTS, _HOSTS, _DS, _KEYS = (
     insert(m.__table__) for m in (Domain, GracePeriod, DomainContact, DomainHost, DsRecord,
@@ -47,6 +51,7 @@ class DomainCreate:
     key_data: tuple[KeyDataValue, ...] = ()
     max_sig_life: int | None = None
     fee: FeeAgreement | None = None
+    launch: LaunchCreate | None = None  # RFC 8334: the phase's signed mark or claims notice
 
 
 @dataclass(frozen=True)
@@ -66,15 +71,19 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     # A plain read: the unique index, not a gap lock, decides races for the same name.
     if registered_names(ctx, [name.name]):
         raise ObjectExists(f"domain {name.name} already exists", value=cmd.name)
+    payer = acting_registrar_id(ctx)
+    variant_key, conflict = variant_conflict(ctx, tld, name, payer)
+    if conflict is not None:
+        raise ParameterPolicyError(conflict, value=cmd.name)
     check_strength(cmd.authinfo, tld.authinfo_min_bits)
+    check_data_model(tld, bool(cmd.registrant), (kind for kind, _ in cmd.contacts))
     registrant = contact_for_link(ctx, cmd.registrant) if cmd.registrant else None
     contacts = domain_contacts(ctx, cmd.contacts)
-    check_data_model(tld, registrant, (c.type for c in contacts))
     hosts = nameserver_hosts(ctx, cmd.nameservers)
     check_nameserver_count(tld, len(hosts))
-    payer = acting_registrar_id(ctx)
     quote = price(ctx, tld, name.label, "create", years, ctx.policy.currency(ctx.session, payer))
     check_agreement(quote, tld, cmd.fee)
+    launch = check_launch(ctx, tld, name, cmd.launch)
 
     expires = add_years(ctx.now, years)
     domain = Domain(
@@ -88,9 +97,12 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
         ds_records=[ds_row(d) for d in dict.fromkeys(map(check_ds, cmd.ds_data))],
         key_data=[key_row(k) for k in dict.fromkeys(map(check_key, cmd.key_data))],
         max_sig_life=check_max_sig_life(cmd.max_sig_life, tld.max_sig_life_allowed),
-        registrant_id=registrant.id if registrant else None, statuses=[], state="active")
+        registrant_id=registrant.id if registrant else None, statuses=[], state="active",
+        variant_key=variant_key)
     check_dnssec_mix(tld, domain)
     insert_domain(ctx, domain)
+    if launch is not None:
+        record_launch(ctx, tld, domain.id, domain.name, payer, launch)
     history.record(ctx, domain, parts=new_domain_parts(domain))
     outbox.publish(ctx, tld.name, domain.name)
     # Last: from here to COMMIT, the registrar's other creates queue on its account row.

@@ -12,6 +12,7 @@ from ..errors import (
     ParameterPolicyError,
     ParameterSyntaxError,
     RequiredParameterMissing,
+    quoted,
 )
 from ..models import Contact, Domain, DomainContact, DsRecord, Host, KeyData, Tld
 from ..names import normalize_host_name
@@ -35,21 +36,31 @@ def contact_for_link(ctx: FlowContext, handle: str) -> Contact:
 def domain_contacts(ctx: FlowContext, pairs: Iterable[tuple[str, str]]) -> list[DomainContact]:
     links = []
     for kind, handle in dict.fromkeys(pairs):
+        if not kind:
+            raise RequiredParameterMissing("a domain contact needs a type: admin, billing or "
+                                           "tech", value=handle)
         if kind not in CONTACT_TYPES:
-            raise ParameterSyntaxError(f"contact type {kind!r} is not admin, billing or tech")
+            raise ParameterSyntaxError(
+                f"contact type {quoted(kind)} is not admin, billing or tech", value=kind)
         links.append(DomainContact(type=kind, contact=contact_for_link(ctx, handle)))
     return links
 
 
-def check_data_model(tld: Tld, registrant: Contact | None, types: Iterable[str]) -> None:
-    """A thick TLD wants a registrant, an admin and a tech contact; a minimum one wants none."""
-    if tld.data_model != "thick":
-        return
+def check_data_model(tld: Tld, registrant: bool, types: Iterable[str]) -> None:
+    """A thick TLD wants a registrant, an admin and a tech contact (2003); a minimum one
+    takes none (2306, RST epp-14); an optional one takes what it is given."""
     present = set(types)  # once: callers pass generators
-    missing = [] if registrant else ["registrant"]
-    missing += [t for t in ("admin", "tech") if t not in present]
-    if missing:
-        raise RequiredParameterMissing(f".{tld.name} requires {', '.join(missing)}")
+    if tld.data_model == "minimum":
+        given = (["registrant"] if registrant else []) + sorted(present)
+        if given:
+            raise ParameterPolicyError(
+                f".{tld.name} keeps the minimum data set: no registrant or contacts "
+                f"({', '.join(given)} given)")
+    elif tld.data_model == "thick":
+        missing = [] if registrant else ["registrant"]
+        missing += [t for t in ("admin", "tech") if t not in present]
+        if missing:
+            raise RequiredParameterMissing(f".{tld.name} requires {', '.join(missing)}")
 
 
 def nameserver_hosts(ctx: FlowContext, names: Iterable[str]) -> list[Host]:

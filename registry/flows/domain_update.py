@@ -76,7 +76,11 @@ def domain_update(ctx: FlowContext, cmd: DomainUpdate) -> DomainUpdated:
         domain.authinfo_hash = hash_authinfo(cmd.authinfo) if cmd.authinfo else None
     _change_dnssec(domain, cmd, tld)
     check_dnssec_mix(tld, domain)
-    check_data_model(tld, domain.registrant, (c.type for c in domain.contacts))
+    if tld.data_model == "minimum":  # what the update adds; older data may stay or go
+        check_data_model(tld, bool(cmd.registrant), (kind for kind, _ in cmd.add_contacts))
+    else:
+        check_data_model(tld, domain.registrant is not None,
+                         (c.type for c in domain.contacts))
 
     domain.updated_at, domain.updater_id = ctx.now, ctx.actor.registrar_id
     history.record(ctx, domain)

@@ -60,6 +60,10 @@ def host_update(ctx: FlowContext, cmd: HostUpdate) -> HostUpdated:
             raise ParameterPolicyError(f"{address} is not an address of {old_name}",
                                        value=address)
         addresses.remove(address)
+    if not placement.internal:
+        # Renamed out of our TLDs (RST epp-23 expects the rename accepted): an external
+        # host has no glue, so its addresses go with the move.
+        addresses = []
     for address in map(check_address, cmd.add_addresses):
         if address in addresses:
             raise ParameterPolicyError(f"{address} is already an address of {old_name}",

@@ -17,6 +17,7 @@ from ..errors import (
 from ..models import Contact, Domain, Host, Registrar, Tld
 from ..names import DomainName, check_label, normalize_host_name, split_domain
 from .context import FlowContext
+from .variants import check_idn_label
 
 
 def acting_registrar_id(ctx: FlowContext) -> int:
@@ -54,6 +55,7 @@ def parse_domain_name(ctx: FlowContext, text: str) -> tuple[DomainName, Tld]:
     if tld is None:
         raise ParameterPolicyError(f"this registry does not serve .{name.tld}", value=text)
     check_label(name.label, idn_allowed=tld.idn_allowed, emoji_allowed=tld.emoji_allowed)
+    check_idn_label(ctx, tld, name)
     return name, tld
 
 

@@ -9,6 +9,8 @@ from .event import Event
 from .history import HistoryEntry
 from .host import Host
 from .hosted_zone import HostedZoneStatus
+from .idn import IdnTable
+from .launch import PHASES, DnlEntry, LaunchPhase, LordnEntry, RevokedSmd, TmchFile
 from .lease import Lease
 from .poll import PollMessage
 from .receipt import CommitReceipt
@@ -17,11 +19,11 @@ from .tld import DATA_MODELS, OPERATIONS, RDDS_PROFILES, PremiumRule, Price, Res
 from .transfer import Transfer
 
 __all__ = [
-    "DATA_MODELS", "OPERATIONS", "RDDS_PROFILES", "STATES", "AuditEntry", "Base", "CdsPending",
-    "CommitReceipt", "Contact", "Domain",
-    "DomainContact", "DomainHost", "DsRecord", "Event", "GracePeriod", "HistoryEntry", "Host",
-    "HostedZoneStatus",
-    "KeyData", "Lease",
-    "LedgerEntry", "PollMessage", "PremiumRule", "Price", "Registrar", "ReservedName", "Tld",
+    "DATA_MODELS", "OPERATIONS", "PHASES", "RDDS_PROFILES", "STATES", "AuditEntry", "Base",
+    "CdsPending",
+    "CommitReceipt", "Contact", "DnlEntry", "Domain", "DomainContact", "DomainHost",
+    "DsRecord", "Event", "GracePeriod", "HistoryEntry", "Host", "HostedZoneStatus",
+    "IdnTable", "KeyData", "LaunchPhase", "Lease", "LedgerEntry", "LordnEntry", "PollMessage",
+    "PremiumRule", "Price", "Registrar", "ReservedName", "RevokedSmd", "Tld", "TmchFile",
     "Transfer",
 ]

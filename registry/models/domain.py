@@ -18,7 +18,8 @@ STATES = ("active", "redemption", "pending_restore", "pending_delete")
 
 class Domain(Base):
     __tablename__ = "domains"
-    __table_args__ = (Index("ix_domains_next_event", "next_event_at"),)
+    __table_args__ = (Index("ix_domains_next_event", "next_event_at"),
+                      Index("ix_domains_variant_key", "variant_key", "tld_id"))
 
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     name: Mapped[str] = mapped_column(String(253), unique=True)  # A-labels, lower case
@@ -37,6 +38,9 @@ class Domain(Base):
     state_until: Mapped[datetime | None]  # end of redemption / pendingRestore / pendingDelete
     deleted_at: Mapped[datetime | None]
     max_sig_life: Mapped[int | None]
+    # IDN labels with variants: the label with every code point replaced by the smallest of
+    # its variant set (registry.idn.variant_key), as an A-label; a variant bundle shares it.
+    variant_key: Mapped[str | None] = mapped_column(String(253))
     # The earliest instant at which lifecycle.settle has work to do for this domain.
     next_event_at: Mapped[datetime | None]
 

@@ -10,7 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from .base import Base, Id, Money
 
 OPERATIONS = ("create", "renew", "transfer", "restore")
-DATA_MODELS = ("minimum", "thick")
+# What contact data a TLD's domains carry (RST's general.registryDataModel):
+# "optional": contacts accepted, none required (the default; the registrar site sends a
+#   registrant), none published under the gTLD RDDS profile;
+# "minimum": ICANN's minimum data set, the registry holds no contact data: a registrant or
+#   contact on create or update is refused with 2306 (RST epp-14 "minimum");
+# "thick": a registrant, an admin and a tech contact are required (RST "maximum").
+DATA_MODELS = ("optional", "minimum", "thick")
 # What RDAP and WHOIS follow: ICANN's gTLD profile (its notices, conformance values and the
 # Registration Data Policy's redaction) or a ccTLD's own (contacts shown as their disclose
 # flags allow).
@@ -41,7 +47,7 @@ class Tld(Base):
     transfer_pending_days: Mapped[int] = mapped_column(default=5)
 
     # Data and command policy
-    data_model: Mapped[str] = mapped_column(String(16), default="minimum")
+    data_model: Mapped[str] = mapped_column(String(16), default="optional")
     restore_report_required: Mapped[bool] = mapped_column(default=True)
     premium_requires_fee: Mapped[bool] = mapped_column(default=True)
     authinfo_min_bits: Mapped[int] = mapped_column(default=128)

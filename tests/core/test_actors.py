@@ -19,6 +19,8 @@ from typing import Any
 import pytest
 
 from registry.errors import AuthorizationError, EppError
+from registry.flows.balance_info import BalanceInfoQuery
+from registry.flows.claims_check import ClaimsCheck
 from registry.flows.contact_check import ContactCheck
 from registry.flows.contact_create import ContactCreate
 from registry.flows.contact_delete import ContactDelete
@@ -195,6 +197,10 @@ CASES: dict[type, Case] = {
     # a poll queue is its registrar's alone: bob sees nothing of alice's, an operator no queue
     PollRequest: Case(lambda s: (s.alices_message(), PollRequest())[1], "bob", 1300, 2201),
     PollAck: Case(lambda s: PollAck(s.alices_message()), "bob", 2303, 2201),
+    # an account is its registrar's: an operator has none
+    BalanceInfoQuery: Case(lambda s: BalanceInfoQuery(), "bob", 1000, 2201),
+    # the DNL is public to registrars, as the TMCH publishes it
+    ClaimsCheck: Case(lambda s: ClaimsCheck((DOMAIN,)), "bob", 1000, 1000),
 }
 
 

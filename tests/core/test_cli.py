@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tomllib
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,7 @@ from tests.cli_outcomes import (
 )
 from tests.core.db_state import dump
 from tests.core.world import STRONG
+from tests.launch.tmch_kit import TmchKit, dnl, smdrl
 
 PYRAR = Path(sys.executable).with_name("pyrar")
 
@@ -187,15 +189,54 @@ def test_init_on_mariadb(tmp_path, pyrar, empty_mariadb):
 
 # --- operator commands ----------------------------------------------------------------------
 
+def test_tld_idn_tables_load_show_remove(sandbox, tmp_path):
+    table = tmp_path / "latin.xml"
+    table.write_text('<lgr xmlns="urn:ietf:params:xml:ns:lgr-1.0"><meta><version>2</version>'
+                     '<language>und-Latn</language></meta><data>'
+                     '<range first-cp="0061" last-cp="007A"/><char cp="00E9"/></data></lgr>')
+    assert "und-Latn loaded for example: 27 code points" in sandbox.ok(
+        "tld", "idn-table", "load", "example", str(table))
+    shown = sandbox.ok("tld", "show", "example")
+    assert "IDN table und-Latn 2: 27 code points, 0 variants" in shown
+    table.write_text("<lgr/>")
+    assert "must be an <lgr>" in sandbox.fails("tld", "idn-table", "load", "example",
+                                               str(table))
+    assert "cannot read" in sandbox.fails("tld", "idn-table", "load", "example",
+                                          str(tmp_path / "missing.xml"))
+    assert "removed" in sandbox.ok("tld", "idn-table", "remove", "example", "und-Latn")
+    assert "IDN tables: none" in sandbox.ok("tld", "show", "example")
+
+
+def test_tmch_imports_phases_and_lordn(sandbox, tmp_path):
+    kit = TmchKit(datetime.now(UTC))
+    files = {"ca": kit.ca_pem, "crl": kit.crl(), "dnl": dnl(("example-one", "k1")),
+             "smdrl": smdrl("1-2", "1-3")}
+    for kind, text in files.items():
+        (tmp_path / kind).write_text(text)
+        assert "imported" in sandbox.ok("tmch", kind, str(tmp_path / kind))
+    assert "2 entries" in sandbox.ok("tmch", "smdrl", str(tmp_path / "smdrl"))
+    (tmp_path / "bad").write_text("1,x\nnot,a,header\n")
+    assert "must start with" in sandbox.fails("tmch", "dnl", str(tmp_path / "bad"))
+    shown = sandbox.ok("tld", "phase", "example", "sunrise", "2026-01-01", "2026-02-01")
+    assert "example sunrise: 2026-01-01 00:00 - 2026-02-01 00:00" in shown
+    assert "end after it starts" in sandbox.fails("tld", "phase", "example", "claims",
+                                                  "2026-02-01", "2026-01-01")
+    lines = sandbox.ok("tmch", "lordn", "example", "claims").splitlines()
+    assert lines[0].endswith(",0") and lines[1].startswith("roid,domain-name,notice-id")
+
+
 def test_tld_add_list_set(sandbox):
-    assert "added" in sandbox.ok("tld", "add", "shop", "idn_allowed=false", "max_period=5")
+    added = sandbox("tld", "add", "shop", "idn_allowed=false", "max_period=5")
+    assert added.status == 0 and "added" in added.out
+    # the sandbox's ROIDs end in the default repository id: fine there, not in production
+    assert "roid_suffix is the default 'PYRAR'" in added.err and "IANA" in added.err
     assert "updated" in sandbox.ok("tld", "set", "shop", "data_model=thick", "emoji_allowed=yes")
     listing = sandbox.ok("tld", "list")
     (shop,) = [line for line in listing.splitlines() if line.startswith("shop:")]
     assert "periods 1-5y" in shop and "data model thick" in shop
     assert "idn off" in shop and "emoji on" in shop
-    assert sandbox.ok("tld", "add", ".Upper.").startswith("TLD upper added")
-    assert "zz--main-1234: " in sandbox.ok("tld", "add", "zz--main-1234") + sandbox.ok(
+    assert sandbox("tld", "add", ".Upper.").out.startswith("TLD upper added")
+    assert "zz--main-1234: " in sandbox("tld", "add", "zz--main-1234").out + sandbox.ok(
         "tld", "list")
 
 
@@ -436,7 +477,7 @@ def test_bad_input_is_one_line_exit_1_and_changes_nothing(sandbox, args):
     ("pending_delete_days=400", "pending_delete_days must be 0 to 365, not '400'"),
     ("authinfo_min_bits=x", "authinfo_min_bits must be 0 to 256, not 'x'"),
     ("emoji_allowed=maybe", "emoji_allowed must be yes or no, not 'maybe'"),
-    ("data_model=fat", "data_model must be minimum or thick, not 'fat'"),
+    ("data_model=fat", "data_model must be optional or minimum or thick, not 'fat'"),
 ])
 def test_policy_refusal_names_key_value_and_range(sandbox, setting, line):
     assert sandbox.fails("tld", "set", "example", setting) == f"pyrar: error: {line}"

@@ -244,16 +244,19 @@ def test_update_merges_a_partial_postal_info(world, alice, sh8013, change, expec
 
 
 def test_update_adds_a_postal_type_not_stored_before(world, alice, sh8013):
-    # nothing stored to merge with: what the change gives must make a whole postalInfo
-    refused(world, 2003, ContactUpdate(sh8013, postal=(PostalChange("loc", name="Jeanne"),)),
-            alice)
+    # a loc postalInfo not stored before starts as a copy of the int one (RST epp-09
+    # changes loc fields one by one on contacts created with int only)
+    world.run(ContactUpdate(sh8013, postal=(PostalChange("loc", name="Jeanne"),)), alice)
+    assert info(world, sh8013).postal == (
+        POSTAL, dataclasses.replace(POSTAL, type="loc", name="Jeanne"))
     world.run(ContactUpdate(sh8013, postal=(PostalChange(
         "loc", name="Jürgen Müller", addr=PostalAddress("Köln", "DE", ("Straße 1",))),)), alice)
-    assert info(world, sh8013).postal == (POSTAL, LOC)
+    loc = dataclasses.replace(LOC, org=POSTAL.org)  # copied from int, kept
+    assert info(world, sh8013).postal == (POSTAL, loc)
     world.run(ContactUpdate(sh8013, postal=(PostalChange("loc", name="Jürgen"),
                                             PostalChange("int", org=""))), alice)
     assert info(world, sh8013).postal == (dataclasses.replace(POSTAL, org=None),
-                                          dataclasses.replace(LOC, name="Jürgen"))
+                                          dataclasses.replace(loc, name="Jürgen"))
 
 
 @pytest.mark.parametrize(("changes", "code"), [
@@ -266,6 +269,16 @@ def test_update_adds_a_postal_type_not_stored_before(world, alice, sh8013):
 def test_update_refuses_a_merge_that_is_not_a_valid_postal_info(world, alice, sh8013,
                                                                    changes, code):
     refused(world, code, ContactUpdate(sh8013, postal=changes), alice)
+
+
+def test_update_adds_int_from_loc_only_when_it_is_ascii(world, alice):
+    world.run(create("loc-only", postal=(LOC,)), alice)
+    error = refused(world, 2005, ContactUpdate("loc-only", postal=(
+        PostalChange("int", name="Juergen Mueller"),)), alice)
+    assert "7-bit ASCII" in error.reason
+    world.run(ContactUpdate("loc-only", postal=(PostalChange(
+        "int", name="Juergen Mueller", addr=PostalAddress("Koeln", "DE")),)), alice)
+    assert [p.type for p in info(world, "loc-only").postal] == ["int", "loc"]
 
 
 def test_update_merges_with_what_is_stored_when_it_runs(world, alice, sh8013):

@@ -201,6 +201,57 @@ def test_thick_tld_requires_registrant_admin_and_tech_2003(world, alice, registr
         ("admin", "c-1"), ("tech", "c-1")), authinfo=STRONG), alice)
 
 
+@pytest.mark.parametrize(("registrant", "contacts"), [
+    ("c-1", ()),
+    (None, (("admin", "c-1"),)),
+    ("c-1", (("admin", "c-1"), ("tech", "c-1"))),
+])
+def test_minimum_tld_refuses_contact_data_2306(world, alice, registrant, contacts):
+    """RST epp-14: a registry on the minimum data set rejects a create naming a registrant
+    (before looking it up: a contact that does not exist is refused the same way)."""
+    set_tld(world, data_model="minimum")
+    make_contact(world, alice, "c-1")
+    error = refused(world, 2306, DomainCreate("foo.example", registrant=registrant,
+                                              contacts=contacts, authinfo=STRONG), alice)
+    assert "minimum data set" in error.reason
+    refused(world, 2306, DomainCreate("foo.example", registrant="nobody", authinfo=STRONG),
+            alice)
+    world.run(DomainCreate("foo.example", authinfo=STRONG), alice)
+    refused(world, 2306, DomainUpdate("foo.example", registrant="c-1"), alice)
+    refused(world, 2306, DomainUpdate("foo.example", add_contacts=(("tech", "c-1"),)), alice)
+
+
+def test_minimum_tld_lets_older_contact_data_go(world, alice):
+    """A TLD moved to the minimum data set: its domains' contacts may be removed, and
+    updates that add none still work."""
+    make_contact(world, alice, "c-1")
+    world.run(DomainCreate("foo.example", registrant="c-1", contacts=(("admin", "c-1"),),
+                           authinfo=STRONG), alice)
+    set_tld(world, data_model="minimum")
+    world.run(DomainUpdate("foo.example", add_statuses=("clientHold",)), alice)
+    world.run(DomainUpdate("foo.example", registrant="", rem_contacts=(("admin", "c-1"),)),
+              alice)
+    info = domain_info(world, "foo.example")
+    assert (info.registrant, info.contacts) == (None, ())
+
+
+def test_optional_tld_takes_contact_data_without_requiring_it(world, alice):
+    make_contact(world, alice, "c-1")
+    world.run(DomainCreate("foo.example", authinfo=STRONG), alice)
+    world.run(DomainCreate("bar.example", registrant="c-1", authinfo=STRONG), alice)
+    assert domain_info(world, "bar.example").registrant == "c-1"
+
+
+def test_a_contact_without_a_type_is_refused_without_internal_values(world, alice):
+    make_contact(world, alice, "c-1")
+    error = refused(world, 2003, DomainCreate("foo.example", contacts=((None, "c-1"),),
+                                              authinfo=STRONG), alice)
+    assert "None" not in error.reason and "admin, billing or tech" in error.reason
+    error = refused(world, 2005, DomainCreate("foo.example", contacts=(("owner", "c-1"),),
+                                              authinfo=STRONG), alice)
+    assert "'owner'" in error.reason
+
+
 def test_create_too_many_name_servers_2306(world, alice):
     set_tld(world, max_nameservers=2)
     for i in (1, 2, 3):

@@ -276,8 +276,20 @@ def test_rename_into_another_tld_makes_it_external(world, alice, own):
     refused(world, 2303, HostInfoQuery("ns2.alice.example"), alice)
 
 
-def test_rename_with_glue_into_another_tld_must_drop_the_glue(world, alice, ns1, own):
-    refused(world, 2306, HostUpdate(ns1, new_name="ns1.example.net"), alice)
+def test_rename_with_glue_into_another_tld_drops_the_glue(world, alice, ns1, own):
+    """RST epp-23: renaming an internal host (with addresses) out of bailiwick is accepted;
+    an external host has no glue, so the addresses go."""
+    world.run(HostUpdate(ns1, new_name="ns1.example.net"), alice)
+    assert host(world, "ns1.example.net").addresses == ()
+    assert domain_info(world, own).subordinate_hosts == ()
+
+
+def test_rename_out_of_bailiwick_may_remove_the_glue_itself_but_not_add_some(world, alice,
+                                                                              ns1, own):
+    refused(world, 2306, HostUpdate(ns1, new_name="ns1.example.net",
+                                    add_addresses=v4("192.0.2.9")), alice)
+    refused(world, 2306, HostUpdate(ns1, new_name="ns1.example.net",
+                                    rem_addresses=v4("192.0.2.99")), alice)
     world.run(HostUpdate(ns1, new_name="ns1.example.net", rem_addresses=v4("192.0.2.1")), alice)
     assert host(world, "ns1.example.net").addresses == ()
 

@@ -45,6 +45,7 @@ NS = {
     "f": "urn:ietf:params:xml:ns:epp:fee-1.0",
     "cp": "urn:ietf:params:xml:ns:changePoll-1.0",
     "ls": "urn:ietf:params:xml:ns:epp:loginSec-1.0",
+    "b": "http://www.verisign.com/epp/balance-1.0",
 }
 OBJECTS = (NS["d"], NS["h"], NS["c"])
 EXTENSIONS = (NS["s"], NS["r"], NS["f"], NS["cp"])

@@ -6,7 +6,8 @@ import base64
 
 import pytest
 from eppd_core_frames import create, fresh, info, update
-from eppd_core_world import NS, STRONG, core_world
+from eppd_core_world import NS, OBJECTS, REPO, STRONG, core_world
+from lxml import etree
 
 DIGEST = "49FD46E6C4B45C55D4AC69CBD3CD34AC1AFE51DE" + "ab" * 12
 PUB_KEY = base64.b64encode(bytes(range(64))).decode()
@@ -276,3 +277,35 @@ def test_transfer_request_reports_its_fee(world, reg1):
             "<f:transfer><f:fee>8.00</f:fee></f:transfer>")
         assert reply.code == 1001
         assert reply.ext("f:trnData").findtext("f:fee", namespaces=NS) == "8.00"
+
+
+# --- balance-1.0 (Verisign) ---------------------------------------------------------------
+
+BALANCE_INFO = "<info><b:info/></info>"
+
+
+def test_balance_info_shows_the_registrars_account(world):
+    registrar = world.registrar("reg2")
+
+    def setup(ctx):
+        row = ctx.session.get(type(registrar), registrar.id)
+        row.credit_limit, row.low_balance_threshold = 50_000, 2_500
+    world.registry.run(setup)
+    account = world.registrar("reg2")
+    with world.session("reg2", objects=(*OBJECTS, NS["b"])) as epp:
+        reply = epp.command(BALANCE_INFO)
+    assert reply.code == 1000, reply
+    data = reply.res("b:infData")
+    amounts = {e.tag.split("}")[1]: e.text for e in data.iter() if e.text and len(e) == 0}
+    assert amounts == {"creditLimit": "500.00", "balance": f"{account.balance / 100:.2f}",
+                       "availableCredit": f"{(account.balance + 50_000) / 100:.2f}",
+                       "fixed": "25.00"}
+    official = REPO.parent / "shared" / "reference" / "epp" / "xsd" / "extra" / \
+        "balance-1.0.xsd"
+    if official.is_file():  # the vendor's own schema agrees with ours on our answer
+        assert etree.XMLSchema(etree.parse(str(official))).validate(data)
+
+
+def test_balance_info_needs_the_mapping_named_at_login(reg1):
+    reply = reg1.command(BALANCE_INFO)
+    assert reply.code == 2002 and "balance-1.0" in reply.msg

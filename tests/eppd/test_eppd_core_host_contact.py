@@ -179,8 +179,12 @@ def test_contact_access_control_and_update(world, reg1, reg2):
     assert inf.findtext("c:postalInfo/c:org", namespaces=NS) == "Example Inc."
     assert inf.findtext("c:postalInfo/c:addr/c:city", namespaces=NS) == "Dulles"
     assert inf.find("c:voice", NS) is None
+    # a loc postalInfo not stored yet starts from the int one (RST epp-09)
     assert contact_update(reg1, h, '<c:chg><c:postalInfo type="loc"><c:name>Jeanne'
-                          "</c:name></c:postalInfo></c:chg>").code == 2003
+                          "</c:name></c:postalInfo></c:chg>").code == 1000
+    loc = contact_info(reg1, h).res("c:infData").find('c:postalInfo[@type="loc"]', NS)
+    assert loc.findtext("c:name", namespaces=NS) == "Jeanne"
+    assert loc.findtext("c:addr/c:city", namespaces=NS) == "Dulles"
     assert contact_update(reg1, h, '<c:add><c:status s="clientDeleteProhibited"/></c:add>'
                           ).code == 1000
     assert reg1.command(f"<delete><c:delete><c:id>{h}</c:id></c:delete></delete>"

@@ -5,7 +5,8 @@ Placeholders are filled with values of our sandbox; the objects the frames name 
 not exist, so most answers are 2303 or 2306: the point is that no valid command is
 misread. Session frames (hello, login, logout) each get their own connection, so a logout
 there is 2002 (not logged in) and a login with other systems' credentials 2200. Left out:
-nothing; launch-1.0 frames are answered 2103 (we do not serve it, docs/epp.md).
+nothing; launch-1.0 frames get the launch answers of docs/epp.md (2306 outside their phase,
+2102 for applications).
 """
 
 from __future__ import annotations

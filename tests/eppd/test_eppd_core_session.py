@@ -9,6 +9,7 @@ from eppd_servers import PASSWORDS
 from lxml import etree
 
 LAUNCH = "urn:ietf:params:xml:ns:launch-1.0"
+ALLOCATION_TOKEN = "urn:ietf:params:xml:ns:allocationToken-1.0"  # RFC 8495: not served
 
 
 @pytest.fixture(scope="module")
@@ -21,12 +22,11 @@ def test_greeting_menu_lists_what_we_serve(world):
     epp = world.connect()
     menu = etree.fromstring(epp.client.greeting).find("e:greeting/e:svcMenu", NS)
     epp.close()
-    assert [e.text for e in menu.findall("e:objURI", NS)] == list(OBJECTS)
+    assert [e.text for e in menu.findall("e:objURI", NS)] == [*OBJECTS, NS["b"]]
     ext = [e.text for e in menu.findall("e:svcExtension/e:extURI", NS)]
     assert ext == [NS["s"], NS["r"], NS["f"], NS["ls"], NS["cp"],
                    "urn:ietf:params:xml:ns:epp:secure-authinfo-transfer-1.0",
-                   "urn:ietf:params:xml:ns:epp:unhandled-namespaces-1.0"]
-    assert LAUNCH not in ext
+                   "urn:ietf:params:xml:ns:epp:unhandled-namespaces-1.0", LAUNCH]
 
 
 def test_login_succeeds_and_echoes_cltrid(world):
@@ -121,11 +121,11 @@ def test_services_not_named_at_login_are_a_use_error(world):
 
 def test_extension_we_do_not_serve_is_2103_and_unknown_object_2307(world):
     with world.session("reg1") as epp:
-        launch = epp.command(
+        token = epp.command(
             "<check><d:check><d:name>a.example</d:name></d:check></check>",
-            f'<launch:check xmlns:launch="{LAUNCH}" type="claims"/>')
-        assert launch.code == 2103
-        assert launch.text("e:response/e:trID/e:clTRID") == epp.last_cl_trid
+            f'<a:allocationToken xmlns:a="{ALLOCATION_TOKEN}">abc</a:allocationToken>')
+        assert token.code == 2103
+        assert token.text("e:response/e:trID/e:clTRID") == epp.last_cl_trid
         other = epp.command('<info><o:info xmlns:o="urn:example:obj-1.0"><o:id>x</o:id>'
                             "</o:info></info>")
         assert other.code == 2307

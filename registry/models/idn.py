@@ -1,0 +1,26 @@
+"""A TLD's IDN tables: the code points one script or language may use, and their variants."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, Id
+
+
+class IdnTable(Base):
+    """One table as ``registry.idn.parse_lgr`` read it: ``ranges`` [[first, last], ...] of
+    code points, ``variants`` [[cp, variant cp, "blocked"|"allocatable"], ...]."""
+
+    __tablename__ = "idn_tables"
+    __table_args__ = (UniqueConstraint("tld_id", "tag"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    tld_id: Mapped[int] = mapped_column(ForeignKey("tlds.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(64))  # BCP 47 language or script tag: und-Latn
+    version: Mapped[str] = mapped_column(String(64), default="")
+    ranges: Mapped[list] = mapped_column(default=list)
+    variants: Mapped[list] = mapped_column(default=list)
+    loaded_at: Mapped[datetime]

@@ -1,0 +1,127 @@
+"""IDN tables per TLD: one script per label, code points per table, variants (blocked and
+allocatable) bundled with their registered name; the LGR subset the tables are read from."""
+
+from __future__ import annotations
+
+import pytest
+
+from registry.admin.idn_tables import idn_tables_of, load_idn_table, remove_idn_table
+from registry.errors import EppError
+from registry.flows.domain_check import DomainCheck
+from registry.flows.domain_create import DomainCreate
+from registry.idn import parse_lgr
+from tests.core.db_state import refused
+from tests.core.world import STRONG
+
+LGR = "urn:ietf:params:xml:ns:lgr-1.0"
+
+
+def lgr(tag: str, data: str) -> bytes:
+    return (f'<?xml version="1.0" encoding="utf-8"?><lgr xmlns="{LGR}"><meta>'
+            f"<version>1</version><language>{tag}</language></meta><data>{data}</data></lgr>"
+            ).encode()
+
+
+# Latin with the Greek omicron as a blocked (out-of-repertoire) variant of "o", and the
+# reverse in the Greek table: the classic homoglyph pair.
+LATIN = lgr("und-Latn", '<range first-cp="0061" last-cp="006E"/>'
+            '<char cp="006F"><var cp="03BF" type="out-of-repertoire-var"/></char>'
+            '<range first-cp="0070" last-cp="007A"/><char cp="00E9"/>')
+GREEK = lgr("und-Grek", '<range first-cp="03B1" last-cp="03BE"/>'
+            '<char cp="03BF"><var cp="006F" type="blocked"/></char>'
+            '<range first-cp="03C0" last-cp="03C9"/>')
+# Simplified and traditional "country": allocatable variants of each other.
+HAN = lgr("und-Hani", '<char cp="4E2D"/><char cp="56FD"><var cp="570B" type="allocatable"/>'
+          '</char><char cp="570B"><var cp="56FD" type="allocatable"/></char>')
+
+
+def create(name: str) -> DomainCreate:
+    return DomainCreate(name, authinfo=STRONG)
+
+
+def checked(world, actor, *names):
+    result = world.run(DomainCheck(names), actor).result
+    return {n.name: (n.available, n.reason) for n in result.names}
+
+
+def load(world, *tables: bytes) -> None:
+    world.task(lambda ctx: [load_idn_table(ctx, "example", t) for t in tables])
+
+
+@pytest.mark.parametrize("name", ["xn--pple-43d.example", "g\u03bfogle.example"])
+def test_without_tables_a_label_is_of_one_script(world, alice, name):
+    error = refused(world, 2306, create(name), alice)
+    assert "mixes scripts" in error.reason
+    assert ("Cyrillic, Latin" in error.reason) or ("Greek, Latin" in error.reason)
+    (available, reason), = checked(world, alice, name).values()
+    assert not available and "mixes scripts" in reason
+    world.run(create("caf\u00e9.example"), alice)  # one script (and digits, hyphens)
+    world.run(create("\u65e5\u672c\u306e-\u30ab\u30bf\u30ab\u30ca.example"), alice)  # Japanese
+
+
+def test_tables_decide_which_code_points_a_label_may_use(world, alice):
+    load(world, LATIN, GREEK)
+    error = refused(world, 2306, create("xn--pple-43d.example"), alice)
+    assert "U+0430 CYRILLIC SMALL LETTER A is not in any IDN table of .example" in error.reason
+    error = refused(world, 2306, create("g\u03bfogle.example"), alice)
+    assert "mixes scripts: no one IDN table of .example (und-Grek, und-Latn)" in error.reason
+    refused(world, 2306, create("\u00fcber.example"), alice)  # ü is in no table
+    world.run(create("caf\u00e9-2.example"), alice)
+    world.run(create("\u03b1\u03b2\u03b3.example"), alice)
+
+
+def test_a_blocked_variant_of_a_registered_name_is_refused_to_everyone(world, alice, bob):
+    load(world, LATIN, GREEK)
+    world.run(create("oo.example"), alice)
+    greek = "\u03bf\u03bf.example"
+    for actor in (alice, bob):
+        error = refused(world, 2306, create(greek), actor)
+        assert "blocked variant of oo.example" in error.reason
+        assert checked(world, actor, greek)[greek][0] is False
+    # and the other way round: the Greek name first blocks the Latin one
+    world.run(create("\u03bf\u03bf\u03bf.example"), bob)
+    refused(world, 2306, create("ooo.example"), alice)
+    world.run(create("\u03bf\u03b1.example"), bob)  # a and alpha are no variants:
+    world.run(create("oa.example"), alice)             # these two are unrelated
+
+
+def test_allocatable_variants_are_bundled_with_their_sponsor(world, alice, bob):
+    load(world, HAN)
+    simplified, traditional = "\u4e2d\u56fd.example", "\u4e2d\u570b.example"
+    world.run(create(simplified), alice)
+    assert checked(world, bob, traditional)[traditional][0] is False
+    error = refused(world, 2306, create(traditional), bob)
+    assert "another registrar sponsors" in error.reason
+    assert checked(world, alice, traditional)[traditional] == (True, None)
+    world.run(create(traditional), alice)
+
+
+def test_tables_are_replaced_by_tag_listed_and_removed(world, alice):
+    load(world, LATIN, GREEK, HAN)
+    load(world, lgr("und-Latn", '<range first-cp="0061" last-cp="007A"/>'))
+    tables = world.task(lambda ctx: [(t.tag, t.version, t.ranges, t.variants)
+                                     for t in idn_tables_of(ctx, "example")])
+    assert [t[0] for t in tables] == ["und-Grek", "und-Hani", "und-Latn"]
+    assert tables[2][2:] == ([[0x61, 0x7A]], [])
+    world.task(lambda ctx: remove_idn_table(ctx, "example", "und-Hani"))
+    with pytest.raises(EppError) as info:
+        world.task(lambda ctx: remove_idn_table(ctx, "example", "und-Hani"))
+    assert info.value.code == 2303
+
+
+@pytest.mark.parametrize(("data", "message"), [
+    (b"<lgr/>", "must be an <lgr>"),
+    (b"not xml", "not XML"),
+    (lgr("", '<char cp="0061"/>'), "needs <meta><language>"),
+    (lgr("und-Latn", ""), "lists no code points"),
+    (lgr("und-Latn", '<char cp="0061 0062"/>'), "sequences are not supported"),
+    (lgr("und-Latn", '<char cp="zz"/>'), "'zz' is not hex"),
+    (lgr("und-Latn", '<range first-cp="007A" last-cp="0061"/>'), "range ends before"),
+    (lgr("und-Latn", '<char cp="0061" when="rtl"/>'), "contexts are not supported"),
+    (lgr("und-Latn", '<char cp="0061"><var cp="0062" type="odd"/></char>'),
+     "variant type must be one of"),
+])
+def test_tables_we_cannot_apply_whole_are_refused(data, message):
+    with pytest.raises(EppError) as info:
+        parse_lgr(data)
+    assert info.value.code == 2005 and message in info.value.reason
