@@ -10,7 +10,6 @@ differential deposit holds what changed since the previous deposit of the TLD, r
 
 from __future__ import annotations
 
-import json
 import tarfile
 from collections import Counter
 from collections.abc import Callable
@@ -24,12 +23,12 @@ from lxml import etree
 from registry import escrow_data
 from registry.service import Registry
 
+from . import state as deposit_state
 from .config import EscrowSettings
 from .deposit_xml import NS, Deletes, Envelope, header_element, instant, write_deposit
 from .openpgp import Gpg
 
 KINDS = {"full": "FULL", "diff": "DIFF"}
-STATE = "state.json"
 
 
 class EscrowError(Exception):
@@ -53,8 +52,7 @@ def make_deposit(registry: Registry, settings: EscrowSettings, gpg: Gpg, tld: st
         raise EscrowError("[escrow] agent_key and signing_key must name the escrow agent's "
                           "and the registry's OpenPGP keys")
     out_dir.mkdir(parents=True, exist_ok=True)
-    state = _load_state(out_dir)
-    previous = state.get(tld)
+    previous = deposit_state.load(out_dir).get(tld)
     if kind == "diff" and previous is None:
         raise EscrowError(f"no earlier deposit of .{tld} in {out_dir}: make a full one first")
     watermark = registry.clock.now()
@@ -100,15 +98,14 @@ def make_deposit(registry: Registry, settings: EscrowSettings, gpg: Gpg, tld: st
     finally:
         xml_path.unlink(missing_ok=True)
     rep.write_bytes(report(envelope, counts))
-    state[tld] = {"id": envelope.deposit_id, "watermark": watermark.isoformat(),
-                  "kind": envelope.kind}
-    _save_state(out_dir, state)
+    deposit_state.update(out_dir, lambda state: state.update({tld: {
+        "id": envelope.deposit_id, "watermark": watermark.isoformat(), "kind": envelope.kind}}))
     return Deposit(name, envelope.kind, envelope.deposit_id, watermark, counts,
                    (ryde, sig, rep))
 
 
 def last_watermark(out_dir: Path, tld: str) -> datetime | None:
-    entry = _load_state(out_dir).get(tld)
+    entry = deposit_state.load(out_dir).get(tld)
     return datetime.fromisoformat(entry["watermark"]) if entry else None
 
 
@@ -128,14 +125,3 @@ def report(envelope: Envelope, counts: Counter) -> bytes:
 def _tar(stream: BinaryIO, path: Path, name: str) -> None:
     with tarfile.open(fileobj=stream, mode="w|", format=tarfile.PAX_FORMAT) as tar:
         tar.add(path, arcname=name)
-
-
-def _load_state(out_dir: Path) -> dict:
-    path = out_dir / STATE
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
-def _save_state(out_dir: Path, state: dict) -> None:
-    tmp = out_dir / f".{STATE}.tmp"
-    tmp.write_text(json.dumps(state, indent=2) + "\n")
-    tmp.replace(out_dir / STATE)

@@ -1,4 +1,4 @@
-"""``pyrar escrow deposit|verify|run``: registry data escrow (RFC 8909/9022)."""
+"""``pyrar escrow deposit|upload|verify|run``: registry data escrow (RFC 8909/9022)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from escrow.deposit import EscrowError, last_watermark, make_deposit
 from escrow.deposit_xml import NS, OBJECTS
 from escrow.openpgp import Gpg, OpenPgpError
 from escrow.schedule import due
+from escrow.upload import Destination, UploadError, upload
 from escrow.verify import rde_schema, verify_files
 from registry.leases import ESCROW, Leadership
 from registry.models import Tld
@@ -36,6 +37,11 @@ def register(subparsers) -> None:
                       help="what changed since the TLD's previous deposit")
     p.add_argument("--out", metavar="DIR", help="default: [escrow] out_dir")
     p.set_defaults(run=run_deposit, kind="full")
+    p = escrow.add_parser("upload", help="send the deposits not yet sent to the escrow agent "
+                                         "([escrow] sftp_host)")
+    p.add_argument("--out", metavar="DIR", help="the deposits' folder (default: [escrow] "
+                                                "out_dir)")
+    p.set_defaults(run=run_upload)
     p = escrow.add_parser("verify", help="check deposits as the escrow agent does")
     p.add_argument("files", nargs="+", metavar="FILE.ryde")
     p.add_argument("--key", required=True, metavar="AGENT_SECRET_KEY",
@@ -81,6 +87,25 @@ def _deposit(ctx, tld: str, kind: str, out: Path | None) -> None:
 
 def run_deposit(ctx, args) -> None:
     _deposit(ctx, args.tld, args.kind, Path(args.out) if args.out else None)
+
+
+def _upload(ctx, settings: EscrowSettings, out_dir: Path) -> None:
+    destination = Destination.from_settings(settings, ctx.config.resolve)
+    if destination is None:
+        raise CliError("no escrow agent to upload to: [escrow] sftp_host is not set")
+    try:
+        done = upload(destination, out_dir, ctx.registry().clock.now)
+    except UploadError as e:
+        raise CliError(str(e)) from None
+    for name in done.sent:
+        print(f"uploaded {name}", flush=True)
+    for name in done.present:
+        print(f"already at the agent: {name}", flush=True)
+
+
+def run_upload(ctx, args) -> None:
+    settings, _ = _settings(ctx)
+    _upload(ctx, settings, Path(args.out) if args.out else ctx.config.resolve(settings.out_dir))
 
 
 def run_verify(ctx, args) -> int:
@@ -140,6 +165,11 @@ def _schedule(ctx, args, stop: threading.Event, leader: Leadership | None = None
                     _deposit(ctx, tld, kind, out_dir)
                 except CliError as e:  # one TLD's failure holds back no other
                     print(f"escrow: .{tld}: {e}", file=sys.stderr, flush=True)
+        if settings.sftp_host:  # what this or an earlier run could not send, too
+            try:
+                _upload(ctx, settings, out_dir)
+            except CliError as e:
+                print(f"escrow: {e}", file=sys.stderr, flush=True)
         if first:
             ctx.ready()
             first = False
