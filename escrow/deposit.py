@@ -85,6 +85,7 @@ def make_deposit(registry: Registry, settings: EscrowSettings, gpg: Gpg, tld: st
                 contacts=escrow_data.contacts(session, tld, suffix,
                                               changes and changes.contacts),
                 registrars=registrars,
+                reserved=escrow_data.reserved_names(session, tld, since, watermark),
                 deletes=Deletes(changes.deleted_domains, changes.deleted_hosts,
                                 changes.deleted_contacts) if changes else Deletes(),
                 progress=progress)

@@ -91,7 +91,7 @@ def verify_xml(stream, schema: etree.XMLSchema, verdict: Verdict | None = None,
     verdict = verdict or Verdict()
     objects = {f"{{{NS[p]}}}{t}": NS[p] for p, t in (
         ("rdeDomain", "domain"), ("rdeHost", "host"), ("rdeContact", "contact"),
-        ("rdeRegistrar", "registrar"))}
+        ("rdeRegistrar", "registrar"), ("rdeNNDN", "NNDN"), ("rdeEppParams", "eppParams"))}
     header_tag = f"{{{NS['rdeHeader']}}}header"
     contents, deletes = f"{{{NS['rde']}}}contents", f"{{{NS['rde']}}}deletes"
     seen: dict[str, set[str]] = {"host": set(), "contact": set(), "registrar": set()}
@@ -140,6 +140,9 @@ def verify_xml(stream, schema: etree.XMLSchema, verdict: Verdict | None = None,
                 verdict.problems.append(f"header counts {header.get(uri, 0)} {prefix} "
                                         f"objects, the deposit holds {verdict.counts[uri]}")
     if kind == "FULL":
+        if verdict.counts[NS["rdeEppParams"]] != 1:
+            verdict.problems.append(f"a full deposit holds one rdeEppParams object, not "
+                                    f"{verdict.counts[NS['rdeEppParams']]}")
         for what in ("host", "contact", "registrar"):
             for name in sorted(wanted[what] - seen[what])[:20]:
                 verdict.problems.append(f"{what} {name} is referred to but not deposited")
@@ -155,6 +158,8 @@ def _validate(schema: etree.XMLSchema, element, verdict: Verdict) -> None:
 
 def _references(element, seen: dict[str, set[str]], wanted: dict[str, set[str]]) -> None:
     local = etree.QName(element).localname
+    if local in ("NNDN", "eppParams"):
+        return
     if local == "host":
         seen["host"].add(element.findtext("{*}name"))
     elif local == "contact":

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from rdap.app import Rdap
 from rdap.config import RdapSettings
+from registry.admin.tlds import add_reserved
 from registry.clock import FixedClock
 from registry.db import Database, make_engine
 from registry.flows.contact_create import ContactCreate
@@ -46,6 +47,8 @@ def populate(world: World) -> Registered:
     world.add_tld("example", data_model="thick")
     world.add_tld("cc", data_model="thick", rdds_profile="cctld", whois_enabled=True)
     world.add_tld("min")
+    for tld, label in (("example", "nic"), ("example", "bücher-shop"), ("cc", "nic")):
+        world.task(lambda ctx, tld=tld, label=label: add_reserved(ctx, tld, label))  # NNDN
     alice = world.add_registrar("alice", balance=10_000_000, iana_id=9999,
                                 url="https://alice.example.net", abuse_email="abuse@alice.net",
                                 abuse_phone="+1.5555550100", postal=ADDRESS)

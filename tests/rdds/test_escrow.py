@@ -13,14 +13,18 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from eppd.core_backend import CoreBackend
+from eppd.responses import greeting as eppd_greeting
 from escrow.config import EscrowSettings
 from escrow.deposit import EscrowError, make_deposit
 from escrow.deposit_xml import NS
 from escrow.openpgp import Gpg
 from escrow.schedule import due
 from escrow.verify import rde_schema, verify_files, verify_xml
+from registry.admin.tlds import add_reserved
 from registry.flows.domain_delete import DomainDelete
 from registry.flows.domain_update import DomainUpdate
+from tests.core.world import START
 from tests.rdds.rdap_schemas import REFERENCE as RDAP_REFERENCE
 
 REFERENCE = RDAP_REFERENCE.parents[1]
@@ -77,7 +81,27 @@ def test_full_and_differential_deposits(registered, keys, schema, tmp_path):
     assert document.get("type") == "FULL"
     # example: glue, other, bücher and the bulk names; the hosts they use; their contacts
     assert counts(document) == {"rdeDomain-1.0": 3 + 14, "rdeHost-1.0": 2,
-                                "rdeContact-1.0": 2, "rdeRegistrar-1.0": 2}
+                                "rdeContact-1.0": 2, "rdeRegistrar-1.0": 2,
+                                "rdeNNDN-1.0": 2, "rdeEppParams-1.0": 1}
+    menu = [e.text for e in document.iterfind("{*}rdeMenu/{*}objURI")]
+    assert NS["rdeNNDN"] in menu and NS["rdeEppParams"] in menu
+    reserved = {e.findtext("{*}aName"): e for e in document.iterfind(".//{*}NNDN")}
+    assert set(reserved) == {"nic.example", "xn--bcher-shop-9db.example"}
+    assert reserved["xn--bcher-shop-9db.example"].findtext("{*}uName") == "bücher-shop.example"
+    assert reserved["nic.example"].findtext("{*}nameState") == "withheld"
+    # the EPP parameters are what eppd's greeting offers
+    [params] = document.iterfind(f".//{{{NS['rdeEppParams']}}}eppParams")
+    greeting = etree.fromstring(eppd_greeting("test", START, CoreBackend.service_menu))
+    menu = greeting.find("{*}greeting/{*}svcMenu")
+    for tag in ("version", "lang", "objURI"):
+        assert [e.text for e in params.iterfind(f"{{*}}{tag}")] == \
+            [e.text for e in menu.iterfind(f"{{*}}{tag}")]
+    assert [e.text for e in params.iterfind("{*}svcExtension/{*}extURI")] == \
+        [e.text for e in menu.iterfind("{*}svcExtension/{*}extURI")]
+    def policy(dcp):
+        return [etree.QName(e).localname for e in dcp.iter()]
+    assert policy(params.find("{*}dcp")) == policy(greeting.find("{*}greeting/{*}dcp"))
+    assert params.find("{*}dcp/{*}access/{*}all") is not None
     names = {e.text for e in document.iterfind(".//{*}domain/{*}name")}
     assert {"glue.example", "xn--bcher-kva.example"} <= names and "shop.cc" not in names
     glue = next(e for e in document.iterfind(f".//{{{NS['rdeDomain']}}}domain")
@@ -93,6 +117,7 @@ def test_full_and_differential_deposits(registered, keys, schema, tmp_path):
     world.clock.advance(days=1)
     world.run(DomainUpdate("other.example", add_statuses=("clientHold",)), registered.alice)
     world.run(DomainDelete("bulk13.example"), registered.alice)
+    world.task(lambda ctx: add_reserved(ctx, "example", "whois"))
     diff = make_deposit(world.registry, settings, registry_gpg, "example", "diff", out)
     document = etree.fromstring(decrypt(agent, diff.files[0], tmp_path))
     schema.assertValid(document)
@@ -101,6 +126,8 @@ def test_full_and_differential_deposits(registered, keys, schema, tmp_path):
     assert [e.text for e in document.iterfind(f".//{{{NS['rdeDomain']}}}delete/{{*}}name")
             ] == ["bulk13.example"]
     assert counts(document)["rdeDomain-1.0"] == 1
+    assert [e.text for e in document.iterfind(".//{*}NNDN/{*}aName")] == ["whois.example"]
+    assert counts(document)["rdeNNDN-1.0"] == 1 and counts(document)["rdeEppParams-1.0"] == 1
     assert verify_files(diff.files[0], diff.files[1], agent, schema).ok
 
 
@@ -126,6 +153,18 @@ def test_agent_catches_tampering_and_bad_counts(registered, keys, schema, tmp_pa
     document.find(f".//{{{NS['rdeHeader']}}}count[@uri='{NS['rdeRegistrar']}']").text = "0"
     verdict = verify_xml(io.BytesIO(etree.tostring(document)), schema)
     assert verdict.problems == ["registrar alice is referred to but not deposited"]
+    # the EPP parameters left out of a full deposit (the header agreeing)
+    document = etree.fromstring(xml)
+    params = document.find(f".//{{{NS['rdeEppParams']}}}eppParams")
+    params.getparent().remove(params)
+    document.find(f".//{{{NS['rdeHeader']}}}count[@uri='{NS['rdeEppParams']}']").text = "0"
+    verdict = verify_xml(io.BytesIO(etree.tostring(document)), schema)
+    assert verdict.problems == ["a full deposit holds one rdeEppParams object, not 0"]
+    # a reserved name that breaks the schema
+    document = etree.fromstring(xml)
+    document.find(".//{*}NNDN/{*}nameState").text = "forgotten"
+    verdict = verify_xml(io.BytesIO(etree.tostring(document)), schema)
+    assert len(verdict.problems) == 1 and verdict.problems[0].startswith("NNDN ")
 
 
 def test_refusals(registered, keys, tmp_path):
