@@ -14,6 +14,7 @@ from escrow.config import EscrowSettings
 from escrow.deposit import EscrowError, last_watermark, make_deposit
 from escrow.deposit_xml import NS, OBJECTS
 from escrow.openpgp import Gpg, OpenPgpError
+from escrow.parts import siblings
 from escrow.schedule import due
 from escrow.upload import Destination, UploadError, upload
 from escrow.verify import rde_schema, verify_files
@@ -43,7 +44,8 @@ def register(subparsers) -> None:
                                                 "out_dir)")
     p.set_defaults(run=run_upload)
     p = escrow.add_parser("verify", help="check deposits as the escrow agent does")
-    p.add_argument("files", nargs="+", metavar="FILE.ryde")
+    p.add_argument("files", nargs="+", metavar="FILE.ryde",
+                   help="a deposit's .ryde (any part of a split deposit: all are checked)")
     p.add_argument("--key", required=True, metavar="AGENT_SECRET_KEY",
                    help="the agent's secret key (armored), to decrypt")
     p.add_argument("--signer", required=True, metavar="REGISTRY_PUBLIC_KEY",
@@ -122,14 +124,19 @@ def run_verify(ctx, args) -> int:
             schema = rde_schema(Path(args.rde_xsd), Path(args.epp_xsd))
         except (OSError, etree.LxmlError) as e:
             raise CliError(f"schemas: {' '.join(str(e).split())}") from None
+        deposits = {}  # a part given stands for its whole deposit, each checked once
         for name in args.files:
-            ryde = Path(name)
-            verdict = verify_files(ryde, ryde.with_suffix(".sig"), gpg, schema, _progress)
+            parts = siblings(Path(name))
+            deposits[parts[0]] = parts
+        for first, parts in deposits.items():
+            verdict = verify_files([(p, p.with_suffix(".sig")) for p in parts], gpg, schema,
+                                   _progress)
             if sys.stderr.isatty():
                 print(file=sys.stderr)
             counts = ", ".join(f"{n} {uri.split(':')[-1]}" for uri, n in
                                sorted(verdict.counts.items()))
-            print(f"{ryde.name}: {'ok' if verdict.ok else 'FAILED'} ({counts})")
+            of = f" ({len(parts)} parts)" if len(parts) > 1 else ""
+            print(f"{first.name}{of}: {'ok' if verdict.ok else 'FAILED'} ({counts})")
             for problem in verdict.problems:
                 print(f"  {problem}")
             failed += not verdict.ok

@@ -68,6 +68,17 @@ def test_deposit_and_verify_from_the_command_line(sandbox, tmp_path):
     checked = run(*verify, cwd=tmp_path)
     assert checked.returncode == 1 and "FAILED" in checked.stdout and "signature:" in \
         checked.stdout
+    # a deposit split into parts is verified whole from any of them
+    split = subprocess.run(pyrar("--config", config, "escrow", "deposit", "example", "--out",
+                                 str(tmp_path / "split")), capture_output=True, text=True,
+                           env={**environment(), "PYRAR_ESCROW_SPLIT_BYTES": "600"},
+                           cwd=tmp_path, timeout=120)
+    assert split.returncode == 0, split.stderr
+    parts = sorted((tmp_path / "split").glob("example_*_full_S*_R0.ryde"))
+    assert len(parts) >= 2
+    checked = run(*verify[:4], str(parts[-1]), *verify[5:], cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.startswith(f"{parts[0].name} ({len(parts)} parts): ok (")
     refused = run("--config", config, "escrow", "deposit", "nope", cwd=tmp_path)
     assert refused.returncode == 1
     assert refused.stderr == "pyrar: error: TLD nope does not exist\n"
