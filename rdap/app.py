@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from registry.query_counts import QueryCounter
 from registry.rate_limit import RateLimiter
 from registry.rdds_source import RegistrySource
 
@@ -44,8 +45,10 @@ class NotFound(Exception):
 
 class Rdap:
     def __init__(self, source: RegistrySource, settings: RdapSettings,
-                 limiter: RateLimiter | None = None) -> None:
+                 limiter: RateLimiter | None = None, counter: QueryCounter | None = None
+                 ) -> None:
         self.source, self.settings = source, settings
+        self.counter = counter  # each query answered (not those refused for their rate)
         self.site = Site(settings.public_base, settings.terms_url)
         self.profile = settings.profile
         self.limiter = limiter or RateLimiter(settings.rate_per_second, settings.rate_burst)
@@ -155,6 +158,8 @@ class Rdap:
             response = self._error(429, "too many queries from your address; slow down")
             response.headers["Retry-After"] = str(math.ceil(wait))
             return response
+        if self.counter is not None:
+            self.counter.count("rdap")
         try:
             return await handler(request)
         except BadQuery as e:

@@ -28,6 +28,7 @@ from .flows.dispatch import (
 )
 from .policy_cache import PolicyCache
 from .poll import queue_info
+from .query_counts import QueryCounter, count_read
 from .values import Response, Trid
 
 T = TypeVar("T")
@@ -48,6 +49,8 @@ class Registry:
         self.events = events or EventSettings()
         # run last in every transaction that wrote (fenced)
         self.fence: Callable[[Session], None] | None = None
+        # the read commands answered, for the monthly activity report
+        self.queries = QueryCounter(self.clock, self)
 
     @classmethod
     def from_config(cls, config: Config, clock: Clock | None = None) -> Registry:
@@ -66,6 +69,7 @@ class Registry:
         """Run the flow for ``command``; raises the flow's EppError after rolling back."""
         flow = self._admit(command, actor)  # before the transaction: a refusal reads nothing
         trid = trid or Trid.new()
+        count_read(self.queries, command)
 
         def work(session, wake):
             ctx = FlowContext(session, self.clock.now(), actor, trid, self.settings,
@@ -138,6 +142,8 @@ class Registry:
             allowed = [item for i, item in enumerate(items) if i not in refused]
             done = iter(self.execute_batch(allowed, may_wait=may_wait) if allowed else ())
             return [refused[i] if i in refused else next(done) for i in range(len(items))]
+        for command, _, _ in items:
+            count_read(self.queries, command)
         now = self.clock.now()
         pure = all(type(c) in PURE_READS for c, _, _ in items)
         if pure or not may_wait:
@@ -198,6 +204,7 @@ class Registry:
             self.policy.clear()  # the task may have changed a TLD
 
     def close(self) -> None:
+        self.queries.flush_quietly(self)
         self.wakeup.close()
         self.db.dispose()
 

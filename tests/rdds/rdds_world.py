@@ -22,6 +22,7 @@ from registry.clock import FixedClock
 from registry.db import Database, make_engine
 from registry.flows.contact_create import ContactCreate
 from registry.flows.context import Actor
+from registry.query_counts import QueryCounter
 from registry.rate_limit import RateLimiter
 from registry.rdds_source import RegistrySource
 from registry.service import Registry
@@ -100,12 +101,12 @@ class RdapServer:
     """The RDAP application on a loopback port, its loop in a thread of its own."""
 
     def __init__(self, registry: Registry, limiter: RateLimiter | None = None,
-                 **settings) -> None:
+                 counter: QueryCounter | None = None, **settings) -> None:
         port = free_port()
         self.settings = RdapSettings(port=port, search_limit=SEARCH_LIMIT,
                                      port43="whois.nic.cc", **settings)
         self.base = self.settings.public_base
-        self.rdap = Rdap(RegistrySource(registry), self.settings, limiter)
+        self.rdap = Rdap(RegistrySource(registry), self.settings, limiter, counter)
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self._thread.start()
