@@ -26,6 +26,7 @@ from .queries import (
     address,
     domain_name,
     domain_pattern,
+    entity_pattern,
     host_name,
     host_pattern,
 )
@@ -61,8 +62,9 @@ class Rdap:
         app.router.add_get("/entity/{handle}", self.entity)
         app.router.add_get("/domains", self.domains)
         app.router.add_get("/nameservers", self.nameservers)
+        app.router.add_get("/entities", self.entities)
         app.router.add_get("/help", self.help)
-        for path in ("/ip/{tail:.*}", "/autnum/{tail:.*}", "/entities"):
+        for path in ("/ip/{tail:.*}", "/autnum/{tail:.*}"):
             app.router.add_get(path, self.not_implemented)
         app.on_cleanup.append(self._close)
         return app
@@ -127,6 +129,19 @@ class Rdap:
         if not found:
             raise NotFound("no name server matches")
         return self._answer(200, render.nameserver_search_response(
+            found[:limit], len(found) > limit, limit, self.site, self.profile,
+            str(request.url)))
+
+    async def entities(self, request: web.Request) -> web.Response:
+        key = self._parameter(request, ("fn", "handle"))
+        by = "fn" if "fn" in request.query else "handle"
+        pattern = entity_pattern(key)
+        limit = self.settings.search_limit
+        found = await self._read(self.source.search_registrars, by, pattern.prefix,
+                                 pattern.exact, limit + 1)
+        if not found:
+            raise NotFound("no registrar matches (contacts are shown in their domains)")
+        return self._answer(200, render.entity_search_response(
             found[:limit], len(found) > limit, limit, self.site, self.profile,
             str(request.url)))
 
