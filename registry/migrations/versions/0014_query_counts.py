@@ -1,8 +1,8 @@
 """query counts: RDAP and WHOIS queries per service, TLD and minute (the monthly activity
 report's whois-43-queries and rdap-queries)
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0014
+Revises: 0013
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 import registry.models.base
 
-revision = '0011'
-down_revision = '0010'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
