@@ -5,8 +5,9 @@ counts for the next one; a process killed loses at most its last unflushed inter
 
 What is counted: the RDAP and WHOIS queries their servers answer (flushed by the servers
 every minute and when they stop), and the EPP read commands the core answers (check, info,
-transfer query: ``count_read``, in ``Registry.execute``; the registry's own counter flushes
-itself in the background at most once a minute, and when the registry is closed).
+transfer query: ``count_read``, in ``Registry.execute``; the registry's own counter writes
+itself when the registry is closed and, in a process made from the configuration (the
+servers, the CLI), in the background at most once a minute).
 """
 
 from __future__ import annotations

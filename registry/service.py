@@ -28,7 +28,7 @@ from .flows.dispatch import (
 )
 from .policy_cache import PolicyCache
 from .poll import queue_info
-from .query_counts import QueryCounter, count_read
+from .query_counts import FLUSH_SECONDS, QueryCounter, count_read
 from .values import Response, Trid
 
 T = TypeVar("T")
@@ -39,7 +39,8 @@ class Registry:
 
     def __init__(self, db: Database, clock: Clock | None = None,
                  settings: RegistrySettings | None = None, wakeup: Wakeup | None = None,
-                 events: EventSettings | None = None) -> None:
+                 events: EventSettings | None = None,
+                 count_flush_seconds: float | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
         self.settings = settings or RegistrySettings()
@@ -49,15 +50,18 @@ class Registry:
         self.events = events or EventSettings()
         # run last in every transaction that wrote (fenced)
         self.fence: Callable[[Session], None] | None = None
-        # the read commands answered, for the monthly activity report
-        self.queries = QueryCounter(self.clock, self)
+        # The read commands answered, for the monthly activity report: written when the
+        # registry is closed, and with count_flush_seconds (a server's registry, from its
+        # configuration) in the background at most that often.
+        self.queries = QueryCounter(self.clock, self if count_flush_seconds else None,
+                                    count_flush_seconds or FLUSH_SECONDS)
 
     @classmethod
     def from_config(cls, config: Config, clock: Clock | None = None) -> Registry:
         events = config.section("events", EventSettings)
         return cls(Database.from_config(config), clock,
                    config.section("registry", RegistrySettings),
-                   Wakeup(config.resolve(events.run_dir)), events)
+                   Wakeup(config.resolve(events.run_dir)), events, FLUSH_SECONDS)
 
     @property
     def retry_policy(self) -> RetryPolicy:
