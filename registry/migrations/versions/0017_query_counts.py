@@ -1,8 +1,8 @@
 """query counts: RDAP and WHOIS queries per service, TLD and minute (the monthly activity
 report's whois-43-queries and rdap-queries)
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 import registry.models.base
 
-revision = '0016'
-down_revision = '0015'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
