@@ -23,9 +23,13 @@ from registry.escrow_data import (
     EscrowReservedName,
 )
 from registry.names import unicode_name
-from schemas.greeting import LANGUAGES, VERSIONS, data_collection_policy
-from schemas.namespaces import EXTENSIONS
-from schemas.namespaces import OBJECTS as EPP_OBJECTS
+from schemas.greeting import (
+    EXTENSION_URIS,
+    LANGUAGES,
+    OBJECT_URIS,
+    VERSIONS,
+    data_collection_policy,
+)
 
 NS = {
     "rde": "urn:ietf:params:xml:ns:rde-1.0",
@@ -43,8 +47,8 @@ NS = {
     "secDNS": "urn:ietf:params:xml:ns:secDNS-1.1",
     "rgp": "urn:ietf:params:xml:ns:rgp-1.0",
 }
-# What a deposit holds, each counted in the header. No rdeIDN: PyRar has no IDN tables of its
-# own (a TLD allows IDNA2008 labels, or not), so there is no table to refer to.
+# What a deposit holds, each counted in the header. No rdeIDN yet: an idnTableRef carries
+# the table's published URL and policy URL, which the IDN tables do not record.
 OBJECTS = ("rdeDomain", "rdeHost", "rdeContact", "rdeRegistrar", "rdeNNDN", "rdeEppParams")
 
 
@@ -238,11 +242,11 @@ def epp_params_element() -> etree._Element:
         _sub(e, "rdeEppParams", "version", version)
     for language in LANGUAGES:
         _sub(e, "rdeEppParams", "lang", language)
-    for object_uri in EPP_OBJECTS:
+    for object_uri in OBJECT_URIS:
         _sub(e, "rdeEppParams", "objURI", object_uri)
-    if EXTENSIONS:
+    if EXTENSION_URIS:
         extensions = _sub(e, "rdeEppParams", "svcExtension")
-        for extension in EXTENSIONS:
+        for extension in EXTENSION_URIS:
             _sub(extensions, "epp", "extURI", extension)
     data_collection_policy(e, _q("rdeEppParams", "dcp"))
     return e

@@ -1,16 +1,22 @@
-"""What PyRar's EPP server says of itself in its greeting (RFC 5730 section 2.4) beyond the
-object and extension URIs (``schemas.namespaces.OBJECTS``, ``EXTENSIONS``): the protocol
-versions, the languages and the data collection policy. In one place because two say it:
-eppd's greeting and the escrow deposit's EPP parameters object (RFC 9022 section 5.9)."""
+"""What PyRar's EPP server says of itself in its greeting (RFC 5730 section 2.4): the
+protocol versions, the languages, the object and extension URIs and the data collection
+policy. In one place because two say it: eppd's greeting and the escrow deposit's EPP
+parameters object (RFC 9022 section 5.9)."""
 
 from __future__ import annotations
 
 from lxml import etree
 
-from .namespaces import EPP
+from . import namespaces
+from .namespaces import BALANCE, EPP, LAUNCH
 
 VERSIONS = ("1.0",)
 LANGUAGES = ("en",)
+# What both ends speak (schemas.namespaces), plus what only the server offers (a registrar's
+# balance, Verisign's mapping that clients such as epptools look for; launch phases and the
+# TMCH, which RST requires of a gTLD registry).
+OBJECT_URIS = (*namespaces.OBJECTS, BALANCE)
+EXTENSION_URIS = (*namespaces.EXTENSIONS, LAUNCH)
 
 
 def data_collection_policy(parent: etree._Element, tag: str = f"{{{EPP}}}dcp"
