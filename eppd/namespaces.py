@@ -3,7 +3,7 @@ ones both ends of the protocol share, from ``schemas.namespaces``, and what eppd
 
 from __future__ import annotations
 
-from schemas import namespaces as shared
+from schemas import greeting
 from schemas.namespaces import (
     BALANCE,
     CHANGE_POLL,
@@ -21,11 +21,9 @@ from schemas.namespaces import (
     tag,
 )
 
-# The greeting's menu: what both ends speak, plus what only the server offers (a registrar's
-# balance, Verisign's mapping that clients such as epptools look for; launch phases and the
-# TMCH, which RST requires of a gTLD registry).
-OBJECTS = (*shared.OBJECTS, BALANCE)
-EXTENSIONS = (*shared.EXTENSIONS, LAUNCH)
+# The greeting's menu (schemas.greeting: the escrow deposit's EPP parameters say it too)
+OBJECTS = greeting.OBJECT_URIS
+EXTENSIONS = greeting.EXTENSION_URIS
 
 __all__ = ["BALANCE", "CHANGE_POLL", "CONTACT", "DOMAIN", "EPP", "EXTENSIONS", "FEE", "HOST",
            "LAUNCH", "LOGIN_SEC", "OBJECTS", "RGP", "SECDNS", "SECURE_AUTHINFO",

@@ -11,6 +11,7 @@ from lxml import etree
 from eppd.backend import CommandReply, MessageQueue, ServiceMenu
 from eppd.namespaces import EPP
 from eppd.result_codes import message
+from schemas.greeting import LANGUAGES, VERSIONS, data_collection_policy
 
 _E = f"{{{EPP}}}"
 NSMAP = {None: EPP}
@@ -32,15 +33,17 @@ def greeting(server_id: str, now: datetime, menu: ServiceMenu) -> bytes:
     etree.SubElement(greet, _E + "svID").text = server_id
     etree.SubElement(greet, _E + "svDate").text = format_datetime(now)
     svc_menu = etree.SubElement(greet, _E + "svcMenu")
-    etree.SubElement(svc_menu, _E + "version").text = "1.0"
-    etree.SubElement(svc_menu, _E + "lang").text = "en"
+    for version in VERSIONS:
+        etree.SubElement(svc_menu, _E + "version").text = version
+    for language in LANGUAGES:
+        etree.SubElement(svc_menu, _E + "lang").text = language
     for uri in menu.obj_uris:
         etree.SubElement(svc_menu, _E + "objURI").text = uri
     if menu.ext_uris:
         ext = etree.SubElement(svc_menu, _E + "svcExtension")
         for uri in menu.ext_uris:
             etree.SubElement(ext, _E + "extURI").text = uri
-    _data_collection_policy(greet)
+    data_collection_policy(greet)
     return _serialise(root)
 
 
@@ -96,21 +99,6 @@ def _msg_queue(queue: MessageQueue) -> bytes:
         out += [b"<msg>", _text(queue.message), b"</msg>"]
     out.append(b"</msgQ>")
     return b"".join(out)
-
-
-def _data_collection_policy(greet: etree._Element) -> None:
-    # Registration data is collected to provision objects and is shown publicly (RDAP) per
-    # policy; it is kept as the registry agreement states.
-    dcp = etree.SubElement(greet, _E + "dcp")
-    etree.SubElement(etree.SubElement(dcp, _E + "access"), _E + "all")
-    statement = etree.SubElement(dcp, _E + "statement")
-    purpose = etree.SubElement(statement, _E + "purpose")
-    etree.SubElement(purpose, _E + "admin")
-    etree.SubElement(purpose, _E + "prov")
-    recipient = etree.SubElement(statement, _E + "recipient")
-    etree.SubElement(recipient, _E + "ours")
-    etree.SubElement(recipient, _E + "public")
-    etree.SubElement(etree.SubElement(statement, _E + "retention"), _E + "stated")
 
 
 def _clip(text: str) -> str:

@@ -24,9 +24,30 @@ class EscrowSettings:
     hour: int = 0
     # the longest a deposit's read of the database may take (one snapshot)
     read_seconds: float = 7200.0
+    # a deposit larger than this, once encrypted, is split into parts (S1, S2...) of this
+    # many bytes at most, each signed (what the escrow agent accepts); 0: never split
+    split_bytes: int = 0
+    # The escrow agent's SFTP server ('pyrar escrow upload'; the scheduler uploads after
+    # each deposit): empty sftp_host, no upload. The registry's private key (a file, OpenSSH
+    # format), the agent's host key in a known_hosts file (always checked), the folder there.
+    sftp_host: str = ""
+    sftp_port: int = 22
+    sftp_user: str = ""
+    sftp_key: str = ""
+    sftp_known_hosts: str = ""
+    sftp_dir: str = "."
+    # the longest one upload run may take
+    sftp_seconds: float = 3600.0
 
     def __post_init__(self) -> None:
         if not 0 <= self.full_weekday <= 6:
             raise ConfigError("[escrow] full_weekday must be 0 (Monday) to 6 (Sunday)")
         if not 0 <= self.hour <= 23:
             raise ConfigError("[escrow] hour must be 0 to 23")
+        if self.sftp_host and not (self.sftp_user and self.sftp_key and self.sftp_known_hosts):
+            raise ConfigError("[escrow] sftp_host needs sftp_user, sftp_key and "
+                              "sftp_known_hosts (the agent's host key is always checked)")
+        if self.split_bytes < 0:
+            raise ConfigError("[escrow] split_bytes must be 0 (never split) or more")
+        if not 1 <= self.sftp_port <= 65535:
+            raise ConfigError("[escrow] sftp_port must be 1 to 65535")

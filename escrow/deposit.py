@@ -1,16 +1,16 @@
 """Making a deposit: the XML from one snapshot of the registry, tarred, compressed and
 encrypted to the escrow agent's key, signed by the registry's key, and the RDE report.
 
-Files, as Specification 2 names them: ``<tld>_<YYYY-MM-DD>_<full|diff>_S1_R<rev>.ryde``
-(the encrypted tar of the ``.xml``), ``.sig`` (its detached signature) and ``.rep`` (the
-report for ICANN, rdeReport XML). ``rev`` counts resends of the same day's deposit. A
+Files, as Specification 2 names them: ``<tld>_<YYYY-MM-DD>_<full|diff>_S<n>_R<rev>.ryde``
+(the encrypted tar of the ``.xml``, in parts when larger than ``[escrow] split_bytes``:
+escrow/parts.py), a ``.sig`` for each (its detached signature) and ``..._S1_R<rev>.rep``
+(the report for ICANN, rdeReport XML). ``rev`` counts resends of the same day's deposit. A
 differential deposit holds what changed since the previous deposit of the TLD, recorded in
 ``state.json`` beside the deposits.
 """
 
 from __future__ import annotations
 
-import json
 import tarfile
 from collections import Counter
 from collections.abc import Callable
@@ -24,12 +24,13 @@ from lxml import etree
 from registry import escrow_data
 from registry.service import Registry
 
+from . import state as deposit_state
 from .config import EscrowSettings
 from .deposit_xml import NS, Deletes, Envelope, header_element, instant, write_deposit
 from .openpgp import Gpg
+from .parts import split
 
 KINDS = {"full": "FULL", "diff": "DIFF"}
-STATE = "state.json"
 
 
 class EscrowError(Exception):
@@ -43,7 +44,7 @@ class Deposit:
     deposit_id: str
     watermark: datetime
     counts: Counter
-    files: tuple[Path, ...]
+    files: tuple[Path, ...]   # each part's .ryde and .sig, in order, then the .rep
 
 
 def make_deposit(registry: Registry, settings: EscrowSettings, gpg: Gpg, tld: str, kind: str,
@@ -53,14 +54,14 @@ def make_deposit(registry: Registry, settings: EscrowSettings, gpg: Gpg, tld: st
         raise EscrowError("[escrow] agent_key and signing_key must name the escrow agent's "
                           "and the registry's OpenPGP keys")
     out_dir.mkdir(parents=True, exist_ok=True)
-    state = _load_state(out_dir)
-    previous = state.get(tld)
+    previous = deposit_state.load(out_dir).get(tld)
     if kind == "diff" and previous is None:
         raise EscrowError(f"no earlier deposit of .{tld} in {out_dir}: make a full one first")
     watermark = registry.clock.now()
     day = f"{watermark:%Y-%m-%d}"
-    rev = sum(1 for _ in out_dir.glob(f"{tld}_{day}_{kind}_S1_R*.ryde"))
-    name = f"{tld}_{day}_{kind}_S1_R{rev}"
+    stem = f"{tld}_{day}_{kind}"
+    rev = sum(1 for _ in out_dir.glob(f"{stem}_S1_R*.ryde"))
+    name = f"{stem}_S1_R{rev}"
     envelope = Envelope(tld, KINDS[kind], f"{watermark:%Y%m%d}{kind[0].upper()}{rev}",
                         watermark, previous["id"] if kind == "diff" else None, rev)
     suffix = registry.settings.roid_suffix
@@ -87,28 +88,35 @@ def make_deposit(registry: Registry, settings: EscrowSettings, gpg: Gpg, tld: st
                 contacts=escrow_data.contacts(session, tld, suffix,
                                               changes and changes.contacts),
                 registrars=registrars,
+                reserved=escrow_data.reserved_names(session, tld, since, watermark),
                 deletes=Deletes(changes.deleted_domains, changes.deleted_hosts,
                                 changes.deleted_contacts) if changes else Deletes(),
                 progress=progress)
 
+    whole = out_dir / f".{name}.ryde.part"
     try:
         counts = registry.read(read, snapshot=True, seconds=settings.read_seconds)
-        ryde, sig, rep = (out_dir / f"{name}{ext}" for ext in (".ryde", ".sig", ".rep"))
-        gpg.encrypt_stream(settings.agent_key, ryde,
+        gpg.encrypt_stream(settings.agent_key, whole,
                            lambda stdin: _tar(stdin, xml_path, f"{name}.xml"))
-        gpg.sign_detached(settings.signing_key, ryde, sig)
+        # every part is whole before the first signature: an upload waits for a signature
+        parts = split(whole, out_dir, stem, rev, settings.split_bytes)
+        files = []
+        for part in parts:
+            gpg.sign_detached(settings.signing_key, part, part.with_suffix(".sig"))
+            files += [part, part.with_suffix(".sig")]
     finally:
         xml_path.unlink(missing_ok=True)
+        whole.unlink(missing_ok=True)
+    rep = out_dir / f"{name}.rep"
     rep.write_bytes(report(envelope, counts))
-    state[tld] = {"id": envelope.deposit_id, "watermark": watermark.isoformat(),
-                  "kind": envelope.kind}
-    _save_state(out_dir, state)
+    deposit_state.update(out_dir, lambda state: state.update({tld: {
+        "id": envelope.deposit_id, "watermark": watermark.isoformat(), "kind": envelope.kind}}))
     return Deposit(name, envelope.kind, envelope.deposit_id, watermark, counts,
-                   (ryde, sig, rep))
+                   (*files, rep))
 
 
 def last_watermark(out_dir: Path, tld: str) -> datetime | None:
-    entry = _load_state(out_dir).get(tld)
+    entry = deposit_state.load(out_dir).get(tld)
     return datetime.fromisoformat(entry["watermark"]) if entry else None
 
 
@@ -128,14 +136,3 @@ def report(envelope: Envelope, counts: Counter) -> bytes:
 def _tar(stream: BinaryIO, path: Path, name: str) -> None:
     with tarfile.open(fileobj=stream, mode="w|", format=tarfile.PAX_FORMAT) as tar:
         tar.add(path, arcname=name)
-
-
-def _load_state(out_dir: Path) -> dict:
-    path = out_dir / STATE
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
-def _save_state(out_dir: Path, state: dict) -> None:
-    tmp = out_dir / f".{STATE}.tmp"
-    tmp.write_text(json.dumps(state, indent=2) + "\n")
-    tmp.replace(out_dir / STATE)

@@ -15,8 +15,21 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from registry.escrow_data import EscrowContact, EscrowDomain, EscrowHost, EscrowRegistrar
+from registry.escrow_data import (
+    EscrowContact,
+    EscrowDomain,
+    EscrowHost,
+    EscrowRegistrar,
+    EscrowReservedName,
+)
 from registry.names import unicode_name
+from schemas.greeting import (
+    EXTENSION_URIS,
+    LANGUAGES,
+    OBJECT_URIS,
+    VERSIONS,
+    data_collection_policy,
+)
 
 NS = {
     "rde": "urn:ietf:params:xml:ns:rde-1.0",
@@ -25,13 +38,18 @@ NS = {
     "rdeHost": "urn:ietf:params:xml:ns:rdeHost-1.0",
     "rdeContact": "urn:ietf:params:xml:ns:rdeContact-1.0",
     "rdeRegistrar": "urn:ietf:params:xml:ns:rdeRegistrar-1.0",
+    "rdeNNDN": "urn:ietf:params:xml:ns:rdeNNDN-1.0",
+    "rdeEppParams": "urn:ietf:params:xml:ns:rdeEppParams-1.0",
+    "epp": "urn:ietf:params:xml:ns:epp-1.0",
     "domain": "urn:ietf:params:xml:ns:domain-1.0",
     "host": "urn:ietf:params:xml:ns:host-1.0",
     "contact": "urn:ietf:params:xml:ns:contact-1.0",
     "secDNS": "urn:ietf:params:xml:ns:secDNS-1.1",
     "rgp": "urn:ietf:params:xml:ns:rgp-1.0",
 }
-OBJECTS = ("rdeDomain", "rdeHost", "rdeContact", "rdeRegistrar")
+# What a deposit holds, each counted in the header. No rdeIDN yet: an idnTableRef carries
+# the table's published URL and policy URL, which the IDN tables do not record.
+OBJECTS = ("rdeDomain", "rdeHost", "rdeContact", "rdeRegistrar", "rdeNNDN", "rdeEppParams")
 
 
 def uri(prefix: str) -> str:
@@ -61,7 +79,8 @@ class Deletes:
 
 def write_deposit(out: BinaryIO, envelope: Envelope, *, domains: Iterable[EscrowDomain],
                   hosts: Iterable[EscrowHost], contacts: Iterable[EscrowContact],
-                  registrars: Iterable[EscrowRegistrar], deletes: Deletes = Deletes(),
+                  registrars: Iterable[EscrowRegistrar],
+                  reserved: Iterable[EscrowReservedName] = (), deletes: Deletes = Deletes(),
                   progress: Callable[[Counter], None] = lambda _c: None) -> Counter:
     """Write the deposit; returns the count of each object kind (by its namespace URI)."""
     counts: Counter = Counter({uri(p): 0 for p in OBJECTS})
@@ -86,12 +105,15 @@ def write_deposit(out: BinaryIO, envelope: Envelope, *, domains: Iterable[Escrow
                         ("rdeRegistrar", registrars, registrar_element),
                         ("rdeContact", contacts, contact_element),
                         ("rdeHost", hosts, host_element),
-                        ("rdeDomain", domains, domain_element)):
+                        ("rdeDomain", domains, domain_element),
+                        ("rdeNNDN", reserved, reserved_element)):
                     for item in items:
                         xf.write(render(item))
                         counts[uri(kind)] += 1
                         if counts[uri(kind)] % 10_000 == 0:
                             progress(counts)
+                xf.write(epp_params_element())
+                counts[uri("rdeEppParams")] += 1
                 xf.write(header_element(envelope.tld, counts))
     progress(counts)
     return counts
@@ -106,7 +128,7 @@ def header_element(tld: str, counts: Counter) -> etree._Element:
 
 
 def domain_element(d: EscrowDomain) -> etree._Element:
-    e = etree.Element(_q("rdeDomain", "domain"))
+    e = _object("domain", "rdeDomain", "domain", "secDNS")
     _sub(e, "rdeDomain", "name", d.name)
     _sub(e, "rdeDomain", "roid", d.roid)
     if unicode_name(d.name) != d.name:
@@ -151,7 +173,7 @@ def domain_element(d: EscrowDomain) -> etree._Element:
 
 
 def host_element(h: EscrowHost) -> etree._Element:
-    e = etree.Element(_q("rdeHost", "host"))
+    e = _object("host", "rdeHost")
     _sub(e, "rdeHost", "name", h.name)
     _sub(e, "rdeHost", "roid", h.roid)
     for status in h.statuses:
@@ -171,7 +193,7 @@ def host_element(h: EscrowHost) -> etree._Element:
 
 def contact_element(c: EscrowContact) -> etree._Element:
     r = c.record
-    e = etree.Element(_q("rdeContact", "contact"))
+    e = _object("contact", "rdeContact", "contact")
     _sub(e, "rdeContact", "id", r.handle)
     _sub(e, "rdeContact", "roid", r.roid)
     for status in c.statuses:
@@ -203,8 +225,35 @@ def contact_element(c: EscrowContact) -> etree._Element:
     return e
 
 
+def reserved_element(r: EscrowReservedName) -> etree._Element:
+    e = _object("NNDN", "rdeNNDN")
+    _sub(e, "rdeNNDN", "aName", r.name)
+    if unicode_name(r.name) != r.name:
+        _sub(e, "rdeNNDN", "uName", unicode_name(r.name))
+    _sub(e, "rdeNNDN", "nameState", "withheld")
+    _sub(e, "rdeNNDN", "crDate", instant(r.created_at))
+    return e
+
+
+def epp_params_element() -> etree._Element:
+    """What the EPP server's greeting offers (RFC 9022 section 5.9)."""
+    e = _object("eppParams", "rdeEppParams", "epp")
+    for version in VERSIONS:
+        _sub(e, "rdeEppParams", "version", version)
+    for language in LANGUAGES:
+        _sub(e, "rdeEppParams", "lang", language)
+    for object_uri in OBJECT_URIS:
+        _sub(e, "rdeEppParams", "objURI", object_uri)
+    if EXTENSION_URIS:
+        extensions = _sub(e, "rdeEppParams", "svcExtension")
+        for extension in EXTENSION_URIS:
+            _sub(extensions, "epp", "extURI", extension)
+    data_collection_policy(e, _q("rdeEppParams", "dcp"))
+    return e
+
+
 def registrar_element(r: EscrowRegistrar) -> etree._Element:
-    e = etree.Element(_q("rdeRegistrar", "registrar"))
+    e = _object("registrar", "rdeRegistrar")
     _sub(e, "rdeRegistrar", "id", r.clid)
     _sub(e, "rdeRegistrar", "name", r.name)
     if r.iana_id is not None:
@@ -254,6 +303,12 @@ def _deletes(deletes: Deletes) -> etree._Element:
             for name in names:
                 _sub(delete, prefix, tag, name)
     return e
+
+
+def _object(name: str, prefix: str, *inner: str) -> etree._Element:
+    """An object's element declaring the prefixes it uses once (else each element written
+    alone in the stream would declare its namespace afresh)."""
+    return etree.Element(_q(prefix, name), nsmap={p: NS[p] for p in (prefix, *inner)})
 
 
 def _q(prefix: str, name: str) -> str:

@@ -9,10 +9,11 @@ contacts and registrars deposited and referred to (582 MiB at a million domains)
 
 from __future__ import annotations
 
+import shutil
 import tarfile
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,21 +63,35 @@ def rde_schema(rde_xsd: Path, epp_xsd: Path) -> etree.XMLSchema:
         Path(wrapper.name).unlink()
 
 
-def verify_files(ryde: Path, signature: Path, gpg: Gpg, schema: etree.XMLSchema,
+def verify_files(parts: Sequence[tuple[Path, Path]], gpg: Gpg, schema: etree.XMLSchema,
                  progress: Callable[[Counter], None] = lambda _c: None) -> Verdict:
+    """A deposit given as its processed files in order, each ``(ryde, signature)``: every
+    signature checked, the parts joined, decrypted and the document verified."""
     verdict = Verdict()
-    try:
-        gpg.verify_detached(signature, ryde)
-    except OpenPgpError as e:
-        verdict.problems.append(f"signature: {e}")
+    for ryde, signature in parts:
+        try:
+            gpg.verify_detached(signature, ryde)
+        except OpenPgpError as e:
+            verdict.problems.append(f"signature: {e}" if len(parts) == 1
+                                    else f"signature of {ryde.name}: {e}")
+    if verdict.problems:
         return verdict
     with tempfile.TemporaryDirectory() as work:
         tar_path = Path(work) / "deposit.tar"
+        encrypted = parts[0][0]
+        if len(parts) > 1:
+            encrypted = Path(work) / "deposit.ryde"
+            with encrypted.open("wb") as joined:
+                for ryde, _ in parts:
+                    with ryde.open("rb") as part:
+                        shutil.copyfileobj(part, joined, 1 << 20)
         try:
-            gpg.decrypt(ryde, tar_path)
+            gpg.decrypt(encrypted, tar_path)
         except OpenPgpError as e:
             verdict.problems.append(f"decryption: {e}")
             return verdict
+        if len(parts) > 1:  # the tar is what is read now: the joined copy's room back
+            encrypted.unlink()
         with tarfile.open(tar_path) as tar:
             members = [m for m in tar.getmembers() if m.isfile()]
             if len(members) != 1 or not members[0].name.endswith(".xml"):
@@ -91,7 +106,7 @@ def verify_xml(stream, schema: etree.XMLSchema, verdict: Verdict | None = None,
     verdict = verdict or Verdict()
     objects = {f"{{{NS[p]}}}{t}": NS[p] for p, t in (
         ("rdeDomain", "domain"), ("rdeHost", "host"), ("rdeContact", "contact"),
-        ("rdeRegistrar", "registrar"))}
+        ("rdeRegistrar", "registrar"), ("rdeNNDN", "NNDN"), ("rdeEppParams", "eppParams"))}
     header_tag = f"{{{NS['rdeHeader']}}}header"
     contents, deletes = f"{{{NS['rde']}}}contents", f"{{{NS['rde']}}}deletes"
     seen: dict[str, set[str]] = {"host": set(), "contact": set(), "registrar": set()}
@@ -140,6 +155,9 @@ def verify_xml(stream, schema: etree.XMLSchema, verdict: Verdict | None = None,
                 verdict.problems.append(f"header counts {header.get(uri, 0)} {prefix} "
                                         f"objects, the deposit holds {verdict.counts[uri]}")
     if kind == "FULL":
+        if verdict.counts[NS["rdeEppParams"]] != 1:
+            verdict.problems.append(f"a full deposit holds one rdeEppParams object, not "
+                                    f"{verdict.counts[NS['rdeEppParams']]}")
         for what in ("host", "contact", "registrar"):
             for name in sorted(wanted[what] - seen[what])[:20]:
                 verdict.problems.append(f"{what} {name} is referred to but not deposited")
@@ -155,6 +173,8 @@ def _validate(schema: etree.XMLSchema, element, verdict: Verdict) -> None:
 
 def _references(element, seen: dict[str, set[str]], wanted: dict[str, set[str]]) -> None:
     local = etree.QName(element).localname
+    if local in ("NNDN", "eppParams"):
+        return
     if local == "host":
         seen["host"].add(element.findtext("{*}name"))
     elif local == "contact":

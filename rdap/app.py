@@ -13,6 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
+from registry.query_counts import QueryCounter
 from registry.rate_limit import RateLimiter
 from registry.rdds_source import RegistrySource
 
@@ -25,6 +26,7 @@ from .queries import (
     address,
     domain_name,
     domain_pattern,
+    entity_pattern,
     host_name,
     host_pattern,
 )
@@ -44,8 +46,10 @@ class NotFound(Exception):
 
 class Rdap:
     def __init__(self, source: RegistrySource, settings: RdapSettings,
-                 limiter: RateLimiter | None = None) -> None:
+                 limiter: RateLimiter | None = None, counter: QueryCounter | None = None
+                 ) -> None:
         self.source, self.settings = source, settings
+        self.counter = counter  # each query answered (not those refused for their rate)
         self.site = Site(settings.public_base, settings.terms_url)
         self.profile = settings.profile
         self.limiter = limiter or RateLimiter(settings.rate_per_second, settings.rate_burst)
@@ -58,8 +62,9 @@ class Rdap:
         app.router.add_get("/entity/{handle}", self.entity)
         app.router.add_get("/domains", self.domains)
         app.router.add_get("/nameservers", self.nameservers)
+        app.router.add_get("/entities", self.entities)
         app.router.add_get("/help", self.help)
-        for path in ("/ip/{tail:.*}", "/autnum/{tail:.*}", "/entities"):
+        for path in ("/ip/{tail:.*}", "/autnum/{tail:.*}"):
             app.router.add_get(path, self.not_implemented)
         app.on_cleanup.append(self._close)
         return app
@@ -127,6 +132,19 @@ class Rdap:
             found[:limit], len(found) > limit, limit, self.site, self.profile,
             str(request.url)))
 
+    async def entities(self, request: web.Request) -> web.Response:
+        key = self._parameter(request, ("fn", "handle"))
+        by = "fn" if "fn" in request.query else "handle"
+        pattern = entity_pattern(key)
+        limit = self.settings.search_limit
+        found = await self._read(self.source.search_registrars, by, pattern.prefix,
+                                 pattern.exact, limit + 1)
+        if not found:
+            raise NotFound("no registrar matches (contacts are shown in their domains)")
+        return self._answer(200, render.entity_search_response(
+            found[:limit], len(found) > limit, limit, self.site, self.profile,
+            str(request.url)))
+
     async def help(self, _request: web.Request) -> web.Response:
         return self._answer(200, render.help_response(self.site, self.profile))
 
@@ -155,6 +173,8 @@ class Rdap:
             response = self._error(429, "too many queries from your address; slow down")
             response.headers["Retry-After"] = str(math.ceil(wait))
             return response
+        if self.counter is not None:
+            self.counter.count("rdap")
         try:
             return await handler(request)
         except BadQuery as e:

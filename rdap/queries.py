@@ -85,6 +85,17 @@ def host_pattern(text: str) -> Pattern:
     return Pattern(prefix, False)
 
 
+def entity_pattern(text: str) -> Pattern:
+    """A registrar's name (``fn``) or handle: exact, or a prefix ending in one ``*``."""
+    text = " ".join(text.split())
+    if "*" not in text:
+        return Pattern(text, True)
+    if text.count("*") > 1 or not text.endswith("*"):
+        raise BadQuery("an entity pattern ends in a single *")
+    _check_prefix(text[:-1])
+    return Pattern(text[:-1], False)
+
+
 def _check_prefix(prefix: str) -> None:
     if len(prefix) < MIN_PREFIX:
         raise BadQuery(f"a search needs at least {MIN_PREFIX} characters before the *")

@@ -129,6 +129,18 @@ def nameserver_search_response(hosts: list[HostRecord], truncated: bool, limit: 
                    query_url)
 
 
+def entity_search_response(registrars: list[RegistrarRecord], truncated: bool, limit: int,
+                           site: Site, profile: str, query_url: str) -> dict:
+    """Registrars only: contacts are shown inside their domains, never searched."""
+    results = []
+    for registrar in registrars:
+        result = registrar_entity(registrar, site, query_url)
+        result["status"] = ["active" if registrar.status == "ok" else "inactive"]
+        results.append(result)
+    return _search({"entitySearchResults": results}, truncated, limit, profile, site,
+                   query_url)
+
+
 def _search(body: dict, truncated: bool, limit: int, profile: str, site: Site,
             query_url: str) -> dict:
     _top(body, profile, site, query_url, [])
@@ -144,7 +156,8 @@ def help_response(site: Site, profile: str) -> dict:
         "description": [
             "domain/NAME (A-label or U-label), nameserver/NAME, entity/IANA-REGISTRAR-ID, "
             "help; searches: domains?name=PATTERN, nameservers?name=PATTERN, "
-            "nameservers?ip=ADDRESS. A pattern ends in * after at least two characters "
+            "nameservers?ip=ADDRESS, entities?fn=PATTERN and entities?handle=PATTERN "
+            "(registrars). A pattern ends in * after at least two characters "
             "(exa*, exa*.example)."],
         "links": [link(site, url, "self", url)]}]}
     body["rdapConformance"] = conformance(profile)

@@ -3,12 +3,14 @@ runs it until stopped)."""
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from registry.config import Config
+from registry.query_counts import QueryCounter, flush_logged, flush_periodically
 from registry.rdds_source import RegistrySource
 from registry.service import Registry
 
@@ -32,8 +34,9 @@ def tls_context(config: Config, settings: RdapSettings) -> ssl.SSLContext | None
 async def start(config: Config, registry: Registry) -> Callable[[], Awaitable[None]]:
     """Listening once this returns; the result stops it."""
     settings = config.section("rdap", RdapSettings)
-    runner = web.AppRunner(Rdap(RegistrySource(registry), settings).application(),
-                           access_log=None)
+    counter = QueryCounter(registry.clock)
+    runner = web.AppRunner(Rdap(RegistrySource(registry), settings, counter=counter)
+                           .application(), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port,
                        ssl_context=tls_context(config, settings), reuse_address=True)
@@ -43,4 +46,10 @@ async def start(config: Config, registry: Registry) -> Callable[[], Awaitable[No
         await runner.cleanup()
         raise ListenError(f"RDAP cannot listen on {settings.host}:{settings.port} "
                           f"([rdap] port): {e.strerror or e}") from None
-    return runner.cleanup
+    flushing = asyncio.create_task(flush_periodically(counter, registry))
+
+    async def stop() -> None:
+        flushing.cancel()
+        await runner.cleanup()
+        await flush_logged(counter, registry)
+    return stop

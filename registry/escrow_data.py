@@ -16,7 +16,17 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .domain_parts import domains_parts
-from .models import Contact, Domain, DomainContact, DomainHost, HistoryEntry, Host, Registrar, Tld
+from .models import (
+    Contact,
+    Domain,
+    DomainContact,
+    DomainHost,
+    HistoryEntry,
+    Host,
+    Registrar,
+    ReservedName,
+    Tld,
+)
 from .registration_data import ContactRecord, contact_record
 from .values import DsData, KeyDataValue
 from .views import domain_statuses, rgp_statuses, roid
@@ -79,6 +89,14 @@ class EscrowRegistrar:
     voice: str | None
     email: str
     url: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class EscrowReservedName:
+    """A name no registrar may register (RFC 9022 NNDN, state "withheld")."""
+
+    name: str           # A-labels, with the TLD
     created_at: datetime
 
 
@@ -184,6 +202,20 @@ def contacts(session: Session, tld: str, suffix: str, only: frozenset[str] | Non
             yield EscrowContact(contact_record(c, suffix), tuple(sorted(statuses)),
                                 clids[c.sponsor_id], clids[c.creator_id],
                                 clids.get(c.updater_id), c.transferred_at)
+
+
+def reserved_names(session: Session, tld: str, since: datetime | None = None,
+                   until: datetime | None = None) -> Iterator[EscrowReservedName]:
+    """The TLD's reserved names in id order (``since``: those reserved in (since, until]).
+    Reserved names are only ever added (no command removes one), so a differential deposit
+    needs no deletes of them."""
+    tld_row = session.execute(select(Tld.id, Tld.created_at).where(Tld.name == tld)).one()
+    stmt = select(ReservedName.__table__).where(ReservedName.tld_id == tld_row.id)
+    if since is not None:
+        stmt = stmt.where(ReservedName.created_at > since, ReservedName.created_at <= until)
+    for rows in _pages(session, stmt, ReservedName.id, None, ReservedName.label):
+        for r in rows:
+            yield EscrowReservedName(f"{r.label}.{tld}", r.created_at or tld_row.created_at)
 
 
 def changes_since(session: Session, tld: str, since: datetime, until: datetime) -> Changes:

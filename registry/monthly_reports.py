@@ -3,9 +3,13 @@ history, the transfers and the registry's current state: read-only queries.
 
 The per-registrar transactions report counts each registrar's adds, renews, transfers,
 deletes and restores of the month; the registry functions activity report counts the
-registry's commands. What PyRar does not record yet is reported as None, never as a made-up
-zero: read commands (check, info, transfer query) and the RDAP, WHOIS and DNS query counts
-(no persistent counters); TDRP disputes and AGP exemptions (no such processes). Failed
+registry's commands, and the RDAP and port-43 WHOIS queries the servers answered (counted
+per minute, registry/query_counts.py, for the registry as a whole: the same figure in every
+TLD's report, as the queries of name servers and registrars belong to no TLD), and the EPP
+read commands (check, info, transfer query: a domain command in its TLD's report, host and
+contact commands in every report). PyRar offers no web or searchable WHOIS: zero. What PyRar
+does not record yet is reported as None, never as a made-up zero: the DNS query counts and
+ZFA passwords; TDRP disputes and AGP exemptions (no such processes). Failed
 create attempts are not recorded either: attempted-adds counts the successful ones. Totals
 of domains and name servers are today's objects created before the month's end (deleted
 ones are no longer counted), exact for the month just ended.
@@ -20,6 +24,7 @@ from datetime import UTC, datetime
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from . import query_counts
 from .models import Domain, HistoryEntry, Host, Registrar, Tld, Transfer
 
 YEARS = range(1, 11)
@@ -42,17 +47,14 @@ ACTIVITY_FIELDS = (
     "srs-host-delete", "srs-host-info", "srs-host-update", "srs-cont-check",
     "srs-cont-create", "srs-cont-delete", "srs-cont-info", "srs-cont-transfer-approve",
     "srs-cont-transfer-cancel", "srs-cont-transfer-query", "srs-cont-transfer-reject",
-    "srs-cont-transfer-request", "srs-cont-update")
+    "srs-cont-transfer-request", "srs-cont-update", "rdap-queries")
 # fields no record supports yet (see the module's docstring)
 NOT_RECORDED_TRANSACTIONS = ("transfer-disputed-won", "transfer-disputed-lost",
                              "transfer-disputed-nodecision", "agp-exemption-requests",
                              "agp-exemptions-granted", "agp-exempted-domains")
-NOT_RECORDED_ACTIVITY = ("zfa-passwords", "whois-43-queries", "web-whois-queries",
-                         "searchable-whois-queries", "dns-udp-queries-received",
+NOT_RECORDED_ACTIVITY = ("zfa-passwords", "dns-udp-queries-received",
                          "dns-udp-queries-responded", "dns-tcp-queries-received",
-                         "dns-tcp-queries-responded", "srs-dom-check", "srs-dom-info",
-                         "srs-dom-transfer-query", "srs-host-check", "srs-host-info",
-                         "srs-cont-check", "srs-cont-info", "srs-cont-transfer-query")
+                         "dns-tcp-queries-responded")
 # history commands (flow names) and the activity field each counts
 COMMAND_FIELDS = {
     "domain_create": "srs-dom-create", "domain_delete": "srs-dom-delete",
@@ -152,6 +154,11 @@ def activity(session: Session, tld: str, month: Month) -> dict[str, int | None]:
     values: dict[str, int | None] = dict.fromkeys(ACTIVITY_FIELDS, 0)
     for f in NOT_RECORDED_ACTIVITY:
         values[f] = None
+    queries = query_counts.totals(session, month.start, month.end, tld)
+    values["rdap-queries"] = queries["rdap"]
+    values["whois-43-queries"] = queries["whois"]
+    for name in query_counts.READ_FIELDS.values():
+        values[name] = queries[name]
     values["operational-registrars"] = session.scalar(
         select(func.count()).select_from(Registrar).where(Registrar.status == "ok"))
     for command, count in session.execute(

@@ -46,3 +46,8 @@ class RegistrySource:
     def nameservers_at(self, address: str, limit: int) -> list[data.HostRecord]:
         return self.registry.read(
             lambda s: data.search_hosts_by_address(s, address, limit, self.suffix))
+
+    def search_registrars(self, by: str, text: str, exact: bool, limit: int
+                          ) -> list[data.RegistrarRecord]:
+        return self.registry.read(
+            lambda s: data.search_registrars(s, by, text, exact, limit))

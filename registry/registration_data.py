@@ -183,6 +183,24 @@ def registrar_record(session: Session, handle: str) -> RegistrarRecord | None:
     return None if registrar is None else _registrar(registrar)
 
 
+def search_registrars(session: Session, by: str, text: str, exact: bool, limit: int
+                      ) -> list[RegistrarRecord]:
+    """Registrars whose name (``by`` "fn") or handle (``by`` "handle": the IANA ID, else the
+    clid) is ``text`` or starts with it, ignoring case, in id order. Registrars are few (a
+    few thousand at most), so they are read whole: the same answer on every database,
+    whatever its collation."""
+    key = text.casefold()
+    found = []
+    for registrar in session.scalars(select(Registrar).order_by(Registrar.id)):
+        record = _registrar(registrar)
+        value = (record.name if by == "fn" else record.handle).casefold()
+        if value == key if exact else value.startswith(key):
+            found.append(record)
+            if len(found) == limit:
+                break
+    return found
+
+
 def _prefix(column, prefix: str):
     """``column`` starts with ``prefix``, as an index range (LIKE ignores indexes on SQLite)."""
     if not prefix:

@@ -28,6 +28,7 @@ from .flows.dispatch import (
 )
 from .policy_cache import PolicyCache
 from .poll import queue_info
+from .query_counts import FLUSH_SECONDS, QueryCounter, count_read
 from .values import Response, Trid
 
 T = TypeVar("T")
@@ -38,7 +39,8 @@ class Registry:
 
     def __init__(self, db: Database, clock: Clock | None = None,
                  settings: RegistrySettings | None = None, wakeup: Wakeup | None = None,
-                 events: EventSettings | None = None) -> None:
+                 events: EventSettings | None = None,
+                 count_flush_seconds: float | None = None) -> None:
         self.db = db
         self.clock = clock or SystemClock()
         self.settings = settings or RegistrySettings()
@@ -48,13 +50,18 @@ class Registry:
         self.events = events or EventSettings()
         # run last in every transaction that wrote (fenced)
         self.fence: Callable[[Session], None] | None = None
+        # The read commands answered, for the monthly activity report: written when the
+        # registry is closed, and with count_flush_seconds (a server's registry, from its
+        # configuration) in the background at most that often.
+        self.queries = QueryCounter(self.clock, self if count_flush_seconds else None,
+                                    count_flush_seconds or FLUSH_SECONDS)
 
     @classmethod
     def from_config(cls, config: Config, clock: Clock | None = None) -> Registry:
         events = config.section("events", EventSettings)
         return cls(Database.from_config(config), clock,
                    config.section("registry", RegistrySettings),
-                   Wakeup(config.resolve(events.run_dir)), events)
+                   Wakeup(config.resolve(events.run_dir)), events, FLUSH_SECONDS)
 
     @property
     def retry_policy(self) -> RetryPolicy:
@@ -66,6 +73,7 @@ class Registry:
         """Run the flow for ``command``; raises the flow's EppError after rolling back."""
         flow = self._admit(command, actor)  # before the transaction: a refusal reads nothing
         trid = trid or Trid.new()
+        count_read(self.queries, command)
 
         def work(session, wake):
             ctx = FlowContext(session, self.clock.now(), actor, trid, self.settings,
@@ -138,6 +146,8 @@ class Registry:
             allowed = [item for i, item in enumerate(items) if i not in refused]
             done = iter(self.execute_batch(allowed, may_wait=may_wait) if allowed else ())
             return [refused[i] if i in refused else next(done) for i in range(len(items))]
+        for command, _, _ in items:
+            count_read(self.queries, command)
         now = self.clock.now()
         pure = all(type(c) in PURE_READS for c, _, _ in items)
         if pure or not may_wait:
@@ -198,6 +208,7 @@ class Registry:
             self.policy.clear()  # the task may have changed a TLD
 
     def close(self) -> None:
+        self.queries.flush_quietly(self)
         self.wakeup.close()
         self.db.dispose()
 

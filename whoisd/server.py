@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from registry.config import Config
+from registry.query_counts import QueryCounter, flush_logged, flush_periodically
 from registry.rate_limit import RateLimiter
 from registry.rdds_source import RegistrySource
 from registry.service import Registry
@@ -26,8 +27,10 @@ class ListenError(Exception):
 
 class Whois:
     def __init__(self, source: RegistrySource, settings: WhoisSettings,
-                 limiter: RateLimiter | None = None) -> None:
+                 limiter: RateLimiter | None = None, counter: QueryCounter | None = None
+                 ) -> None:
         self.source, self.settings = source, settings
+        self.counter = counter  # each query answered (not those refused for their rate)
         self.limiter = limiter or RateLimiter(settings.rate_per_second, settings.rate_burst)
         self.executor = ThreadPoolExecutor(settings.read_threads, "whois-read")
 
@@ -55,6 +58,8 @@ class Whois:
         # connection, and the client would never see why
         if self.limiter.admit(address):
             return render.refusal("Too many queries from your address; try again later.")
+        if self.counter is not None:
+            self.counter.count("whois")
         try:
             query = line.decode("utf-8").strip()
         except UnicodeDecodeError:
@@ -78,11 +83,16 @@ class Whois:
 
 async def start(config: Config, registry: Registry) -> Callable[[], Awaitable[None]]:
     """Listening once this returns; the result stops it."""
-    whois = Whois(RegistrySource(registry), config.section("whois", WhoisSettings))
+    counter = QueryCounter(registry.clock)
+    whois = Whois(RegistrySource(registry), config.section("whois", WhoisSettings),
+                  counter=counter)
     server = await whois.start()
+    flushing = asyncio.create_task(flush_periodically(counter, registry))
 
     async def stop() -> None:
+        flushing.cancel()
         server.close()
         await server.wait_closed()
         whois.close()
+        await flush_logged(counter, registry)
     return stop

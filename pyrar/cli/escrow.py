@@ -1,4 +1,4 @@
-"""``pyrar escrow deposit|verify|run``: registry data escrow (RFC 8909/9022)."""
+"""``pyrar escrow deposit|upload|verify|run``: registry data escrow (RFC 8909/9022)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from escrow.config import EscrowSettings
 from escrow.deposit import EscrowError, last_watermark, make_deposit
 from escrow.deposit_xml import NS, OBJECTS
 from escrow.openpgp import Gpg, OpenPgpError
+from escrow.parts import siblings
 from escrow.schedule import due
+from escrow.upload import Destination, UploadError, upload
 from escrow.verify import rde_schema, verify_files
 from registry.leases import ESCROW, Leadership
 from registry.models import Tld
@@ -36,8 +38,14 @@ def register(subparsers) -> None:
                       help="what changed since the TLD's previous deposit")
     p.add_argument("--out", metavar="DIR", help="default: [escrow] out_dir")
     p.set_defaults(run=run_deposit, kind="full")
+    p = escrow.add_parser("upload", help="send the deposits not yet sent to the escrow agent "
+                                         "([escrow] sftp_host)")
+    p.add_argument("--out", metavar="DIR", help="the deposits' folder (default: [escrow] "
+                                                "out_dir)")
+    p.set_defaults(run=run_upload)
     p = escrow.add_parser("verify", help="check deposits as the escrow agent does")
-    p.add_argument("files", nargs="+", metavar="FILE.ryde")
+    p.add_argument("files", nargs="+", metavar="FILE.ryde",
+                   help="a deposit's .ryde (any part of a split deposit: all are checked)")
     p.add_argument("--key", required=True, metavar="AGENT_SECRET_KEY",
                    help="the agent's secret key (armored), to decrypt")
     p.add_argument("--signer", required=True, metavar="REGISTRY_PUBLIC_KEY",
@@ -83,6 +91,25 @@ def run_deposit(ctx, args) -> None:
     _deposit(ctx, args.tld, args.kind, Path(args.out) if args.out else None)
 
 
+def _upload(ctx, settings: EscrowSettings, out_dir: Path) -> None:
+    destination = Destination.from_settings(settings, ctx.config.resolve)
+    if destination is None:
+        raise CliError("no escrow agent to upload to: [escrow] sftp_host is not set")
+    try:
+        done = upload(destination, out_dir, ctx.registry().clock.now)
+    except UploadError as e:
+        raise CliError(str(e)) from None
+    for name in done.sent:
+        print(f"uploaded {name}", flush=True)
+    for name in done.present:
+        print(f"already at the agent: {name}", flush=True)
+
+
+def run_upload(ctx, args) -> None:
+    settings, _ = _settings(ctx)
+    _upload(ctx, settings, Path(args.out) if args.out else ctx.config.resolve(settings.out_dir))
+
+
 def run_verify(ctx, args) -> int:
     import tempfile
 
@@ -97,14 +124,19 @@ def run_verify(ctx, args) -> int:
             schema = rde_schema(Path(args.rde_xsd), Path(args.epp_xsd))
         except (OSError, etree.LxmlError) as e:
             raise CliError(f"schemas: {' '.join(str(e).split())}") from None
+        deposits = {}  # a part given stands for its whole deposit, each checked once
         for name in args.files:
-            ryde = Path(name)
-            verdict = verify_files(ryde, ryde.with_suffix(".sig"), gpg, schema, _progress)
+            parts = siblings(Path(name))
+            deposits[parts[0]] = parts
+        for first, parts in deposits.items():
+            verdict = verify_files([(p, p.with_suffix(".sig")) for p in parts], gpg, schema,
+                                   _progress)
             if sys.stderr.isatty():
                 print(file=sys.stderr)
             counts = ", ".join(f"{n} {uri.split(':')[-1]}" for uri, n in
                                sorted(verdict.counts.items()))
-            print(f"{ryde.name}: {'ok' if verdict.ok else 'FAILED'} ({counts})")
+            of = f" ({len(parts)} parts)" if len(parts) > 1 else ""
+            print(f"{first.name}{of}: {'ok' if verdict.ok else 'FAILED'} ({counts})")
             for problem in verdict.problems:
                 print(f"  {problem}")
             failed += not verdict.ok
@@ -140,6 +172,11 @@ def _schedule(ctx, args, stop: threading.Event, leader: Leadership | None = None
                     _deposit(ctx, tld, kind, out_dir)
                 except CliError as e:  # one TLD's failure holds back no other
                     print(f"escrow: .{tld}: {e}", file=sys.stderr, flush=True)
+        if settings.sftp_host:  # what this or an earlier run could not send, too
+            try:
+                _upload(ctx, settings, out_dir)
+            except CliError as e:
+                print(f"escrow: {e}", file=sys.stderr, flush=True)
         if first:
             ctx.ready()
             first = False

@@ -152,7 +152,7 @@ def _reserve_for_nameserver(ctx: FlowContext, tld: Tld, host: str) -> None:
     if ctx.session.scalars(select(ReservedName).where(
             ReservedName.tld_id == tld.id, ReservedName.label == label)).first() is None:
         ctx.session.add(ReservedName(tld_id=tld.id, label=label,
-                                     reason="Registry name servers"))
+                                     reason="Registry name servers", created_at=ctx.now))
 
 
 def set_price(ctx: FlowContext, tld_name: str, operation: str, currency: str,
@@ -200,7 +200,7 @@ def add_reserved(ctx: FlowContext, tld_name: str, label: str, reason: str = "Res
     if ctx.session.scalars(select(ReservedName).where(
             ReservedName.tld_id == tld.id, ReservedName.label == label)).first():
         raise ObjectExists(f"{label}.{tld.name} is already reserved")
-    reserved = ReservedName(tld_id=tld.id, label=label, reason=reason)
+    reserved = ReservedName(tld_id=tld.id, label=label, reason=reason, created_at=ctx.now)
     ctx.session.add(reserved)
     return reserved
 

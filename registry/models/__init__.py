@@ -13,6 +13,7 @@ from .idn import IdnTable
 from .launch import PHASES, DnlEntry, LaunchPhase, LordnEntry, RevokedSmd, TmchFile
 from .lease import Lease
 from .poll import PollMessage
+from .query_count import QueryCount
 from .receipt import CommitReceipt
 from .registrar import LedgerEntry, Registrar
 from .tld import DATA_MODELS, OPERATIONS, RDDS_PROFILES, PremiumRule, Price, ReservedName, Tld
@@ -24,6 +25,7 @@ __all__ = [
     "CommitReceipt", "Contact", "DnlEntry", "Domain", "DomainContact", "DomainHost",
     "DsRecord", "Event", "GracePeriod", "HistoryEntry", "Host", "HostedZoneStatus",
     "IdnTable", "KeyData", "LaunchPhase", "Lease", "LedgerEntry", "LordnEntry", "PollMessage",
-    "PremiumRule", "Price", "Registrar", "ReservedName", "RevokedSmd", "Tld", "TmchFile",
+    "PremiumRule", "Price", "QueryCount", "Registrar", "ReservedName", "RevokedSmd", "Tld",
+    "TmchFile",
     "Transfer",
 ]

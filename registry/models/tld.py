@@ -110,3 +110,5 @@ class ReservedName(Base):
     tld_id: Mapped[int] = mapped_column(ForeignKey("tlds.id", ondelete="CASCADE"))
     label: Mapped[str] = mapped_column(String(63))  # A-label
     reason: Mapped[str] = mapped_column(String(255), default="Reserved")
+    # escrow deposits it (RFC 9022 NNDN crDate); none only on rows older than the column
+    created_at: Mapped[datetime | None]

@@ -17,10 +17,12 @@ from aiohttp import web
 
 from rdap.app import Rdap
 from rdap.config import RdapSettings
+from registry.admin.tlds import add_reserved
 from registry.clock import FixedClock
 from registry.db import Database, make_engine
 from registry.flows.contact_create import ContactCreate
 from registry.flows.context import Actor
+from registry.query_counts import QueryCounter
 from registry.rate_limit import RateLimiter
 from registry.rdds_source import RegistrySource
 from registry.service import Registry
@@ -46,6 +48,8 @@ def populate(world: World) -> Registered:
     world.add_tld("example", data_model="thick")
     world.add_tld("cc", data_model="thick", rdds_profile="cctld", whois_enabled=True)
     world.add_tld("min")
+    for tld, label in (("example", "nic"), ("example", "bücher-shop"), ("cc", "nic")):
+        world.task(lambda ctx, tld=tld, label=label: add_reserved(ctx, tld, label))  # NNDN
     alice = world.add_registrar("alice", balance=10_000_000, iana_id=9999,
                                 url="https://alice.example.net", abuse_email="abuse@alice.net",
                                 abuse_phone="+1.5555550100", postal=ADDRESS)
@@ -97,12 +101,12 @@ class RdapServer:
     """The RDAP application on a loopback port, its loop in a thread of its own."""
 
     def __init__(self, registry: Registry, limiter: RateLimiter | None = None,
-                 **settings) -> None:
+                 counter: QueryCounter | None = None, **settings) -> None:
         port = free_port()
         self.settings = RdapSettings(port=port, search_limit=SEARCH_LIMIT,
                                      port43="whois.nic.cc", **settings)
         self.base = self.settings.public_base
-        self.rdap = Rdap(RegistrySource(registry), self.settings, limiter)
+        self.rdap = Rdap(RegistrySource(registry), self.settings, limiter, counter)
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self._thread.start()

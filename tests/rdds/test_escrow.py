@@ -4,6 +4,7 @@ RDE schemas in ../shared/reference/rde (skipped, saying so, when absent)."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import subprocess
 import tarfile
@@ -13,14 +14,19 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from eppd.core_backend import CoreBackend
+from eppd.responses import greeting as eppd_greeting
 from escrow.config import EscrowSettings
 from escrow.deposit import EscrowError, make_deposit
 from escrow.deposit_xml import NS
 from escrow.openpgp import Gpg
+from escrow.parts import siblings
 from escrow.schedule import due
 from escrow.verify import rde_schema, verify_files, verify_xml
+from registry.admin.tlds import add_reserved
 from registry.flows.domain_delete import DomainDelete
 from registry.flows.domain_update import DomainUpdate
+from tests.core.world import START
 from tests.rdds.rdap_schemas import REFERENCE as RDAP_REFERENCE
 
 REFERENCE = RDAP_REFERENCE.parents[1]
@@ -77,7 +83,27 @@ def test_full_and_differential_deposits(registered, keys, schema, tmp_path):
     assert document.get("type") == "FULL"
     # example: glue, other, bücher and the bulk names; the hosts they use; their contacts
     assert counts(document) == {"rdeDomain-1.0": 3 + 14, "rdeHost-1.0": 2,
-                                "rdeContact-1.0": 2, "rdeRegistrar-1.0": 2}
+                                "rdeContact-1.0": 2, "rdeRegistrar-1.0": 2,
+                                "rdeNNDN-1.0": 2, "rdeEppParams-1.0": 1}
+    menu = [e.text for e in document.iterfind("{*}rdeMenu/{*}objURI")]
+    assert NS["rdeNNDN"] in menu and NS["rdeEppParams"] in menu
+    reserved = {e.findtext("{*}aName"): e for e in document.iterfind(".//{*}NNDN")}
+    assert set(reserved) == {"nic.example", "xn--bcher-shop-9db.example"}
+    assert reserved["xn--bcher-shop-9db.example"].findtext("{*}uName") == "bücher-shop.example"
+    assert reserved["nic.example"].findtext("{*}nameState") == "withheld"
+    # the EPP parameters are what eppd's greeting offers
+    [params] = document.iterfind(f".//{{{NS['rdeEppParams']}}}eppParams")
+    greeting = etree.fromstring(eppd_greeting("test", START, CoreBackend.service_menu))
+    menu = greeting.find("{*}greeting/{*}svcMenu")
+    for tag in ("version", "lang", "objURI"):
+        assert [e.text for e in params.iterfind(f"{{*}}{tag}")] == \
+            [e.text for e in menu.iterfind(f"{{*}}{tag}")]
+    assert [e.text for e in params.iterfind("{*}svcExtension/{*}extURI")] == \
+        [e.text for e in menu.iterfind("{*}svcExtension/{*}extURI")]
+    def policy(dcp):
+        return [etree.QName(e).localname for e in dcp.iter()]
+    assert policy(params.find("{*}dcp")) == policy(greeting.find("{*}greeting/{*}dcp"))
+    assert params.find("{*}dcp/{*}access/{*}all") is not None
     names = {e.text for e in document.iterfind(".//{*}domain/{*}name")}
     assert {"glue.example", "xn--bcher-kva.example"} <= names and "shop.cc" not in names
     glue = next(e for e in document.iterfind(f".//{{{NS['rdeDomain']}}}domain")
@@ -85,7 +111,7 @@ def test_full_and_differential_deposits(registered, keys, schema, tmp_path):
     assert glue.findtext(".//{*}dsData/{*}keyTag") == "12345"
     assert etree.fromstring(full.files[2].read_bytes()).findtext("{*}kind") == "FULL"
     schema.assertValid(etree.fromstring(full.files[2].read_bytes()))
-    verdict = verify_files(full.files[0], full.files[1], agent, schema)
+    verdict = verify_files([full.files[:2]], agent, schema)
     assert verdict.ok, verdict.problems
     assert verdict.counts[NS["rdeDomain"]] == 17
 
@@ -93,6 +119,7 @@ def test_full_and_differential_deposits(registered, keys, schema, tmp_path):
     world.clock.advance(days=1)
     world.run(DomainUpdate("other.example", add_statuses=("clientHold",)), registered.alice)
     world.run(DomainDelete("bulk13.example"), registered.alice)
+    world.task(lambda ctx: add_reserved(ctx, "example", "whois"))
     diff = make_deposit(world.registry, settings, registry_gpg, "example", "diff", out)
     document = etree.fromstring(decrypt(agent, diff.files[0], tmp_path))
     schema.assertValid(document)
@@ -101,7 +128,9 @@ def test_full_and_differential_deposits(registered, keys, schema, tmp_path):
     assert [e.text for e in document.iterfind(f".//{{{NS['rdeDomain']}}}delete/{{*}}name")
             ] == ["bulk13.example"]
     assert counts(document)["rdeDomain-1.0"] == 1
-    assert verify_files(diff.files[0], diff.files[1], agent, schema).ok
+    assert [e.text for e in document.iterfind(".//{*}NNDN/{*}aName")] == ["whois.example"]
+    assert counts(document)["rdeNNDN-1.0"] == 1 and counts(document)["rdeEppParams-1.0"] == 1
+    assert verify_files([diff.files[:2]], agent, schema).ok
 
 
 def test_agent_catches_tampering_and_bad_counts(registered, keys, schema, tmp_path):
@@ -113,7 +142,7 @@ def test_agent_catches_tampering_and_bad_counts(registered, keys, schema, tmp_pa
     data = bytearray(ryde.read_bytes())
     data[len(data) // 2] ^= 0xFF
     tampered.write_bytes(bytes(data))
-    verdict = verify_files(tampered, sig, agent, schema)
+    verdict = verify_files([(tampered, sig)], agent, schema)
     assert not verdict.ok and verdict.problems[0].startswith("signature:")
     # a header that lies about its counts; a domain whose sponsor was left out
     xml = decrypt(agent, ryde, tmp_path)
@@ -126,6 +155,51 @@ def test_agent_catches_tampering_and_bad_counts(registered, keys, schema, tmp_pa
     document.find(f".//{{{NS['rdeHeader']}}}count[@uri='{NS['rdeRegistrar']}']").text = "0"
     verdict = verify_xml(io.BytesIO(etree.tostring(document)), schema)
     assert verdict.problems == ["registrar alice is referred to but not deposited"]
+    # the EPP parameters left out of a full deposit (the header agreeing)
+    document = etree.fromstring(xml)
+    params = document.find(f".//{{{NS['rdeEppParams']}}}eppParams")
+    params.getparent().remove(params)
+    document.find(f".//{{{NS['rdeHeader']}}}count[@uri='{NS['rdeEppParams']}']").text = "0"
+    verdict = verify_xml(io.BytesIO(etree.tostring(document)), schema)
+    assert verdict.problems == ["a full deposit holds one rdeEppParams object, not 0"]
+    # a reserved name that breaks the schema
+    document = etree.fromstring(xml)
+    document.find(".//{*}NNDN/{*}nameState").text = "forgotten"
+    verdict = verify_xml(io.BytesIO(etree.tostring(document)), schema)
+    assert len(verdict.problems) == 1 and verdict.problems[0].startswith("NNDN ")
+
+
+def test_large_deposits_are_split_into_signed_parts(registered, keys, schema, tmp_path):
+    registry_gpg, agent, settings = keys
+    split = dataclasses.replace(settings, split_bytes=800)
+    day = f"{registered.world.clock.now():%Y-%m-%d}"  # the module's clock moves
+    deposit = make_deposit(registered.world.registry, split, registry_gpg, "example", "full",
+                           tmp_path)
+    rydes = [p for p in deposit.files if p.suffix == ".ryde"]
+    assert len(rydes) >= 3 and all(p.stat().st_size <= 800 for p in rydes)
+    assert [p.name for p in rydes] == [f"example_{day}_full_S{n}_R0.ryde"
+                                       for n in range(1, len(rydes) + 1)]
+    assert [p.name for p in deposit.files if p.suffix == ".sig"] == [
+        p.name.replace(".ryde", ".sig") for p in rydes]
+    assert deposit.files[-1].name == f"example_{day}_full_S1_R0.rep"
+    assert siblings(rydes[1]) == rydes  # any part stands for the deposit
+    parts = [(p, p.with_suffix(".sig")) for p in rydes]
+    verdict = verify_files(parts, agent, schema)
+    assert verdict.ok, verdict.problems
+    assert verdict.counts == deposit.counts and verdict.counts[NS["rdeDomain"]] > 10
+    # a part missing: the rest does not decrypt; parts out of order: the same
+    assert verify_files(parts[:-1], agent, schema).problems[0].startswith("decryption:")
+    assert not verify_files([parts[1], parts[0], *parts[2:]], agent, schema).ok
+    # a part's signature that is another part's
+    verdict = verify_files([(rydes[0], parts[1][1]), *parts[1:]], agent, schema)
+    assert verdict.problems[0].startswith(f"signature of {rydes[0].name}:")
+    # a deposit under the limit is one part, as before
+    whole = make_deposit(registered.world.registry, dataclasses.replace(
+        settings, split_bytes=10_000_000), registry_gpg, "example", "full", tmp_path)
+    assert [p.name for p in whole.files] == [
+        f"example_{day}_full_S1_R1.ryde", f"example_{day}_full_S1_R1.sig",
+        f"example_{day}_full_S1_R1.rep"]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
 def test_refusals(registered, keys, tmp_path):

@@ -66,7 +66,9 @@ def test_registry_functions_activity(january):
     assert values["srs-dom-create"] == 3 + BULK
     assert values["srs-dom-renew"] == 1 and values["srs-dom-delete"] == 2
     assert values["srs-host-create"] == 2 and values["srs-cont-create"] == 3
-    assert values["srs-dom-check"] is None and values["whois-43-queries"] is None
+    assert values["dns-udp-queries-received"] is None  # not recorded: empty, not zero
+    assert values["whois-43-queries"] == 0 and values["rdap-queries"] == 0  # none asked
+    assert values["srs-dom-check"] == 0  # counted: none (tests/rdds/test_query_counts.py)
 
 
 def test_csv_format_and_refusals(january):

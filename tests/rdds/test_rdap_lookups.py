@@ -22,14 +22,19 @@ def lookup(server, path: str, schema: str | None, status: int = 200) -> dict:
     return body
 
 
-def domain_search(server, path: str) -> dict:
-    """The schemas have no domain search: each result is checked as a domain, the rest of
-    the answer (conformance, notices) as help is."""
+def search(server, path: str, member: str, schema: str) -> dict:
+    """The schemas have no domain or entity search (rdap_entities.json is an entities
+    array): each result is checked as its object, the rest of the answer (conformance,
+    notices) as help is."""
     body = lookup(server, path, None)
-    for result in body["domainSearchResults"]:
-        validate(result, "rdap_domain.json")
-    validate({k: v for k, v in body.items() if k != "domainSearchResults"}, "rdap_help.json")
+    for result in body[member]:
+        validate(result, schema)
+    validate({k: v for k, v in body.items() if k != member}, "rdap_help.json")
     return body
+
+
+def domain_search(server, path: str) -> dict:
+    return search(server, path, "domainSearchResults", "rdap_domain.json")
 
 
 def entity(body: dict, role: str) -> dict:
@@ -154,6 +159,8 @@ def test_help(server):
     ("domains?name=a*", 400), ("domains", 400), ("domains?name=x*y*", 400),
     ("nameservers?ip=not-an-ip", 400), ("nameservers?name=ns*&ip=192.0.2.1", 400),
     ("domains?name=zz*", 404), ("domains?name=b%C3%BC*.example", 400),
+    ("entities?fn=a*", 400), ("entities?fn=al*&handle=9999", 400), ("entities?fn=zz*", 404),
+    ("entities?handle=jane", 404),  # contacts are not searched
 ])
 def test_errors_have_rfc9083_bodies(server, path, status):
     body = lookup(server, path, "rdap_error.json", status)
@@ -185,3 +192,20 @@ def test_nameserver_searches(server):
     assert [n["ldhName"] for n in by_ip["nameserverSearchResults"]] == ["ns1.glue.example"]
     exact = lookup(server, "nameservers?name=ns.example.net", "rdap_nameservers.json")
     assert len(exact["nameserverSearchResults"]) == 1
+
+
+def entity_search(server, path: str) -> dict:
+    return search(server, path, "entitySearchResults", "rdap_entity.json")
+
+
+def test_registrar_entity_searches(server):
+    by_name = entity_search(server, "entities?fn=AL*")
+    [alice] = by_name["entitySearchResults"]
+    assert alice["handle"] == "9999" and alice["roles"] == ["registrar"]
+    assert alice["publicIds"] == [{"type": "IANA Registrar ID", "identifier": "9999"}]
+    assert entity(alice, "abuse")["vcardArray"][1][2][3] == "tel:+1.5555550100"
+    by_handle = entity_search(server, "entities?handle=9999")
+    assert [e["handle"] for e in by_handle["entitySearchResults"]] == ["9999"]
+    bob = entity_search(server, "entities?handle=bo*")  # no IANA ID: its clid
+    assert [e["handle"] for e in bob["entitySearchResults"]] == ["bob"]
+    assert bob["rdapConformance"][0] == "rdap_level_0"

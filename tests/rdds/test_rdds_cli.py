@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.rdds.sftp_agent import SftpAgent
 from tests.rdds.test_escrow import EPP_XSD, RDE_XSD
 from tests.serve_stack import environment, make_sandbox, pyrar
 
@@ -57,7 +58,8 @@ def test_deposit_and_verify_from_the_command_line(sandbox, tmp_path):
               "--rde-xsd", str(RDE_XSD), "--epp-xsd", str(EPP_XSD))
     checked = run(*verify, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert f"{ryde.name}: ok (3 rdeRegistrar-1.0)" in checked.stdout
+    assert f"{ryde.name}: ok (1 rdeEppParams-1.0, " in checked.stdout
+    assert "3 rdeRegistrar-1.0)" in checked.stdout
     # a signature from another deposit does not fit
     again = run("--config", config, "escrow", "deposit", "example", cwd=tmp_path)
     assert again.returncode == 0 and "_full_S1_R1.ryde" in again.stdout
@@ -66,6 +68,47 @@ def test_deposit_and_verify_from_the_command_line(sandbox, tmp_path):
     checked = run(*verify, cwd=tmp_path)
     assert checked.returncode == 1 and "FAILED" in checked.stdout and "signature:" in \
         checked.stdout
+    # a deposit split into parts is verified whole from any of them
+    split = subprocess.run(pyrar("--config", config, "escrow", "deposit", "example", "--out",
+                                 str(tmp_path / "split")), capture_output=True, text=True,
+                           env={**environment(), "PYRAR_ESCROW_SPLIT_BYTES": "600"},
+                           cwd=tmp_path, timeout=120)
+    assert split.returncode == 0, split.stderr
+    parts = sorted((tmp_path / "split").glob("example_*_full_S*_R0.ryde"))
+    assert len(parts) >= 2
+    checked = run(*verify[:4], str(parts[-1]), *verify[5:], cwd=tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.startswith(f"{parts[0].name} ({len(parts)} parts): ok (")
     refused = run("--config", config, "escrow", "deposit", "nope", cwd=tmp_path)
     assert refused.returncode == 1
     assert refused.stderr == "pyrar: error: TLD nope does not exist\n"
+
+
+def test_scheduled_run_uploads_to_the_agent(sandbox, tmp_path):
+    agent = SftpAgent(tmp_path / "agent")
+    try:
+        out = tmp_path / "deposits"
+        env = {**environment(), "PYRAR_ESCROW_SFTP_HOST": "127.0.0.1",
+               "PYRAR_ESCROW_SFTP_PORT": str(agent.port), "PYRAR_ESCROW_SFTP_USER": "registry",
+               "PYRAR_ESCROW_SFTP_KEY": str(agent.client_key),
+               "PYRAR_ESCROW_SFTP_KNOWN_HOSTS": str(agent.known_hosts),
+               "PYRAR_ESCROW_SFTP_DIR": "/inbox", "PYRAR_ESCROW_OUT_DIR": str(out)}
+        config = str(sandbox / "pyrar.toml")
+        ran = subprocess.run(pyrar("--config", config, "escrow", "run"), capture_output=True,
+                             text=True, env=env, cwd=tmp_path, timeout=120)
+        assert ran.returncode == 0, ran.stderr
+        sent = sorted(p.name for p in agent.inbox.iterdir())
+        assert sent and sorted(p.name for p in out.glob("*.ryde")) == sent[::2]
+        assert all(name.endswith((".ryde", ".sig")) for name in sent)
+        again = subprocess.run(pyrar("--config", config, "escrow", "upload"),
+                               capture_output=True, text=True, env=env, cwd=tmp_path,
+                               timeout=120)
+        assert again.returncode == 0 and again.stdout == "", again.stderr
+    finally:
+        agent.stop()
+    down = subprocess.run(pyrar("--config", config, "escrow", "upload"), capture_output=True,
+                          text=True, env={**env, "PYRAR_ESCROW_SFTP_DIR": "/nowhere"},
+                          cwd=tmp_path, timeout=120)
+    assert down.returncode == 0  # nothing pending: the agent is not even asked
+    unset = run("--config", config, "escrow", "upload", cwd=tmp_path)
+    assert unset.returncode == 1 and "[escrow] sftp_host is not set" in unset.stderr

@@ -17,10 +17,10 @@ from whoisd.server import Whois
 
 
 class WhoisServer:
-    def __init__(self, registry, limiter=None, **settings) -> None:
+    def __init__(self, registry, limiter=None, counter=None, **settings) -> None:
         self.settings = WhoisSettings(port=free_port(), rdap_url="https://rdap.nic.cc/",
                                       **settings)
-        self.whois = Whois(RegistrySource(registry), self.settings, limiter)
+        self.whois = Whois(RegistrySource(registry), self.settings, limiter, counter)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
