@@ -18,6 +18,7 @@ from interop_clients import epptools_client
 from interop_sandbox import running_sandbox
 
 from pyrar.sandbox import SANDBOX_PRICES
+from schemas.namespaces import BALANCE
 
 A, B, C = "registrar1", "registrar2", "registrar3"
 DS1 = {"key_tag": 12345, "alg": 13, "digest_type": 2, "digest": "A1" * 32}
@@ -64,9 +65,10 @@ def test_greeting_and_login_as_epptools_does_them(sandbox):
     try:
         greeting = client._greeting  # what Client.connect() read and login() mirrors
         assert greeting.is_greeting()
+        # and Verisign's balance mapping, which epptools looks for to show a balance
         assert set(greeting.service_obj_uris()) == {epptools.Namespaces.DOMAIN,
                                                     epptools.Namespaces.HOST,
-                                                    epptools.Namespaces.CONTACT}
+                                                    epptools.Namespaces.CONTACT, BALANCE}
         assert {epptools.Namespaces.SECDNS, RGP, epptools.Namespaces.FEE,
                 epptools.Namespaces.LOGINSEC} <= set(greeting.service_ext_uris())
         # epptools logs in with every URI of our greeting and a loginSec userAgent block.
