@@ -290,6 +290,9 @@ gnupg_home = "escrow/gnupg"
 agent_key = "{escrow_keys['agent_key']}"
 signing_key = "{escrow_keys['signing_key']}"
 schedule = false
+# upload to the escrow agent by SFTP ('pyrar escrow upload', and after each scheduled deposit):
+# sftp_host, sftp_user, sftp_key (the registry's private key file), sftp_known_hosts (the
+# agent's host key, always checked), sftp_dir; split_bytes cuts larger deposits into parts
 
 [powerdns]
 mode = "managed"
