@@ -48,6 +48,7 @@ class Report:
     reminders: int = 0
     renewed: int = 0
     failed: int = 0
+    settled: int = 0  # remote order items settled after a crash (remote_orders.py)
 
 
 def sync_poll(ctx: FlowContext, backend: Backend, settings: RegistrarSettings,
@@ -72,9 +73,9 @@ def _apply(ctx: FlowContext, backend: Backend, settings: RegistrarSettings,
            msg: QueuedMessage) -> None:
     p = msg.payload
     if msg.kind == "domain_transfer":
-        _transfer(ctx, settings, p["transfer"])
+        apply_transfer(ctx, settings.house_clid, p["transfer"])
     elif msg.kind == "autorenew":
-        _registry_renewed(ctx, backend, settings, p["name"], _time(p["expires_at"]))
+        registry_renewed(ctx, backend, settings, p["name"], _time(p["expires_at"]))
     elif msg.kind == "domain_deleted":
         row = _row(ctx, p["name"])
         if row is not None:
@@ -82,20 +83,21 @@ def _apply(ctx: FlowContext, backend: Backend, settings: RegistrarSettings,
             ctx.session.delete(row)
 
 
-def _transfer(ctx: FlowContext, settings: RegistrarSettings, t: dict) -> None:
+def apply_transfer(ctx: FlowContext, clid: str, t: dict) -> None:
+    """A transfer's state change told by the registry where ``clid`` is our account."""
     row = _row(ctx, t["name"])
     if row is None:
         return
     user = ctx.session.get(SiteUser, row.user_id)
     name = display(row.name)
-    if t["gaining"] == settings.house_clid:
+    if t["gaining"] == clid:
         if t["status"] in APPROVED and row.state == "transfer_pending":
             row.state, row.expires_at = "active", _time(t["expires_at"])
             mail.send(ctx, user, "transfer_in", name=name, expires=t["expires_at"][:10])
         elif t["status"] in REFUSED and row.state == "transfer_pending":
             _refund_transfer(ctx, row, t["status"])
             ctx.session.delete(row)
-    elif t["losing"] == settings.house_clid:
+    elif t["losing"] == clid:
         if t["status"] == "pending":
             mail.send(ctx, user, "transfer_out_requested", name=name,
                       action_at=t["action_at"][:16].replace("T", " ") + " UTC")
@@ -124,8 +126,8 @@ def _refund_transfer(ctx: FlowContext, row: SiteDomain, status: str) -> None:
               refunded=str(item.price), currency=order.currency)
 
 
-def _registry_renewed(ctx: FlowContext, backend: Backend, settings: RegistrarSettings,
-                      name: str, expires: datetime) -> None:
+def registry_renewed(ctx: FlowContext, backend: Backend, settings: RegistrarSettings,
+                     name: str, expires: datetime) -> None:
     row = _row(ctx, name)
     if row is None or row.state != "active":
         return
