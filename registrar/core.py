@@ -62,6 +62,7 @@ class RegistrarCore:
         self._secrets = secrets
         self._actor: Actor | None = None
         self._backend = backend
+        self._order_locks = remote_orders.OrderLocks()
         self.upstreams = UpstreamSet(self.settings.upstream_price_seconds,
                                      config_overrides=self.settings.upstream_timeouts())
 
@@ -324,8 +325,10 @@ class RegistrarCore:
     def process_order(self, order_id: int) -> None:
         """The local registry's items in one transaction, then each remote one submitted,
         sent and settled (remote_orders.py)."""
-        self.tx(lambda ctx: orders.process(ctx, self.backend, order_id), "site_order_process")
-        remote_orders.carry_out(self.tx, self.backend, order_id)
+        with self._order_locks.holding(order_id):
+            self.tx(lambda ctx: orders.process(ctx, self.backend, order_id),
+                    "site_order_process")
+            remote_orders.carry_out(self.tx, self.backend, order_id)
 
     def order(self, user_id: int, order_id: int) -> OrderView:
         def work(ctx):

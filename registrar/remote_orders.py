@@ -18,7 +18,9 @@ send time. The order is done, and its receipt mailed, when its last item is sett
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,6 +61,33 @@ class Outcome:
     status: str  # "done", "failed" or "unknown" (left submitted)
     expires: datetime | None = None
     error: str | None = None
+
+
+class OrderLocks:
+    """One thread of the process at a time carries out a given order. The request that
+    placed it and the orders consumer (woken by the same commit) would otherwise race: the
+    loser would find the item "submitted" while the winner waits for the registry, and
+    answer the user before the order is settled."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[int, tuple[threading.Lock, int]] = {}
+
+    @contextmanager
+    def holding(self, order_id: int) -> Iterator[None]:
+        with self._guard:
+            lock, users = self._locks.get(order_id, (threading.Lock(), 0))
+            self._locks[order_id] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._locks[order_id]
+                if users == 1:
+                    del self._locks[order_id]
+                else:
+                    self._locks[order_id] = (lock, users - 1)
 
 
 def carry_out(tx: Tx, backend: Backend, order_id: int) -> None:

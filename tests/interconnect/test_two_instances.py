@@ -10,9 +10,14 @@ from the account and mails the user)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import mailbox
+import os
 import secrets
+import signal
+import sqlite3
 import subprocess
+import threading
 from datetime import datetime
 from pathlib import Path
 
@@ -21,6 +26,7 @@ import dns.rdatatype
 import pytest
 
 from eppclient import EppClient, FeeQuery, RegistryConfig
+from tests.interconnect.proxy_thread import ProxyThread
 from tests.serve_stack import (
     GLUE,
     PUBLISH_TIMEOUT,
@@ -38,6 +44,7 @@ from tests.zonegen.zonegen_helpers import need_pdns
 pytestmark = [pytest.mark.pdns, pytest.mark.slow]
 DIGEST = "5C" * 32
 MARKUP = 20
+TIMEOUT = 5  # B's upstream command timeout: a lost item is settled 3 * 5 + 5 s after it left
 
 
 def cli(sandbox: Path, *args: str) -> subprocess.CompletedProcess:
@@ -91,29 +98,90 @@ def test_b_sells_alpha_through_a(tmp_path):
     (tmp_path / "b").mkdir()
     a = make_sandbox(tmp_path / "a", "--tld", "alpha")
     b = make_sandbox(tmp_path / "b", "--tld", "beta")
-    tune(b, lifecycle_seconds=1, upstream_timeout_seconds=10)
+    tune(b, lifecycle_seconds=1, upstream_timeout_seconds=TIMEOUT)
     with serving(a, "serve-a") as sa:
         wait_serving(sa, "alpha")
         b_at_a = next(r for r in sa.credentials["registrars"] if r["clid"] == "registrar1")
-        ok(b, "upstream", "add", "alpha", "--host", "127.0.0.1", "--port", str(sa.epp_port),
-           "--ca", b_at_a["ca"], "--cert", b_at_a["cert"], "--key", b_at_a["key"],
-           "--clid", "registrar1", "--password", b_at_a["password"], "--tld", "alpha",
-           "--markup", str(MARKUP))
-        listed = ok(b, "upstream", "list")
-        assert "alpha: 127.0.0.1" in listed and "registrar1" in listed
-        assert b_at_a["password"] not in listed and b_at_a["key"] not in listed
-        tested = ok(b, "upstream", "test", "alpha")
-        assert "logged in to alpha" in tested, tested
-        assert "urn:ietf:params:xml:ns:epp:fee-1.0" in tested, tested
-        assert "available; standard; create 10.00" in tested, tested
-        assert b_at_a["password"] not in tested
+        # B reaches A's eppd through a proxy that loses answers when told to
+        proxy = ProxyThread(sa.epp_port, a / "certs" / "server.pem", a / "certs" / "server.key",
+                            Path(b_at_a["ca"]), Path(b_at_a["cert"]), Path(b_at_a["key"]))
+        try:
+            ok(b, "upstream", "add", "alpha", "--host", "127.0.0.1", "--port", str(proxy.port),
+               "--ca", b_at_a["ca"], "--cert", b_at_a["cert"], "--key", b_at_a["key"],
+               "--clid", "registrar1", "--password", b_at_a["password"], "--tld", "alpha",
+               "--markup", str(MARKUP))
+            listed = ok(b, "upstream", "list")
+            assert "alpha: 127.0.0.1" in listed and "registrar1" in listed
+            assert b_at_a["password"] not in listed and b_at_a["key"] not in listed
+            tested = ok(b, "upstream", "test", "alpha")
+            assert "logged in to alpha" in tested, tested
+            assert "urn:ietf:params:xml:ns:epp:fee-1.0" in tested, tested
+            assert "available; standard; create 10.00" in tested, tested
+            assert b_at_a["password"] not in tested
 
-        with serving(b, "serve-b") as sb:
-            wait_serving(sb, "beta")
-            web = sb.credentials["web"]
-            user = ApiClient(web["url"])
-            assert user.login(web["user"]["email"], web["user"]["password"]).status == 200
-            _journey(sa, sb, user, a, b)
+            with serving(b, "serve-b") as sb:
+                wait_serving(sb, "beta")
+                user = site_user(sb)
+                _journey(sa, sb, user, a, b)
+                _answer_lost(sa, user, proxy)
+                pending = _crash_while_sent(sa, sb, user, proxy)
+            with serving(b, "serve-b-again") as sb:
+                wait_serving(sb, "beta")
+                _settled_after_restart(sa, sb, site_user(sb), pending, proxy)
+        finally:
+            proxy.close()
+
+
+def site_user(sb: Served) -> ApiClient:
+    web = sb.credentials["web"]
+    user = ApiClient(web["url"])
+    assert user.login(web["user"]["email"], web["user"]["password"]).status == 200
+    return user
+
+
+def _answer_lost(sa: Served, user: ApiClient, proxy: ProxyThread) -> None:
+    """The connection drops after A ran the create: B settles it by info, never resends."""
+    name = f"lost{secrets.token_hex(3)}.alpha"
+    fault = proxy.arm("after", b"<domain:create")
+    order = user.post("/api/orders", {"items": [{"name": name}]})
+    assert fault.struck.is_set()
+    assert order.body["items"][0]["status"] == "done", order.body
+    assert at_a(sa, "registrar1", lambda c: c.domain_info(name)).sponsor == "registrar1"
+    assert sum(b"<domain:create" in f and name.encode() in f for f in proxy.proxy.seen) == 1
+
+
+def _crash_while_sent(sa: Served, sb: Served, user: ApiClient, proxy: ProxyThread) -> str:
+    """B's site dies while A runs its create (the answer held back): the item stays
+    "submitted" and nothing is sent again."""
+    name = f"crash{secrets.token_hex(3)}.alpha"
+    fault = proxy.arm("stall", b"<domain:create")
+
+    def buy() -> None:
+        with contextlib.suppress(OSError):  # the site dies under it
+            user.post("/api/orders", {"items": [{"name": name}]})
+    buying = threading.Thread(target=buy)
+    buying.start()
+    wait_for("the create reached A", fault.struck.is_set, 60, sb.log)
+    for p in sb.tree():
+        if " web serve" in p.cmdline:
+            os.kill(p.pid, signal.SIGKILL)
+    buying.join(60)
+    with contextlib.closing(sqlite3.connect(sb.directory / "pyrar.sqlite3")) as db:
+        assert db.execute("SELECT status, submitted_at IS NOT NULL FROM site_order_items "
+                          "WHERE domain = ?", (name,)).fetchall() == [("submitted", 1)]
+    return name
+
+
+def _settled_after_restart(sa: Served, sb: Served, user: ApiClient, name: str,
+                           proxy: ProxyThread) -> None:
+    """Back up, B's lifecycle settles the item by info once its call must be over."""
+    def item():
+        orders = user.get("/api/orders").body
+        return next(i for o in orders for i in o["items"] if i["name"] == name)
+    wait_for(f"{name} settled", lambda: item()["status"] == "done", 4 * TIMEOUT + 60, sb.log)
+    assert name in [d["name"] for d in user.get("/api/domains").body]
+    assert at_a(sa, "registrar1", lambda c: c.domain_info(name)).sponsor == "registrar1"
+    assert sum(b"<domain:create" in f and name.encode() in f for f in proxy.proxy.seen) == 1
 
 
 def _journey(sa: Served, sb: Served, user: ApiClient, a: Path, b: Path) -> None:
@@ -178,7 +246,8 @@ def _journey(sa: Served, sb: Served, user: ApiClient, a: Path, b: Path) -> None:
     balance = user.get("/api/account").body["balance"]["amount"]
     failed = user.post("/api/orders", {"items": [{"name": dear}]})
     item = failed.body["items"][0]
-    assert item["status"] == "failed" and item["error"].startswith("alpha: "), failed.body
+    assert item["status"] == "failed", failed.body
+    assert item["error"] == "alpha: the create fee is 15.00 USD; 10.00 was offered"
     assert failed.body["refunded"]["amount"] == 1200
     assert user.get("/api/account").body["balance"]["amount"] == balance
     assert at_a(sa, "registrar2", lambda c: c.domain_check(dear))[0].available
@@ -187,6 +256,8 @@ def _journey(sa: Served, sb: Served, user: ApiClient, a: Path, b: Path) -> None:
     ok(a, "tld", "set", "alpha", "transfer_pending_days=0")
     code = user.post(f"/api/domains/{name}/auth-code").body["auth_code"]
     at_a(sa, "registrar2", lambda c: c.domain_transfer("request", name, auth_info=code))
+    wait_for("the user is told of the request",
+             lambda: f"A transfer of {name} was requested" in subjects(b), 60, sb.log)
     wait_for("A approves the transfer",
              lambda: (ok(a, "lifecycle", "run"), at_a(
                  sa, "registrar2", lambda c: c.domain_info(name)).sponsor == "registrar2")[1],
