@@ -396,6 +396,9 @@ class RegistrarCore:
                                    "site_reminders")
         report.renewed, report.failed = self.tx(lambda ctx: lifecycle.auto_renew(
             ctx, self.backend, self.settings), "site_auto_renew")
+        remote = remote_orders.auto_renew(self.tx, self.backend, self.settings,
+                                          self.process_order)
+        report.renewed, report.failed = report.renewed + remote[0], report.failed + remote[1]
         self.tx(lambda ctx: sessions.purge_expired(ctx.session, ctx.now), "site_sessions_purge")
         return report
 

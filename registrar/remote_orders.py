@@ -31,10 +31,11 @@ from eppclient import CannotSettle, OutcomeUnknown
 from registry.errors import EppError
 from registry.flows.context import FlowContext
 
-from . import orders
+from . import lifecycle, orders
 from .backends.base import Backend, backend_for
 from .backends.remote import RemoteRegistry
-from .errors import Conflict, NotFound, from_registry
+from .config import RegistrarSettings
+from .errors import Conflict, NotFound, SiteError, from_registry
 from .models import SiteDomain, SiteOrder, SiteOrderItem, SiteUser
 from .names import display
 
@@ -219,3 +220,47 @@ def pending_orders(ctx: FlowContext) -> list[int]:
     return list(ctx.session.scalars(select(SiteOrder.id).join(
         SiteOrderItem, SiteOrderItem.order_id == SiteOrder.id).where(
         SiteOrder.status == "paid", SiteOrderItem.status == "pending").distinct()))
+
+
+def auto_renew(tx: Tx, backend: Backend, settings: RegistrarSettings,
+               process: Callable[[int], None], limit: int = 100) -> tuple[int, int]:
+    """Names at remote registries due for renewal: each an order placed and paid in one
+    transaction, then carried out like any (``process``: the core's); (renewed, failed)."""
+    def due(ctx):
+        return [row.id for row in lifecycle.due_for_renewal(ctx, settings, limit)
+                if not backend_for(backend, ctx, row.name).transactional]
+
+    renewed = failed = 0
+    for row_id in tx(due, "site_auto_renew_due"):
+        def place(ctx, row_id=row_id):
+            row = ctx.session.get(SiteDomain, row_id)
+            user = ctx.session.get(SiteUser, row.user_id)
+            try:
+                with ctx.session.begin_nested():
+                    return orders.place(ctx, backend, user, [orders.CartItem("renew", row.name)],
+                                        settings.markup_percent, require_verified=False).id
+            except SiteError as e:
+                lifecycle.renewal_failed(ctx, settings, row, user, e)
+                return None
+        order_id = tx(place, "site_auto_renew")
+        if order_id is None:
+            failed += 1
+            continue
+        process(order_id)
+
+        def told(ctx, row_id=row_id, order_id=order_id):
+            row = ctx.session.get(SiteDomain, row_id)
+            user = ctx.session.get(SiteUser, row.user_id)
+            item = orders.items_of(ctx, order_id)[0]
+            if item.status == "done":
+                lifecycle.renewal_done(ctx, row, user)
+                return True
+            if item.status == "failed":
+                lifecycle.renewal_failed(ctx, settings, row, user,
+                                         SiteError(item.error or "the registry refused it"))
+            return False  # or still submitted: settle_stale finishes it
+        if tx(told, "site_auto_renew_done"):
+            renewed += 1
+        else:
+            failed += 1
+    return renewed, failed
