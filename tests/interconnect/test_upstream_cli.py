@@ -7,12 +7,14 @@ import json
 
 from tests.interconnect.test_two_instances import cli, ok
 from tests.serve_stack import make_sandbox
+from tests.zonegen.zonegen_helpers import free_port
 
 
 def test_upstream_definitions(tmp_path):
     sandbox = make_sandbox(tmp_path, "--tld", "beta")
     cred = json.loads((sandbox / "credentials.json").read_text())["registrars"][0]
-    base = ["upstream", "add", "alpha", "--host", "127.0.0.1", "--port", "7700",
+    port = free_port()  # nobody listens there
+    base = ["upstream", "add", "alpha", "--host", "127.0.0.1", "--port", str(port),
             "--ca", cred["ca"], "--cert", cred["cert"], "--key", cred["key"],
             "--clid", "ourclid", "--password", "s3cret-pass"]
 
@@ -32,11 +34,11 @@ def test_upstream_definitions(tmp_path):
     listed = ok(sandbox, "upstream", "list")
     for shown in (added, listed):
         assert "s3cret-pass" not in shown and cred["key"] not in shown
-    assert ("alpha: 127.0.0.1:7700 as ourclid, TLDs alpha, alpha2, markup 15%, USD, "
+    assert (f"alpha: 127.0.0.1:{port} as ourclid, TLDs alpha, alpha2, markup 15%, USD, "
             "2 sessions, flat prices create 8.50, renew 9.00") in listed
     assert "sells alpha already" in refused(*[a if a != "alpha" else "other" for a in base],
                                            "--tld", "alpha")
-    # nobody answers on port 7700: the test says so in one line
+    # nobody answers on that port: the test says so in one line
     assert "cannot log in to alpha" in refused("upstream", "test", "alpha")
     ok(sandbox, "upstream", "remove", "alpha")
     assert "no upstreams" in ok(sandbox, "upstream", "list")
