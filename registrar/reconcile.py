@@ -18,6 +18,7 @@ from registry.errors import ObjectDoesNotExist
 
 from . import mail
 from .errors import NotFound
+from .hosted_zones import forget
 from .models import SiteDomain, SiteUser
 from .names import display
 from .remote_orders import Tx
@@ -73,6 +74,7 @@ def _fix(tx: Tx, h: Held, kind: str, what: str, repair: bool,
                 return
             if kind == "gone":
                 user = ctx.session.get(SiteUser, row.user_id)
+                forget(ctx, row.name)
                 ctx.session.delete(row)
                 mail.send(ctx, user, "transfer_out", name=display(row.name))
             elif kind == "expiry":

@@ -34,6 +34,7 @@ from .backends.base import Backend
 from .backends.remote import RemoteRegistry
 from .config import RegistrarSettings
 from .errors import SiteError
+from .hosted_zones import forget
 from .models import SiteDomain, SiteUpstreamMessage
 from .remote_orders import Tx
 from .upstreams import UpstreamSet
@@ -114,6 +115,7 @@ def _effect(ctx: FlowContext, backend: Backend, remote: RemoteRegistry,
         row = ctx.session.scalars(select(SiteDomain).where(
             SiteDomain.name == pending.name.lower())).first()
         if row is not None and pending.succeeded and (purged or row.state == "redemption"):
+            forget(ctx, row.name)
             ctx.session.delete(row)
             return f"{pending.name} deleted at the registry: removed"
         return f"pending action on {pending.name}: {'done' if pending.succeeded else 'failed'}"
