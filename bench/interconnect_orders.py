@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from epp_commands import EppSession, Registrar
+from epp_commands import Registrar, free_port, wait_for_eppd
 
 from registrar.config import RegistrarSettings
 from registrar.core import RegistrarCore
@@ -40,12 +39,6 @@ from registry.config import Config
 from registry.service import Registry
 
 HERE = Path(__file__).resolve().parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def sandbox(work: Path, name: str, tld: str, env: dict, pyrar: list[str]) -> Path:
@@ -112,15 +105,7 @@ def main() -> None:
         core = RegistrarCore(Registry.from_config(config),
                              config.section("registrar", RegistrarSettings))
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    EppSession(registrar).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
+            wait_for_eppd(registrar)
             spec = UpstreamSpec("alpha", "127.0.0.1", int(cred["port"]), cred["ca"],
                                 cred["cert"], cred["key"], cred["clid"], cred["password"],
                                 ("alpha",), sessions=args.sessions)
