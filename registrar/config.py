@@ -52,6 +52,8 @@ class RegistrarSettings:
     # each EPP command's timeout (connecting, waiting for a session, the answer)
     upstream_price_seconds: float = 300.0
     upstream_timeout_seconds: float = 30.0
+    # names held at upstreams compared with the registry's info, and repaired, this often
+    reconcile_hours: float = 24.0
 
     def upstream_timeouts(self) -> dict[str, float]:
         t = self.upstream_timeout_seconds

@@ -40,6 +40,7 @@ from .config import RegistrarSettings
 from .errors import InvalidInput, NotAuthenticated, NotFound, Unavailable, from_registry
 from .models import SiteUser
 from .passwords import Passwords
+from .reconcile import Reconciler
 from .secret_box import SecretBox
 from .sessions import NewSession
 from .upstreams import UpstreamSet
@@ -63,6 +64,7 @@ class RegistrarCore:
         self._actor: Actor | None = None
         self._backend = backend
         self._order_locks = remote_orders.OrderLocks()
+        self._reconciler = Reconciler(self.settings.reconcile_hours)
         self.upstreams = UpstreamSet(self.settings.upstream_price_seconds,
                                      config_overrides=self.settings.upstream_timeouts())
 
@@ -392,6 +394,7 @@ class RegistrarCore:
         report.messages += upstream_poll.sync(self.tx, self.backend, self.upstreams,
                                               self.settings)
         report.settled = remote_orders.settle_stale(self.tx, self.backend)
+        report.drifts = self._reconciler.run_if_due(self.tx, self.upstreams)
         report.reminders = self.tx(lambda ctx: lifecycle.remind(ctx, self.settings),
                                    "site_reminders")
         report.renewed, report.failed = self.tx(lambda ctx: lifecycle.auto_renew(

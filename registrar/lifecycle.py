@@ -49,6 +49,7 @@ class Report:
     renewed: int = 0
     failed: int = 0
     settled: int = 0  # remote order items settled after a crash (remote_orders.py)
+    drifts: int = 0  # names at upstreams repaired by reconciliation (reconcile.py)
 
 
 def sync_poll(ctx: FlowContext, backend: Backend, settings: RegistrarSettings,

@@ -296,6 +296,8 @@ class SiteUpstream(SiteBase):
     flat_prices: Mapped[dict] = mapped_column(default=dict)
     currency: Mapped[str] = mapped_column(String(3))
     sessions: Mapped[int] = mapped_column(default=2)
+    # the registry's idle timeout: a <hello> goes on a session idle half as long
+    idle_timeout: Mapped[int] = mapped_column(default=600)
     created_at: Mapped[datetime]
 
 

@@ -9,20 +9,51 @@ gone from us leaves the account and its holder is mailed)."""
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 
-from registry.errors import ObjectDoesNotExist
+from registry.errors import AuthorizationError, EppError, ObjectDoesNotExist
 
 from . import mail
-from .errors import NotFound
+from .errors import NotFound, SiteError
 from .hosted_zones import forget
 from .models import SiteDomain, SiteUser
 from .names import display
 from .remote_orders import Tx
 from .upstreams import UpstreamSet
+
+log = logging.getLogger("pyrar.registrar.reconcile")
+
+
+class Reconciler:
+    """Every upstream reconciled and repaired every ``every_hours`` (the first time when the
+    site starts), each drift logged."""
+
+    def __init__(self, every_hours: float) -> None:
+        self.every = every_hours * 3600
+        self._next = 0.0
+
+    def run_if_due(self, tx: Tx, upstreams: UpstreamSet) -> int:
+        """The number of drifts found (and repaired)."""
+        if time.monotonic() < self._next:
+            return 0
+        self._next = time.monotonic() + self.every
+        drifts = 0
+        for name in tx(lambda ctx: [b.name for b in upstreams.backends(ctx)],
+                       "site_upstreams"):
+            try:
+                lines = reconcile(tx, upstreams, name, repair=True)
+            except (EppError, SiteError) as e:
+                log.warning("reconciliation with %s failed: %s", name, e)
+                continue
+            for line in lines:
+                log.warning("reconciliation with %s: %s", name, line)
+            drifts += len(lines)
+        return drifts
 
 
 @dataclass(frozen=True)
@@ -53,6 +84,9 @@ def reconcile(tx: Tx, upstreams: UpstreamSet, upstream: str, *, repair: bool = F
             info = remote.info(None, h.name)
         except ObjectDoesNotExist:
             lines.append(_fix(tx, h, "gone", "no longer exists at the registry", repair))
+            continue
+        except AuthorizationError:  # registries show a name to its sponsor only
+            lines.append(_fix(tx, h, "gone", "sponsored by another registrar now", repair))
             continue
         if info.sponsor != remote.link.config.clid:
             lines.append(_fix(tx, h, "gone", f"sponsored by {info.sponsor} now", repair))

@@ -109,6 +109,8 @@ def settle_stale(tx: Tx, backend: Backend, limit: int = 100) -> int:
         if outcome.status != "unknown":
             tx(lambda ctx, sub=sub, outcome=outcome: _record(ctx, sub, outcome),
                "site_order_settle")
+            log.info("%s of %s at %s settled after the fact: %s", sub.operation, sub.name,
+                     sub.backend.name, outcome.status)
             settled += 1
     return settled
 

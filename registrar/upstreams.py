@@ -46,11 +46,13 @@ class UpstreamView:
     flat_prices: dict[str, int]
     currency: str
     sessions: int
+    idle_timeout: int
 
     @classmethod
     def of(cls, row: SiteUpstream) -> UpstreamView:
         return cls(row.name, row.host, row.port, row.clid, tuple(row.tlds),
-                   row.markup_percent, dict(row.flat_prices), row.currency, row.sessions)
+                   row.markup_percent, dict(row.flat_prices), row.currency, row.sessions,
+                   row.idle_timeout)
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class UpstreamSpec:
     flat_prices: tuple[tuple[str, str], ...] = ()  # (operation, amount as text)
     currency: str | None = None
     sessions: int = 2
+    idle_timeout: int = 600  # the registry's, in seconds
 
 
 def add(ctx: FlowContext, spec: UpstreamSpec, default_currency: str) -> UpstreamView:
@@ -89,6 +92,8 @@ def add(ctx: FlowContext, spec: UpstreamSpec, default_currency: str) -> Upstream
         raise InvalidInput("--password must have at least 6 characters", field="password")
     if not 1 <= spec.sessions <= 16:
         raise InvalidInput("--sessions must be 1 to 16", field="sessions")
+    if not 2 <= spec.idle_timeout <= 86400:
+        raise InvalidInput("--idle-timeout must be 2 to 86400 seconds", field="idle_timeout")
     if spec.markup_percent is not None and not 0 <= spec.markup_percent <= 1000:
         raise InvalidInput("--markup must be 0 to 1000 (percent)", field="markup")
     tlds = tuple(dict.fromkeys(to_ascii_name(t).lstrip(".") for t in spec.tlds))
@@ -114,7 +119,8 @@ def add(ctx: FlowContext, spec: UpstreamSpec, default_currency: str) -> Upstream
                        key=str(Path(spec.key).resolve()), clid=spec.clid,
                        password=spec.password, tlds=list(tlds),
                        markup_percent=spec.markup_percent, flat_prices=prices,
-                       currency=currency, sessions=spec.sessions, created_at=ctx.now)
+                       currency=currency, sessions=spec.sessions,
+                       idle_timeout=spec.idle_timeout, created_at=ctx.now)
     ctx.session.add(row)
     ctx.session.flush()
     return UpstreamView.of(row)
@@ -141,7 +147,8 @@ def registry_config(row: SiteUpstream, **overrides) -> RegistryConfig:
     return RegistryConfig(
         name=row.name, host=row.host, port=row.port, ca=Path(row.ca), cert=Path(row.cert),
         key=Path(row.key), clid=row.clid, password=row.password, sessions=row.sessions,
-        max_sessions=max(row.sessions, 4), currency=row.currency, **overrides)
+        max_sessions=max(row.sessions, 4), idle_timeout=float(row.idle_timeout),
+        currency=row.currency, **overrides)
 
 
 def upstream_of(row: SiteUpstream) -> Upstream:
@@ -153,7 +160,7 @@ def _fingerprint(row: SiteUpstream) -> tuple:
     """What a running link depends on: a change of any of it makes a new link."""
     return (row.host, row.port, row.ca, row.cert, row.key, row.clid, row.password,
             tuple(row.tlds), row.markup_percent, tuple(sorted(row.flat_prices.items())),
-            row.currency, row.sessions)
+            row.currency, row.sessions, row.idle_timeout)
 
 
 class UpstreamSet:

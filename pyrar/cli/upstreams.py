@@ -54,6 +54,9 @@ def register(subparsers: Any) -> None:
     a.add_argument("--currency", metavar="CODE", help="default: the site's")
     a.add_argument("--sessions", type=whole_number(1, 16), default=2,
                    help="logged-in EPP sessions to keep (default 2)")
+    a.add_argument("--idle-timeout", type=whole_number(2, 86400), default=600,
+                   metavar="SECONDS", help="the registry's idle timeout: a <hello> goes on a "
+                   "session idle half as long (default 600)")
     a.set_defaults(run=run_add)
     up.add_parser("list", help="the upstreams").set_defaults(run=run_list)
     t = up.add_parser("test", help="log in; show the greeting, extensions and a price check")
@@ -89,7 +92,7 @@ def run_add(ctx: Any, args: argparse.Namespace) -> None:
         prices.append((op.strip(), amount.strip()))
     spec = UpstreamSpec(args.name, args.host, args.port, args.ca, args.cert, args.key,
                         args.clid, args.password, tuple(args.tld), args.markup,
-                        tuple(prices), args.currency, args.sessions)
+                        tuple(prices), args.currency, args.sessions, args.idle_timeout)
     core = _core(ctx)
     view = _site(lambda: core.tx(lambda c: add(c, spec, core.currency), "upstream_add"))
     print(f"upstream {view.name} added: {_line(view)}")
@@ -108,7 +111,8 @@ def _line(v: UpstreamView) -> str:
     markup = "site default" if v.markup_percent is None else f"{v.markup_percent}%"
     flat = ", ".join(f"{op} {format_amount(a, v.currency)}" for op, a in v.flat_prices.items())
     return (f"{v.host}:{v.port} as {v.clid}, TLDs {', '.join(v.tlds)}, markup {markup}, "
-            f"{v.currency}, {v.sessions} sessions" + (f", flat prices {flat}" if flat else ""))
+            f"{v.currency}, {v.sessions} sessions, idle timeout {v.idle_timeout} s"
+            + (f", flat prices {flat}" if flat else ""))
 
 
 def run_remove(ctx: Any, args: argparse.Namespace) -> None:

@@ -10,12 +10,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from eppclient import EppClient, NotSent, RegistryConfig
 
 T = TypeVar("T")
+# after a failed login, callers are refused at once for this long (a registry that is down
+# must not hold every search for a connect timeout)
+RETRY_LOGIN_AFTER = 10.0
 
 
 class EppLink:
@@ -28,6 +32,7 @@ class EppLink:
         self._client: EppClient | None = None
         self._starting = threading.Lock()
         self._closed = False
+        self._failed: tuple[float, str] | None = None  # (when, why) of the last failed login
 
     def call(self, work: Callable[[EppClient], Awaitable[T]]) -> T:
         """``work(client)`` on the link's loop; its result or its exception."""
@@ -41,14 +46,16 @@ class EppLink:
             if self._closed:
                 raise NotSent(f"the link to {self.config.name} is closed")
             if self._client is None:
+                if self._failed and time.monotonic() - self._failed[0] < RETRY_LOGIN_AFTER:
+                    raise NotSent(self._failed[1])
                 client = EppClient(self.config)
                 try:
                     self._run(client.start())
-                except NotSent:
-                    raise
                 except Exception as e:  # refused, unreachable, bad certificate: not sent
-                    raise NotSent(f"cannot log in to {self.config.name}: {e}") from e
-                self._client = client
+                    why = f"cannot log in to {self.config.name}: {e}"
+                    self._failed = (time.monotonic(), why)
+                    raise NotSent(why) from e
+                self._client, self._failed = client, None
             return self._client
 
     @property

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 
+from registry.errors import EppError
 from registry.flows.context import FlowContext
 from registry.flows.poll_messages import QueuedMessage
 from registry.values import Disclose, HostAddress, PostalInfo, TransferData
@@ -47,7 +48,15 @@ class Router:
             groups.setdefault(id(backend), (backend, []))[1].append(name)
         found: dict[str, Offer] = {}
         for backend, group in groups.values():
-            for asked, offer in zip(group, backend.check(ctx, group), strict=True):
+            try:
+                offers = backend.check(ctx, group)
+            except EppError as e:
+                if backend.transactional:
+                    raise
+                # an upstream away: its names shown unavailable, the others still answered
+                offers = [Offer(n, False, e.reason, "standard", {}, backend.currency)
+                          for n in group]
+            for asked, offer in zip(group, offers, strict=True):
                 found[asked] = offer
         return [found[n] for n in names]
 

@@ -35,7 +35,7 @@ def test_upstream_definitions(tmp_path):
     for shown in (added, listed):
         assert "s3cret-pass" not in shown and cred["key"] not in shown
     assert (f"alpha: 127.0.0.1:{port} as ourclid, TLDs alpha, alpha2, markup 15%, USD, "
-            "2 sessions, flat prices create 8.50, renew 9.00") in listed
+            "2 sessions, idle timeout 600 s, flat prices create 8.50, renew 9.00") in listed
     assert "sells alpha already" in refused(*[a if a != "alpha" else "other" for a in base],
                                            "--tld", "alpha")
     # nobody answers on that port: the test says so in one line

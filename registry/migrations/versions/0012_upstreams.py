@@ -34,6 +34,7 @@ def upgrade() -> None:
     sa.Column('flat_prices', sa.JSON(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('sessions', sa.Integer(), nullable=False),
+    sa.Column('idle_timeout', sa.Integer(), nullable=False),
     sa.Column('created_at', registry.models.base.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_site_upstreams')),
     sa.UniqueConstraint('name', name=op.f('uq_site_upstreams_name'))
