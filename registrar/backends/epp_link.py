@@ -48,8 +48,8 @@ class EppLink:
             if self._client is None:
                 if self._failed and time.monotonic() - self._failed[0] < RETRY_LOGIN_AFTER:
                     raise NotSent(self._failed[1])
-                client = EppClient(self.config)
-                try:
+                try:  # the certificate files are read here, the registry reached next
+                    client = EppClient(self.config)
                     self._run(client.start())
                 except Exception as e:  # refused, unreachable, bad certificate: not sent
                     why = f"cannot log in to {self.config.name}: {e}"

@@ -114,17 +114,23 @@ class RemoteRegistry:
         except CommandFailed as e:
             raise registry_error(self.name, e) from None
         except NotSent as e:
-            raise EppError(f"the registry of {self.name} cannot be reached now ({e}); "
-                           "nothing was sent") from None
+            raise self._unreachable(e) from None
+
+    def _unreachable(self, e: NotSent) -> EppError:
+        return EppError(f"the registry of {self.name} cannot be reached now ({e}); "
+                        "nothing was sent")
 
     def _price(self, cost: int) -> Decimal | None:
         """The amount agreed with the registry (fee-1.0), when it takes agreements."""
-        if not self.link.client().offers(FEE):
+        if not self.offers_fees():
             return None
         return Decimal(format_amount(cost, self.currency))
 
     def offers_fees(self) -> bool:
-        return self.link.client().offers(FEE)
+        try:
+            return self.link.client().offers(FEE)
+        except NotSent as e:
+            raise self._unreachable(e) from None
 
     # -- the Backend interface --------------------------------------------------------
 
@@ -178,13 +184,13 @@ class RemoteRegistry:
         price = self._price(cost)
         created = self._call(lambda c: c.domain_create(name, auth_info=authinfo, years=years,
                                                        price=price))
-        return created.expires_at
+        return created.expires_at or self._domain(name).expires_at  # exDate is optional
 
     def renew(self, ctx: FlowContext, name: str, years: int, cost: int) -> datetime:
         current = self.info(ctx, name).expires_at
         price = self._price(cost)
         renewed = self._call(lambda c: c.domain_renew(name, current.date(), years, price))
-        return renewed.expires_at
+        return renewed.expires_at or self._domain(name).expires_at
 
     def restore(self, ctx: FlowContext, name: str, cost: int) -> None:
         price = self._price(cost)
