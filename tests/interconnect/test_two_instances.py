@@ -105,6 +105,8 @@ def test_b_sells_alpha_through_a(tmp_path):
     tune(a, "eppd", idle_timeout=4)
     with serving(a, "serve-a") as sa:
         wait_serving(sa, "alpha")
+        # transfers approved by A's lifecycle at once (set early: eppd caches the policy)
+        ok(a, "tld", "set", "alpha", "transfer_pending_days=0")
         b_at_a = next(r for r in sa.credentials["registrars"] if r["clid"] == "registrar1")
         # B reaches A's eppd through a proxy that loses answers when told to
         proxy = ProxyThread(sa.epp_port, a / "certs" / "server.pem", a / "certs" / "server.key",
@@ -112,7 +114,7 @@ def test_b_sells_alpha_through_a(tmp_path):
         try:
             ok(b, "upstream", "add", "alpha", "--host", "127.0.0.1", "--port", str(proxy.port),
                "--ca", b_at_a["ca"], "--cert", b_at_a["cert"], "--key", b_at_a["key"],
-               "--clid", "registrar1", "--password", b_at_a["password"], "--tld", "alpha",
+               "--clid", "registrar1", f"--password={b_at_a['password']}", "--tld", "alpha",
                "--markup", str(MARKUP))
             listed = ok(b, "upstream", "list")
             assert "alpha: 127.0.0.1" in listed and "registrar1" in listed
@@ -256,15 +258,28 @@ def _journey(sa: Served, sb: Served, user: ApiClient, a: Path, b: Path) -> None:
     assert user.get("/api/account").body["balance"]["amount"] == balance
     assert at_a(sa, "registrar2", lambda c: c.domain_check(dear))[0].available
 
+    # a transfer in from A's registrar2: B's poller makes the name the user's
+    theirs, their_code = f"theirs{secrets.token_hex(3)}.alpha", secrets.token_urlsafe(24)
+    at_a(sa, "registrar2", lambda c: c.domain_create(theirs, auth_info=their_code))
+    moved = user.post("/api/orders", {"items": [
+        {"operation": "transfer", "name": theirs, "auth_code": their_code}]})
+    assert moved.body["items"][0]["status"] == "done", moved.body
+    assert {d["name"]: d["state"] for d in user.get("/api/domains").body}[theirs] == \
+        "transfer_pending"
+    # approved by A (its pending period is 0 days here), as it would be after five
+    wait_for(f"B's poller makes {theirs} the user's", lambda: (ok(a, "lifecycle", "run"), {
+        d["name"]: d["state"] for d in user.get("/api/domains").body}[theirs] == "active")[1],
+        90, sb.log)
+    assert at_a(sa, "registrar1", lambda c: c.domain_info(theirs)).sponsor == "registrar1"
+
     # a transfer away to A's registrar2, approved by A: B's poller takes it off the account
-    ok(a, "tld", "set", "alpha", "transfer_pending_days=0")
     code = user.post(f"/api/domains/{name}/auth-code").body["auth_code"]
     at_a(sa, "registrar2", lambda c: c.domain_transfer("request", name, auth_info=code))
     wait_for("the user is told of the request",
              lambda: f"A transfer of {name} was requested" in subjects(b), 60, sb.log)
     wait_for("A approves the transfer",
-             lambda: (ok(a, "lifecycle", "run"), at_a(
-                 sa, "registrar2", lambda c: c.domain_info(name)).sponsor == "registrar2")[1],
+             lambda: (ok(a, "lifecycle", "run"), at_a(sa, "registrar2", lambda c: c.domain_info(
+                 name, auth_info=code)).sponsor == "registrar2")[1],
              60, sa.log)
     wait_for("B's poller removes the name",
              lambda: name not in [d["name"] for d in user.get("/api/domains").body],
