@@ -1,8 +1,8 @@
 """upstreams: registries the site sells names of over EPP, their poll messages recorded,
 and the moment a remote order item was submitted
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 import registry.models.base
 
-revision = '0013'
-down_revision = '0012'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
