@@ -1,8 +1,8 @@
 """upstreams: registries the site sells names of over EPP, their poll messages recorded,
 and the moment a remote order item was submitted
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 import registry.models.base
 
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
