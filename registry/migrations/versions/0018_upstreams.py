@@ -1,8 +1,8 @@
 """upstreams: registries the site sells names of over EPP, their poll messages recorded,
 and the moment a remote order item was submitted
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 import registry.models.base
 
-revision = '0016'
-down_revision = '0015'
+revision = '0018'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 
