@@ -11,6 +11,7 @@ import re
 import socket
 import ssl
 import struct
+import time
 from dataclasses import dataclass
 
 EPP = "urn:ietf:params:xml:ns:epp-1.0"
@@ -153,3 +154,22 @@ def _ds_data(records: tuple[Ds, ...]) -> str:
         f"<secDNS:dsData><secDNS:keyTag>{tag}</secDNS:keyTag><secDNS:alg>{alg}</secDNS:alg>"
         f"<secDNS:digestType>{dt}</secDNS:digestType><secDNS:digest>{digest}</secDNS:digest>"
         "</secDNS:dsData>" for tag, alg, dt, digest in records)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_eppd(registrar: Registrar, timeout: float = 60.0) -> None:
+    """Until a session opens (the eppd just started accepts logins)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            EppSession(registrar).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)

@@ -34,15 +34,9 @@ import threading
 import time
 from pathlib import Path
 
-from epp_commands import DOMAIN, EppSession, Registrar
+from epp_commands import DOMAIN, EppSession, Registrar, free_port, wait_for_eppd
 
 HERE = Path(__file__).resolve().parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def context(registrar: Registrar) -> ssl.SSLContext:
@@ -228,15 +222,7 @@ def main() -> None:
                                   env=env, cwd=work, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.DEVNULL)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    EppSession(registrar).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
+            wait_for_eppd(registrar)
             sequential(registrar, args.connects)
             flood(registrar, args.flood)
             churn(registrar, args.sessions, args.checks, worker_pids(server.pid))

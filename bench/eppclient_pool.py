@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,17 +29,11 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from epp_commands import DOMAIN, EppSession, Registrar
+from epp_commands import DOMAIN, EppSession, Registrar, free_port, wait_for_eppd
 
 from eppclient import EppClient, RegistryConfig
 
 HERE = Path(__file__).resolve().parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def config(registrar: Registrar, sessions: int) -> RegistryConfig:
@@ -118,15 +111,7 @@ def main() -> None:
             [*pyrar, "--config", str(sandbox / "pyrar.toml"), "eppd", "--workers", "2"],
             env=env, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    EppSession(registrar).close()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.2)
+            wait_for_eppd(registrar)
             base = floor(registrar, args.checks)
             print(f"floor (blocking client, 1 session): {base:.0f} checks/s")
             rate, cpu = asyncio.run(sequential(registrar, args.checks))

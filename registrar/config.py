@@ -48,6 +48,16 @@ class RegistrarSettings:
     # environment, PYRAR_REGISTRAR_SECRET_KEY. Never in this file, never in the database.
     secret_key_file: str = ""
     secret_key: str = ""
+    # upstream registries (pyrar upstream add): fee-1.0 prices kept this long per name, and
+    # each EPP command's timeout (connecting, waiting for a session, the answer)
+    upstream_price_seconds: float = 300.0
+    upstream_timeout_seconds: float = 30.0
+    # names held at upstreams compared with the registry's info, and repaired, this often
+    reconcile_hours: float = 24.0
+
+    def upstream_timeouts(self) -> dict[str, float]:
+        t = self.upstream_timeout_seconds
+        return {"connect_timeout": t, "acquire_timeout": t, "command_timeout": t}
 
     def __post_init__(self) -> None:
         if not 0 <= self.markup_percent <= 1000:

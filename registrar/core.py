@@ -27,18 +27,23 @@ from . import (
     ledger,
     lifecycle,
     orders,
+    remote_orders,
     search,
     sessions,
     two_factor,
+    upstream_poll,
 )
 from .backends.base import Backend
 from .backends.local import LocalRegistry
+from .backends.router import Router
 from .config import RegistrarSettings
 from .errors import InvalidInput, NotAuthenticated, NotFound, Unavailable, from_registry
 from .models import SiteUser
 from .passwords import Passwords
+from .reconcile import Reconciler
 from .secret_box import SecretBox
 from .sessions import NewSession
+from .upstreams import UpstreamSet
 from .views import LedgerView, Money, OrderView, Principal, UserView
 
 T = TypeVar("T")
@@ -58,6 +63,10 @@ class RegistrarCore:
         self._secrets = secrets
         self._actor: Actor | None = None
         self._backend = backend
+        self._order_locks = remote_orders.OrderLocks()
+        self._reconciler = Reconciler(self.settings.reconcile_hours)
+        self.upstreams = UpstreamSet(self.settings.upstream_price_seconds,
+                                     config_overrides=self.settings.upstream_timeouts())
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -82,9 +91,11 @@ class RegistrarCore:
 
     @property
     def backend(self) -> Backend:
+        """The local registry, and the upstreams for their TLDs (backends/router.py)."""
         if self._backend is None:
-            self._backend = LocalRegistry(self.currency,
-                                          self.registry.settings.policy_cache_seconds)
+            self._backend = Router(LocalRegistry(self.currency,
+                                                 self.registry.settings.policy_cache_seconds),
+                                   self.upstreams.by_tld)
         return self._backend
 
     @property
@@ -96,6 +107,10 @@ class RegistrarCore:
             self._secrets = SecretBox.from_file(self.settings.secret_key_file,
                                                 self.settings.secret_key)
         return self._secrets
+
+    def close(self) -> None:
+        """Log out of the upstreams."""
+        self.upstreams.close()
 
     def tx(self, work: Callable[[FlowContext], T], command: str = "site") -> T:
         """``work`` in one transaction; a registry refusal becomes the site's error."""
@@ -310,7 +325,12 @@ class RegistrarCore:
         return self.order(user_id, order_id)
 
     def process_order(self, order_id: int) -> None:
-        self.tx(lambda ctx: orders.process(ctx, self.backend, order_id), "site_order_process")
+        """The local registry's items in one transaction, then each remote one submitted,
+        sent and settled (remote_orders.py)."""
+        with self._order_locks.holding(order_id):
+            self.tx(lambda ctx: orders.process(ctx, self.backend, order_id),
+                    "site_order_process")
+            remote_orders.carry_out(self.tx, self.backend, order_id)
 
     def order(self, user_id: int, order_id: int) -> OrderView:
         def work(ctx):
@@ -371,10 +391,17 @@ class RegistrarCore:
         report = lifecycle.Report()
         report.messages = self.tx(lambda ctx: lifecycle.sync_poll(
             ctx, self.backend, self.settings), "site_poll")
+        report.messages += upstream_poll.sync(self.tx, self.backend, self.upstreams,
+                                              self.settings)
+        report.settled = remote_orders.settle_stale(self.tx, self.backend)
+        report.drifts = self._reconciler.run_if_due(self.tx, self.upstreams)
         report.reminders = self.tx(lambda ctx: lifecycle.remind(ctx, self.settings),
                                    "site_reminders")
         report.renewed, report.failed = self.tx(lambda ctx: lifecycle.auto_renew(
             ctx, self.backend, self.settings), "site_auto_renew")
+        remote = remote_orders.auto_renew(self.tx, self.backend, self.settings,
+                                          self.process_order)
+        report.renewed, report.failed = report.renewed + remote[0], report.failed + remote[1]
         self.tx(lambda ctx: sessions.purge_expired(ctx.session, ctx.now), "site_sessions_purge")
         return report
 

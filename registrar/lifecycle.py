@@ -27,14 +27,14 @@ from registry.flows.context import FlowContext
 from registry.flows.poll_messages import QueuedMessage
 
 from . import ledger, mail, orders
-from .backends.base import Backend
+from .backends.base import Backend, backend_for
 from .config import RegistrarSettings
 from .errors import InsufficientFunds, SiteError
 from .hosted_zones import forget
 from .models import SiteDomain, SiteOrder, SiteOrderItem, SiteUser
 from .names import display
 from .payments.rules import charge_saved_card
-from .pricing import user_price
+from .pricing import markup_of, user_price
 
 log = logging.getLogger("pyrar.registrar.lifecycle")
 REMINDER_DAYS = (30, 14, 7, 1)
@@ -48,6 +48,8 @@ class Report:
     reminders: int = 0
     renewed: int = 0
     failed: int = 0
+    settled: int = 0  # remote order items settled after a crash (remote_orders.py)
+    drifts: int = 0  # names at upstreams repaired by reconciliation (reconcile.py)
 
 
 def sync_poll(ctx: FlowContext, backend: Backend, settings: RegistrarSettings,
@@ -72,9 +74,9 @@ def _apply(ctx: FlowContext, backend: Backend, settings: RegistrarSettings,
            msg: QueuedMessage) -> None:
     p = msg.payload
     if msg.kind == "domain_transfer":
-        _transfer(ctx, settings, p["transfer"])
+        apply_transfer(ctx, settings.house_clid, p["transfer"])
     elif msg.kind == "autorenew":
-        _registry_renewed(ctx, backend, settings, p["name"], _time(p["expires_at"]))
+        registry_renewed(ctx, backend, settings, p["name"], _time(p["expires_at"]))
     elif msg.kind == "domain_deleted":
         row = _row(ctx, p["name"])
         if row is not None:
@@ -82,20 +84,21 @@ def _apply(ctx: FlowContext, backend: Backend, settings: RegistrarSettings,
             ctx.session.delete(row)
 
 
-def _transfer(ctx: FlowContext, settings: RegistrarSettings, t: dict) -> None:
+def apply_transfer(ctx: FlowContext, clid: str, t: dict) -> None:
+    """A transfer's state change told by the registry where ``clid`` is our account."""
     row = _row(ctx, t["name"])
     if row is None:
         return
     user = ctx.session.get(SiteUser, row.user_id)
     name = display(row.name)
-    if t["gaining"] == settings.house_clid:
+    if t["gaining"] == clid:
         if t["status"] in APPROVED and row.state == "transfer_pending":
             row.state, row.expires_at = "active", _time(t["expires_at"])
             mail.send(ctx, user, "transfer_in", name=name, expires=t["expires_at"][:10])
         elif t["status"] in REFUSED and row.state == "transfer_pending":
             _refund_transfer(ctx, row, t["status"])
             ctx.session.delete(row)
-    elif t["losing"] == settings.house_clid:
+    elif t["losing"] == clid:
         if t["status"] == "pending":
             mail.send(ctx, user, "transfer_out_requested", name=name,
                       action_at=t["action_at"][:16].replace("T", " ") + " UTC")
@@ -124,18 +127,20 @@ def _refund_transfer(ctx: FlowContext, row: SiteDomain, status: str) -> None:
               refunded=str(item.price), currency=order.currency)
 
 
-def _registry_renewed(ctx: FlowContext, backend: Backend, settings: RegistrarSettings,
-                      name: str, expires: datetime) -> None:
+def registry_renewed(ctx: FlowContext, backend: Backend, settings: RegistrarSettings,
+                     name: str, expires: datetime) -> None:
     row = _row(ctx, name)
     if row is None or row.state != "active":
         return
     user = ctx.session.get(SiteUser, row.user_id)
     if row.auto_renew:
-        cost = backend.check(ctx, [name])[0].prices.get("renew")
+        offer = backend.check(ctx, [name])[0]
+        cost = offer.prices.get("renew")
         if cost is not None:
             try:
                 with ctx.session.begin_nested():
-                    ledger.debit(ctx.session, user.id, user_price(cost, settings.markup_percent),
+                    price = user_price(cost, markup_of(offer, settings.markup_percent))
+                    ledger.debit(ctx.session, user.id, price,
                                  ctx.now, "renew", f"auto-renewal of {display(name)}")
                 row.expires_at, row.reminded_days = expires, None
                 mail.send(ctx, user, "auto_renewed", name=display(name),
@@ -170,16 +175,12 @@ def remind(ctx: FlowContext, settings: RegistrarSettings, limit: int = 500) -> i
 
 def auto_renew(ctx: FlowContext, backend: Backend, settings: RegistrarSettings,
                limit: int = 100) -> tuple[int, int]:
-    """Renew what is due from its holder's balance; (renewed, failed)."""
-    due = ctx.now + timedelta(days=settings.auto_renew_days)
-    retry = ctx.now - timedelta(days=1)
-    rows = list(ctx.session.scalars(select(SiteDomain).where(
-        SiteDomain.state == "active", SiteDomain.auto_renew.is_(True),
-        SiteDomain.expires_at <= due, SiteDomain.expires_at > ctx.now).where(
-        (SiteDomain.renew_failed_at.is_(None)) | (SiteDomain.renew_failed_at < retry))
-        .order_by(SiteDomain.expires_at).limit(limit)))
+    """Renew what is due from its holder's balance; (renewed, failed). Names at a remote
+    registry are renewed by remote_orders.auto_renew (sent outside the transaction)."""
     renewed = failed = 0
-    for row in rows:
+    for row in due_for_renewal(ctx, settings, limit):
+        if not backend_for(backend, ctx, row.name).transactional:
+            continue
         user = ctx.session.get(SiteUser, row.user_id)
         try:
             with ctx.session.begin_nested():
@@ -190,19 +191,41 @@ def auto_renew(ctx: FlowContext, backend: Backend, settings: RegistrarSettings,
                 if item.status != "done":
                     raise SiteError(item.error or "the registry refused the renewal")
         except SiteError as e:
-            row.renew_failed_at = ctx.now
-            reason = e.detail
-            if isinstance(e, InsufficientFunds) and charge_saved_card(ctx, user, e.shortfall):
-                reason += "; we are charging your saved card and will renew once it is paid"
-            mail.send(ctx, user, "auto_renew_failed", name=display(row.name), reason=reason,
-                      expires=row.expires_at.date().isoformat())
+            renewal_failed(ctx, settings, row, user, e)
             failed += 1
             continue
-        row.reminded_days, row.renew_failed_at = None, None
-        mail.send(ctx, user, "auto_renewed", name=display(row.name),
-                  expires=row.expires_at.date().isoformat())
+        renewal_done(ctx, row, user)
         renewed += 1
     return renewed, failed
+
+
+def due_for_renewal(ctx: FlowContext, settings: RegistrarSettings, limit: int
+                    ) -> list[SiteDomain]:
+    """Names with auto-renew within ``auto_renew_days`` of expiry, not failed in a day."""
+    due = ctx.now + timedelta(days=settings.auto_renew_days)
+    retry = ctx.now - timedelta(days=1)
+    return list(ctx.session.scalars(select(SiteDomain).where(
+        SiteDomain.state == "active", SiteDomain.auto_renew.is_(True),
+        SiteDomain.expires_at <= due, SiteDomain.expires_at > ctx.now).where(
+        (SiteDomain.renew_failed_at.is_(None)) | (SiteDomain.renew_failed_at < retry))
+        .order_by(SiteDomain.expires_at).limit(limit)))
+
+
+def renewal_failed(ctx: FlowContext, settings: RegistrarSettings, row: SiteDomain,
+                   user: SiteUser, error: SiteError) -> None:
+    """Tried again in a day; a balance too low is charged to the saved card meanwhile."""
+    row.renew_failed_at = ctx.now
+    reason = error.detail
+    if isinstance(error, InsufficientFunds) and charge_saved_card(ctx, user, error.shortfall):
+        reason += "; we are charging your saved card and will renew once it is paid"
+    mail.send(ctx, user, "auto_renew_failed", name=display(row.name), reason=reason,
+              expires=row.expires_at.date().isoformat())
+
+
+def renewal_done(ctx: FlowContext, row: SiteDomain, user: SiteUser) -> None:
+    row.reminded_days, row.renew_failed_at = None, None
+    mail.send(ctx, user, "auto_renewed", name=display(row.name),
+              expires=row.expires_at.date().isoformat())
 
 
 def _row(ctx: FlowContext, name: str) -> SiteDomain | None:

@@ -143,6 +143,9 @@ class SiteOrderItem(SiteBase):
     # a transfer's auth code, until it is used (then cleared)
     secret: Mapped[str | None] = mapped_column(String(255))
     completed_at: Mapped[datetime | None]
+    # a remote registry's item: when it was about to be sent ("submitted"), so that after a
+    # crash it is settled by what the registry shows (registrar/remote_orders.py)
+    submitted_at: Mapped[datetime | None]
 
 
 class SiteDomain(SiteBase):
@@ -268,3 +271,48 @@ class SiteMail(SiteBase):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("site_users.id"), index=True)
     recipient: Mapped[str] = mapped_column(String(254), index=True)
     template: Mapped[str] = mapped_column(String(32))
+
+
+class SiteUpstream(SiteBase):
+    """A registry the site sells names of over EPP (``pyrar upstream add``): how to reach it,
+    the TLDs it sells through it and its pricing. The password is kept because every login
+    needs it; it is never printed."""
+
+    __tablename__ = "site_upstreams"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int]
+    ca: Mapped[str] = mapped_column(String(1024))  # file paths, as the operator gave them
+    cert: Mapped[str] = mapped_column(String(1024))
+    key: Mapped[str] = mapped_column(String(1024))
+    clid: Mapped[str] = mapped_column(String(16))
+    password: Mapped[str] = mapped_column(String(255))
+    tlds: Mapped[list] = mapped_column(default=list)  # A-labels
+    # the site's markup on this registry's prices (None: [registrar] markup_percent)
+    markup_percent: Mapped[int | None]
+    # prices per operation in minor units of ``currency``, for a registry without fee-1.0
+    flat_prices: Mapped[dict] = mapped_column(default=dict)
+    currency: Mapped[str] = mapped_column(String(3))
+    sessions: Mapped[int] = mapped_column(default=2)
+    # the registry's idle timeout: a <hello> goes on a session idle half as long
+    idle_timeout: Mapped[int] = mapped_column(default=600)
+    created_at: Mapped[datetime]
+
+
+class SiteUpstreamMessage(SiteBase):
+    """A poll message of an upstream registry whose effect is recorded: the row is written in
+    the transaction that applies it, so a message is applied once per msgID even when its
+    acknowledgement is lost."""
+
+    __tablename__ = "site_upstream_messages"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    upstream: Mapped[str] = mapped_column(String(32))
+    msg_id: Mapped[str] = mapped_column(String(64))
+    received_at: Mapped[datetime]
+    summary: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("upstream", "msg_id",
+                                       name="uq_site_upstream_messages_msg"),)

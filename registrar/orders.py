@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -23,11 +24,11 @@ from registry.flows.context import FlowContext
 from registry.money import format_amount
 
 from . import ledger, mail
-from .backends.base import Backend
+from .backends.base import Backend, backend_for
 from .errors import Conflict, Forbidden, InvalidInput, NotFound, from_registry
 from .models import SiteDomain, SiteOrder, SiteOrderItem, SiteUser
 from .names import display, to_ascii_name
-from .pricing import user_price
+from .pricing import markup_of, user_price
 
 MAX_ITEMS = 50
 MAX_YEARS = 10
@@ -111,7 +112,8 @@ def place(ctx: FlowContext, backend: Backend, user: SiteUser, cart: list[CartIte
                            f"{offer.reason or 'none in our currency'}", field="items")
         years = 1 if c.operation == "restore" else c.years
         priced.append((c, sum(costs) * years,
-                       sum(user_price(cost, markup_percent) for cost in costs) * years))
+                       sum(user_price(cost, markup_of(offer, markup_percent))
+                           for cost in costs) * years))
     total = sum(p for _, _, p in priced)
     order = SiteOrder(user_id=user.id, status="paid", total=total, refunded=0,
                       currency=user.currency, created_at=ctx.now)
@@ -129,28 +131,44 @@ def place(ctx: FlowContext, backend: Backend, user: SiteUser, cart: list[CartIte
 
 
 def process(ctx: FlowContext, backend: Backend, order_id: int) -> SiteOrder | None:
-    """Carry out a paid order; a no-op for one carried out already (None if no such order)."""
-    if not backend.transactional:
-        raise NotImplementedError("orders at remote registries come with the interconnect")
-    order = ctx.session.scalars(select(SiteOrder).where(SiteOrder.id == order_id)
-                                .with_for_update()).first()
+    """Carry out a paid order's items at transactional backends; a no-op for one carried
+    out already (None if no such order). Items at remote registries are left "pending" for
+    remote_orders.py, which finishes the order once they are settled."""
+    order = lock_order(ctx, order_id)
     if order is None or order.status != "paid":
         return order
     user = ctx.session.get(SiteUser, order.user_id)
-    items = list(ctx.session.scalars(select(SiteOrderItem).where(
-        SiteOrderItem.order_id == order.id).order_by(SiteOrderItem.id)))
+    items = items_of(ctx, order.id)
     for item in items:
         if item.status != "pending":
             continue
+        target = backend_for(backend, ctx, item.domain)
+        if not target.transactional:
+            continue
         try:
             with ctx.session.begin_nested():
-                _carry_out(ctx, backend, user, item)
+                _carry_out(ctx, target, user, item)
             item.status = "done"
         except EppError as e:
-            _refund(ctx, order, item, from_registry(e).detail)
+            refund(ctx, order, item, from_registry(e).detail)
         except (Conflict, NotFound) as e:
-            _refund(ctx, order, item, e.detail)
+            refund(ctx, order, item, e.detail)
         item.secret, item.completed_at = None, ctx.now
+    finish(ctx, order, user, items)
+    return order
+
+
+def lock_order(ctx: FlowContext, order_id: int) -> SiteOrder | None:
+    return ctx.session.scalars(select(SiteOrder).where(SiteOrder.id == order_id)
+                               .with_for_update()).first()
+
+
+def finish(ctx: FlowContext, order: SiteOrder, user: SiteUser,
+           items: list[SiteOrderItem]) -> None:
+    """Mark the order done and mail the receipt and the failures, once every item is done
+    or failed (a remote item may still be under way)."""
+    if order.status != "paid" or any(i.status in ("pending", "submitted") for i in items):
+        return
     order.status, order.completed_at = "done", ctx.now
     done = [i for i in items if i.status == "done"]
     failed = [i for i in items if i.status == "failed"]
@@ -163,43 +181,59 @@ def process(ctx: FlowContext, backend: Backend, order_id: int) -> SiteOrder | No
                   items=[_line(i) | {"error": i.error} for i in failed],
                   refunded=format_amount(order.refunded, order.currency),
                   currency=order.currency)
-    return order
 
 
 def _carry_out(ctx: FlowContext, backend: Backend, user: SiteUser, item: SiteOrderItem) -> None:
-    held = ctx.session.scalars(select(SiteDomain).where(SiteDomain.name == item.domain)).first()
+    held = precheck(ctx, user, item)
+    expires = None
     if item.operation == "create":
-        if held is not None:
-            raise Conflict(f"{display(item.domain)} was registered meanwhile")
         # a strong random auth code; the user can show or reset it later
         expires = backend.create(ctx, item.domain, item.years, new_authinfo(), item.cost,
                                  registrant=user.contact_id)
-        ctx.session.add(SiteDomain(user_id=user.id, name=item.domain, backend=backend.name,
+    elif item.operation == "transfer":
+        backend.transfer_request(ctx, item.domain, item.secret or "", item.years, item.cost)
+    elif item.operation == "renew":
+        expires = backend.renew(ctx, item.domain, item.years, item.cost)
+    else:
+        backend.restore(ctx, item.domain, item.cost)
+        expires = backend.info(ctx, item.domain).expires_at
+    record(ctx, backend.name, user, item, held, expires)
+
+
+def precheck(ctx: FlowContext, user: SiteUser, item: SiteOrderItem) -> SiteDomain | None:
+    """The name's row, if it may be done now; Conflict or NotFound otherwise."""
+    held = ctx.session.scalars(select(SiteDomain).where(SiteDomain.name == item.domain)).first()
+    if item.operation == "create" and held is not None:
+        raise Conflict(f"{display(item.domain)} was registered meanwhile")
+    if item.operation == "transfer" and held is not None:
+        raise Conflict(f"{display(item.domain)} is already with us")
+    if item.operation in ("renew", "restore") and (held is None or held.user_id != user.id):
+        raise NotFound(f"you no longer hold {display(item.domain)}")
+    return held
+
+
+def record(ctx: FlowContext, backend_name: str, user: SiteUser, item: SiteOrderItem,
+           held: SiteDomain | None, expires: datetime | None) -> None:
+    """What a done item changes on the site: the name's row and its expiry."""
+    if item.operation == "create":
+        ctx.session.add(SiteDomain(user_id=user.id, name=item.domain, backend=backend_name,
                                    state="active", auto_renew=True, created_at=ctx.now,
                                    expires_at=expires))
         ctx.session.flush()
     elif item.operation == "transfer":
-        if held is not None:
-            raise Conflict(f"{display(item.domain)} is already with us")
-        backend.transfer_request(ctx, item.domain, item.secret or "", item.years, item.cost)
         # the user's once the losing registrar or the registry approves (the poll says so)
-        ctx.session.add(SiteDomain(user_id=user.id, name=item.domain, backend=backend.name,
+        ctx.session.add(SiteDomain(user_id=user.id, name=item.domain, backend=backend_name,
                                    state="transfer_pending", auto_renew=True,
                                    created_at=ctx.now, expires_at=ctx.now))
         ctx.session.flush()
+    elif item.operation == "renew":
+        held.expires_at = expires
+        held.reminded_days = held.renew_failed_at = None
     else:
-        if held is None or held.user_id != user.id:
-            raise NotFound(f"you no longer hold {display(item.domain)}")
-        if item.operation == "renew":
-            held.expires_at = backend.renew(ctx, item.domain, item.years, item.cost)
-            held.reminded_days = held.renew_failed_at = None
-        else:
-            backend.restore(ctx, item.domain, item.cost)
-            held.state = "active"
-            held.expires_at = backend.info(ctx, item.domain).expires_at
+        held.state, held.expires_at = "active", expires
 
 
-def _refund(ctx: FlowContext, order: SiteOrder, item: SiteOrderItem, why: str) -> None:
+def refund(ctx: FlowContext, order: SiteOrder, item: SiteOrderItem, why: str) -> None:
     item.status, item.error = "failed", why[:2000]
     order.refunded += item.price
     ledger.credit(ctx.session, order.user_id, item.price, ctx.now, "refund",

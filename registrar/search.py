@@ -11,7 +11,7 @@ from registry.flows.context import FlowContext
 from .backends.base import Backend
 from .errors import InvalidInput
 from .names import display, to_ascii_name
-from .pricing import user_price
+from .pricing import markup_of, user_price
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,6 @@ def search(ctx: FlowContext, backend: Backend, names: list[str],
         results.append(SearchResult(
             offer.name, display(offer.name), offer.available, offer.reason, offer.premium,
             offer.price_class,
-            {op: None if cost is None else user_price(cost, markup_percent)
+            {op: None if cost is None else user_price(cost, markup_of(offer, markup_percent))
              for op, cost in offer.prices.items()}, offer.currency))
     return results

@@ -61,5 +61,8 @@ def _serve(ctx: Any, _args: Any) -> None:
     mailer = Mailer(ctx.config.section("mail", MailSettings), settings, ctx.config.base_dir,
                     core.registry.clock)
     payments = PaymentService(core, payment_settings(ctx.config))
-    serve(core, mailer, payments, ctx.ready, ctx.config.section("cluster", ClusterSettings),
-          tld_dns=ctx.new_tld_dns)
+    try:
+        serve(core, mailer, payments, ctx.ready, ctx.config.section("cluster", ClusterSettings),
+              tld_dns=ctx.new_tld_dns)
+    finally:
+        core.close()  # logs out of the upstreams

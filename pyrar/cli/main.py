@@ -21,7 +21,7 @@ COMMAND_MODULES = (
     "pyrar.cli.init", "pyrar.cli.database", "pyrar.cli.tlds", "pyrar.cli.registrars",
     "pyrar.cli.domains", "pyrar.cli.lifecycle", "pyrar.cli.events", "pyrar.cli.serve",
     "pyrar.cli.eppd", "pyrar.cli.rdds", "pyrar.cli.escrow",
-    "pyrar.cli.reports", "pyrar.cli.launch",
+    "pyrar.cli.reports", "pyrar.cli.launch", "pyrar.cli.upstreams",
     "zonegen.cli", "webui.cli",
 )
 

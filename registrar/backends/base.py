@@ -40,6 +40,8 @@ class Offer:
     price_class: str
     prices: dict[str, int | None]
     currency: str
+    # the site's markup on this backend's prices, when it has its own (an upstream's)
+    markup_percent: int | None = None
 
     @property
     def premium(self) -> bool:
@@ -121,3 +123,9 @@ class Backend(Protocol):
 
     def ack(self, ctx: FlowContext, message_id: int) -> None:
         """Acknowledge ``message_id``."""
+
+
+def backend_for(backend: Backend, ctx: FlowContext, name: str) -> Backend:
+    """The backend that sells ``name``: a router's choice (router.py), or ``backend``."""
+    choose = getattr(backend, "for_name", None)
+    return choose(ctx, name) if choose is not None else backend
