@@ -19,7 +19,8 @@ from typing import TypeVar
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from .models import PremiumRule, Price, ReservedName, Tld
+from . import idn
+from .models import IdnTable, LaunchPhase, PremiumRule, Price, ReservedName, Tld
 from .models.registrar import registrars
 
 T = TypeVar("T")
@@ -85,6 +86,13 @@ class PolicyCache:
         return session.scalar(select(ReservedName.reason).where(
             ReservedName.tld_id == tld_id, ReservedName.label == label))
 
+    def launch_phases(self, session: Session, tld_id: int) -> tuple[LaunchPhase, ...]:
+        """The TLD's launch phases, running or not (launch.phases picks by time)."""
+        return self._get(("phases", tld_id), lambda: _load_phases(session, tld_id))
+
+    def idn_tables(self, session: Session, tld_id: int) -> tuple[idn.Table, ...]:
+        return self._get(("idn", tld_id), lambda: _load_idn_tables(session, tld_id))
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
@@ -106,6 +114,19 @@ def _load_tld(session: Session, name: str | None = None, tld_id: int | None = No
     key = Tld.id == tld_id if tld_id is not None else Tld.name == name
     row = session.execute(select(Tld.__table__).where(key)).first()
     return None if row is None else Tld(**row._mapping)
+
+
+def _load_phases(session: Session, tld_id: int) -> tuple[LaunchPhase, ...]:
+    return tuple(LaunchPhase(**row._mapping) for row in session.execute(
+        select(LaunchPhase.__table__).where(LaunchPhase.tld_id == tld_id)))
+
+
+def _load_idn_tables(session: Session, tld_id: int) -> tuple[idn.Table, ...]:
+    return tuple(
+        idn.Table(row.tag, row.version, tuple(map(tuple, row.ranges)),
+                  tuple(map(tuple, row.variants)))
+        for row in session.execute(select(IdnTable.__table__).where(
+            IdnTable.tld_id == tld_id).order_by(IdnTable.tag)))
 
 
 def _load_reserved(session: Session, tld_id: int) -> dict[str, str] | None:

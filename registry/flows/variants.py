@@ -7,20 +7,17 @@ import idna
 from sqlalchemy import select
 
 from .. import idn
-from ..models import Domain, IdnTable, Tld
+from ..models import Domain, Tld
 from ..names import DomainName
 from .context import FlowContext
 
 
 def idn_tables(ctx: FlowContext, tld: Tld) -> tuple[idn.Table, ...]:
-    """The TLD's tables, read once per command (a check of many names asks often)."""
+    """The TLD's tables: from the policy cache (every create asks, most TLDs have none),
+    once per command where the cache keeps nothing (a check of many names asks often)."""
     loaded = ctx.prefetched.setdefault("idn_tables", {})
     if tld.id not in loaded:
-        loaded[tld.id] = tuple(
-            idn.Table(row.tag, row.version, tuple(map(tuple, row.ranges)),
-                      tuple(map(tuple, row.variants)))
-            for row in ctx.session.scalars(
-                select(IdnTable).where(IdnTable.tld_id == tld.id).order_by(IdnTable.tag)))
+        loaded[tld.id] = ctx.policy.idn_tables(ctx.session, tld.id)
     return loaded[tld.id]
 
 

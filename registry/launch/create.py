@@ -59,7 +59,8 @@ class LaunchRecord:
 
 def check_create(ctx: FlowContext, tld: Tld, name: DomainName,
                  launch: LaunchCreate | None) -> LaunchRecord | None:
-    running = running_phases(ctx.session, tld, ctx.now)  # one query: creates are hot
+    # from the policy cache: every create asks, and creates are hot
+    running = running_phases(ctx.policy.launch_phases(ctx.session, tld.id), ctx.now)
     phase_name = running[0].name if running else "open"
     if launch is not None and launch.phase != phase_name:
         raise ParameterPolicyError(f".{tld.name} is in its {phase_name} phase, not "

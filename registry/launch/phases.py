@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from ..admin.tlds import get_tld
 from ..errors import ParameterRangeError, ParameterSyntaxError
 from ..flows.context import FlowContext
-from ..models import PHASES, LaunchPhase, Tld
+from ..models import PHASES, LaunchPhase
 
 # When phases overlap, the first of these that is running decides what a create needs.
 PRECEDENCE = ("sunrise", "landrush", "custom", "claims", "open")
 
 
-def running_phases(session: Session, tld: Tld, now: datetime) -> list[LaunchPhase]:
-    """The TLD's phases running at ``now``, the one that decides creates first (see
-    PRECEDENCE); empty: general availability without phases."""
-    running = [p for p in session.scalars(select(LaunchPhase).where(
-        LaunchPhase.tld_id == tld.id, LaunchPhase.starts_at <= now))
-        if p.ends_at is None or now < p.ends_at]
+def running_phases(phases: Iterable[LaunchPhase], now: datetime) -> list[LaunchPhase]:
+    """Of a TLD's ``phases``, those running at ``now``, the one that decides creates first
+    (see PRECEDENCE); empty: general availability without phases."""
+    running = [p for p in phases
+               if p.starts_at <= now and (p.ends_at is None or now < p.ends_at)]
     return sorted(running, key=lambda p: (PRECEDENCE.index(p.name), p.starts_at))
 
 
