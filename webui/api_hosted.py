@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from .api_domains import NAME
 from .render import json_response
 from .routing import Api, Call
 from .schemas import BOOL, INT, NULL_STR, NULL_TIME, STR, obj
 
-NAME = ({"name": "name", "in": "path", "required": True, "schema": STR,
-         "description": "the name, A-labels or U-labels"},)
 RRSET = obj(("name", "type", "ttl", "contents"), name=STR, type=STR, ttl=INT,
             contents={"type": "array", "items": STR})
 ZONE = obj(("name", "unicode_name", "nameservers", "delegated", "records", "signed",
