@@ -19,6 +19,21 @@ CHROMIUM = Path("/usr/bin/chromium")
 AXE = REPO / ".cache" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
 SHOTS = Path(os.environ.get("PYRAR_TEST_OUTPUT", REPO / "test-results")) / "browser"
 WIDTHS = {"desktop": (1280, 900), "phone": (375, 740)}
+# --no-sandbox: the tests run as root, where chromium refuses its own sandbox. The rest keep
+# chromium on loopback (scripts/loopback-audit caught it asking the machine's resolver for
+# update.googleapis.com and accounts.google.com): no name is resolved at all - the tests
+# address the site by IP - and no background service starts.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-domain-reliability",
+    "--no-pings",
+    "--disable-features=DnsOverHttps,OptimizationHints,MediaRouter,Translate,"
+    "CertificateTransparencyComponentUpdater,AutofillServerCommunication",
+]
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +42,8 @@ def browser() -> Iterator:
         pytest.skip("Debian's chromium is not installed (scripts/setup installs it)")
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
-        # --no-sandbox: the tests run as root, where chromium refuses its own sandbox
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM),
-                                              args=["--no-sandbox"])
+                                              args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
 

@@ -36,7 +36,7 @@ from tests.serve_stack import (
 )
 from tests.waiting import wait_for
 
-pytestmark = [pytest.mark.pdns, pytest.mark.slow]
+pytestmark = [pytest.mark.pdns, pytest.mark.slow, pytest.mark.strace]
 
 EXTERNAL = ("ns1.dns-operator.net", "ns2.dns-operator.net")
 
