@@ -63,3 +63,32 @@ class EscrowSettings:
                                   "{version}") from None
         if not 1 <= self.sftp_port <= 65535:
             raise ConfigError("[escrow] sftp_port must be 1 to 65535")
+
+
+@dataclass(frozen=True)
+class IcannSettings:
+    """The ``[icann]`` table: ICANN's Registry Reporting Interface (escrow/icann_reports.py),
+    where the RDE report of each deposit and the monthly reports are PUT. Empty url: no
+    reports sent (ICANN's is https://ry-api.icann.org; its test one is given by ICANN)."""
+
+    url: str = ""
+    # each TLD has its own account at ICANN: {tld} stands for the TLD's name
+    username: str = "{tld}_ry"
+    # the password of every TLD (PYRAR_ICANN_PASSWORD overrides it), unless passwords_file
+    # (relative to the configuration file; lines "TLD PASSWORD", kept out of the repo)
+    # names the TLD's own
+    password: str = ""
+    passwords_file: str = ""
+    # roots trusted for the interface's certificate besides the system's (a PEM file)
+    ca_file: str = ""
+    timeout: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.url and not self.url.startswith("https://"):
+            raise ConfigError("[icann] url must be https:// (the reports carry credentials)")
+        try:
+            self.username.format(tld="t")
+        except (KeyError, IndexError, ValueError):
+            raise ConfigError("[icann] username may use only {tld}") from None
+        if self.timeout <= 0:
+            raise ConfigError("[icann] timeout must be more than 0 seconds")
