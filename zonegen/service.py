@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("pyrar.zonegen.service")
 
 HOSTED_CONSUMER = "hosted"
+STATS_TIMEOUT = 5.0
 
 
 # the scheduler's outages: it tries again at its next round at the latest
@@ -122,8 +123,10 @@ class ZonegenService:
             self._threads.append(self._guarded("zonegen-powerdns", self._watch_server))
             if self.registry is not None and self.settings.query_stats_interval > 0:
                 # the server was started by us just now: all it counts is ours
-                self.dns_stats = DnsQueryStats(self.conn.api, QueryCounter(
-                    self.registry.clock), from_zero=True)
+                api = self.server.api()
+                api.timeout = STATS_TIMEOUT  # a hung server holds up no stop for long
+                self.dns_stats = DnsQueryStats(api, QueryCounter(self.registry.clock),
+                                               from_zero=True)
                 self._threads.append(self._guarded("zonegen-dns-stats", self._count_queries))
         if self.hosted_consumer is not None:
             self._threads.append(threading.Thread(
