@@ -107,13 +107,22 @@ def stats(udp, tcp, uptime) -> dict[str, int]:
 def test_a_server_not_started_by_us_counts_from_its_first_reading():
     counter = QueryCounter(world_clock())
     api = _Api(stats(100, 10, 500), stats(130, 10, 560), PowerDnsApiError(0, "down"),
-               stats(7, 1, 3), {"uptime": 4})
-    poller = DnsQueryStats(api, counter, from_zero=False)
+               stats(7, 1, 3), stats(9, 1, 63), stats(20, 2, 90), {"uptime": 4})
+    now = [0.0]
+    poller = DnsQueryStats(api, counter, from_zero=False, clock=lambda: now[0])
     assert poller.poll() == {}  # the baseline: what it counted before is not ours
+    now[0] += 60
     assert poller.poll()["dns-udp-queries-received"] == 30
+    now[0] += 60
     poller.poll_quietly()  # unreachable: logged, the baseline kept
+    now[0] += 60
     assert poller.poll() == {"dns-udp-queries-received": 7, "dns-udp-queries-responded": 7,
                              "dns-tcp-queries-received": 1, "dns-tcp-queries-responded": 1}
+    now[0] += 60
+    assert poller.poll()["dns-udp-queries-received"] == 2
+    # up 27 s in the 60 s since the previous poll, though every counter grew: restarted
+    now[0] += 60
+    assert poller.poll()["dns-udp-queries-received"] == 20
     with pytest.raises(PowerDnsApiError, match="no udp-queries"):
         poller.poll()
 
