@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 
-from registry.models import Domain, DomainHost, DsRecord, Host, Registrar, Tld
+from registry.models import Domain, DomainHost, DsRecord, Host, HostIp, Registrar, Tld
 from zonegen.model import Delegation
 
 EXTERNAL_NS = ("ns1.dns-provider.net", "ns2.dns-provider.net")
@@ -108,6 +108,9 @@ def load(engine: Engine, spec: BulkSpec) -> None:
             conn.execute(insert(Domain), domains)
             if hosts:
                 conn.execute(insert(Host), hosts)
+                ips = [{"address": a, "host_id": h["id"]} for h in hosts for a in h["addresses"]]
+                if ips:  # the index the host flows keep (RDAP nameservers?ip=)
+                    conn.execute(insert(HostIp), ips)
             conn.execute(insert(DomainHost), links)
             if ds_rows:
                 conn.execute(insert(DsRecord), ds_rows)

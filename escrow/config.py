@@ -38,6 +38,12 @@ class EscrowSettings:
     sftp_dir: str = "."
     # the longest one upload run may take
     sftp_seconds: float = 3600.0
+    # where an IDN table without URLs of its own ('pyrar tld idn-table set') is published,
+    # and its registration policy: templates with {tld}, {tag} and {version}, e.g.
+    # "https://nic.example/idn/{tld}/{tag}-{version}.xml". A deposit of a TLD with IDN
+    # tables whose URLs neither give is refused, naming them (rdeIDN needs both).
+    idn_table_url: str = ""
+    idn_policy_url: str = ""
 
     def __post_init__(self) -> None:
         if not 0 <= self.full_weekday <= 6:
@@ -49,5 +55,40 @@ class EscrowSettings:
                               "sftp_known_hosts (the agent's host key is always checked)")
         if self.split_bytes < 0:
             raise ConfigError("[escrow] split_bytes must be 0 (never split) or more")
+        for key in ("idn_table_url", "idn_policy_url"):
+            try:
+                getattr(self, key).format(tld="t", tag="t", version="1")
+            except (KeyError, IndexError, ValueError):
+                raise ConfigError(f"[escrow] {key} may use only {{tld}}, {{tag}} and "
+                                  "{version}") from None
         if not 1 <= self.sftp_port <= 65535:
             raise ConfigError("[escrow] sftp_port must be 1 to 65535")
+
+
+@dataclass(frozen=True)
+class IcannSettings:
+    """The ``[icann]`` table: ICANN's Registry Reporting Interface (escrow/icann_reports.py),
+    where the RDE report of each deposit and the monthly reports are PUT. Empty url: no
+    reports sent (ICANN's is https://ry-api.icann.org; its test one is given by ICANN)."""
+
+    url: str = ""
+    # each TLD has its own account at ICANN: {tld} stands for the TLD's name
+    username: str = "{tld}_ry"
+    # the password of every TLD (PYRAR_ICANN_PASSWORD overrides it), unless passwords_file
+    # (relative to the configuration file; lines "TLD PASSWORD", kept out of the repo)
+    # names the TLD's own
+    password: str = ""
+    passwords_file: str = ""
+    # roots trusted for the interface's certificate besides the system's (a PEM file)
+    ca_file: str = ""
+    timeout: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.url and not self.url.startswith("https://"):
+            raise ConfigError("[icann] url must be https:// (the reports carry credentials)")
+        try:
+            self.username.format(tld="t")
+        except (KeyError, IndexError, ValueError):
+            raise ConfigError("[icann] username may use only {tld}") from None
+        if self.timeout <= 0:
+            raise ConfigError("[icann] timeout must be more than 0 seconds")

@@ -11,6 +11,7 @@ differential deposit holds what changed since the previous deposit of the TLD, r
 
 from __future__ import annotations
 
+import dataclasses
 import tarfile
 from collections import Counter
 from collections.abc import Callable
@@ -68,7 +69,10 @@ def make_deposit(registry: Registry, settings: EscrowSettings, gpg: Gpg, tld: st
     since = datetime.fromisoformat(previous["watermark"]) if kind == "diff" else None
     xml_path = out_dir / f".{name}.xml.part"
 
+    tags: list[str] = []  # the IDN tables deposited: state.json keeps them for deletes
+
     def read(session) -> Counter:
+        tags.clear()
         if not escrow_data.tld_exists(session, tld):
             raise EscrowError(f"TLD {tld} does not exist")
         registrars = escrow_data.registrars(session)
@@ -77,6 +81,8 @@ def make_deposit(registry: Registry, settings: EscrowSettings, gpg: Gpg, tld: st
             raise EscrowError(
                 f"registrar(s) {', '.join(missing)} have no address, which a deposit must "
                 "carry: pyrar registrar set CLID --city CITY --cc CC [--street ...]")
+        tables = idn_tables(settings, tld, escrow_data.idn_tables(session, tld))
+        tags.extend(t.tag for t in tables)
         changes = (escrow_data.changes_since(session, tld, since, watermark)
                    if since else None)
         with open(xml_path, "wb") as out:  # afresh if the read is tried again
@@ -89,8 +95,11 @@ def make_deposit(registry: Registry, settings: EscrowSettings, gpg: Gpg, tld: st
                                               changes and changes.contacts),
                 registrars=registrars,
                 reserved=escrow_data.reserved_names(session, tld, since, watermark),
+                idn_tables=tables,
                 deletes=Deletes(changes.deleted_domains, changes.deleted_hosts,
-                                changes.deleted_contacts) if changes else Deletes(),
+                                changes.deleted_contacts,
+                                set(previous.get("idn", ())) - set(tags))
+                if changes else Deletes(),
                 progress=progress)
 
     whole = out_dir / f".{name}.ryde.part"
@@ -110,9 +119,31 @@ def make_deposit(registry: Registry, settings: EscrowSettings, gpg: Gpg, tld: st
     rep = out_dir / f"{name}.rep"
     rep.write_bytes(report(envelope, counts))
     deposit_state.update(out_dir, lambda state: state.update({tld: {
-        "id": envelope.deposit_id, "watermark": watermark.isoformat(), "kind": envelope.kind}}))
+        "id": envelope.deposit_id, "watermark": watermark.isoformat(), "kind": envelope.kind,
+        "idn": sorted(tags)}}))
     return Deposit(name, envelope.kind, envelope.deposit_id, watermark, counts,
                    (*files, rep))
+
+
+def idn_tables(settings: EscrowSettings, tld: str,
+               tables: list[escrow_data.EscrowIdnTable]) -> list[escrow_data.EscrowIdnTable]:
+    """The TLD's IDN tables with their URLs: their own, else derived from the settings'
+    templates; EscrowError naming the tables that have neither. Every deposit, full or
+    differential, carries all of them (a few objects): an URL changed needs no history."""
+    resolved, missing = [], []
+    for t in tables:
+        fields = {"tld": tld, "tag": t.tag, "version": t.version}
+        url = t.url or settings.idn_table_url.format(**fields)
+        policy = t.policy_url or settings.idn_policy_url.format(**fields)
+        if not (url and policy):
+            missing.append(t.tag)
+        resolved.append(dataclasses.replace(t, url=url, policy_url=policy))
+    if missing:
+        raise EscrowError(
+            f"IDN table(s) {', '.join(missing)} of .{tld} have no published URL and policy "
+            f"URL, which a deposit must carry (rdeIDN): pyrar tld idn-table set {tld} TAG "
+            "--url URL --policy-url URL, or [escrow] idn_table_url and idn_policy_url")
+    return resolved
 
 
 def last_watermark(out_dir: Path, tld: str) -> datetime | None:

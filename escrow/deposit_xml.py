@@ -19,6 +19,7 @@ from registry.escrow_data import (
     EscrowContact,
     EscrowDomain,
     EscrowHost,
+    EscrowIdnTable,
     EscrowRegistrar,
     EscrowReservedName,
 )
@@ -38,6 +39,7 @@ NS = {
     "rdeHost": "urn:ietf:params:xml:ns:rdeHost-1.0",
     "rdeContact": "urn:ietf:params:xml:ns:rdeContact-1.0",
     "rdeRegistrar": "urn:ietf:params:xml:ns:rdeRegistrar-1.0",
+    "rdeIDN": "urn:ietf:params:xml:ns:rdeIDN-1.0",
     "rdeNNDN": "urn:ietf:params:xml:ns:rdeNNDN-1.0",
     "rdeEppParams": "urn:ietf:params:xml:ns:rdeEppParams-1.0",
     "epp": "urn:ietf:params:xml:ns:epp-1.0",
@@ -47,9 +49,9 @@ NS = {
     "secDNS": "urn:ietf:params:xml:ns:secDNS-1.1",
     "rgp": "urn:ietf:params:xml:ns:rgp-1.0",
 }
-# What a deposit holds, each counted in the header. No rdeIDN yet: an idnTableRef carries
-# the table's published URL and policy URL, which the IDN tables do not record.
-OBJECTS = ("rdeDomain", "rdeHost", "rdeContact", "rdeRegistrar", "rdeNNDN", "rdeEppParams")
+# What a deposit holds, each counted in the header.
+OBJECTS = ("rdeDomain", "rdeHost", "rdeContact", "rdeRegistrar", "rdeIDN", "rdeNNDN",
+           "rdeEppParams")
 
 
 def uri(prefix: str) -> str:
@@ -75,12 +77,14 @@ class Deletes:
     domains: Iterable[str] = ()
     hosts: Iterable[str] = ()
     contacts: Iterable[str] = ()
+    idn_tables: Iterable[str] = ()
 
 
 def write_deposit(out: BinaryIO, envelope: Envelope, *, domains: Iterable[EscrowDomain],
                   hosts: Iterable[EscrowHost], contacts: Iterable[EscrowContact],
                   registrars: Iterable[EscrowRegistrar],
-                  reserved: Iterable[EscrowReservedName] = (), deletes: Deletes = Deletes(),
+                  reserved: Iterable[EscrowReservedName] = (),
+                  idn_tables: Iterable[EscrowIdnTable] = (), deletes: Deletes = Deletes(),
                   progress: Callable[[Counter], None] = lambda _c: None) -> Counter:
     """Write the deposit; returns the count of each object kind (by its namespace URI)."""
     counts: Counter = Counter({uri(p): 0 for p in OBJECTS})
@@ -103,6 +107,7 @@ def write_deposit(out: BinaryIO, envelope: Envelope, *, domains: Iterable[Escrow
             with xf.element(_q("rde", "contents")):
                 for kind, items, render in (
                         ("rdeRegistrar", registrars, registrar_element),
+                        ("rdeIDN", idn_tables, idn_table_element),
                         ("rdeContact", contacts, contact_element),
                         ("rdeHost", hosts, host_element),
                         ("rdeDomain", domains, domain_element),
@@ -133,6 +138,8 @@ def domain_element(d: EscrowDomain) -> etree._Element:
     _sub(e, "rdeDomain", "roid", d.roid)
     if unicode_name(d.name) != d.name:
         _sub(e, "rdeDomain", "uName", unicode_name(d.name))
+    if d.idn_table:
+        _sub(e, "rdeDomain", "idnTableId", d.idn_table)
     for status in d.statuses:
         _sub(e, "rdeDomain", "status", s=status)
     for status in d.rgp_statuses:
@@ -225,6 +232,15 @@ def contact_element(c: EscrowContact) -> etree._Element:
     return e
 
 
+def idn_table_element(t: EscrowIdnTable) -> etree._Element:
+    """A reference to where the table is published (its URLs resolved by the deposit)."""
+    e = _object("idnTableRef", "rdeIDN")
+    e.set("id", t.tag)
+    _sub(e, "rdeIDN", "url", t.url)
+    _sub(e, "rdeIDN", "urlPolicy", t.policy_url)
+    return e
+
+
 def reserved_element(r: EscrowReservedName) -> etree._Element:
     e = _object("NNDN", "rdeNNDN")
     _sub(e, "rdeNNDN", "aName", r.name)
@@ -302,6 +318,8 @@ def _deletes(deletes: Deletes) -> etree._Element:
             delete = _sub(e, prefix, "delete")
             for name in names:
                 _sub(delete, prefix, tag, name)
+    for tag in sorted(deletes.idn_tables):  # rdeIDN's delete holds one id
+        _sub(_sub(e, "rdeIDN", "delete"), "rdeIDN", "id", tag)
     return e
 
 

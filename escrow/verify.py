@@ -1,6 +1,7 @@
 """What an escrow agent does with a deposit: check the signature, decrypt and decompress,
 validate the XML against the RDE schemas, compare the header's counts with the contents and
-check that every host, contact and registrar a full deposit's objects refer to is in it.
+check that every host, contact, registrar and IDN table a full deposit's objects refer to
+is in it.
 
 The document is read as a stream: each object is validated on its own against the schema's
 global element for it and dropped. What stays is the reference check's names of the hosts,
@@ -34,6 +35,8 @@ RDE_FILES = ("rde.xsd", "rde-header.xsd", "rde-domain.xsd", "rde-host.xsd", "rde
              "rde-registrar.xsd", "rde-idn.xsd", "rde-nndn.xsd", "rde-eppparams.xsd",
              "rde-policy.xsd", "rde-report.xsd")
 XS = "http://www.w3.org/2001/XMLSchema"
+# what a full deposit's objects refer to, which it must hold
+REFERRED = ("host", "contact", "registrar", "IDN table")
 
 
 @dataclass
@@ -106,11 +109,12 @@ def verify_xml(stream, schema: etree.XMLSchema, verdict: Verdict | None = None,
     verdict = verdict or Verdict()
     objects = {f"{{{NS[p]}}}{t}": NS[p] for p, t in (
         ("rdeDomain", "domain"), ("rdeHost", "host"), ("rdeContact", "contact"),
-        ("rdeRegistrar", "registrar"), ("rdeNNDN", "NNDN"), ("rdeEppParams", "eppParams"))}
+        ("rdeRegistrar", "registrar"), ("rdeIDN", "idnTableRef"), ("rdeNNDN", "NNDN"),
+        ("rdeEppParams", "eppParams"))}
     header_tag = f"{{{NS['rdeHeader']}}}header"
     contents, deletes = f"{{{NS['rde']}}}contents", f"{{{NS['rde']}}}deletes"
-    seen: dict[str, set[str]] = {"host": set(), "contact": set(), "registrar": set()}
-    wanted: dict[str, set[str]] = {"host": set(), "contact": set(), "registrar": set()}
+    seen: dict[str, set[str]] = {k: set() for k in REFERRED}
+    wanted: dict[str, set[str]] = {k: set() for k in REFERRED}
     header: dict[str, int] | None = None
     kind = None
     try:
@@ -158,7 +162,7 @@ def verify_xml(stream, schema: etree.XMLSchema, verdict: Verdict | None = None,
         if verdict.counts[NS["rdeEppParams"]] != 1:
             verdict.problems.append(f"a full deposit holds one rdeEppParams object, not "
                                     f"{verdict.counts[NS['rdeEppParams']]}")
-        for what in ("host", "contact", "registrar"):
+        for what in REFERRED:
             for name in sorted(wanted[what] - seen[what])[:20]:
                 verdict.problems.append(f"{what} {name} is referred to but not deposited")
     return verdict
@@ -175,6 +179,9 @@ def _references(element, seen: dict[str, set[str]], wanted: dict[str, set[str]])
     local = etree.QName(element).localname
     if local in ("NNDN", "eppParams"):
         return
+    if local == "idnTableRef":
+        seen["IDN table"].add(element.get("id"))
+        return
     if local == "host":
         seen["host"].add(element.findtext("{*}name"))
     elif local == "contact":
@@ -189,4 +196,6 @@ def _references(element, seen: dict[str, set[str]], wanted: dict[str, set[str]])
                 wanted["contact"].add(child.text)
             elif tag == "ns":
                 wanted["host"].update(h.text for h in child)
+            elif tag == "idnTableId":
+                wanted["IDN table"].add(child.text)
     wanted["registrar"].add(element.findtext("{*}clID"))

@@ -294,6 +294,11 @@ schedule = false
 # sftp_host, sftp_user, sftp_key (the registry's private key file), sftp_known_hosts (the
 # agent's host key, always checked), sftp_dir; split_bytes cuts larger deposits into parts
 
+# [icann]
+# ICANN's Registry Reporting Interface ('pyrar escrow report', 'report monthly --upload'):
+# url = "https://ry-api.icann.org", username = "{{tld}}_ry" (each TLD's account); the
+# password in PYRAR_ICANN_PASSWORD or a passwords_file (lines "TLD PASSWORD"), never here
+
 [powerdns]
 mode = "managed"
 data_dir = "powerdns"

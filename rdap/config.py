@@ -31,6 +31,10 @@ class RdapSettings:
     # MariaDB round trips overlap; on SQLite more only contend for the GIL
     # (docs/performance.md)
     read_threads: int = 4
+    # processes serving the port (one socket bound once, every worker accepting from it;
+    # rdap/server.py): more use more cores. Each keeps its own rate buckets, with
+    # 1/workers of the rate and burst, so that no client gets more than configured
+    workers: int = 1
     terms_url: str = "https://www.example.net/rdap-terms"
     # the profile of what belongs to no TLD (name servers, registrars, help, searches,
     # errors); a domain follows its TLD's rdds_profile
@@ -48,6 +52,8 @@ class RdapSettings:
             raise ConfigError(f"[rdap] search_limit must be 1 to 1000, not {self.search_limit}")
         if self.rate_per_second <= 0 or self.rate_burst < 1:
             raise ConfigError("[rdap] rate_per_second and rate_burst must be positive")
+        if not 1 <= self.workers <= 64:
+            raise ConfigError(f"[rdap] workers must be 1 to 64, not {self.workers}")
         if not 1 <= self.read_threads <= 256:
             raise ConfigError(f"[rdap] read_threads must be 1 to 256, not {self.read_threads}")
 

@@ -15,7 +15,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from . import idn
 from .domain_parts import domains_parts
+from .errors import ParameterPolicyError
 from .models import (
     Contact,
     Domain,
@@ -23,10 +25,13 @@ from .models import (
     DomainHost,
     HistoryEntry,
     Host,
+    IdnTable,
     Registrar,
     ReservedName,
     Tld,
 )
+from .names import unicode_name
+from .policy_cache import load_idn_tables
 from .registration_data import ContactRecord, contact_record
 from .values import DsData, KeyDataValue
 from .views import domain_statuses, rgp_statuses, roid
@@ -53,6 +58,18 @@ class EscrowDomain:
     ds_data: tuple[DsData, ...]
     key_data: tuple[KeyDataValue, ...]
     max_sig_life: int | None
+    idn_table: str | None = None    # the tag of the IDN table the name's label is from
+
+
+@dataclass(frozen=True)
+class EscrowIdnTable:
+    """An IDN table as a deposit refers to it (RFC 9022 rdeIDN): its tag is its id; URLs
+    None where the table records none (the deposit derives them from its settings)."""
+
+    tag: str
+    version: str
+    url: str | None
+    policy_url: str | None
 
 
 @dataclass(frozen=True)
@@ -141,7 +158,9 @@ def domains(session: Session, tld: str, now: datetime, suffix: str,
             only: frozenset[str] | None = None) -> Iterator[EscrowDomain]:
     """The TLD's domains in id order (``only``: these names)."""
     clids = _clids(session)
-    stmt = select(Domain.__table__).where(Domain.tld_id == _tld_id(session, tld))
+    tld_id = _tld_id(session, tld)
+    tables = load_idn_tables(session, tld_id)
+    stmt = select(Domain.__table__).where(Domain.tld_id == tld_id)
     for rows in _pages(session, stmt, Domain.id, only, Domain.name):
         parts = domains_parts(session, {r.id: r.registrant_id for r in rows})
         for r in rows:
@@ -151,7 +170,27 @@ def domains(session: Session, tld: str, now: datetime, suffix: str,
                 rgp_statuses(r, p, now), p.registrant, p.contacts, p.nameservers,
                 clids[r.sponsor_id], clids[r.creator_id], r.created_at, r.expires_at,
                 clids.get(r.updater_id), r.updated_at, r.transferred_at, p.ds_data,
-                p.key_data, r.max_sig_life)
+                p.key_data, r.max_sig_life, _idn_table(r.name, tld, tables))
+
+
+def idn_tables(session: Session, tld: str) -> list[EscrowIdnTable]:
+    return [EscrowIdnTable(r.tag, r.version, r.url, r.policy_url)
+            for r in session.execute(select(IdnTable.__table__).where(
+                IdnTable.tld_id == _tld_id(session, tld)).order_by(IdnTable.tag))]
+
+
+def _idn_table(name: str, tld: str, tables: tuple[idn.Table, ...]) -> str | None:
+    """The table an IDN name's label is from: the one registration chose (the first, in
+    tag order, holding all its code points); None for ASCII names, or when no table
+    holds the label any more (its table removed since)."""
+    label = name.removesuffix(f".{tld}")
+    if not tables or not label.startswith("xn--"):
+        return None
+    ulabel = unicode_name(label)
+    try:
+        return idn.table_for(ulabel, label, tld, tables).tag
+    except ParameterPolicyError:
+        return None
 
 
 def hosts(session: Session, tld: str, suffix: str, only: frozenset[str] | None = None

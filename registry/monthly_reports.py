@@ -7,9 +7,11 @@ registry's commands, and the RDAP and port-43 WHOIS queries the servers answered
 per minute, registry/query_counts.py, for the registry as a whole: the same figure in every
 TLD's report, as the queries of name servers and registrars belong to no TLD), and the EPP
 read commands (check, info, transfer query: a domain command in its TLD's report, host and
-contact commands in every report). PyRar offers no web or searchable WHOIS: zero. What PyRar
-does not record yet is reported as None, never as a made-up zero: the DNS query counts and
-ZFA passwords; TDRP disputes and AGP exemptions (no such processes). Failed
+contact commands in every report), and the DNS queries the managed PowerDNS received and
+answered (its counters, for the registry as a whole; None for a month in which no
+PowerDNS was watched). PyRar offers no web or searchable WHOIS: zero. What PyRar
+does not record yet is reported as None, never as a made-up zero: ZFA passwords; TDRP
+disputes and AGP exemptions (no such processes). Failed
 create attempts are not recorded either: attempted-adds counts the successful ones. Totals
 of domains and name servers are today's objects created before the month's end (deleted
 ones are no longer counted), exact for the month just ended.
@@ -52,9 +54,7 @@ ACTIVITY_FIELDS = (
 NOT_RECORDED_TRANSACTIONS = ("transfer-disputed-won", "transfer-disputed-lost",
                              "transfer-disputed-nodecision", "agp-exemption-requests",
                              "agp-exemptions-granted", "agp-exempted-domains")
-NOT_RECORDED_ACTIVITY = ("zfa-passwords", "dns-udp-queries-received",
-                         "dns-udp-queries-responded", "dns-tcp-queries-received",
-                         "dns-tcp-queries-responded")
+NOT_RECORDED_ACTIVITY = ("zfa-passwords",)
 # history commands (flow names) and the activity field each counts
 COMMAND_FIELDS = {
     "domain_create": "srs-dom-create", "domain_delete": "srs-dom-delete",
@@ -157,7 +157,7 @@ def activity(session: Session, tld: str, month: Month) -> dict[str, int | None]:
     queries = query_counts.totals(session, month.start, month.end, tld)
     values["rdap-queries"] = queries["rdap"]
     values["whois-43-queries"] = queries["whois"]
-    for name in query_counts.READ_FIELDS.values():
+    for name in (*query_counts.READ_FIELDS.values(), *query_counts.DNS_FIELDS):
         values[name] = queries[name]
     values["operational-registrars"] = session.scalar(
         select(func.count()).select_from(Registrar).where(Registrar.status == "ok"))

@@ -91,7 +91,7 @@ class PolicyCache:
         return self._get(("phases", tld_id), lambda: _load_phases(session, tld_id))
 
     def idn_tables(self, session: Session, tld_id: int) -> tuple[idn.Table, ...]:
-        return self._get(("idn", tld_id), lambda: _load_idn_tables(session, tld_id))
+        return self._get(("idn", tld_id), lambda: load_idn_tables(session, tld_id))
 
     def clear(self) -> None:
         with self._lock:
@@ -121,7 +121,8 @@ def _load_phases(session: Session, tld_id: int) -> tuple[LaunchPhase, ...]:
         select(LaunchPhase.__table__).where(LaunchPhase.tld_id == tld_id)))
 
 
-def _load_idn_tables(session: Session, tld_id: int) -> tuple[idn.Table, ...]:
+def load_idn_tables(session: Session, tld_id: int) -> tuple[idn.Table, ...]:
+    """The TLD's tables in tag order: the order registration tries them in."""
     return tuple(
         idn.Table(row.tag, row.version, tuple(map(tuple, row.ranges)),
                   tuple(map(tuple, row.variants)))

@@ -4,10 +4,11 @@ that adds to the rows (any number of processes share them). A flush that fails k
 counts for the next one; a process killed loses at most its last unflushed interval.
 
 What is counted: the RDAP and WHOIS queries their servers answer (flushed by the servers
-every minute and when they stop), and the EPP read commands the core answers (check, info,
+every minute and when they stop), the EPP read commands the core answers (check, info,
 transfer query: ``count_read``, in ``Registry.execute``; the registry's own counter writes
 itself when the registry is closed and, in a process made from the configuration (the
-servers, the CLI), in the background at most once a minute).
+servers, the CLI), in the background at most once a minute), and the DNS queries the
+managed PowerDNS received and answered (zonegen/dns_stats.py, from its counters).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ READ_FIELDS = {
     "DomainTransferQuery": "srs-dom-transfer-query", "HostCheck": "srs-host-check",
     "HostInfoQuery": "srs-host-info", "ContactCheck": "srs-cont-check",
     "ContactInfoQuery": "srs-cont-info", "ContactTransferQuery": "srs-cont-transfer-query"}
+# the DNS query counts, the activity report's fields themselves (zonegen/dns_stats.py)
+DNS_FIELDS = ("dns-udp-queries-received", "dns-udp-queries-responded",
+              "dns-tcp-queries-received", "dns-tcp-queries-responded")
 FLUSH_SECONDS = 60.0
 log = logging.getLogger("pyrar.query_counts")
 
@@ -47,10 +51,10 @@ class QueryCounter:
         self._next = time.monotonic() + every
         self._flushing = False
 
-    def count(self, service: str, tld: str = "") -> None:
+    def count(self, service: str, tld: str = "", n: int = 1) -> None:
         minute = self.clock.now().replace(second=0, microsecond=0)
         with self._lock:
-            self._counts[(service, tld, minute)] += 1
+            self._counts[(service, tld, minute)] += n
             due = (self._registry is not None and not self._flushing
                    and time.monotonic() >= self._next)
             if due:
@@ -106,15 +110,21 @@ def add(session: Session, counts: Counter) -> None:
 
 
 def totals(session: Session, start: datetime, end: datetime, tld: str | None = None
-           ) -> dict[str, int]:
-    """Each service's queries in [start, end): of no one TLD, and of ``tld`` (None: all)."""
+           ) -> dict[str, int | None]:
+    """Each service's queries in [start, end): of no one TLD, and of ``tld`` (None: all).
+    The DNS fields are None when no row of them falls in the period: PowerDNS was not
+    watched then (no managed server), which is no count of zero."""
     stmt = (select(QueryCount.service, func.sum(QueryCount.count))
             .where(QueryCount.minute >= start, QueryCount.minute < end)
             .group_by(QueryCount.service))
     if tld is not None:
         stmt = stmt.where(QueryCount.tld.in_(("", tld)))
     found = dict(session.execute(stmt).all())
-    return {s: int(found.get(s) or 0) for s in (*SERVICES, *READ_FIELDS.values())}
+    counted: dict[str, int | None] = {
+        s: int(found.get(s) or 0) for s in (*SERVICES, *READ_FIELDS.values())}
+    for s in DNS_FIELDS:
+        counted[s] = None if found.get(s) is None else int(found[s])
+    return counted
 
 
 async def flush_periodically(counter: QueryCounter, registry,

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, cast, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from .domain_parts import domain_parts
 from .flows.contact_data import stored_postal
-from .models import Contact, Domain, Host, Registrar, Tld
+from .models import Contact, Domain, Host, HostIp, Registrar, Tld
 from .values import DsData, KeyDataValue, PostalInfo
 from .views import domain_statuses, host_linked, rgp_statuses, roid
 
@@ -164,14 +164,17 @@ def search_hosts_by_name(session: Session, prefix: str, limit: int, suffix: str
 
 def search_hosts_by_address(session: Session, address: str, limit: int, suffix: str
                             ) -> list[HostRecord]:
-    """Hosts with the address ``address`` (canonical text). Addresses are a JSON list, so
-    this filters on its text and then checks exactly; glue is held by few hosts."""
-    hosts = session.execute(
-        select(Host.__table__).where(func.lower(cast(Host.addresses, Text)).like(
-            f'%"{_escape(address)}"%', "\\")).order_by(Host.name).limit(limit * 4))
+    """Hosts with the address ``address`` (canonical text), oldest first, at most
+    ``limit``: a range of the ``host_ips`` key, in its order (no sort), then each host by
+    its id."""
+    hosts = session.execute(hosts_at_address(address, limit))
     reference = Reference(60.0)
-    return [_host(session, h, suffix, reference) for h in hosts
-            if address in h.addresses][:limit]
+    return [_host(session, h, suffix, reference) for h in hosts]
+
+
+def hosts_at_address(address: str, limit: int) -> Select:
+    return (select(Host.__table__).join(HostIp, HostIp.host_id == Host.id)
+            .where(HostIp.address == address).order_by(HostIp.host_id).limit(limit))
 
 
 def registrar_record(session: Session, handle: str) -> RegistrarRecord | None:

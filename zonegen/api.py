@@ -71,6 +71,12 @@ class PowerDnsApi:
     def server(self) -> dict:
         return self.request("GET", "")
 
+    def statistics(self) -> dict[str, int]:
+        """The server's counters (``udp-queries``, ``uptime``...), rings left out."""
+        return {item["name"]: int(item["value"])
+                for item in self.request("GET", "/statistics", params={"includerings": "false"})
+                if item.get("type") == "StatisticItem"}
+
     def flush_cache(self, name: str) -> int:
         """Drop packet- and query-cache entries for ``name`` and everything below it."""
         reply = self.request("PUT", "/cache/flush", params={"domain": normalize(name)})

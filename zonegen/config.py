@@ -70,6 +70,9 @@ class PowerDnsSettings:
     # how often zone serve's scheduler looks for work: hosted zones' DNSSEC steps, and the
     # CDS scan once cds_interval has passed
     schedule_interval: float = 60.0
+    # the managed server's query counters are read this often into the registry's query
+    # counts (the monthly activity report's dns-* fields; zonegen.dns_stats); 0: never
+    query_stats_interval: float = 60.0
     cds_hold_down: float = 3600.0
     # TLDs whose delegations are never scanned (the registry's switch per TLD; a domain's is
     # an update prohibition, see registry.cds)
@@ -98,6 +101,9 @@ class PowerDnsSettings:
                 f"[powerdns] backend must be one of {BACKENDS}, not {self.backend!r}")
         if self.mode == "external" and not self.api_url:
             raise PowerDnsConfigError("[powerdns] api_url is required in external mode")
+        if self.query_stats_interval < 0:
+            raise PowerDnsConfigError("[powerdns] query_stats_interval must be 0 (never) or "
+                                      "more seconds")
         if self.notify_interval < 0:
             raise PowerDnsConfigError("[powerdns] notify_interval must be 0 or more seconds")
         object.__setattr__(self, "secondaries",

@@ -23,11 +23,13 @@ from registry.events.delivery import RetryPolicy
 from registry.events.store import EventStore
 from registry.events.wake import Doorbell
 from registry.outage import DATABASE_OUTAGES, Outage
+from registry.query_counts import QueryCounter
 from zonegen.api import PowerDnsApiError
 from zonegen.catalog import ensure_catalog
 from zonegen.cds_run import CdsRun
 from zonegen.config import PowerDnsSettings
 from zonegen.connection import PowerDnsConnection
+from zonegen.dns_stats import DnsQueryStats
 from zonegen.drainer import OutboxDrainer
 from zonegen.hosted import HostedZones
 from zonegen.hosted_apply import HostedApply
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("pyrar.zonegen.service")
 
 HOSTED_CONSUMER = "hosted"
+STATS_TIMEOUT = 5.0
 
 
 # the scheduler's outages: it tries again at its next round at the latest
@@ -96,6 +99,9 @@ class ZonegenService:
         self._cds_last = float("-inf")
         self.schedule_interval = schedule_interval
         self.watch_interval = watch_interval
+        self.registry = registry
+        self.dns_stats: DnsQueryStats | None = None
+        self._stats_lock = threading.Lock()
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -115,6 +121,13 @@ class ZonegenService:
             # the server is this thread's child (see server._die_with_parent): restarts
             # happen here, and the thread lives as long as the service
             self._threads.append(self._guarded("zonegen-powerdns", self._watch_server))
+            if self.registry is not None and self.settings.query_stats_interval > 0:
+                # the server was started by us just now: all it counts is ours
+                api = self.server.api()
+                api.timeout = STATS_TIMEOUT  # a hung server holds up no stop for long
+                self.dns_stats = DnsQueryStats(api, QueryCounter(self.registry.clock),
+                                               from_zero=True)
+                self._threads.append(self._guarded("zonegen-dns-stats", self._count_queries))
         if self.hosted_consumer is not None:
             self._threads.append(threading.Thread(
                 target=self.hosted_consumer.run, args=(self._stop,), name="zonegen-hosted",
@@ -181,6 +194,20 @@ class ZonegenService:
             outage.recovered()
             wait = self.schedule_interval
 
+    def _count_queries(self) -> None:
+        """The server's query counters into the registry's query counts, every interval."""
+        while not self._stop.wait(self.settings.query_stats_interval):
+            self.record_query_stats()
+
+    def record_query_stats(self) -> None:
+        """One poll of the counters and one write of what they grew by (each failure
+        logged; the counts wait for the next write)."""
+        stats = self.dns_stats
+        if stats is not None and self.registry is not None:
+            with self._stats_lock:  # the thread's poll and stop's last one
+                stats.poll_quietly()
+                stats.counter.flush_quietly(self.registry)
+
     def _watch_server(self) -> None:
         """A managed PowerDNS that died is started again: nothing else would (the drainer
         only retries), and DNS would stay down until someone restarted zonegen."""
@@ -204,6 +231,9 @@ class ZonegenService:
             backoff = self.watch_interval
 
     def stop(self) -> None:
+        # what the server counted since the last poll, while it still runs: a server the
+        # watch thread started again dies with that thread (its parent)
+        self.record_query_stats()
         self._stop.set()
         self.drainer.wake()
         if self.hosted_consumer is not None:
@@ -212,6 +242,7 @@ class ZonegenService:
             t.join(10)
         self._threads = []
         self.drainer.close()
+        self.dns_stats = None
         if self.server is not None:
             self.server.stop()
             self.server = None

@@ -1,4 +1,4 @@
-"""``pyrar escrow deposit|upload|verify|run``: registry data escrow (RFC 8909/9022)."""
+"""``pyrar escrow deposit|upload|report|verify|run``: registry data escrow (RFC 8909/9022)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from escrow.config import EscrowSettings
+from escrow.config import EscrowSettings, IcannSettings
 from escrow.deposit import EscrowError, last_watermark, make_deposit
 from escrow.deposit_xml import NS, OBJECTS
+from escrow.icann_reports import ReportingInterface, send_escrow_reports
 from escrow.openpgp import Gpg, OpenPgpError
 from escrow.parts import siblings
 from escrow.schedule import due
@@ -43,6 +44,11 @@ def register(subparsers) -> None:
     p.add_argument("--out", metavar="DIR", help="the deposits' folder (default: [escrow] "
                                                 "out_dir)")
     p.set_defaults(run=run_upload)
+    p = escrow.add_parser("report", help="send ICANN the deposits' RDE reports not yet sent "
+                                         "([icann] url)")
+    p.add_argument("--out", metavar="DIR", help="the deposits' folder (default: [escrow] "
+                                                "out_dir)")
+    p.set_defaults(run=run_report)
     p = escrow.add_parser("verify", help="check deposits as the escrow agent does")
     p.add_argument("files", nargs="+", metavar="FILE.ryde",
                    help="a deposit's .ryde (any part of a split deposit: all are checked)")
@@ -110,6 +116,27 @@ def run_upload(ctx, args) -> None:
     _upload(ctx, settings, Path(args.out) if args.out else ctx.config.resolve(settings.out_dir))
 
 
+def _report(ctx, settings: EscrowSettings, out_dir: Path) -> None:
+    interface = ReportingInterface.from_settings(ctx.config.section("icann", IcannSettings),
+                                                 ctx.config.resolve)
+    if interface is None:
+        raise CliError("no reporting interface to send to: [icann] url is not set")
+    done = send_escrow_reports(interface, out_dir, ctx.registry().clock.now,
+                               after_upload=bool(settings.sftp_host))
+    for name in done.sent:
+        print(f"reported {name}", flush=True)
+    for name in done.waiting:
+        print(f"waiting for its deposit to reach the escrow agent: {name}", flush=True)
+    if done.failed:
+        raise CliError("not taken by ICANN (the next run tries again): "
+                       + "; ".join(done.failed))
+
+
+def run_report(ctx, args) -> None:
+    settings, _ = _settings(ctx)
+    _report(ctx, settings, Path(args.out) if args.out else ctx.config.resolve(settings.out_dir))
+
+
 def run_verify(ctx, args) -> int:
     import tempfile
 
@@ -175,6 +202,11 @@ def _schedule(ctx, args, stop: threading.Event, leader: Leadership | None = None
         if settings.sftp_host:  # what this or an earlier run could not send, too
             try:
                 _upload(ctx, settings, out_dir)
+            except CliError as e:
+                print(f"escrow: {e}", file=sys.stderr, flush=True)
+        if ctx.config.section("icann", IcannSettings).url:  # the reports, once deposited
+            try:
+                _report(ctx, settings, out_dir)
             except CliError as e:
                 print(f"escrow: {e}", file=sys.stderr, flush=True)
         if first:

@@ -1,10 +1,15 @@
-"""``pyrar tld idn-table load|remove`` and ``pyrar tld show``: a TLD's IDN tables."""
+"""``pyrar tld idn-table load|set|remove`` and ``pyrar tld show``: a TLD's IDN tables."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from registry.admin.idn_tables import idn_tables_of, load_idn_table, remove_idn_table
+from registry.admin.idn_tables import (
+    idn_tables_of,
+    load_idn_table,
+    remove_idn_table,
+    set_idn_table_urls,
+)
 from registry.admin.tlds import get_tld
 
 from .context import CliError
@@ -17,7 +22,14 @@ def register(tld_actions) -> None:
     load = idn.add_parser("load", help="load an LGR file (replaces the table of its tag)")
     load.add_argument("tld")
     load.add_argument("file")
+    _url_options(load)
     load.set_defaults(run=run_load)
+    urls = idn.add_parser("set", help="where a table and its policy are published "
+                          "(escrow deposits' rdeIDN objects)")
+    urls.add_argument("tld")
+    urls.add_argument("tag")
+    _url_options(urls)
+    urls.set_defaults(run=run_set)
     remove = idn.add_parser("remove", help="remove the table of a tag (e.g. und-Latn)")
     remove.add_argument("tld")
     remove.add_argument("tag")
@@ -27,13 +39,29 @@ def register(tld_actions) -> None:
     show.set_defaults(run=run_show)
 
 
+def _url_options(parser) -> None:
+    parser.add_argument("--url", help="the table's published URL (IANA's repository or the "
+                        "registry's site; '' derives it from [escrow] idn_table_url)")
+    parser.add_argument("--policy-url", help="the registration policy's URL ('' derives it "
+                        "from [escrow] idn_policy_url)")
+
+
 def run_load(ctx, args) -> None:
     try:
         data = Path(args.file).read_bytes()
     except OSError as e:
         raise CliError(f"cannot read {args.file}: {e.strerror}") from None
-    tag, count = ctx.task(lambda c: _loaded(load_idn_table(c, args.tld, data)), "idn_load")
+    tag, count = ctx.task(lambda c: _loaded(load_idn_table(
+        c, args.tld, data, args.url, args.policy_url)), "idn_load")
     print(f"IDN table {tag} loaded for {args.tld}: {count} code points")
+
+
+def run_set(ctx, args) -> None:
+    if args.url is None and args.policy_url is None:
+        raise CliError("nothing to set: give --url and/or --policy-url")
+    ctx.task(lambda c: set_idn_table_urls(c, args.tld, args.tag, args.url, args.policy_url),
+             "idn_set")
+    print(f"IDN table {args.tag} of {args.tld} updated")
 
 
 def _loaded(row) -> tuple[str, int]:
@@ -58,5 +86,6 @@ def run_show(ctx, args) -> None:
             kinds = sorted({v[2] for v in t.variants})
             yield (f"  IDN table {t.tag} {t.version}: "
                    f"{sum(hi - lo + 1 for lo, hi in t.ranges)} code points, "
-                   f"{len(t.variants)} variants{' (' + ', '.join(kinds) + ')' if kinds else ''}")
+                   f"{len(t.variants)} variants{' (' + ', '.join(kinds) + ')' if kinds else ''}"
+                   f"; url {t.url or '(derived)'}, policy {t.policy_url or '(derived)'}")
     ctx.show(work)

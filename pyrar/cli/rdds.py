@@ -1,20 +1,23 @@
 """``pyrar rdap serve`` and ``pyrar whois serve``: the registration data services, each
-started on the registry core and run until SIGTERM or SIGINT."""
+started on the registry core and run until SIGTERM or SIGINT (RDAP in ``[rdap] workers``
+processes: pyrar/cli/rdap_workers.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rdap import server as rdap_server
+from rdap.config import RdapSettings
 from whoisd import server as whois_server
 
 from .context import CliError
+from .rdap_workers import serve_workers
+from .service_loop import Stop, until_stopped
 
-Starter = Callable[[Any, Any], Awaitable[Callable[[], Awaitable[None]]]]
+Starter = Callable[[Any, Any], Awaitable[Stop]]
 
 
 def register(subparsers) -> None:
@@ -33,20 +36,11 @@ def _serving(start: Starter) -> Callable[[Any, Any], None]:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
         registry = ctx.registry(migrate=True)
         try:
-            asyncio.run(_until_stopped(start, ctx, registry))
+            if (start is rdap_server.start
+                    and ctx.config.section("rdap", RdapSettings).workers > 1):
+                serve_workers(ctx)
+                return
+            asyncio.run(until_stopped(lambda: start(ctx.config, registry), ctx.ready))
         except (rdap_server.ListenError, whois_server.ListenError) as e:
             raise CliError(str(e)) from None
     return run
-
-
-async def _until_stopped(start: Starter, ctx, registry) -> None:
-    stop_service = await start(ctx.config, registry)
-    stopped = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stopped.set)
-    ctx.ready()
-    try:
-        await stopped.wait()
-    finally:
-        await stop_service()

@@ -6,6 +6,8 @@ import csv
 import io
 from pathlib import Path
 
+from escrow.config import IcannSettings
+from escrow.icann_reports import ReportingInterface, ReportNotTaken
 from registry.monthly_reports import (
     ACTIVITY_FIELDS,
     TRANSACTION_FIELDS,
@@ -27,6 +29,8 @@ def register(subparsers) -> None:
     p.add_argument("tld")
     p.add_argument("month", metavar="YYYY-MM")
     p.add_argument("--out", metavar="DIR", default=".", help="default: the current folder")
+    p.add_argument("--upload", action="store_true",
+                   help="also PUT both to ICANN's Registry Reporting Interface ([icann] url)")
     p.set_defaults(run=run_monthly)
 
 
@@ -36,6 +40,12 @@ def run_monthly(ctx, args) -> None:
     except ValueError as e:
         raise CliError(str(e)) from None
     tld = args.tld.strip().lower().rstrip(".")
+    interface = None
+    if args.upload:
+        interface = ReportingInterface.from_settings(
+            ctx.config.section("icann", IcannSettings), ctx.config.resolve)
+        if interface is None:
+            raise CliError("no reporting interface to upload to: [icann] url is not set")
 
     def read(session):
         return transactions(session, tld, month), activity(session, tld, month)
@@ -49,13 +59,21 @@ def run_monthly(ctx, args) -> None:
     totals = ["Totals", None, *(None if any(v[i] is None for v in values)
                                 else sum(v[i] for v in values)
                                 for i in range(2, len(TRANSACTION_FIELDS)))]
-    for name, header, lines in (
-            (f"{tld}-transactions-{month}-en.csv", TRANSACTION_FIELDS, [*values, totals]),
-            (f"{tld}-activity-{month}-en.csv", ACTIVITY_FIELDS,
-             [[counts[f] for f in ACTIVITY_FIELDS]])):
-        path = out / name
-        path.write_text(csv_text(header, lines), encoding="utf-8")
+    reports = []
+    for kind, header, lines in (
+            ("transactions", TRANSACTION_FIELDS, [*values, totals]),
+            ("activity", ACTIVITY_FIELDS, [[counts[f] for f in ACTIVITY_FIELDS]])):
+        path = out / f"{tld}-{kind}-{month}-en.csv"
+        text = csv_text(header, lines)
+        path.write_text(text, encoding="utf-8", newline="")
         print(path)
+        reports.append((kind, text))
+    for kind, text in reports if interface is not None else ():
+        try:
+            interface.put_monthly_report(tld, kind, f"{month.start:%Y-%m}", text)
+        except ReportNotTaken as e:
+            raise CliError(f"the {kind} report was not taken by ICANN: {e}") from None
+        print(f"{kind} report for {month.start:%Y-%m} taken by ICANN")
 
 
 def csv_text(header, lines) -> str:

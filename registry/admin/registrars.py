@@ -105,6 +105,13 @@ def update_registrar(ctx: FlowContext, registrar: Registrar, *, password: str | 
     return registrar
 
 
+def check_http_url(url: str) -> str:
+    """``url`` when it is an absolute http(s) URL; ParameterSyntaxError otherwise."""
+    if not re.match(r"^https?://[^\s/]+\S*\Z", url) or len(url) > 2048:
+        raise ParameterSyntaxError(f"{url!r} is not an http(s) URL")
+    return url
+
+
 def _set_rdds(registrar: Registrar, iana_id: int | None, url: str | None,
               abuse_email: str | None, abuse_phone: str | None) -> None:
     """What RDAP, WHOIS and escrow publish about the registrar."""
@@ -113,9 +120,7 @@ def _set_rdds(registrar: Registrar, iana_id: int | None, url: str | None,
             raise ParameterRangeError(f"IANA registrar id {iana_id} is not a positive number")
         registrar.iana_id = iana_id
     if url is not None:
-        if url and not re.match(r"^https?://[^\s/]+\S*\Z", url):
-            raise ParameterSyntaxError(f"{url!r} is not an http(s) URL")
-        registrar.url = url
+        registrar.url = check_http_url(url) if url else url
     if abuse_email is not None:
         if abuse_email and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+\Z", abuse_email):
             raise ParameterSyntaxError(f"{abuse_email!r} is not an email address")

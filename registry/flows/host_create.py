@@ -14,7 +14,13 @@ from ..models import Host
 from ..names import normalize_host_name
 from ..values import HostAddress
 from .context import FlowContext
-from .host_data import check_address, check_addresses, place_host, publish_glue
+from .host_data import (
+    check_address,
+    check_addresses,
+    place_host,
+    publish_glue,
+    set_addresses,
+)
 from .lookup import acting_registrar
 
 
@@ -40,12 +46,13 @@ def host_create(ctx: FlowContext, cmd: HostCreate) -> HostCreated:
     sponsor = placement.domain.sponsor_id if placement.domain else acting_registrar(ctx).id
     host = Host(name=name, sponsor_id=sponsor, creator_id=sponsor, created_at=ctx.now,
                 superordinate_id=placement.domain.id if placement.domain else None,
-                addresses=addresses, statuses=[])
+                addresses=[], statuses=[])
     ctx.session.add(host)
     try:
         ctx.session.flush()
     except IntegrityError:
         raise ObjectExists(f"host {name} already exists", value=cmd.name) from None
+    set_addresses(ctx, host, addresses)
     history.record(ctx, host)
     publish_glue(ctx, placement)
     return HostCreated(name, ctx.now)

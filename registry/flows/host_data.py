@@ -6,6 +6,8 @@ import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from sqlalchemy import delete, insert
+
 from .. import outbox
 from ..errors import (
     AuthorizationError,
@@ -14,7 +16,7 @@ from ..errors import (
     ParameterSyntaxError,
     StatusProhibitsOperation,
 )
-from ..models import Domain, Host, Tld
+from ..models import Domain, Host, HostIp, Tld
 from ..values import HostAddress
 from .context import FlowContext
 from .lookup import find_domain, find_tld
@@ -87,6 +89,21 @@ def check_address(addr: HostAddress) -> str:
             or ip.is_reserved or ip in THIS_NETWORK or ip == BROADCAST):
         raise ParameterPolicyError(f"{ip} cannot be a name server address", value=addr.address)
     return ip.compressed
+
+
+def set_addresses(ctx: FlowContext, host: Host, addresses: list[str]) -> None:
+    """The host's addresses, and their index (``host_ips``) kept the same."""
+    old, new = set(host.addresses or ()), set(addresses)
+    host.addresses = addresses
+    if old == new:
+        return
+    ctx.session.flush()  # a new host's id
+    if old - new:
+        ctx.session.execute(delete(HostIp).where(HostIp.host_id == host.id,
+                                                 HostIp.address.in_(old - new)))
+    if new - old:
+        ctx.session.execute(insert(HostIp), [{"address": a, "host_id": host.id}
+                                             for a in sorted(new - old)])
 
 
 def check_addresses(placement: Placement, name: str, addresses: Iterable[str]) -> list[str]:

@@ -24,6 +24,7 @@ from .host_data import (
     place_host,
     placement_of,
     publish_glue,
+    set_addresses,
 )
 from .lookup import get_host, require_sponsor
 from .statuses import HOST_STATUSES, change_statuses
@@ -69,7 +70,7 @@ def host_update(ctx: FlowContext, cmd: HostUpdate) -> HostUpdated:
             raise ParameterPolicyError(f"{address} is already an address of {old_name}",
                                        value=address)
         addresses.append(address)
-    host.addresses = check_addresses(placement, host.name, addresses)
+    set_addresses(ctx, host, check_addresses(placement, host.name, addresses))
     host.updated_at, host.updater_id = ctx.now, ctx.actor.registrar_id
     history.record(ctx, host)
     _publish(ctx, host, old_name, old_placement, placement)

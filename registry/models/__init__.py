@@ -7,7 +7,7 @@ from .contact import Contact
 from .domain import STATES, Domain, DomainContact, DomainHost, DsRecord, GracePeriod, KeyData
 from .event import Event
 from .history import HistoryEntry
-from .host import Host
+from .host import Host, HostIp
 from .hosted_zone import HostedZoneStatus
 from .idn import IdnTable
 from .launch import PHASES, DnlEntry, LaunchPhase, LordnEntry, RevokedSmd, TmchFile
@@ -23,7 +23,7 @@ __all__ = [
     "DATA_MODELS", "OPERATIONS", "PHASES", "RDDS_PROFILES", "STATES", "AuditEntry", "Base",
     "CdsPending",
     "CommitReceipt", "Contact", "DnlEntry", "Domain", "DomainContact", "DomainHost",
-    "DsRecord", "Event", "GracePeriod", "HistoryEntry", "Host", "HostedZoneStatus",
+    "DsRecord", "Event", "GracePeriod", "HistoryEntry", "Host", "HostIp", "HostedZoneStatus",
     "IdnTable", "KeyData", "LaunchPhase", "Lease", "LedgerEntry", "LordnEntry", "PollMessage",
     "PremiumRule", "Price", "QueryCount", "Registrar", "ReservedName", "RevokedSmd", "Tld",
     "TmchFile",

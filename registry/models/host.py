@@ -25,3 +25,15 @@ class Host(Base):
     superordinate_id: Mapped[int | None] = mapped_column(ForeignKey("domains.id"), index=True)
     statuses: Mapped[list] = mapped_column(default=list)
     addresses: Mapped[list] = mapped_column(default=list)  # canonical IPv4/IPv6 text
+
+
+class HostIp(Base):
+    """An index of ``Host.addresses``: the hosts an address is glue of (RDAP
+    ``nameservers?ip=`` reads a range of its key, not the hosts table). Written with the
+    addresses by the host flows (``registry.flows.host_data.set_addresses``)."""
+
+    __tablename__ = "host_ips"
+
+    address: Mapped[str] = mapped_column(String(39), primary_key=True)
+    host_id: Mapped[int] = mapped_column(ForeignKey("hosts.id", ondelete="CASCADE"),
+                                         primary_key=True, index=True)

@@ -24,3 +24,8 @@ class IdnTable(Base):
     ranges: Mapped[list] = mapped_column(default=list)
     variants: Mapped[list] = mapped_column(default=list)
     loaded_at: Mapped[datetime]
+    # where the table is published (IANA's repository or the registry's site) and the
+    # registration policy that goes with it; None: derived from [escrow] idn_table_url and
+    # idn_policy_url when a deposit names them (rdeIDN, RFC 9022 section 5.5)
+    url: Mapped[str | None] = mapped_column(String(2048), default=None)
+    policy_url: Mapped[str | None] = mapped_column(String(2048), default=None)

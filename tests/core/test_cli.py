@@ -197,7 +197,17 @@ def test_tld_idn_tables_load_show_remove(sandbox, tmp_path):
     assert "und-Latn loaded for example: 27 code points" in sandbox.ok(
         "tld", "idn-table", "load", "example", str(table))
     shown = sandbox.ok("tld", "show", "example")
-    assert "IDN table und-Latn 2: 27 code points, 0 variants" in shown
+    assert "IDN table und-Latn 2: 27 code points, 0 variants; url (derived)" in shown
+    assert "updated" in sandbox.ok("tld", "idn-table", "set", "example", "und-Latn",
+                                   "--url", "https://nic.test/latn.xml",
+                                   "--policy-url", "https://nic.test/policy")
+    assert ("url https://nic.test/latn.xml, policy https://nic.test/policy"
+            in sandbox.ok("tld", "show", "example"))
+    assert "not an http(s) URL" in sandbox.fails("tld", "idn-table", "set", "example",
+                                                 "und-Latn", "--url", "ftp://x")
+    assert "nothing to set" in sandbox.fails("tld", "idn-table", "set", "example", "und-Latn")
+    assert "no IDN table und-Cyrl" in sandbox.fails("tld", "idn-table", "set", "example",
+                                                    "und-Cyrl", "--url", "https://x.test/")
     table.write_text("<lgr/>")
     assert "must be an <lgr>" in sandbox.fails("tld", "idn-table", "load", "example",
                                                str(table))

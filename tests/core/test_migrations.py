@@ -122,6 +122,10 @@ def test_data_survives_upgrade_from_the_first_revision(empty_engine):
         account = meta.tables["registrar_accounts"]
         assert conn.execute(sa.select(account.c.registrar_id, account.c.balance)).all() == \
             [(1, 500)]
+        # 0020 indexed the hosts' addresses
+        host_ips = meta.tables["host_ips"]
+        assert conn.execute(sa.select(host_ips.c.address, host_ips.c.host_id)).all() == \
+            [("192.0.2.1", 1)]
     # the head code reads the migrated rows
     registry = Registry(Database(empty_engine))
     info = registry.execute(DomainInfoQuery("kept.old"), Actor.operator("test")).result

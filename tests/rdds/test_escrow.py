@@ -23,9 +23,16 @@ from escrow.openpgp import Gpg
 from escrow.parts import siblings
 from escrow.schedule import due
 from escrow.verify import rde_schema, verify_files, verify_xml
+from registry.admin.idn_tables import (
+    idn_tables_of,
+    load_idn_table,
+    remove_idn_table,
+    set_idn_table_urls,
+)
 from registry.admin.tlds import add_reserved
 from registry.flows.domain_delete import DomainDelete
 from registry.flows.domain_update import DomainUpdate
+from tests.core.test_idn import GREEK, lgr
 from tests.core.world import START
 from tests.rdds.rdap_schemas import REFERENCE as RDAP_REFERENCE
 
@@ -83,7 +90,7 @@ def test_full_and_differential_deposits(registered, keys, schema, tmp_path):
     assert document.get("type") == "FULL"
     # example: glue, other, bücher and the bulk names; the hosts they use; their contacts
     assert counts(document) == {"rdeDomain-1.0": 3 + 14, "rdeHost-1.0": 2,
-                                "rdeContact-1.0": 2, "rdeRegistrar-1.0": 2,
+                                "rdeContact-1.0": 2, "rdeRegistrar-1.0": 2, "rdeIDN-1.0": 0,
                                 "rdeNNDN-1.0": 2, "rdeEppParams-1.0": 1}
     menu = [e.text for e in document.iterfind("{*}rdeMenu/{*}objURI")]
     assert NS["rdeNNDN"] in menu and NS["rdeEppParams"] in menu
@@ -200,6 +207,65 @@ def test_large_deposits_are_split_into_signed_parts(registered, keys, schema, tm
         f"example_{day}_full_S1_R1.ryde", f"example_{day}_full_S1_R1.sig",
         f"example_{day}_full_S1_R1.rep"]
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+LATIN = lgr("und-Latn", '<range first-cp="0061" last-cp="007A"/><char cp="00FC"/>')
+
+
+def test_idn_tables_are_deposited_and_referred_to(registered, keys, schema, tmp_path):
+    """rdeIDN objects with each table's URLs (its own, else the configured templates'),
+    each IDN domain's idnTableId naming the table its label is from."""
+    registry_gpg, agent, settings = keys
+    world = registered.world
+    templated = dataclasses.replace(
+        settings, idn_table_url="https://nic.test/idn/{tld}/{tag}-{version}.xml",
+        idn_policy_url="https://nic.test/idn/policy")
+    out = tmp_path / "deposits"
+    world.task(lambda ctx: [load_idn_table(ctx, "example", t) for t in (LATIN, GREEK)])
+    try:
+        with pytest.raises(EscrowError, match=r"und-Grek, und-Latn of \.example have no "
+                           r"published URL.*idn-table set example TAG"):
+            make_deposit(world.registry, settings, registry_gpg, "example", "full", out)
+        world.task(lambda ctx: set_idn_table_urls(
+            ctx, "example", "und-Latn", "https://www.iana.org/domains/idn-tables/latn.txt",
+            "https://nic.test/latin-policy"))
+        full = make_deposit(world.registry, templated, registry_gpg, "example", "full", out)
+        document = etree.fromstring(decrypt(agent, full.files[0], tmp_path))
+        schema.assertValid(document)
+        refs = {e.get("id"): (e.findtext("{*}url"), e.findtext("{*}urlPolicy"))
+                for e in document.iterfind(f".//{{{NS['rdeIDN']}}}idnTableRef")}
+        assert refs == {
+            "und-Latn": ("https://www.iana.org/domains/idn-tables/latn.txt",
+                         "https://nic.test/latin-policy"),
+            "und-Grek": ("https://nic.test/idn/example/und-Grek-1.xml",
+                         "https://nic.test/idn/policy")}
+        assert counts(document)["rdeIDN-1.0"] == 2
+        assert NS["rdeIDN"] in [e.text for e in document.iterfind("{*}rdeMenu/{*}objURI")]
+        tables = {e.findtext("{*}name"): e.findtext("{*}idnTableId")
+                  for e in document.iterfind(f".//{{{NS['rdeDomain']}}}domain")}
+        assert tables["xn--bcher-kva.example"] == "und-Latn"
+        assert tables["glue.example"] is None  # ASCII names refer to no table
+        assert verify_files([full.files[:2]], agent, schema).ok
+        # the agent catches a domain referring to a table the deposit lacks
+        xml = etree.tostring(document)
+        broken = xml.replace(b"<rdeDomain:idnTableId>und-Latn<", b"<rdeDomain:idnTableId>x<")
+        assert verify_xml(io.BytesIO(broken), schema).problems == [
+            "IDN table x is referred to but not deposited"]
+        # a table removed: the next differential deposit deletes it
+        world.clock.advance(days=1)
+        world.task(lambda ctx: remove_idn_table(ctx, "example", "und-Grek"))
+        diff = make_deposit(world.registry, templated, registry_gpg, "example", "diff", out)
+        document = etree.fromstring(decrypt(agent, diff.files[0], tmp_path))
+        schema.assertValid(document)
+        assert [e.text for e in document.iterfind(
+            f"{{*}}deletes/{{{NS['rdeIDN']}}}delete/{{*}}id")] == ["und-Grek"]
+        assert [e.get("id") for e in document.iterfind(
+            f".//{{{NS['rdeIDN']}}}idnTableRef")] == ["und-Latn"]
+        assert verify_files([diff.files[:2]], agent, schema).ok
+    finally:
+        world.task(lambda ctx: [remove_idn_table(ctx, "example", tag)
+                                for tag in ("und-Latn", "und-Grek")
+                                if tag in {t.tag for t in idn_tables_of(ctx, "example")}])
 
 
 def test_refusals(registered, keys, tmp_path):

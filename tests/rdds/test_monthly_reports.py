@@ -66,7 +66,7 @@ def test_registry_functions_activity(january):
     assert values["srs-dom-create"] == 3 + BULK
     assert values["srs-dom-renew"] == 1 and values["srs-dom-delete"] == 2
     assert values["srs-host-create"] == 2 and values["srs-cont-create"] == 3
-    assert values["dns-udp-queries-received"] is None  # not recorded: empty, not zero
+    assert values["dns-udp-queries-received"] is None  # no PowerDNS watched: empty, not 0
     assert values["whois-43-queries"] == 0 and values["rdap-queries"] == 0  # none asked
     assert values["srs-dom-check"] == 0  # counted: none (tests/rdds/test_query_counts.py)
 

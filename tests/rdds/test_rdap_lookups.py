@@ -4,7 +4,13 @@ gTLD Response Profile's rules the schemas cannot express."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
+from registry.flows.host_delete import HostDelete
+from registry.flows.host_update import HostUpdate
+from registry.registration_data import hosts_at_address
+from registry.values import HostAddress
+from tests.core.objects import make_host
 from tests.rdds.rdap_schemas import validate
 from tests.rdds.rdds_world import BULK, SEARCH_LIMIT
 
@@ -192,6 +198,58 @@ def test_nameserver_searches(server):
     assert [n["ldhName"] for n in by_ip["nameserverSearchResults"]] == ["ns1.glue.example"]
     exact = lookup(server, "nameservers?name=ns.example.net", "rdap_nameservers.json")
     assert len(exact["nameserverSearchResults"]) == 1
+
+
+def test_nameservers_by_address_from_the_index_with_truncation(server, registered):
+    """nameservers?ip= reads the host_ips index: at most the limit, oldest first, with the
+    truncation notice; the index follows the hosts' updates and deletions."""
+    world, alice = registered.world, registered.alice
+    names = [make_host(world, alice, f"ns{i}.plain.min", "198.51.100.7", "2001:db8::77")
+             for i in range(SEARCH_LIMIT + 2)]
+    try:
+        body = search(server, "nameservers?ip=198.51.100.7", "nameserverSearchResults",
+                      "rdap_nameserver.json")
+        assert [n["ldhName"] for n in body["nameserverSearchResults"]] == names[:SEARCH_LIMIT]
+        assert body["notices"][-1]["type"] == "result set truncated due to unexplainable reasons"
+        world.run(HostUpdate(names[0], rem_addresses=(HostAddress("198.51.100.7", "v4"),)),
+                  alice)
+        world.run(HostDelete(names[1]), alice)
+        body = search(server, "nameservers?ip=198.51.100.7", "nameserverSearchResults",
+                      "rdap_nameserver.json")
+        assert [n["ldhName"] for n in body["nameserverSearchResults"]] == names[2:]
+        assert "result set truncated" not in str(body["notices"])
+        body = search(server, "nameservers?ip=2001:db8:0::77", "nameserverSearchResults",
+                      "rdap_nameserver.json")  # any spelling of the address
+        assert [n["ldhName"] for n in body["nameserverSearchResults"]] == (
+            [names[0], *names[2:]][:SEARCH_LIMIT])
+        assert lookup(server, "nameservers?ip=198.51.100.8", "rdap_error.json", 404)
+    finally:
+        for name in names[:1] + names[2:]:
+            world.run(HostDelete(name), alice)
+
+
+def test_address_search_plan_reads_the_index(registered):
+    """The database's own plan: a lookup on host_ips' key and each host by its id; no
+    scan of either table, no sort."""
+    statement = hosts_at_address("192.0.2.1", 11)
+
+    def plan(session) -> list[str]:
+        compiled = statement.compile(session.bind, compile_kwargs={"literal_binds": True})
+        if session.bind.dialect.name == "sqlite":
+            return [row[-1] for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))]
+        return [f"{r.table} {r.type} {r.key} {r.Extra}" for r in
+                session.execute(text(f"EXPLAIN {compiled}"))]
+
+    steps = registered.world.registry.read(plan)
+    if registered.world.registry.db.engine.dialect.name == "sqlite":
+        assert any(s.startswith("SEARCH host_ips USING") for s in steps), steps
+        assert any(s.startswith("SEARCH hosts USING INTEGER PRIMARY KEY") for s in steps), steps
+        assert not any(s.startswith("SCAN") or "TEMP B-TREE" in s for s in steps), steps
+    else:
+        kinds = {s.split()[0]: s for s in steps}
+        assert kinds["host_ips"].split()[1:3] == ["ref", "PRIMARY"], steps
+        assert kinds["hosts"].split()[1:3] == ["eq_ref", "PRIMARY"], steps
+        assert "filesort" not in " ".join(steps), steps
 
 
 def entity_search(server, path: str) -> dict:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.rdds.icann_stand_in import IcannStandIn
 from tests.rdds.sftp_agent import SftpAgent
 from tests.rdds.test_escrow import EPP_XSD, RDE_XSD
 from tests.serve_stack import environment, make_sandbox, pyrar
@@ -84,15 +85,55 @@ def test_deposit_and_verify_from_the_command_line(sandbox, tmp_path):
     assert refused.stderr == "pyrar: error: TLD nope does not exist\n"
 
 
+def icann_environment(icann: IcannStandIn) -> dict[str, str]:
+    """[icann] by environment: the password too (never written in the configuration)."""
+    return {"PYRAR_ICANN_URL": icann.url, "PYRAR_ICANN_PASSWORD": "s3cret",
+            "PYRAR_ICANN_CA_FILE": str(icann.ca.cert)}
+
+
+def test_monthly_reports_uploaded_to_icann(sandbox, tmp_path):
+    icann = IcannStandIn(tmp_path / "icann", {"example_ry": "s3cret"})
+    try:
+        config = str(sandbox / "pyrar.toml")
+        month = datetime.now(UTC).strftime("%Y-%m")
+        env = {**environment(), **icann_environment(icann)}
+        ran = subprocess.run(pyrar("--config", config, "report", "monthly", "example", month,
+                                   "--out", str(tmp_path), "--upload"), capture_output=True,
+                             text=True, env=env, cwd=tmp_path, timeout=120)
+        assert ran.returncode == 0, ran.stderr
+        assert f"activity report for {month} taken by ICANN" in ran.stdout
+        stamp = month.replace("-", "")
+        assert icann.received == {
+            f"/report/registrar-transactions/example/{month}":
+                (tmp_path / f"example-transactions-{stamp}-en.csv").read_bytes(),
+            f"/report/registry-functions-activity/example/{month}":
+                (tmp_path / f"example-activity-{stamp}-en.csv").read_bytes()}
+        refused = subprocess.run(
+            pyrar("--config", config, "report", "monthly", "example", month, "--out",
+                  str(tmp_path), "--upload"), capture_output=True, text=True,
+            env={**env, "PYRAR_ICANN_PASSWORD": "wrong"}, cwd=tmp_path, timeout=120)
+        assert refused.returncode == 1
+        assert refused.stderr.startswith("pyrar: error: the transactions report was not "
+                                         "taken by ICANN: PUT ") and "HTTP 401" in refused.stderr
+        assert "wrong" not in refused.stderr + refused.stdout
+    finally:
+        icann.stop()
+    unset = run("--config", config, "report", "monthly", "example", month, "--upload",
+                cwd=tmp_path)
+    assert unset.returncode == 1 and "[icann] url is not set" in unset.stderr
+
+
 def test_scheduled_run_uploads_to_the_agent(sandbox, tmp_path):
     agent = SftpAgent(tmp_path / "agent")
+    icann = IcannStandIn(tmp_path / "icann", {"example_ry": "s3cret", "test_ry": "s3cret"})
     try:
         out = tmp_path / "deposits"
         env = {**environment(), "PYRAR_ESCROW_SFTP_HOST": "127.0.0.1",
                "PYRAR_ESCROW_SFTP_PORT": str(agent.port), "PYRAR_ESCROW_SFTP_USER": "registry",
                "PYRAR_ESCROW_SFTP_KEY": str(agent.client_key),
                "PYRAR_ESCROW_SFTP_KNOWN_HOSTS": str(agent.known_hosts),
-               "PYRAR_ESCROW_SFTP_DIR": "/inbox", "PYRAR_ESCROW_OUT_DIR": str(out)}
+               "PYRAR_ESCROW_SFTP_DIR": "/inbox", "PYRAR_ESCROW_OUT_DIR": str(out),
+               **icann_environment(icann)}
         config = str(sandbox / "pyrar.toml")
         ran = subprocess.run(pyrar("--config", config, "escrow", "run"), capture_output=True,
                              text=True, env=env, cwd=tmp_path, timeout=120)
@@ -100,12 +141,21 @@ def test_scheduled_run_uploads_to_the_agent(sandbox, tmp_path):
         sent = sorted(p.name for p in agent.inbox.iterdir())
         assert sent and sorted(p.name for p in out.glob("*.ryde")) == sent[::2]
         assert all(name.endswith((".ryde", ".sig")) for name in sent)
+        # each deposit's report, once it reached the agent, went to ICANN
+        reports = sorted(out.glob("*.rep"))
+        assert sorted(icann.received.values()) == sorted(p.read_bytes() for p in reports)
+        assert icann.refused == []
+        reported = subprocess.run(pyrar("--config", config, "escrow", "report"),
+                                  capture_output=True, text=True, env=env, cwd=tmp_path,
+                                  timeout=120)
+        assert reported.returncode == 0 and reported.stdout == "", reported.stderr
         again = subprocess.run(pyrar("--config", config, "escrow", "upload"),
                                capture_output=True, text=True, env=env, cwd=tmp_path,
                                timeout=120)
         assert again.returncode == 0 and again.stdout == "", again.stderr
     finally:
         agent.stop()
+        icann.stop()
     down = subprocess.run(pyrar("--config", config, "escrow", "upload"), capture_output=True,
                           text=True, env={**env, "PYRAR_ESCROW_SFTP_DIR": "/nowhere"},
                           cwd=tmp_path, timeout=120)
