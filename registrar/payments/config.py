@@ -19,7 +19,6 @@ PROVIDERS = ("stripe", "paypal", "nowpayments")
 class StripeSettings:
     secret_key: str = field(default="", repr=False)
     webhook_secret: str = field(default="", repr=False)
-    publishable_key: str = ""  # what the site's Stripe.js confirms payments with
     api_base: str = "https://api.stripe.com"
     # how old a Stripe-Signature timestamp may be, and how far in the future
     tolerance_seconds: int = 300
