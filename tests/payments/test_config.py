@@ -53,3 +53,17 @@ def test_no_payments_table_offers_none(tmp_path):
 def test_bad_configuration_is_said(tmp_path, toml, env, message):
     with pytest.raises(ConfigError, match=message):
         load(Config.from_text(toml, tmp_path, env))
+
+
+def test_a_paypal_cert_file_only_in_test_mode(tmp_path):
+    text = """
+[payments.paypal]
+client_id = "c"
+client_secret = "s"
+webhook_id = "WH-1"
+cert_file = "chain.pem"
+"""
+    with pytest.raises(ConfigError, match="cert_file is for test mode only"):
+        load(Config.from_text(text, tmp_path, {}))
+    settings = load(Config.from_text("[payments]\ntest_mode = true\n" + text, tmp_path, {}))
+    assert settings.paypal.cert_file == str(tmp_path / "chain.pem")
