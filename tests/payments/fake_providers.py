@@ -136,11 +136,3 @@ class Running:
         self._thread.join(30)
         self._loop.close()
 
-
-def localstripe() -> Running:
-    """localstripe (PyPI: a fake Stripe API that sends signed webhooks) on loopback, in this
-    process; its store kept in memory (it would write /tmp/localstripe.pickle after every
-    POST, a file every instance on the machine shares)."""
-    from localstripe import server
-    server.store.dump_to_disk = lambda: None
-    return Running(server.app)

@@ -47,8 +47,9 @@ def test_a_sandbox_top_up_is_credited_by_signed_test_events(tmp_path):
         crypto = payments.start(user_id, "nowpayments", 1000)
         assert card.status == crypto.status == "pending"
         body = json.dumps({"id": "evt_sandbox_1", "object": "event",
-                           "type": "payment_intent.succeeded", "data": {"object": {
-                               "id": f"test_{card.id}", "amount": 2500, "currency": "usd",
+                           "type": "checkout.session.completed", "data": {"object": {
+                               "id": f"test_{card.id}", "payment_status": "paid",
+                               "amount_total": 2500, "currency": "usd",
                                "metadata": {"pyrar_payment": str(card.id)}}}})
         header = stripe.WebhookSignature.generate_signature_header(
             body, tests["stripe"]["webhook_secret"])
