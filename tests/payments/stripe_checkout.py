@@ -51,7 +51,6 @@ class StripeCheckout:
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_post("/v1/checkout/sessions", self._create)
-        app.router.add_get("/v1/checkout/sessions/{id}", self._retrieve)
         app.router.add_get("/c/pay/{id}", self._page)
         app.router.add_post("/c/pay/{id}", self._pay)
 
@@ -78,12 +77,6 @@ class StripeCheckout:
             customer=form.get("customer"),
             save_card=form.get("payment_intent_data[setup_future_usage]") == "off_session")
         self.sessions[session.id] = session
-        return web.json_response(self._object(session))
-
-    async def _retrieve(self, request: web.Request) -> web.Response:
-        session = self.sessions.get(request.match_info["id"])
-        if session is None:
-            return _error("no such checkout session", 404)
         return web.json_response(self._object(session))
 
     def _object(self, s: Session) -> dict:
