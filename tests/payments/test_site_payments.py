@@ -11,6 +11,7 @@ import json
 import urllib.request
 
 import pytest
+from stripe import WebhookSignature as stripe_signer
 
 from registrar.payments.nowpayments import signature
 from tests.payments.conftest import IPN_SECRET, STRIPE_SECRET
@@ -92,6 +93,15 @@ def test_top_up_by_stripe_then_pay_an_order(site, providers):
     payment = started.body
     assert payment["status"] == "pending"
     assert payment["checkout_url"].startswith(stripe.url + "/c/pay/cs_test_")
+    # someone who knows the session but not the endpoint's secret
+    session = payment["checkout_url"].rsplit("/", 1)[1]
+    forged = json.dumps({"id": "evt_forged", "type": "checkout.session.completed", "data": {
+        "object": {"id": session, "payment_status": "paid", "amount_total": 2500,
+                   "currency": "usd", "metadata": {"pyrar_payment": str(payment["id"])}}}})
+    header = stripe_signer.generate_signature_header(forged, "whsec_guessed")
+    assert post_raw(site, "/api/payments/webhooks/stripe", forged.encode(), {
+        "Stripe-Signature": header})[0] == 400
+    assert balance(client) == 0
     # the payer at Stripe's page: card data goes to Stripe, never to us; Stripe sends the
     # webhooks, then the payer back to the payment's page on the site
     with urllib.request.urlopen(urllib.request.Request(
