@@ -12,11 +12,12 @@ import re
 import pytest
 
 from tests.browser.conftest import check_page
+from tests.browser.test_site_pages import log_in
 from tests.payments.conftest import STRIPE_SECRET
 from tests.payments.fake_providers import Running
 from tests.payments.stripe_checkout import run_on
 from tests.webui.conftest import running_site
-from tests.webui.test_api_journeys import PASSWORD, new_user
+from tests.webui.test_api_journeys import new_user
 
 
 @pytest.fixture(scope="module")
@@ -44,16 +45,6 @@ api_base = "{stripe_fake.url}"
         yield running
 
 
-def log_in(tab, site, email: str) -> None:
-    tab.goto(site.url + "/login")
-    page = tab.page
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(re.compile(r"/domains$"))
-    tab.ready()
-
-
 def start_top_up(tab, site, stripe_url: str, amount: str) -> None:
     """From the funds page to Stripe's checkout page for ``amount``."""
     page = tab.page
@@ -68,7 +59,7 @@ def start_top_up(tab, site, stripe_url: str, amount: str) -> None:
 def test_a_top_up_by_card_is_credited_once(tab, paying_site, stripe_fake):
     site, checkout = paying_site, stripe_fake.fake.checkout
     client, email = new_user(site)
-    log_in(tab, site, email)
+    log_in(tab, site, {"email": email})
     page = tab.page
     tab.goto(site.url + "/account/funds")
     check_page(tab, "funds-by-card")
