@@ -212,8 +212,6 @@ class SitePayment(SiteBase):
     provider_payment: Mapped[str | None] = mapped_column(String(128), index=True)
     # where the user pays: the provider's page (Stripe Checkout, PayPal, NowPayments)
     checkout_url: Mapped[str | None] = mapped_column(String(1000))
-    # unused since Stripe top-ups go through Checkout (no Stripe.js confirms them here)
-    client_secret: Mapped[str | None] = mapped_column(String(255))
     received: Mapped[int] = mapped_column(Money, default=0)  # credited so far
     reversed: Mapped[int] = mapped_column(Money, default=0)  # refunded and disputed so far
     created_at: Mapped[datetime]
