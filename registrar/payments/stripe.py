@@ -157,8 +157,11 @@ def parse_event(event: dict) -> VerifiedEvent:
         metadata = obj.get("metadata") or {}
         if metadata.get(CHECKOUT_PI_KEY) is not None:
             # a Checkout Session's PaymentIntent: the session's own events credit; this one
-            # tells the card it saved, and credits only if it comes first (the same total)
+            # tells the card it saved, and credits only if it comes first (the same total).
+            # A declined card fails no payment: the payer may try another on the session's
+            # page, whose own events tell when it expired or failed
             ours, checkout = metadata.get(CHECKOUT_PI_KEY), None
+            kind = "other" if kind == "failed" else kind
         else:
             ours, checkout = metadata.get(METADATA_KEY), obj["id"]
         amount = obj.get("amount_received") or obj.get("amount")

@@ -322,6 +322,13 @@ def test_a_checkout_sessions_intent_may_come_first(core, world, payments, sign):
     other = stored(world, payments.start(user.id, "stripe", 1000).id)
     body, headers = sign.session("evt_unpaid", other, payment_status="unpaid")
     assert payments.webhook("stripe", headers, body).text == "ignored"
+    # a card declined on the session's page: the payer may try another, nothing failed
+    body, headers = sign.stripe("payment_intent.payment_failed", {
+        "id": "pi_declined", "object": "payment_intent", "status": "requires_payment_method",
+        "amount": 1000, "currency": "usd", "metadata": {"pyrar_checkout_payment": str(other.id)}
+    }, "evt_declined")
+    assert payments.webhook("stripe", headers, body).text == "ignored"
+    assert payments.payment(user.id, other.id).status == "pending"
     body, headers = sign.session("evt_expired", other, event_type="checkout.session.expired",
                                  payment_status="unpaid", status="expired")
     assert payments.webhook("stripe", headers, body).text == "noted"
