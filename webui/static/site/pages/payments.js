@@ -16,8 +16,7 @@ export async function funds(ctx) {
   const nodes = [pageTitle("Add funds"),
     h("p", {}, "Your balance: ", h("strong", {}, ctx.state.user.balance.text),
       ". Orders and renewals are paid from it.")];
-  const usable = offer.providers;
-  if (!usable.length) {
+  if (!offer.providers.length) {
     nodes.push(h("p", {class: "message info", role: "status"},
       "This site takes no online payments yet: the site's operators credit accounts."));
   } else {
@@ -28,7 +27,7 @@ export async function funds(ctx) {
         min: offer.min_amount / 10 ** digits, max: offer.max_amount / 10 ** digits,
         step: 1 / 10 ** digits, inputmode: "decimal"},
       `From ${money(offer.min_amount, offer.currency)} to ${money(offer.max_amount, offer.currency)}.`),
-      field("Pay with", {type: "select", name: "provider", options: usable.map((p) => [p, NAMES[p] || p])}),
+      field("Pay with", {type: "select", name: "provider", options: offer.providers.map((p) => [p, NAMES[p] || p])}),
     ], "Continue to payment", async (v) => {
       const amount = Math.round(Number(v.amount) * 10 ** digits);
       const payment = await post("/api/payments", {provider: v.provider, amount});
