@@ -23,6 +23,7 @@ from escrow.openpgp import Gpg
 from registrar.config import RegistrarSettings
 from registrar.core import RegistrarCore
 from registrar.payments.config import load as payment_settings
+from registrar.payments.paypal_test_ca import SANDBOX_CERT_URL, PayPalTestCA
 from registrar.secret_box import SecretBox
 from registry.admin.registrars import add_registrar
 from registry.admin.tlds import add_tld, set_dns_settings, set_price, tld_name
@@ -79,6 +80,8 @@ def init_sandbox(spec: SandboxSpec) -> Sandbox:
     for name in spec.tlds:  # bad input is refused before anything is written
         tld_name(name)
     directory.mkdir(parents=True, exist_ok=True)
+    # the test-mode PayPal's certificates: [payments.paypal] trusts this root only
+    _, _, paypal_key = PayPalTestCA.make(days=3650).write_files(directory / "payments")
     text = config_text(spec, _escrow_keys(directory / "escrow"))
     config = Config.from_text(text, directory)
     clids = tuple(f"registrar{i}" for i in range(1, spec.registrars + 1))
@@ -103,7 +106,7 @@ def init_sandbox(spec: SandboxSpec) -> Sandbox:
              "host": "127.0.0.1", "port": spec.epp_port}
             for clid in clids],
         "web": web,
-        "payments": _test_payments(config, web["url"]),
+        "payments": _test_payments(config, web["url"], paypal_key),
     }
     credentials_path = directory / "credentials.json"
     _write_private(directory / SITE_KEY_NAME, SecretBox.new_key() + "\n")
@@ -185,14 +188,17 @@ def _populate(registry: Registry, tlds: tuple[str, ...], clids: tuple[str, ...],
     return registry.run(work, Actor.operator("init"), "init")
 
 
-def _test_payments(config: Config, site_url: str) -> dict:
+def _test_payments(config: Config, site_url: str, paypal_key: Path) -> dict:
     """What signs a test event for the sandbox's test-mode providers, and where it goes."""
     settings = payment_settings(config)
     hook = f"{site_url}/api/payments/webhooks/"
     return {"stripe": {"webhook_secret": settings.stripe.webhook_secret,
                        "webhook_url": hook + "stripe"},
             "nowpayments": {"ipn_secret": settings.nowpayments.ipn_secret,
-                            "ipn_url": hook + "nowpayments"}}
+                            "ipn_url": hook + "nowpayments"},
+            "paypal": {"webhook_id": settings.paypal.webhook_id, "webhook_url": hook + "paypal",
+                       "cert_url": SANDBOX_CERT_URL, "signing_key": str(paypal_key),
+                       "auth_algo": "SHA256withRSA"}}
 
 
 def _site_accounts(registry: Registry, settings: RegistrarSettings) -> dict:
@@ -268,6 +274,16 @@ webhook_secret = "whsec_{secrets.token_hex(24)}"
 [payments.nowpayments]
 api_key = "sandbox"
 ipn_secret = "{secrets.token_urlsafe(24)}"
+
+[payments.paypal]
+client_id = "sandbox"
+client_secret = "sandbox"
+webhook_id = "WH-SANDBOX-{secrets.token_hex(8).upper()}"
+# a test CA made by 'pyrar init' stands for PayPal: its root is the only one trusted, and
+# the certificate any PAYPAL-CERT-URL names is read from cert_file (test mode only);
+# payments/paypal-test-key.pem signs test events (credentials.json says how)
+ca_file = "payments/paypal-test-root.pem"
+cert_file = "payments/paypal-test-chain.pem"
 
 [rdap]
 # plain HTTP on loopback; give cert and key (or a TLS proxy and base_url) in production

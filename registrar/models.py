@@ -210,9 +210,8 @@ class SitePayment(SiteBase):
     # paid, what refunds and disputes name (the PaymentIntent, the capture, the payment)
     provider_ref: Mapped[str | None] = mapped_column(String(128))
     provider_payment: Mapped[str | None] = mapped_column(String(128), index=True)
-    # where the user pays (PayPal, NowPayments) or what Stripe.js confirms with
+    # where the user pays: the provider's page (Stripe Checkout, PayPal, NowPayments)
     checkout_url: Mapped[str | None] = mapped_column(String(1000))
-    client_secret: Mapped[str | None] = mapped_column(String(255))
     received: Mapped[int] = mapped_column(Money, default=0)  # credited so far
     reversed: Mapped[int] = mapped_column(Money, default=0)  # refunded and disputed so far
     created_at: Mapped[datetime]

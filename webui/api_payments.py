@@ -14,16 +14,15 @@ from .routing import Api, Call, read_bounded
 from .schemas import INT, NULL_STR, NULL_TIME, STR, TIME, obj, ref
 
 PAYMENT = obj(("id", "provider", "purpose", "status", "amount", "received", "reversed",
-               "checkout_url", "client_secret", "created_at", "paid_at", "error"),
+               "checkout_url", "created_at", "paid_at", "error"),
               id=INT, provider=STR, purpose=STR,
               status={"enum": ["created", "pending", "paid", "partial", "failed", "refunded"]},
               amount=ref("Money"), received=ref("Money"), reversed=ref("Money"),
-              checkout_url=NULL_STR, client_secret=NULL_STR, created_at=TIME,
+              checkout_url=NULL_STR, created_at=TIME,
               paid_at=NULL_TIME, error=NULL_STR)
-PROVIDERS = obj(("providers", "currency", "min_amount", "max_amount",
-                 "stripe_publishable_key"),
+PROVIDERS = obj(("providers", "currency", "min_amount", "max_amount"),
                 providers={"type": "array", "items": STR}, currency=STR, min_amount=INT,
-                max_amount=INT, stripe_publishable_key=NULL_STR)
+                max_amount=INT)
 PAYMENT_ID = ({"name": "payment_id", "in": "path", "required": True, "schema": INT},)
 
 
@@ -36,13 +35,12 @@ def payment_routes(api: Api) -> None:
         return json_response({
             "providers": list(payments.offered), "currency": await call.run(
                 lambda: call.core.currency), "min_amount": s.min_amount,
-            "max_amount": s.max_amount,
-            "stripe_publishable_key": s.stripe.publishable_key or None if s.stripe else None})
+            "max_amount": s.max_amount})
 
     @api.route("POST", "/api/payments", "Top up: a payment of amount (minor units) by a "
-               "provider; pay at its checkout_url (PayPal, NowPayments) or confirm its "
-               "client_secret with Stripe.js. The balance is credited once the provider "
-               "tells us, by a verified event, that the money arrived",
+               "provider; send the payer to its checkout_url (the provider's own page, "
+               "which sends them back to /payments/{id}). The balance is credited once the "
+               "provider tells us, by a verified event, that the money arrived",
                body=obj(("provider", "amount"), provider=STR,
                         amount={"type": "integer", "minimum": 1}),
                response=PAYMENT, status=201, tag="payments", scope="orders")

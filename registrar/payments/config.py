@@ -19,7 +19,6 @@ PROVIDERS = ("stripe", "paypal", "nowpayments")
 class StripeSettings:
     secret_key: str = field(default="", repr=False)
     webhook_secret: str = field(default="", repr=False)
-    publishable_key: str = ""  # what the site's Stripe.js confirms payments with
     api_base: str = "https://api.stripe.com"
     # how old a Stripe-Signature timestamp may be, and how far in the future
     tolerance_seconds: int = 300
@@ -42,6 +41,9 @@ class PayPalSettings:
     # empty: the system's
     ca_file: str = ""
     tolerance_seconds: int = 300
+    # test mode only (a sandbox, which has no PayPal to fetch from): the chain every allowed
+    # PAYPAL-CERT-URL stands for, read from this file (PEM) and checked as a fetched one is
+    cert_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,9 @@ class PaymentSettings:
             raise ConfigError("[payments] needs 0 < min_amount <= max_amount")
         if not 0 <= self.max_overpayment_percent <= 1000:
             raise ConfigError("[payments] max_overpayment_percent must be 0 to 1000")
+        if self.paypal is not None and self.paypal.cert_file and not self.test_mode:
+            raise ConfigError("[payments.paypal] cert_file is for test mode only: PayPal's "
+                              "certificates are fetched from PayPal")
 
     @property
     def enabled(self) -> tuple[str, ...]:
@@ -117,8 +122,9 @@ def _provider(config: Config, name: str, raw: dict):
             except OSError as e:
                 raise ConfigError(f"[payments.{name}] {key}_file: cannot read {path}: "
                                   f"{e.strerror or e}") from None
-    if raw.get("ca_file"):
-        raw["ca_file"] = str(config.resolve(str(raw["ca_file"])))
+    for key in ("ca_file", "cert_file"):
+        if raw.get(key):
+            raw[key] = str(config.resolve(str(raw[key])))
     settings = Config({f"payments.{name}": raw}, config.base_dir).section(
         f"payments.{name}", SCHEMAS[name])
     missing = [k for k in REQUIRED[name] if not getattr(settings, k)]

@@ -56,9 +56,9 @@ def record_checkout(ctx: FlowContext, payment_id: int, checkout: Checkout) -> bo
     a retry is not recorded: the provider's idempotency key made it the same, or it is
     never shown to the payer)."""
     done = ctx.session.execute(update(SitePayment).where(
-        SitePayment.id == payment_id, SitePayment.provider_ref.is_(None)).values(
-        provider_ref=checkout.provider_ref, checkout_url=checkout.url,
-        client_secret=checkout.client_secret, error=None,
+        SitePayment.id == payment_id, SitePayment.provider_ref.is_(None),
+        SitePayment.status == "created").values(
+        provider_ref=checkout.provider_ref, checkout_url=checkout.url, error=None,
         status="pending").execution_options(synchronize_session=False))
     if done.rowcount == 1 and checkout.customer is not None:
         payment = ctx.session.get(SitePayment, payment_id)
@@ -243,6 +243,10 @@ def _move(ctx: FlowContext, payment: SitePayment, event: VerifiedEvent, change: 
                            payment_id=payment.id)
         return Outcome("noted", f"approved, but the payment is {payment.status}",
                        payment_id=payment.id)
+    if event.kind == "paid" and event.customer and event.payment_method:
+        # also from an event that moves nothing: a Checkout Session's PaymentIntent, whose
+        # session's own event may have credited first
+        save_card(ctx, user.id, payment.provider, event.customer, event.payment_method)
     if change == 0:
         return Outcome("noted", "nothing more to move", payment_id=payment.id)
     if event.kind in ("paid", "dispute_won"):
@@ -253,8 +257,6 @@ def _move(ctx: FlowContext, payment: SitePayment, event: VerifiedEvent, change: 
             payment.received += change
             payment.status = "paid" if payment.received >= payment.amount else "partial"
             payment.paid_at = payment.paid_at or ctx.now
-            if event.customer and event.payment_method:
-                save_card(ctx, user.id, payment.provider, event.customer, event.payment_method)
             if payment.purpose == "auto_renew":
                 _renew_again(ctx, user.id)
         else:
@@ -295,5 +297,4 @@ def view(payment: SitePayment) -> PaymentView:
     return PaymentView(payment.id, payment.provider, payment.purpose, payment.status,
                        Money(payment.amount, c), Money(payment.received, c),
                        Money(payment.reversed, c), payment.checkout_url,
-                       payment.client_secret, payment.created_at, payment.paid_at,
-                       payment.error)
+                       payment.created_at, payment.paid_at, payment.error)

@@ -1,6 +1,8 @@
-"""Stripe: PaymentIntents (the site confirms them with Stripe.js: card data never reaches
-us), webhooks verified with the official ``stripe`` package's ``Stripe-Signature`` verifier
-(HMAC-SHA256 over ``t.body``), the timestamp held to ``tolerance_seconds`` of our clock."""
+"""Stripe: top-ups by Checkout Sessions (the payer is sent to Stripe's own page and back:
+no Stripe script on our pages, card data never reaches us), auto-renewals by PaymentIntents
+charged off-session to a saved card; webhooks verified with the official ``stripe``
+package's ``Stripe-Signature`` verifier (HMAC-SHA256 over ``t.body``), the timestamp held to
+``tolerance_seconds`` of our clock."""
 
 from __future__ import annotations
 
@@ -24,6 +26,11 @@ from .values import (
 
 NAME = "stripe"
 METADATA_KEY = "pyrar_payment"
+# the PaymentIntent a Checkout Session makes carries our payment id under this key instead:
+# its events then name no checkout of ours (the session is the checkout), only the payment
+CHECKOUT_PI_KEY = "pyrar_checkout_payment"
+SESSION_PAID = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+SESSION_FAILED = ("checkout.session.async_payment_failed", "checkout.session.expired")
 
 
 class StripeProvider:
@@ -74,26 +81,42 @@ class StripeProvider:
     # -- calls ------------------------------------------------------------------------
 
     def checkout(self, request: CheckoutRequest) -> Checkout:
-        """A PaymentIntent for the amount, made once per payment (the idempotency key): for
-        the site to confirm with Stripe.js, or, with ``off_session_method``, confirmed now
-        on the saved card (an auto-renewal)."""
-        params: dict = {"amount": request.amount, "currency": request.currency.lower(),
-                        "metadata": {METADATA_KEY: str(request.payment_id)}}
+        """Made once per payment (the idempotency key): a Checkout Session whose page the
+        payer is sent to (Stripe sends them back to ``return_url`` or ``cancel_url``), or,
+        with ``off_session_method``, a PaymentIntent confirmed now on the saved card (an
+        auto-renewal, the user away)."""
         customer = request.customer
         if customer is None and (request.save_card or request.off_session_method):
             customer = self._call(lambda: self.client.v1.customers.create(
                 params={"metadata": {"pyrar_user": str(request.user_id)}},
                 options={"idempotency_key": f"pyrar-customer-{request.user_id}"})).id
+        key = {"idempotency_key": f"pyrar-payment-{request.payment_id}"}
+        ours = str(request.payment_id)
+        if request.off_session_method:
+            intent = self._call(lambda: self.client.v1.payment_intents.create(params={
+                "amount": request.amount, "currency": request.currency.lower(),
+                "metadata": {METADATA_KEY: ours}, "customer": customer,
+                "payment_method": request.off_session_method, "off_session": True,
+                "confirm": True}, options=key))
+            return Checkout(intent.id, customer=customer)
+        intent_data: dict = {"metadata": {CHECKOUT_PI_KEY: ours},
+                             "description": request.description}
+        if request.save_card:
+            intent_data["setup_future_usage"] = "off_session"
+        params: dict = {
+            "mode": "payment", "client_reference_id": ours, "metadata": {METADATA_KEY: ours},
+            "line_items": [{"quantity": 1, "price_data": {
+                "currency": request.currency.lower(), "unit_amount": request.amount,
+                "product_data": {"name": request.description}}}],
+            "payment_intent_data": intent_data,
+            "success_url": request.return_url, "cancel_url": request.cancel_url}
         if customer is not None:
             params["customer"] = customer
-        if request.off_session_method:
-            params |= {"payment_method": request.off_session_method, "off_session": True,
-                       "confirm": True}
-        elif request.save_card:
-            params["setup_future_usage"] = "off_session"
-        intent = self._call(lambda: self.client.v1.payment_intents.create(
-            params=params, options={"idempotency_key": f"pyrar-payment-{request.payment_id}"}))
-        return Checkout(intent.id, client_secret=intent.client_secret, customer=customer)
+        session = self._call(lambda: self.client.v1.checkout.sessions.create(
+            params=params, options=key))
+        if not session.url:
+            raise ProviderRefused(f"stripe: checkout session {session.id} has no url")
+        return Checkout(session.id, url=session.url, customer=customer)
 
     def refund(self, request: RefundRequest) -> None:
         self._call(lambda: self.client.v1.refunds.create(
@@ -128,11 +151,23 @@ def parse_event(event: dict) -> VerifiedEvent:
     kind = kind_of.get(event_type, "other")
     common = {"provider": NAME, "event_id": event["id"], "type": event_type}
     currency = str(obj.get("currency", "")).upper() or None
+    if event_type.startswith("checkout.session."):
+        return _session_event(common, obj, currency)
     if event_type.startswith("payment_intent."):
-        ours = (obj.get("metadata") or {}).get(METADATA_KEY)
+        metadata = obj.get("metadata") or {}
+        if metadata.get(CHECKOUT_PI_KEY) is not None:
+            # a Checkout Session's PaymentIntent: the session's own events credit; this one
+            # tells the card it saved, and credits only if it comes first (the same total).
+            # A declined card fails no payment: the payer may try another on the session's
+            # page, whose own events tell when it expired or failed
+            ours, checkout = metadata.get(CHECKOUT_PI_KEY), None
+            kind = "other" if kind == "failed" else kind
+        else:
+            ours, checkout = metadata.get(METADATA_KEY), obj["id"]
         amount = obj.get("amount_received") or obj.get("amount")
-        return VerifiedEvent(**common, kind=kind, payment_id=our_id(ours), provider_ref=obj["id"],
-                             provider_payment=obj["id"], amount=amount, currency=currency,
+        return VerifiedEvent(**common, kind=kind, payment_id=our_id(ours),
+                             provider_ref=checkout, provider_payment=obj["id"],
+                             amount=amount, currency=currency,
                              customer=_id(obj.get("customer")),
                              payment_method=_id(obj.get("payment_method")))
     if event_type == "charge.refunded":
@@ -145,6 +180,24 @@ def parse_event(event: dict) -> VerifiedEvent:
                              amount=obj.get("amount"), currency=currency, cumulative=False)
     return VerifiedEvent(**common, kind="other")
 
+
+def _session_event(common: dict, session: dict, currency: str | None) -> VerifiedEvent:
+    """A Checkout Session's event: paid when the session says the money is there (a card at
+    once; a delayed method by ``async_payment_succeeded``), failed when it expired or the
+    delayed payment failed."""
+    event_type = common["type"]
+    if event_type in SESSION_PAID and session.get("payment_status") == "paid":
+        kind = "paid"
+    elif event_type in SESSION_FAILED:
+        kind = "failed"
+    else:
+        kind = "other"  # completed, the money still on its way (a delayed method)
+    ours = (session.get("metadata") or {}).get(METADATA_KEY, session.get("client_reference_id"))
+    return VerifiedEvent(**common, kind=kind, payment_id=our_id(ours),
+                         provider_ref=session["id"],
+                         provider_payment=_id(session.get("payment_intent")),
+                         amount=session.get("amount_total"), currency=currency,
+                         customer=_id(session.get("customer")))
 
 
 def _id(value: object) -> str | None:

@@ -82,8 +82,8 @@ class RefundRequest:
 @dataclass(frozen=True)
 class Checkout:
     provider_ref: str
-    url: str | None = None  # where the payer goes (PayPal approval, NowPayments invoice)
-    client_secret: str | None = None  # what Stripe.js confirms the PaymentIntent with
+    # where the payer goes (Stripe Checkout, PayPal approval, NowPayments invoice)
+    url: str | None = None
     customer: str | None = None  # the user's customer at the provider (saved cards)
 
 
@@ -109,7 +109,6 @@ class PaymentView:
     received: Money
     reversed: Money
     checkout_url: str | None
-    client_secret: str | None
     created_at: datetime
     paid_at: datetime | None
     error: str | None

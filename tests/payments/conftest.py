@@ -43,7 +43,7 @@ def ca() -> PayPalCA:
 def settings_for(url: str, **general) -> PaymentSettings:
     return PaymentSettings(
         stripe=StripeSettings(secret_key="sk_test_pyrar", webhook_secret=STRIPE_SECRET,
-                              publishable_key="pk_test_pyrar", api_base=url),
+                              api_base=url),
         paypal=PayPalSettings(client_id="client", client_secret="secret",
                               webhook_id=WEBHOOK_ID, api_base=url),
         nowpayments=NowPaymentsSettings(api_key="np-key", ipn_secret=IPN_SECRET, api_base=url),
@@ -76,10 +76,31 @@ class Signers:
 
     def intent(self, event_id: str, payment, amount: int | None = None, currency: str = "usd",
                **extra) -> tuple[bytes, dict]:
+        """An off-session PaymentIntent's success (an auto-renewal's charge)."""
         obj = {"id": payment.provider_ref, "object": "payment_intent", "status": "succeeded",
                "amount": payment.amount if amount is None else amount,
                "amount_received": payment.amount if amount is None else amount,
                "currency": currency, "metadata": {"pyrar_payment": str(payment.id)}} | extra
+        return self.stripe("payment_intent.succeeded", obj, event_id)
+
+    def session(self, event_id: str, payment, intent: str = "pi_checkout",
+                event_type: str = "checkout.session.completed", amount: int | None = None,
+                currency: str = "usd", **extra) -> tuple[bytes, dict]:
+        """A top-up's Checkout Session, paid (``payment_status``: paid) by ``intent``."""
+        obj = {"id": payment.provider_ref, "object": "checkout.session", "mode": "payment",
+               "status": "complete", "payment_status": "paid", "payment_intent": intent,
+               "amount_total": payment.amount if amount is None else amount,
+               "currency": currency, "client_reference_id": str(payment.id),
+               "metadata": {"pyrar_payment": str(payment.id)}} | extra
+        return self.stripe(event_type, obj, event_id)
+
+    def session_intent(self, event_id: str, payment, intent: str = "pi_checkout",
+                       **extra) -> tuple[bytes, dict]:
+        """The success of the PaymentIntent a top-up's Checkout Session made."""
+        obj = {"id": intent, "object": "payment_intent", "status": "succeeded",
+               "amount": payment.amount, "amount_received": payment.amount,
+               "currency": "usd", "metadata": {"pyrar_checkout_payment": str(payment.id)}
+               } | extra
         return self.stripe("payment_intent.succeeded", obj, event_id)
 
     def ipn(self, ipn: dict, *, secret: str = IPN_SECRET) -> tuple[bytes, dict]:

@@ -1,8 +1,9 @@
 """Local stand-ins for the providers' APIs, on loopback: an aiohttp server in a thread that
-answers as PayPal (OAuth token, Orders v2 create and capture) and NowPayments (invoices) do,
-records what it was asked, and can be told to be down (503) or to refuse (400). The webhooks
-they would send are signed by the tests (paypal_ca for PayPal, the IPN secret for
-NowPayments); Stripe's is localstripe, or signed with the stripe package."""
+answers as PayPal (OAuth token, Orders v2 create and capture), NowPayments (invoices) and
+Stripe (Checkout Sessions with their hosted page and signed webhooks: stripe_checkout.py;
+PaymentIntents, customers, refunds) do, records what it was asked, and can be told to be
+down (503) or to refuse (400). PayPal's and NowPayments' webhooks are signed by the tests
+(paypal_ca for PayPal, the IPN secret for NowPayments)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from tests.payments.stripe_checkout import StripeCheckout
+
 
 @dataclass
 class FakeProviders:
@@ -23,6 +26,7 @@ class FakeProviders:
     down_paths: tuple[str, ...] = ()  # down for these paths only (one provider)
     cert_chain: bytes = b""  # what PayPal's certificate URL serves
     refuse: bool = False
+    checkout: StripeCheckout = field(default_factory=StripeCheckout)
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1000))
 
     def paths(self) -> list[str]:
@@ -39,6 +43,7 @@ class FakeProviders:
         app.router.add_post("/v1/refunds", self._refund)
         app.router.add_post("/v1/customers", self._customer)
         app.router.add_post("/v2/payments/captures/{id}/refund", self._refund)
+        self.checkout.add_routes(app)
         return app
 
     @web.middleware
@@ -119,7 +124,7 @@ class Running:
         self._loop.run_until_complete(site.start())
         port = site._server.sockets[0].getsockname()[1]
         scheme = "https" if self._tls else "http"
-        self.url = self.fake.url = f"{scheme}://127.0.0.1:{port}"
+        self.url = self.fake.url = self.fake.checkout.url = f"{scheme}://127.0.0.1:{port}"
         self._ready.set()
         self._loop.run_forever()
 
@@ -131,11 +136,3 @@ class Running:
         self._thread.join(30)
         self._loop.close()
 
-
-def localstripe() -> Running:
-    """localstripe (PyPI: a fake Stripe API that sends signed webhooks) on loopback, in this
-    process; its store kept in memory (it would write /tmp/localstripe.pickle after every
-    POST, a file every instance on the machine shares)."""
-    from localstripe import server
-    server.store.dump_to_disk = lambda: None
-    return Running(server.app)

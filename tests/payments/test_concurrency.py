@@ -1,6 +1,7 @@
 """The same event delivered twice at the same moment credits once, on SQLite and MariaDB;
 and on MariaDB, with the payment's row lock taken away, the unique (provider, event id)
-alone still makes the second a duplicate."""
+alone still makes the second a duplicate. Two events of one payment that say the same
+(a Stripe Checkout Session's and its PaymentIntent's) at the same moment credit once."""
 
 from __future__ import annotations
 
@@ -16,18 +17,21 @@ from registrar.payments import rules
 from tests.payments.conftest import ipn_for, payment_events, stored, user_with
 
 
-def deliver_at_once(payments, body: bytes, headers: dict, count: int) -> Counter:
-    barrier = threading.Barrier(count)
+def deliver_at_once(payments, body: bytes, headers: dict, count: int,
+                    provider: str = "nowpayments", others: tuple = ()) -> Counter:
+    """``body`` ``count`` times and each of ``others`` ((body, headers)) once, at once."""
+    deliveries = [(body, headers)] * count + list(others)
+    barrier = threading.Barrier(len(deliveries))
     answers: list = []
     errors: list = []
 
-    def deliver():
+    def deliver(body, headers):
         try:
             barrier.wait(30)
-            answers.append(payments.webhook("nowpayments", headers, body))
+            answers.append(payments.webhook(provider, headers, body))
         except Exception as e:  # the assertion below shows it
             errors.append(e)
-    threads = [threading.Thread(target=deliver) for _ in range(count)]
+    threads = [threading.Thread(target=deliver, args=d) for d in deliveries]
     for t in threads:
         t.start()
     for t in threads:
@@ -44,6 +48,17 @@ def test_the_same_event_four_times_at_once_credits_once(core, world, payments, s
     assert deliver_at_once(payments, body, headers, 4) == {"credited": 1, "duplicate": 3}
     assert core.me(user.id).balance.amount == 2500
     assert len(payment_events(world)) == 1
+    assert [e.kind for e in core.ledger(user.id)] == ["payment"]
+
+
+def test_a_checkout_sessions_two_events_at_once_credit_once(core, world, payments, sign):
+    user = user_with(core, world)
+    payment = stored(world, payments.start(user.id, "stripe", 2500).id)
+    session = sign.session("evt_session", payment, intent="pi_racing")
+    intent = sign.session_intent("evt_intent", payment, intent="pi_racing")
+    answers = deliver_at_once(payments, *session, 2, "stripe", (intent,))
+    assert sorted(answers.elements()) == ["credited", "duplicate", "noted"]
+    assert core.me(user.id).balance.amount == 2500
     assert [e.kind for e in core.ledger(user.id)] == ["payment"]
 
 

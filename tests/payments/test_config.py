@@ -12,7 +12,7 @@ TOML = """
 [payments]
 min_amount = 200
 [payments.stripe]
-publishable_key = "pk_live_x"
+tolerance_seconds = 120
 [payments.paypal]
 client_id = "client"
 webhook_id = "WH-1"
@@ -34,7 +34,7 @@ def test_secrets_from_the_environment_and_files(tmp_path):
     assert settings.paypal.cert_hosts == ("api.paypal.com",)
     shown = repr(settings)
     assert "sk_live_env" not in shown and "whsec_env" not in shown
-    assert "from-a-file" not in shown and "pk_live_x" in shown
+    assert "from-a-file" not in shown and "tolerance_seconds=120" in shown
 
 
 def test_no_payments_table_offers_none(tmp_path):
@@ -53,3 +53,17 @@ def test_no_payments_table_offers_none(tmp_path):
 def test_bad_configuration_is_said(tmp_path, toml, env, message):
     with pytest.raises(ConfigError, match=message):
         load(Config.from_text(toml, tmp_path, env))
+
+
+def test_a_paypal_cert_file_only_in_test_mode(tmp_path):
+    text = """
+[payments.paypal]
+client_id = "c"
+client_secret = "s"
+webhook_id = "WH-1"
+cert_file = "chain.pem"
+"""
+    with pytest.raises(ConfigError, match="cert_file is for test mode only"):
+        load(Config.from_text(text, tmp_path, {}))
+    settings = load(Config.from_text("[payments]\ntest_mode = true\n" + text, tmp_path, {}))
+    assert settings.paypal.cert_file == str(tmp_path / "chain.pem")

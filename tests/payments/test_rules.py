@@ -95,18 +95,30 @@ def test_partial_then_full_crypto_payment_and_the_overpayment_cap(core, world, p
     assert view.status == "paid" and view.received.amount == 11000
 
 
-def test_stripe_payment_intent_refund_and_dispute(core, world, payments, sign, fake):
+def test_stripe_checkout_refund_and_dispute(core, world, payments, sign, fake):
     user = user_with(core, world, 0)
     view = payments.start(user.id, "stripe", 5000)
-    assert view.client_secret.startswith("pi_") and view.checkout_url is None
-    asked = dict(fake.calls)["/v1/payment_intents"]
+    assert view.status == "pending" and view.checkout_url.startswith(fake.url + "/c/pay/cs_")
+    asked = dict(fake.calls)["/v1/checkout/sessions"]
     assert asked["headers"]["idempotency-key"] == f"pyrar-payment-{view.id}"
+    form = asked["body"]
+    assert (form["mode"], form["line_items[0][price_data][unit_amount]"],
+            form["line_items[0][price_data][currency]"], form["metadata[pyrar_payment]"],
+            form["payment_intent_data[metadata][pyrar_checkout_payment]"],
+            form["success_url"], form["cancel_url"]) == (
+        "payment", "5000", "usd", str(view.id), str(view.id),
+        f"https://site.test/payments/{view.id}",
+        f"https://site.test/payments/{view.id}?cancelled=1")
     payment = stored(world, view.id)
-    body, headers = sign.intent("evt_paid_1", payment)
+    body, headers = sign.session("evt_paid_1", payment, intent="pi_paid_1")
     assert payments.webhook("stripe", headers, body).text == "credited"
+    # the session's PaymentIntent tells it too: credited once
+    body, headers = sign.session_intent("evt_paid_1_pi", payment, intent="pi_paid_1")
+    assert payments.webhook("stripe", headers, body).text == "noted"
     assert balance(core, user) == 5000
+    assert stored(world, view.id).provider_payment == "pi_paid_1"
     # a refund of 20.00 (the charge says 2000 refunded in all), then the same again
-    refund = {"id": "ch_1", "object": "charge", "payment_intent": payment.provider_ref,
+    refund = {"id": "ch_1", "object": "charge", "payment_intent": "pi_paid_1",
               "amount": 5000, "amount_refunded": 2000, "currency": "usd"}
     body, headers = sign.stripe("charge.refunded", refund, "evt_refund_1")
     assert payments.webhook("stripe", headers, body).text == "debited"
@@ -116,7 +128,7 @@ def test_stripe_payment_intent_refund_and_dispute(core, world, payments, sign, f
     # a dispute of all 50.00 takes back only what is left of it, and can go negative
     core.place_order(user.id, [{"name": "spent.test"}])  # 20.00 at the registry's price
     assert balance(core, user) == 1000
-    dispute = {"id": "dp_1", "object": "dispute", "payment_intent": payment.provider_ref,
+    dispute = {"id": "dp_1", "object": "dispute", "payment_intent": "pi_paid_1",
                "amount": 5000, "currency": "usd", "status": "needs_response"}
     body, headers = sign.stripe("charge.dispute.created", dispute, "evt_dispute_1")
     assert payments.webhook("stripe", headers, body).text == "debited"
@@ -143,7 +155,7 @@ def test_stale_and_replayed_stripe_events(core, world, payments, sign):
         "currency": "usd", "metadata": {"pyrar_payment": str(payment.id)}}, "evt_old", age=301)
     answer = payments.webhook("stripe", headers, body)
     assert answer.status == 400 and "stale" in answer.text
-    body, headers = sign.intent("evt_ok", payment)
+    body, headers = sign.session("evt_ok", payment)
     assert payments.webhook("stripe", headers, body).text == "credited"
     world.clock.advance(seconds=60)
     assert payments.webhook("stripe", headers, body).text == "duplicate"  # replayed in time
@@ -158,12 +170,12 @@ def test_a_webhook_before_the_checkout_was_recorded(core, world, payments, sign,
     user = user_with(core, world, 0)
     fake.down = True
     view = payments.start(user.id, "stripe", 5000)
-    assert view.status == "created" and view.client_secret is None
+    assert view.status == "created" and view.checkout_url is None
     payment = stored(world, view.id)
-    payment.provider_ref = "pi_lost_answer"
-    body, headers = sign.intent("evt_early", payment)
+    payment.provider_ref = "cs_lost_answer"
+    body, headers = sign.session("evt_early", payment)
     assert payments.webhook("stripe", headers, body).text == "credited"
-    assert stored(world, view.id).provider_ref == "pi_lost_answer"
+    assert stored(world, view.id).provider_ref == "cs_lost_answer"
     assert balance(core, user) == 5000
 
 
@@ -241,8 +253,9 @@ def test_an_operators_refund_goes_to_the_provider_and_its_event_debits(core, wor
                                                                        sign, fake):
     user = user_with(core, world)
     payment = stored(world, payments.start(user.id, "stripe", 5000).id)
-    body, headers = sign.intent("evt_paid", payment)
+    body, headers = sign.session("evt_paid", payment, intent="pi_refunded")
     payments.webhook("stripe", headers, body)
+    payment = stored(world, payment.id)
     with pytest.raises(InvalidInput, match="1 to 5000"):
         payments.refund(payment.id, 5001)
     payments.refund(payment.id, 1500)
@@ -253,9 +266,9 @@ def test_an_operators_refund_goes_to_the_provider_and_its_event_debits(core, wor
     finally:
         consumer.doorbell.close()
     (asked,) = [c for p, c in fake.calls if p == "/v1/refunds"]
-    assert asked["body"] == {"payment_intent": payment.provider_ref, "amount": "1500"}
+    assert asked["body"] == {"payment_intent": "pi_refunded", "amount": "1500"}
     assert asked["headers"]["idempotency-key"].startswith(f"pyrar-refund-{payment.id}-")
-    refund = {"id": "ch_1", "object": "charge", "payment_intent": payment.provider_ref,
+    refund = {"id": "ch_1", "object": "charge", "payment_intent": "pi_refunded",
               "amount": 5000, "amount_refunded": 1500, "currency": "usd"}
     body, headers = sign.stripe("charge.refunded", refund, "evt_refund")
     assert payments.webhook("stripe", headers, body).text == "debited"
@@ -290,3 +303,38 @@ def test_one_provider_down_holds_back_only_its_own_checkouts(core, world, paymen
         consumer.doorbell.close()
     assert payments.payment(user.id, first.id).status == "pending"
     assert events(world, "payments") == []
+
+
+def test_a_checkout_sessions_intent_may_come_first(core, world, payments, sign):
+    """Stripe sends a session's events in no set order: its PaymentIntent's success credits
+    when it comes first (it names our payment, not the session), the session's then moves
+    nothing; an expired session fails the payment, a completed one still unpaid (a delayed
+    method) moves nothing."""
+    user = user_with(core, world, 0)
+    payment = stored(world, payments.start(user.id, "stripe", 5000).id)
+    body, headers = sign.session_intent("evt_first", payment, intent="pi_first")
+    assert payments.webhook("stripe", headers, body).text == "credited"
+    body, headers = sign.session("evt_second", payment, intent="pi_first")
+    assert payments.webhook("stripe", headers, body).text == "noted"
+    assert balance(core, user) == 5000
+    assert [(e.kind, e.amount) for e in payment_events(world)
+            if e.payment_id == payment.id] == [("paid", 5000), ("paid", 0)]
+    other = stored(world, payments.start(user.id, "stripe", 1000).id)
+    body, headers = sign.session("evt_unpaid", other, payment_status="unpaid")
+    assert payments.webhook("stripe", headers, body).text == "ignored"
+    # a card declined on the session's page: the payer may try another, nothing failed
+    body, headers = sign.stripe("payment_intent.payment_failed", {
+        "id": "pi_declined", "object": "payment_intent", "status": "requires_payment_method",
+        "amount": 1000, "currency": "usd", "metadata": {"pyrar_checkout_payment": str(other.id)}
+    }, "evt_declined")
+    assert payments.webhook("stripe", headers, body).text == "ignored"
+    assert payments.payment(user.id, other.id).status == "pending"
+    body, headers = sign.session("evt_expired", other, event_type="checkout.session.expired",
+                                 payment_status="unpaid", status="expired")
+    assert payments.webhook("stripe", headers, body).text == "noted"
+    assert payments.payment(user.id, other.id).status == "failed"
+    # a session not ours (another checkout named for our payment) moves nothing
+    third = stored(world, payments.start(user.id, "stripe", 1000).id)
+    body, headers = sign.session("evt_other", third, id="cs_not_ours")
+    assert payments.webhook("stripe", headers, body).text == "ignored"
+    assert balance(core, user) == 5000

@@ -1,4 +1,5 @@
-"""Saved cards (Stripe): a top-up saves the card at Stripe (a customer, setup_future_usage);
+"""Saved cards (Stripe): a top-up's Checkout Session saves the card at Stripe (a customer,
+setup_future_usage on its PaymentIntent);
 an auto-renewal the balance cannot pay charges it off-session through the outbox, and the
 renewal is done once the charge's verified event has credited the account."""
 
@@ -24,15 +25,23 @@ def intents(fake) -> list[dict]:
     return [c["body"] for p, c in fake.calls if p == "/v1/payment_intents"]
 
 
+def sessions(fake) -> list[dict]:
+    return [c["body"] for p, c in fake.calls if p == "/v1/checkout/sessions"]
+
+
 def test_a_short_balance_at_auto_renewal_is_charged_to_the_saved_card(core, world, payments,
                                                                       sign, fake):
     user = user_with(core, world)
     top_up = stored(world, payments.start(user.id, "stripe", 2000).id)
-    (made,) = intents(fake)
-    assert made["setup_future_usage"] == "off_session" and made["customer"].startswith("cus_")
-    body, headers = sign.intent("evt_topup", top_up, customer=made["customer"],
-                                payment_method="pm_saved_1")
+    (made,) = sessions(fake)
+    assert made["payment_intent_data[setup_future_usage]"] == "off_session"
+    assert made["customer"].startswith("cus_") and intents(fake) == []
+    # the session's event first, then its PaymentIntent's, which names the card
+    body, headers = sign.session("evt_topup", top_up, customer=made["customer"])
     assert payments.webhook("stripe", headers, body).text == "credited"
+    body, headers = sign.session_intent("evt_topup_pi", top_up, customer=made["customer"],
+                                        payment_method="pm_saved_1")
+    assert payments.webhook("stripe", headers, body).text == "noted"
     core.place_order(user.id, [{"name": "renewme.test"}])  # 20.00: the balance is spent
     assert core.me(user.id).balance.amount == 0
     expires = core.domain(user.id, "renewme.test").expires_at
@@ -43,8 +52,7 @@ def test_a_short_balance_at_auto_renewal_is_charged_to_the_saved_card(core, worl
         "reason"]
     core.run_lifecycle()  # a second round asks no second charge while one is under way
     run_consumer(payments)
-    charge = intents(fake)[-1]
-    assert len(intents(fake)) == 2
+    (charge,) = intents(fake)
     assert (charge["off_session"], charge["confirm"], charge["payment_method"],
             charge["customer"], charge["amount"]) == ("true", "true", "pm_saved_1",
                                                       made["customer"], "1500")

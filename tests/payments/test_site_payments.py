@@ -1,29 +1,25 @@
 """Through the running site (``pyrar web serve``, SQLite and MariaDB): a user tops up by
-Stripe against localstripe (the PaymentIntent made by the site, confirmed as Stripe.js
-would, localstripe's signed webhook crediting the account) and pays an order with it; a
-NowPayments top-up credited by a signed IPN, once; forged, oversized and unknown-provider
-webhooks refused. Every provider is on loopback; secrets come from the environment and a
-file."""
+Stripe Checkout against the local stand-in (the Checkout Session made by the site, paid on
+the stand-in's page, its signed webhooks crediting the account once) and pays an order with
+it; a NowPayments top-up credited by a signed IPN, once; forged, oversized and
+unknown-provider webhooks refused. Every provider is on loopback; secrets come from the
+environment and a file."""
 
 from __future__ import annotations
 
 import json
-import urllib.parse
 import urllib.request
 
 import pytest
+from stripe import WebhookSignature as stripe_signer
 
 from registrar.payments.nowpayments import signature
 from tests.payments.conftest import IPN_SECRET, STRIPE_SECRET
-from tests.payments.fake_providers import Running, localstripe
+from tests.payments.fake_providers import Running
 from tests.payments.paypal_ca import PayPalCA
-from tests.waiting import wait_for
 from tests.webui.api_client import ApiClient
 from tests.webui.conftest import running_site
 from tests.webui.test_api_journeys import new_user
-
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Bare functions are deprecated:DeprecationWarning")  # localstripe's handlers
 
 
 @pytest.fixture(scope="module")
@@ -33,19 +29,20 @@ def paypal_ca() -> PayPalCA:
 
 @pytest.fixture(scope="module")
 def providers(tmp_path_factory, paypal_ca):
-    """localstripe; the fake PayPal and NowPayments APIs; PayPal's certificate host (https
-    with a certificate from the local CA, serving the chain that signs its webhooks)."""
-    stripe_server, fake = localstripe(), Running()
+    """The fake Stripe (Checkout), PayPal and NowPayments APIs; PayPal's certificate host
+    (https with a certificate from the local CA, serving the chain that signs its
+    webhooks)."""
+    fake = Running()
     certs = Running(tls=paypal_ca.loopback_tls(tmp_path_factory.mktemp("tls")))
     certs.fake.cert_chain = paypal_ca.chain_pem()
-    yield stripe_server, fake.fake, certs
-    for running in (stripe_server, fake, certs):
+    yield fake, certs
+    for running in (fake, certs):
         running.stop()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "mariadb"])
 def site(request, tmp_path_factory, sqlite_template, providers, paypal_ca):
-    stripe_server, fake, _ = providers
+    fake = providers[0].fake
     directory = tmp_path_factory.mktemp("paying")
     (directory / "ipn-secret").write_text(IPN_SECRET + "\n")
     paypal_ca.write_root(directory / "paypal-root.pem")
@@ -53,9 +50,7 @@ def site(request, tmp_path_factory, sqlite_template, providers, paypal_ca):
 [payments]
 min_amount = 100
 [payments.stripe]
-publishable_key = "pk_test_site"
-save_cards = false  # localstripe knows no setup_future_usage
-api_base = "{stripe_server.url}"
+api_base = "{fake.url}"
 [payments.paypal]
 client_id = "client"
 webhook_id = "{PAYPAL_WEBHOOK}"
@@ -71,21 +66,12 @@ ipn_secret_file = "ipn-secret"
            "PYRAR_PAYMENTS_NOWPAYMENTS_API_KEY": "np-key",
            "PYRAR_PAYMENTS_PAYPAL_CLIENT_SECRET": "paypal-secret"}
     with running_site(directory, request.param, sqlite_template, extra, env) as running:
-        stripe_call(stripe_server.url, "/_config/webhooks/pyrar", {
-            "url": f"{running.url}/api/payments/webhooks/stripe", "secret": STRIPE_SECRET})
+        fake.checkout.webhook_url = f"{running.url}/api/payments/webhooks/stripe"
+        fake.checkout.webhook_secret = STRIPE_SECRET
         yield running
 
 
 PAYPAL_WEBHOOK = "WH-SITE-0001"
-
-
-def stripe_call(base: str, path: str, form: dict, key: str = "sk_test_browser") -> dict:
-    """A call to localstripe as Stripe.js (or the dashboard) would make it."""
-    request = urllib.request.Request(base + path, data=urllib.parse.urlencode(form).encode(),
-                                     headers={"Authorization": f"Bearer {key}"})
-    with urllib.request.urlopen(request, timeout=30) as answer:
-        raw = answer.read()
-    return json.loads(raw) if raw else {}
 
 
 def balance(client: ApiClient) -> int:
@@ -96,27 +82,35 @@ def test_providers_are_offered(site):
     answer = ApiClient(site.url).get("/api/payments/providers")
     assert answer.status == 200
     assert answer.body["providers"] == ["stripe", "paypal", "nowpayments"]
-    assert answer.body["stripe_publishable_key"] == "pk_test_site"
     assert "sk_test_site" not in site.log.read_text()  # secrets are never logged
 
 
 def test_top_up_by_stripe_then_pay_an_order(site, providers):
-    stripe_server = providers[0]
+    stripe = providers[0].fake.checkout
     client, email = new_user(site)
     started = client.post("/api/payments", {"provider": "stripe", "amount": 2500})
     assert started.status == 201, started.body
     payment = started.body
-    assert payment["status"] == "pending" and payment["client_secret"].startswith("pi_")
-    intent = payment["client_secret"].split("_secret_")[0]
-    # what Stripe.js does in the browser: card data goes to Stripe, never to us
-    method = stripe_call(stripe_server.url, "/v1/payment_methods", {
-        "type": "card", "card[number]": "4242424242424242", "card[exp_month]": "12",
-        "card[exp_year]": "2030", "card[cvc]": "123"})
-    stripe_call(stripe_server.url, f"/v1/payment_intents/{intent}",
-                {"payment_method": method["id"]})
-    stripe_call(stripe_server.url, f"/v1/payment_intents/{intent}/confirm", {})
-    wait_for("localstripe's webhook credited the account", lambda: balance(client) == 2500,
-             30, site.log.read_text)
+    assert payment["status"] == "pending"
+    assert payment["checkout_url"].startswith(stripe.url + "/c/pay/cs_test_")
+    # someone who knows the session but not the endpoint's secret
+    session = payment["checkout_url"].rsplit("/", 1)[1]
+    forged = json.dumps({"id": "evt_forged", "type": "checkout.session.completed", "data": {
+        "object": {"id": session, "payment_status": "paid", "amount_total": 2500,
+                   "currency": "usd", "metadata": {"pyrar_payment": str(payment["id"])}}}})
+    header = stripe_signer.generate_signature_header(forged, "whsec_guessed")
+    assert post_raw(site, "/api/payments/webhooks/stripe", forged.encode(), {
+        "Stripe-Signature": header})[0] == 400
+    assert balance(client) == 0
+    # the payer at Stripe's page: card data goes to Stripe, never to us; Stripe sends the
+    # webhooks, then the payer back to the payment's page on the site
+    with urllib.request.urlopen(urllib.request.Request(
+            payment["checkout_url"], data=b"card=4242", method="POST"), timeout=30) as back:
+        assert back.url == f"{site.url}/payments/{payment['id']}"
+    assert balance(client) == 2500
+    assert [(kind, status) for kind, status, _ in stripe.delivered[-2:]] == [
+        ("checkout.session.completed", 200), ("payment_intent.succeeded", 200)]
+    assert [text for _, _, text in stripe.delivered[-2:]] == ["credited", "noted"]
     shown = client.get(f"/api/payments/{payment['id']}").body
     assert shown["status"] == "paid" and shown["received"]["amount"] == 2500
     (receipt,) = site.mails(email, "payment_received")
@@ -128,7 +122,7 @@ def test_top_up_by_stripe_then_pay_an_order(site, providers):
 
 
 def test_top_up_by_nowpayments_credited_once(site, providers):
-    fake = providers[1]
+    fake = providers[0].fake
     client, _ = new_user(site)
     started = client.post("/api/payments", {"provider": "nowpayments", "amount": 1000})
     assert started.status == 201 and started.body["checkout_url"].startswith(fake.url)
@@ -173,7 +167,7 @@ def test_top_up_by_paypal_approved_captured_credited(site, providers, paypal_ca)
     """PayPal's webhooks signed by the local CA's leaf; the site fetches the certificate
     over https from the allowed host (loopback here), checks its chain, captures the
     approved order at the fake PayPal, and the capture's event credits."""
-    _, fake, certs = providers
+    fake, certs = providers[0].fake, providers[1]
     client, _ = new_user(site)
     started = client.post("/api/payments", {"provider": "paypal", "amount": 1500})
     assert started.status == 201 and "/checkoutnow?token=ORDER" in started.body["checkout_url"]

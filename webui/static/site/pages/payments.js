@@ -1,7 +1,7 @@
-// Adding funds: a top-up by one of the site's payment providers (PayPal and NowPayments
-// take the user to their checkout page and send them back to /payments/N), the page a
-// provider sends the user back to (followed until the verified payment credits the
-// balance), and the list of payments.
+// Adding funds: a top-up by one of the site's payment providers (each takes the user to its
+// own checkout page, Stripe Checkout for cards, and sends them back to /payments/N: no
+// provider's script runs on these pages), the page a provider sends the user back to
+// (followed until the verified payment credits the balance), and the list of payments.
 
 import {h, replace} from "../../common/dom.js";
 import {get, post} from "../../common/api.js";
@@ -16,13 +16,9 @@ export async function funds(ctx) {
   const nodes = [pageTitle("Add funds"),
     h("p", {}, "Your balance: ", h("strong", {}, ctx.state.user.balance.text),
       ". Orders and renewals are paid from it.")];
-  // Stripe's card form needs Stripe.js from Stripe's own origin, which this site's policy
-  // (no third-party script) does not load: cards are offered where a checkout page is.
-  const usable = offer.providers.filter((p) => p !== "stripe");
-  if (!usable.length) {
-    nodes.push(h("p", {class: "message info", role: "status"}, offer.providers.length
-      ? "Card payments are not available on these pages yet; ask the site's operators to credit your account."
-      : "This site takes no online payments yet: the site's operators credit accounts."));
+  if (!offer.providers.length) {
+    nodes.push(h("p", {class: "message info", role: "status"},
+      "This site takes no online payments yet: the site's operators credit accounts."));
   } else {
     const digits = new Intl.NumberFormat("en", {style: "currency", currency: offer.currency})
       .resolvedOptions().maximumFractionDigits;
@@ -31,7 +27,7 @@ export async function funds(ctx) {
         min: offer.min_amount / 10 ** digits, max: offer.max_amount / 10 ** digits,
         step: 1 / 10 ** digits, inputmode: "decimal"},
       `From ${money(offer.min_amount, offer.currency)} to ${money(offer.max_amount, offer.currency)}.`),
-      field("Pay with", {type: "select", name: "provider", options: usable.map((p) => [p, NAMES[p] || p])}),
+      field("Pay with", {type: "select", name: "provider", options: offer.providers.map((p) => [p, NAMES[p] || p])}),
     ], "Continue to payment", async (v) => {
       const amount = Math.round(Number(v.amount) * 10 ** digits);
       const payment = await post("/api/payments", {provider: v.provider, amount});
@@ -60,18 +56,22 @@ function paymentTable(payments) {
 export async function payment(ctx) {
   const path = `/api/payments/${encodeURIComponent(ctx.params.id)}`;
   const root = h("div", {id: "payment"});
+  const cancelled = ctx.query.get("cancelled") === "1";
   const draw = (p) => replace(root, pageTitle(`Payment #${p.id}`),
-    h("p", {class: `message ${p.status === "paid" ? "ok" : p.status === "failed" ? "error" : "info"}`, role: "status"},
-      p.status === "paid" ? `${p.received.text} arrived and is on your balance.`
-        : p.status === "failed" ? `The payment failed${p.error ? `: ${p.error}` : "."}`
-          : p.status === "refunded" ? "The payment was refunded."
-            : "Waiting for the provider to confirm the payment (this page follows it)…"),
+    cancelled && !SETTLED.has(p.status) && !p.received.amount
+      ? h("p", {class: "message warn", role: "status"},
+        "You came back without paying: nothing was charged. The payment stays open: pay it on the provider's page, or add funds another way.")
+      : h("p", {class: `message ${p.status === "paid" ? "ok" : p.status === "failed" ? "error" : "info"}`, role: "status"},
+        p.status === "paid" ? `${p.received.text} arrived and is on your balance.`
+          : p.status === "failed" ? `The payment failed${p.error ? `: ${p.error}` : "."}`
+            : p.status === "refunded" ? "The payment was refunded."
+              : "Waiting for the provider to confirm the payment (this page follows it)…"),
     h("dl", {class: "facts"},
       h("dt", {}, "By"), h("dd", {}, NAMES[p.provider] || p.provider),
       h("dt", {}, "Amount"), h("dd", {}, p.amount.text),
       h("dt", {}, "Received"), h("dd", {}, p.received.text),
       h("dt", {}, "Status"), h("dd", {id: "payment-status"}, p.status)),
-    p.checkout_url && !SETTLED.has(p.status) ? h("p", {}, h("a", {href: p.checkout_url}, "Go to the payment page")) : null,
+    p.checkout_url && !SETTLED.has(p.status) ? h("p", {}, h("a", {href: p.checkout_url}, "Go to the provider's payment page")) : null,
     h("p", {}, h("a", {href: "/account/funds"}, "Add funds"), " · ", h("a", {href: "/account/ledger"}, "Ledger")));
   let current = await get(path);
   draw(current);
