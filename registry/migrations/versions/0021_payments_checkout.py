@@ -2,15 +2,15 @@
 on Stripe's page), so no PaymentIntent secret is kept for Stripe.js any more
 (docs/payments.md)
 
-Revision ID: 0019
-Revises: 0018
+Revision ID: 0021
+Revises: 0020
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0019'
-down_revision = '0018'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
