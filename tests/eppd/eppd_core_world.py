@@ -236,7 +236,7 @@ def core_world(directory: Path, pki: Pki, check: Callable[[bytes], None],
             registry.close()
 
 
-def _wait_until_serving(world: CoreWorld, timeout: float = 30.0) -> None:
+def _wait_until_serving(world: CoreWorld, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if world.process.poll() is not None:

@@ -170,7 +170,7 @@ def _credentials(path: Path) -> dict[str, Credentials]:
     }
 
 
-def _wait_until_serving(sandbox: Sandbox, timeout: float = 30.0) -> None:
+def _wait_until_serving(sandbox: Sandbox, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not sandbox.alive():

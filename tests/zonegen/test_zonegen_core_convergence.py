@@ -57,7 +57,7 @@ class ZoneServe:
                  "zone", "serve"], cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL)
 
-    def pdns_pid(self, timeout: float = 20.0) -> int:
+    def pdns_pid(self, timeout: float = 60.0) -> int:
         """The PID of the pdns_server the current zone serve runs (once it runs one)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
