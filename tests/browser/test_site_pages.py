@@ -193,6 +193,40 @@ def test_name_servers_keep_their_glue(tab, site, user):
         "ns.example.net", f"ns1.{name}"]
 
 
+def test_messages_are_listed_and_marked_read(tab, site):
+    """The messages the site sent (a receipt not mailed, as the user chose): counted in the
+    menu, listed newest first, marked read one by one or all at once."""
+    client, email = new_user(site, funds=10_000)
+    assert client.request("PUT", "/api/account/mail-preferences",
+                          {"opt_outs": ["receipt"]}).status == 200
+    label = f"nt{uuid.uuid4().hex[:8]}"
+    order = client.post("/api/orders", {"items": [{"name": f"{label}.example"}]}).body
+    receipt = f"Receipt for order {order['id']}"
+    log_in(tab, site, {"email": email})
+    page = tab.page
+    page.get_by_role("link", name="Notifications (2)").click()
+    tab.ready()
+    messages = page.locator("#message-list li")
+    assert [re.sub(r"\s+\d{4}-\d\d-\d\d .*", "", messages.nth(i).inner_text(), flags=re.S)
+            for i in range(2)] == [
+        f"new {receipt}", "new Confirm your email address"]
+    check_page(tab, "notifications-messages")
+    page.get_by_role("button", name=f"Mark read: {receipt}").click()
+    page.locator("#unread-count", has_text="1 unread").wait_for()
+    page.get_by_role("link", name="Notifications (1)").wait_for()
+    assert page.locator("#message-list li.read", has_text=receipt).count() == 1
+    page.get_by_role("link", name=receipt).click()
+    page.wait_for_url(re.compile(rf"/orders/{order['id']}$"))
+    page.go_back()
+    tab.ready()
+    page.get_by_role("button", name="Mark all read").click()
+    page.locator("#unread-count", has_text="No unread messages.").wait_for()
+    assert page.locator("#message-list li.unread").count() == 0
+    assert page.get_by_role("link", name="Notifications", exact=True).count() == 1
+    assert client.get("/api/notifications").body["unread"] == 0
+    assert not tab.errors, tab.errors
+
+
 def test_a_transfer_away_is_rejected_or_approved(tab, site, user):
     """Another registrar asks for two names with their auth codes: the notifications say so,
     the holder rejects one on its page and approves the other."""
