@@ -196,11 +196,22 @@ def test_a_new_users_journey(tmp_path, browser):
         page.get_by_label("Record data").fill("192.0.2.77")
         page.get_by_role("button", name="Save record set").click()
         page.locator("#dns-records [role=status]", has_text="www A saved").wait_for()
+        # an owner name typed in Unicode: shown as typed, its A-label below, served by it
+        page.get_by_label("Name", exact=True).fill("Bücher")
+        page.get_by_label("TTL (seconds)").fill("300")
+        page.get_by_label("Record data").fill("192.0.2.78")
+        page.get_by_role("button", name="Save record set").click()
+        page.locator("#dns-records [role=status]", has_text="Bücher A saved").wait_for()
+        row = page.locator("#dns-records tr", has_text="192.0.2.78")
+        assert row.locator(".owner").inner_text() == f"bücher.{emoji}."
+        assert row.locator(".a-label").inner_text() == f"xn--bcher-kva.{emoji_ascii}."
         page.locator("#dns-applied", has_text="live").wait_for(timeout=PUBLISH_TIMEOUT * 1000)
         www = wait_for(f"www.{emoji_ascii} served",
                        lambda: answer(served, f"www.{emoji_ascii}", "A"), PUBLISH_TIMEOUT,
                        served.log)
         assert [a.address for a in www] == ["192.0.2.77"]
+        idn_owner = answer(served, f"xn--bcher-kva.{emoji_ascii}", "A")
+        assert [a.address for a in idn_owner] == ["192.0.2.78"]
         page.get_by_role("button", name="Sign the zone (DNSSEC)").click()
         # zonegen publishes the keys; the DS follows once every server answers them and the
         # hold-down has passed (the zone's longest TTL; none in this sandbox: see above)
