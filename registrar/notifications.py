@@ -91,7 +91,8 @@ def mark_read(ctx: FlowContext, user_id: int, ids: object, everything: object) -
         if ids is None:
             raise InvalidInput("give the ids to mark read, or all: true", field="ids")
         if not isinstance(ids, list) or len(ids) > MAX_IDS or not all(
-                isinstance(i, int) and not isinstance(i, bool) for i in ids):
+                isinstance(i, int) and not isinstance(i, bool) and 0 < i < 2**63
+                for i in ids):
             raise InvalidInput(f"ids is a list of at most {MAX_IDS} notification ids",
                                field="ids")
         query = query.where(SiteNotification.id.in_(ids))
