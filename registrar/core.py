@@ -26,6 +26,7 @@ from . import (
     hosted_dns,
     ledger,
     lifecycle,
+    notifications,
     orders,
     remote_orders,
     search,
@@ -296,6 +297,15 @@ class RegistrarCore:
                                   description)
             return Money(entry.balance_after, entry.currency)
         return self.tx(work, "site_funds")
+
+    def notifications(self, user_id: int, unread_only: bool = False
+                      ) -> tuple[list[notifications.NotificationView], int]:
+        """The newest notifications and the unread count."""
+        return self.reads(lambda ctx: notifications.listing(ctx, user_id, unread_only))
+
+    def mark_notifications_read(self, user_id: int, ids: object, everything: object) -> int:
+        return self.tx(lambda ctx: notifications.mark_read(ctx, user_id, ids, everything),
+                       "site_notifications_read")
 
     def ledger(self, user_id: int, limit: int = 100) -> list[LedgerView]:
         return self.reads(lambda ctx: [LedgerView.of(e) for e in ledger.entries(

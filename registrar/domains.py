@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from registry.errors import EppError, ObjectExists
+from registry.errors import EppError, ObjectDoesNotExist, ObjectExists
 from registry.flows.context import FlowContext
 from registry.names import normalize_host_name
 from registry.values import DsData, HostAddress
@@ -212,7 +212,8 @@ def answer_transfer(ctx: FlowContext, backend: Backend, user_id: int, name: obje
 
 
 def release(ctx: FlowContext, backend: Backend, user_id: int, name: object) -> None:
-    """Delete the name at the registry (its grace and redemption periods apply there)."""
+    """Delete the name at the registry (its grace and redemption periods apply there). A
+    name the registry keeps in redemption stays the user's, to restore, until purged."""
     row = held(ctx, user_id, name, lock=True)
     info = backend.info(ctx, row.name)
     if info.subordinate_hosts:  # the registry keeps no name with hosts under it
@@ -223,6 +224,13 @@ def release(ctx: FlowContext, backend: Backend, user_id: int, name: object) -> N
             backend.delete_host(ctx, host)  # refused while other names delegate to it
     backend.delete(ctx, row.name)
     forget(ctx, row.name)
-    ctx.session.delete(row)
+    try:  # in its add grace the name is gone at once; else restorable for a while
+        redemption = "redemptionPeriod" in backend.info(ctx, row.name).rgp_statuses
+    except ObjectDoesNotExist:
+        redemption = False
+    if redemption:
+        row.state = "redemption"    # the holder may restore it from its page
+    else:
+        ctx.session.delete(row)
 
 

@@ -12,6 +12,7 @@ DS of a signed zone reaches the TLD through the core once it is safe, without th
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -30,9 +31,18 @@ from .backends.base import Backend, DomainChange
 from .errors import Conflict, InvalidInput, NotFound
 from .hosted_zones import emit_state, forget, hosted_zone
 from .models import SiteHostedZone
-from .names import display
+from .names import display, to_ascii_label
 
 MAX_RRSETS = 500
+
+
+@dataclass(frozen=True)
+class HostedRecordView:
+    name: str             # the owner name as stored and served: A-labels, absolute
+    unicode_name: str     # as a person reads (and typed) it: U-labels
+    type: str
+    ttl: int
+    contents: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,7 @@ class HostedZoneView:
     unicode_name: str
     nameservers: tuple[str, ...]      # the hosting's, the zone's apex NS
     delegated: bool                   # the name's name servers are the hosting's
-    records: tuple[RRset, ...]
+    records: tuple[HostedRecordView, ...]
     signed: bool                      # what the user asked for
     revision: int
     applied: bool                     # zonegen has applied this revision
@@ -131,8 +141,8 @@ def view(ctx: FlowContext, backend: Backend, user_id: int, name: object,
     delegated = set(backend.info(ctx, zone.name).nameservers) == set(hosting)
     return HostedZoneView(
         zone.name, display(zone.name), hosting, delegated,
-        tuple(RRset(r["name"], r["type"], r["ttl"], tuple(r["contents"]))
-              for r in zone.records),
+        tuple(HostedRecordView(r["name"], display(r["name"]), r["type"], r["ttl"],
+                               tuple(r["contents"])) for r in zone.records),
         zone.signed, zone.revision, status.revision >= zone.revision, status.dnssec,
         status.step, status.next_step_at, status.error)
 
@@ -184,4 +194,20 @@ def _rrset(item: object) -> RRset:
             or len(contents) > 100:
         raise InvalidInput(f"{name} {rtype}: contents is a list of up to 100 records as "
                            "text", field="records")
-    return RRset(name, rtype, ttl, tuple(contents))
+    return RRset(_ascii_owner(name), rtype, ttl, tuple(contents))
+
+
+def _ascii_owner(name: str) -> str:
+    """An owner name as typed (U-labels welcome: "shop", "bücher", "*", "_dmarc") with its
+    labels as the A-labels the zone holds (IDNA2008, as names are bought)."""
+    if name.isascii():
+        return name
+    refused = InvalidInput(f"{name[:80]!r} cannot be written as a DNS name", field="records")
+    # no spaces or control characters: the emoji fallback of to_ascii_label would take them
+    if any(c.isspace() or unicodedata.category(c)[0] == "C" for c in name):
+        raise refused
+    try:
+        return ".".join(label if label.isascii() else to_ascii_label(label)
+                        for label in name.split("."))
+    except InvalidInput:
+        raise refused from None

@@ -7,6 +7,7 @@ from __future__ import annotations
 from registry.events.emit import emit
 from registry.flows.context import FlowContext
 
+from . import notifications
 from .models import SiteMail, SiteUser
 
 # Messages a user cannot opt out of: they are about the account's security or money.
@@ -22,6 +23,7 @@ def send(ctx: FlowContext, user: SiteUser, template: str, **values) -> bool:
     """Queue ``template`` for ``user`` unless they opted out of it; whether it was queued."""
     if template not in TEMPLATES:
         raise ValueError(f"no mail template {template!r}")
+    notifications.record(ctx, user.id, template, values)   # kept even when not mailed
     if template not in REQUIRED and template in (user.mail_opt_outs or []):
         return False
     send_to_address(ctx, user.email, template, user_id=user.id, **values)

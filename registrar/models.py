@@ -272,6 +272,23 @@ class SiteMail(SiteBase):
     template: Mapped[str] = mapped_column(String(32))
 
 
+class SiteNotification(SiteBase):
+    """A message sent to a user, kept for the site (registrar/notifications.py): its subject
+    and where it leads, read or not."""
+
+    __tablename__ = "site_notifications"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("site_users.id"))
+    at: Mapped[datetime]
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(255))
+    link: Mapped[str | None] = mapped_column(String(300))
+    read_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_site_notifications_user", "user_id", "id"),)
+
+
 class SiteUpstream(SiteBase):
     """A registry the site sells names of over EPP (``pyrar upstream add``): how to reach it,
     the TLDs it sells through it and its pricing. The password is kept because every login

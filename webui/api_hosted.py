@@ -11,10 +11,13 @@ from .schemas import BOOL, INT, NULL_STR, NULL_TIME, STR, obj
 
 RRSET = obj(("name", "type", "ttl", "contents"), name=STR, type=STR, ttl=INT,
             contents={"type": "array", "items": STR})
+# as answered: the owner name also in U-labels (``name`` is the A-label form served)
+RECORD = obj(("name", "unicode_name", "type", "ttl", "contents"), name=STR,
+             unicode_name=STR, type=STR, ttl=INT, contents={"type": "array", "items": STR})
 ZONE = obj(("name", "unicode_name", "nameservers", "delegated", "records", "signed",
             "revision", "applied", "dnssec", "step", "next_step_at", "error"),
            name=STR, unicode_name=STR, nameservers={"type": "array", "items": STR},
-           delegated=BOOL, records={"type": "array", "items": RRSET}, signed=BOOL,
+           delegated=BOOL, records={"type": "array", "items": RECORD}, signed=BOOL,
            revision=INT, applied=BOOL,
            dnssec={"type": "string", "enum": ["unsigned", "signing", "signed", "unsigning"]},
            step=NULL_STR, next_step_at=NULL_TIME, error=NULL_STR)
@@ -42,7 +45,7 @@ def hosted_routes(api: Api) -> None:
                                             name(call)), status=201)
 
     @route("PUT", "/api/domains/{name}/dns/records", "Replace the zone's records (every "
-           "RRset but the apex NS), checked as a whole",
+           "RRset but the apex NS), checked as a whole; owner names may be typed in U-labels",
            body=obj(("records",), records={"type": "array", "items": RRSET}),
            response=ZONE)
     async def records(call: Call) -> web.Response:

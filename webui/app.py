@@ -22,6 +22,7 @@ from .api_accounts import account_routes
 from .api_domains import domain_routes
 from .api_hosted import hosted_routes
 from .api_keys import key_routes
+from .api_notifications import notification_routes
 from .api_payments import add_webhooks, payment_routes
 from .api_security import security_routes
 from .api_shop import shop_routes
@@ -54,6 +55,7 @@ def build_api() -> Api:
     hosted_routes(api)
     security_routes(api)
     key_routes(api)
+    notification_routes(api)
     payment_routes(api)
     registry_routes(api)
     site_routes(api)

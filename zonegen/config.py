@@ -74,6 +74,11 @@ class PowerDnsSettings:
     # counts (the monthly activity report's dns-* fields; zonegen.dns_stats); 0: never
     query_stats_interval: float = 60.0
     cds_hold_down: float = 3600.0
+    # seconds a newly signed hosted zone waits, once every server answers its keys, before
+    # its DS goes to the parent. -1 (the default, the only safe value where resolvers cache
+    # the zone): the zone's longest TTL, SOA minimum included (RFC 7583), an hour for a zone
+    # with the hosting's defaults. Test sandboxes set 0 to see a signing through at once
+    hosted_hold_down: int = -1
     # TLDs whose delegations are never scanned (the registry's switch per TLD; a domain's is
     # an update prohibition, see registry.cds)
     cds_off_tlds: tuple[str, ...] = ()

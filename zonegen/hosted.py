@@ -94,10 +94,13 @@ class UnsignState:
 
 class HostedZones:
     def __init__(self, api: PowerDnsApi, catalog: str | None = None,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, hold_down: int = -1) -> None:
+        """``hold_down``: seconds between every server answering a new zone's keys and
+        its DS; negative: the zone's longest TTL ([powerdns] hosted_hold_down)."""
         self.api = api
         self.catalog = normalize(catalog) if catalog else ""
         self.clock = clock
+        self.hold_down = hold_down
 
     # -- zones ---------------------------------------------------------------------------
     def create(self, zone: str, nameservers: Iterable[str], hostmaster: str | None = None,
@@ -177,7 +180,8 @@ class HostedZones:
             # PowerDNS cached while signing began must not outlive it
             settle_dnssec(self.api, zone)
             self.bump_serial(zone)
-            state = SignState(zone, "keys-published", self.clock(), self.longest_ttl(zone))
+            hold = self.longest_ttl(zone) if self.hold_down < 0 else self.hold_down
+            state = SignState(zone, "keys-published", self.clock(), hold)
             self.api.set_metadata(zone, SIGN_META, [state.encode()])
         return parent_records(self.api, zone)
 

@@ -78,7 +78,8 @@ class _Hosting:
     def __init__(self, ctx: Any, conn: PowerDnsConnection) -> None:
         self.settings: PowerDnsSettings = conn.settings
         self.api = conn.api
-        self.zones = HostedZones(conn.api, self.settings.catalog_zone or None)
+        self.zones = HostedZones(conn.api, self.settings.catalog_zone or None,
+                                 hold_down=self.settings.hosted_hold_down)
         self.servers = OurServers.from_settings(self.settings, parent_in(
             lambda z: conn.api.zone(z, rrsets=False) is not None))
         self.signing = (HostedSigning(self.zones, ctx.registry(),

@@ -77,7 +77,8 @@ class ZonegenService:
             poll_interval=settings.poll_interval, on_error=on_error, retry=retry,
             clock=event_clock, doorbell=doorbell, notify_interval=settings.notify_interval,
             on_fatal=lambda e: self._fatal("zonegen-drainer", e))
-        self.hosted = HostedZones(self.conn.api, settings.catalog_zone or None, clock)
+        self.hosted = HostedZones(self.conn.api, settings.catalog_zone or None, clock,
+                                  settings.hosted_hold_down)
         # DNSSEC steps of hosted zones wait on the primary and every secondary
         self.servers = servers or OurServers.from_settings(settings, parent_in(
             lambda z: self.conn.api.zone(z, rrsets=False) is not None))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 
@@ -14,6 +15,7 @@ from registry.admin.tlds import add_premium
 from registry.billing import credit
 from registry.flows.context import Actor
 from registry.flows.domain_transfer import DomainTransferRequest
+from registry.flows.lookup import find_domain
 from tests.browser.conftest import check_page
 from tests.webui.test_api_journeys import PASSWORD, new_user
 
@@ -191,6 +193,79 @@ def test_name_servers_keep_their_glue(tab, site, user):
     hosts = page.get_by_role("textbox", name="Name server")
     assert sorted(hosts.nth(i).input_value() for i in range(hosts.count())) == [
         "ns.example.net", f"ns1.{name}"]
+
+
+def test_messages_are_listed_and_marked_read(tab, site):
+    """The messages the site sent (a receipt not mailed, as the user chose): counted in the
+    menu, listed newest first, marked read one by one or all at once."""
+    client, email = new_user(site, funds=10_000)
+    assert client.request("PUT", "/api/account/mail-preferences",
+                          {"opt_outs": ["receipt"]}).status == 200
+    label = f"nt{uuid.uuid4().hex[:8]}"
+    order = client.post("/api/orders", {"items": [{"name": f"{label}.example"}]}).body
+    receipt = f"Receipt for order {order['id']}"
+    log_in(tab, site, {"email": email})
+    page = tab.page
+    page.get_by_role("link", name="Notifications (2)").click()
+    tab.ready()
+    messages = page.locator("#message-list li")
+    assert [re.sub(r"\s+\d{4}-\d\d-\d\d .*", "", messages.nth(i).inner_text(), flags=re.S)
+            for i in range(2)] == [
+        f"new {receipt}", "new Confirm your email address"]
+    check_page(tab, "notifications-messages")
+    page.get_by_role("button", name=f"Mark read: {receipt}").click()
+    page.locator("#unread-count", has_text="1 unread").wait_for()
+    page.get_by_role("link", name="Notifications (1)").wait_for()
+    assert page.locator("#message-list li.read", has_text=receipt).count() == 1
+    page.get_by_role("link", name=receipt).click()
+    page.wait_for_url(re.compile(rf"/orders/{order['id']}$"))
+    page.go_back()
+    tab.ready()
+    page.get_by_role("button", name="Mark all read").click()
+    page.locator("#unread-count", has_text="No unread messages.").wait_for()
+    assert page.locator("#message-list li.unread").count() == 0
+    assert page.get_by_role("link", name="Notifications", exact=True).count() == 1
+    assert client.get("/api/notifications").body["unread"] == 0
+    assert not tab.errors, tab.errors
+
+
+def test_a_released_name_is_restored_from_its_page(tab, site):
+    """Released after its add grace, the name goes to redemption at the registry and stays
+    on the holder's list; its page shows the restore fee, and restoring charges just that."""
+    client, email = new_user(site, funds=20_000)
+    name = f"rs{uuid.uuid4().hex[:8]}.example"
+    assert client.post("/api/orders", {"items": [{"name": name}]}).body["status"] == "done"
+    site.registry.run(lambda ctx: _end_add_grace(ctx, name), Actor.operator("test"))
+    log_in(tab, site, {"email": email})
+    page = tab.page
+    tab.goto(site.url + f"/domains/{name}")
+    page.get_by_label(f"Yes, release {name}").check()
+    page.get_by_role("button", name="Release").click()
+    page.wait_for_url(re.compile(r"/domains$"))
+    tab.ready()
+    page.get_by_role("link", name=name).click()
+    tab.ready()
+    page.locator("#domain-state", has_text="redemption").wait_for()
+    fee = client.get(f"/api/search?q={name}").body[0]["prices"]["restore"]
+    shown = f"${fee / 100:,.2f}"
+    page.locator("#restore-fee", has_text=f"Restore fee: {shown}.").wait_for()
+    assert page.locator("#nameservers, #gift, #release").count() == 0  # nothing to change
+    check_page(tab, "domain-redemption")
+    balance = client.get("/api/account").body["balance"]["amount"]
+    page.get_by_role("button", name="Restore the name").click()
+    page.locator("#renew [role=status]", has_text=re.compile(
+        rf"is done: \D*{re.escape(shown[1:])} paid")).wait_for()
+    assert page.locator("#domain-state").inner_text() == "active"
+    assert client.get("/api/account").body["balance"]["amount"] == balance - fee
+    assert not tab.errors, tab.errors
+
+
+def _end_add_grace(ctx, name: str) -> None:
+    """As if the five days of the add grace had passed (the served site keeps real time)."""
+    domain = find_domain(ctx, name, lock=True)
+    for grace in domain.grace_periods:
+        if grace.kind == "add":
+            grace.ends_at = ctx.now - timedelta(seconds=1)
 
 
 def test_a_transfer_away_is_rejected_or_approved(tab, site, user):

@@ -103,6 +103,20 @@ def test_release_then_the_account_can_close(core, world, owner):
     core.close_account(owner.id, "correct horse battery")
 
 
+def test_released_after_its_add_grace_the_name_stays_restorable(core, world, owner):
+    world.clock.advance(days=6)                   # past the add grace
+    core.release(owner.id, "mine.example")
+    (row,) = world.registry.read(lambda s: s.scalars(select(SiteDomain)).all())
+    assert row.state == "redemption"
+    info = world.run(DomainInfoQuery("mine.example"), operator()).result
+    assert "redemptionPeriod" in info.rgp_statuses
+    with pytest.raises(Conflict):                   # no renewal in redemption
+        core.place_order(owner.id, [{"name": "mine.example", "operation": "renew"}])
+    order = core.place_order(owner.id, [{"name": "mine.example", "operation": "restore"}])
+    assert order.items[0].status == "done", order.items[0].error
+    assert core.domain(owner.id, "mine.example").state == "active"
+
+
 def test_gift_to_another_user_who_accepts(core, world, owner):
     from registrar.errors import Forbidden
     from tests.registrar.conftest import mails

@@ -60,6 +60,27 @@ def test_records_are_checked_as_a_whole_and_sent_whole(hosting, world, owner):
     assert applied(world)[-1]["revision"] == 3
 
 
+def test_owner_names_may_be_typed_in_u_labels(hosting, world, owner):
+    """Typed as people write them, kept and served as A-labels (IDNA2008, as names are
+    bought: ß stays ß), shown back as typed."""
+    hosting.enable_hosting(owner.id, "mine.example")
+    zone = hosting.set_hosted_records(owner.id, "mine.example", [
+        {**WWW, "name": "Bücher"}, {**WWW, "name": "www.straße"},
+        {**WWW, "name": "_dmarc", "type": "TXT", "contents": ['"v=DMARC1; p=none"']}])
+    assert [(r.name, r.unicode_name) for r in zone.records] == [
+        ("_dmarc.mine.example.", "_dmarc.mine.example."),
+        ("www.xn--strae-oqa.mine.example.", "www.straße.mine.example."),
+        ("xn--bcher-kva.mine.example.", "bücher.mine.example.")]
+    assert {r["name"] for r in applied(world)[-1]["records"]} == {
+        "_dmarc.mine.example.", "www.xn--strae-oqa.mine.example.",
+        "xn--bcher-kva.mine.example."}
+    for bad in ("bü cher", "bü\x00", "ü" * 70):
+        with pytest.raises(InvalidInput) as e:
+            hosting.set_hosted_records(owner.id, "mine.example", [{**WWW, "name": bad}])
+        assert e.value.field == "records", bad
+    assert len(hosting.hosted_zone(owner.id, "mine.example").records) == 3
+
+
 @pytest.mark.parametrize("records, says", [
     ([{"name": "www", "type": "A", "ttl": 300, "contents": ["not-an-address"]}], "bad record"),
     ([{"name": "@", "type": "NS", "ttl": 3600, "contents": ["ns.other.net."]}], "apex name"),

@@ -132,6 +132,18 @@ def test_sign_cancels_a_pending_unsign(hosted, zone_name) -> None:
     assert hosted.unsign_state(z) is None and hosted.is_signed(z)
 
 
+def test_the_hold_down_is_the_longest_ttl_unless_configured(api, zone_name) -> None:
+    z = _client(zone_name)
+    hosted = HostedZones(api)
+    hosted.create(z, ["ns1.example.net."], rrsets=[RRset("www", "A", 7200, ("192.0.2.1",))])
+    hosted.sign(z)
+    assert hosted.sign_state(z).hold == 7200                   # the A record's TTL
+    fast = HostedZones(api, hold_down=0)                      # [powerdns] hosted_hold_down
+    fast.create(f"b{z}", ["ns1.example.net."])
+    fast.sign(f"b{z}")
+    assert fast.sign_state(f"b{z}").hold == 0
+
+
 def test_hosted_zones_join_the_catalog(pdns, api, zone_name) -> None:
     catalog = f"cat-hosted-{zone_name}pyrar."
     ensure_catalog(api, catalog)

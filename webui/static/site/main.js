@@ -64,8 +64,10 @@ export async function go(path, push = true) {
 
 /** The user as the API has them now (balance, 2FA, ...), after anything that changes them. */
 export async function refreshUser() {
-  state.user = state.session && !state.session.needs_second_factor
-    ? await get("/api/account") : null;
+  const [user, sent] = state.session && !state.session.needs_second_factor
+    ? await Promise.all([get("/api/account"), get("/api/notifications?unread=1")]) : [null, null];
+  state.user = user;
+  state.unread = sent ? sent.unread : 0;
   drawNav();
   return state.user;
 }
@@ -77,6 +79,7 @@ export async function logout() {
     setCsrf(null);
     state.session = null;
     state.user = null;
+    state.unread = 0;
     state.cart = [];
     await go("/login?out=1");
   }
@@ -92,7 +95,8 @@ function drawNav() {
     link("/", "Search"), link("/cart", cartText),
     state.user ? [
       link("/domains", "My domains"), link("/orders", "Orders"),
-      link("/notifications", "Notifications"), link("/account", "Account"),
+      link("/notifications", state.unread ? `Notifications (${state.unread})` : "Notifications"),
+      link("/account", "Account"),
       h("li", {}, h("button", {type: "button", class: "linklike", id: "logout",
         onclick: () => logout()}, "Log out")),
     ] : [link("/login", "Log in"), link("/register", "Register")]);

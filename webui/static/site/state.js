@@ -4,6 +4,7 @@
 export const state = {
   session: null, // {csrf_token, needs_second_factor} or null
   user: null, // the API's User, or null
+  unread: 0, // unread notifications, for the menu
   cart: [], // [{name, unicode_name, operation, years, auth_code, prices, currency}]
 };
 

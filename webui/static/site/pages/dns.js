@@ -169,9 +169,9 @@ function records(z, path, draw, note) {
   const box = messageBox();
   if (note) say(box, note, "ok");
   const remove = (r) => {
-    const button = h("button", {type: "button", class: "secondary", "aria-label": `Remove ${r.name} ${r.type}`}, "Remove");
+    const button = h("button", {type: "button", class: "secondary", "aria-label": `Remove ${r.unicode_name} ${r.type}`}, "Remove");
     button.addEventListener("click", () => busy(button, box, () => save(z.records.filter((x) => x !== r),
-      `${r.name} ${r.type} removed.`)));
+      `${r.unicode_name} ${r.type} removed.`)));
     return button;
   };
   const typeField = field("Type", {type: "select", name: "type", value: "A", options: TYPES});
@@ -182,7 +182,9 @@ function records(z, path, draw, note) {
   return card("dns-records", "Records",
     box,
     groups.length ? groups.map(([type, list]) => [h("h3", {}, type), table(`${type} records`, [
-      ["Name", (r) => h("span", {class: "mono"}, r.name)],
+      // as typed (U-labels), with the A-label the servers answer under it when different
+      ["Name", (r) => [h("span", {class: "mono owner"}, r.unicode_name),
+        r.unicode_name !== r.name ? h("span", {class: "hint mono a-label"}, r.name) : null]],
       ["TTL", (r) => String(r.ttl)],
       ["Data", (r) => h("ul", {class: "plain mono"}, r.contents.map((c) => h("li", {}, c)))],
       ["", remove],
@@ -190,14 +192,16 @@ function records(z, path, draw, note) {
     h("h3", {}, "Add or replace a record set"),
     form({id: "dns-record-form"}, [
       field("Name", {name: "name", value: "@", required: true, autocomplete: "off"},
-        `@ for ${z.unicode_name} itself, www for www.${z.unicode_name}`),
+        `@ for ${z.unicode_name} itself, www for www.${z.unicode_name}; any script, as you write it`),
       typeField,
       field("TTL (seconds)", {type: "number", name: "ttl", value: "3600", min: 60, max: 604800, required: true}),
       contents,
     ], "Save record set", async (v, el) => {
       const rrset = {name: v.name.trim(), type: v.type, ttl: Number(v.ttl), contents: contentsOf(v.type, v.contents)};
-      const same = (r) => r.type === rrset.type && (r.name === rrset.name
-        || r.name === `${rrset.name}.${z.name}.` || (rrset.name === "@" && r.name === `${z.name}.`));
+      const typed = rrset.name.toLowerCase();
+      const same = (r) => r.type === rrset.type && [r.name, r.unicode_name].some((n) => n === typed
+        || n === `${typed}.` || n === `${typed}.${z.name}.` || n === `${typed}.${z.unicode_name}.`
+        || (typed === "@" && n === `${z.name}.`));
       await save([...z.records.filter((r) => !same(r)), rrset], `${rrset.name} ${rrset.type} saved.`);
       el.reset();
     }));

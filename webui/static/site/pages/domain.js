@@ -5,7 +5,7 @@
 import {h, replace} from "../../common/dom.js";
 import {del, get, post, put} from "../../common/api.js";
 import {
-  busy, card as baseCard, day, field, form, messageBox, pageTitle, progress, say, table,
+  busy, card as baseCard, day, field, form, messageBox, money, pageTitle, progress, say, table,
 } from "../../common/ui.js";
 import {placeOrder} from "../orders.js";
 
@@ -23,20 +23,23 @@ export async function page(ctx) {
   const root = h("div", {id: "domain"});
   const draw = (d, change = null) => {
     saved = change;
+    // deleted at the registry (redemption): nothing to change there but restoring it
+    const cards = d.state === "redemption" ? [overview(d, path, draw), renewal(ctx, d, path, draw)] : [
+      overview(d, path, draw),
+      transferAway(ctx, d, path),
+      hostedDns(d),
+      nameservers(d, path, draw),
+      dsRecords(d, path, draw),
+      locks(d, path, draw),
+      contacts(ctx),
+      authCode(d, path),
+      renewal(ctx, d, path, draw),
+      gift(d, path),
+      release(ctx, d, path)];
     replace(root,
-    pageTitle(d.unicode_name),
-    d.name !== d.unicode_name ? h("p", {class: "hint mono"}, d.name) : null,
-    overview(d, path, draw),
-    transferAway(ctx, d, path),
-    hostedDns(d),
-    nameservers(d, path, draw),
-    dsRecords(d, path, draw),
-    locks(d, path, draw),
-    contacts(ctx),
-    authCode(d, path),
-    renewal(ctx, d, path, draw),
-    gift(d, path),
-    release(ctx, d, path));
+      pageTitle(d.unicode_name),
+      d.name !== d.unicode_name ? h("p", {class: "hint mono"}, d.name) : null,
+      cards);
     if (change) root.querySelector(`#${change.card} [role=status]`).focus();
     saved = null;
   };
@@ -195,12 +198,18 @@ function renewal(ctx, d, path, draw) {
       replace(outcome);
       throw new Error(`${done.error || "the registry refused it"} (${current.refunded.text} refunded)`);
     }
-    draw(await get(path), {card: restoring ? "restore" : "renew",
+    // a restored name is active again: the message goes where the page has it now
+    const fresh = await get(path);
+    draw(fresh, {card: fresh.state === "redemption" ? "restore" : "renew",
       text: `Order ${current.id} is done: ${current.total.text} paid.`});
   };
   if (restoring) {
+    const fee = h("p", {id: "restore-fee", "aria-live": "polite"}, "Reading the restore fee…");
+    restoreFee(d).then((text) => { fee.textContent = text; },
+      (e) => { fee.textContent = `The restore fee could not be read: ${e.message}`; });
     return card("restore", "Restore",
-      h("p", {class: "message warn"}, "The name was deleted and can still be restored (the registry's restore fee applies)."),
+      h("p", {class: "message warn"}, "The name was deleted and can still be restored until the registry purges it."),
+      fee,
       form({id: "restore-form"}, [], "Restore the name", () => order({name: d.name, operation: "restore"})),
       outcome);
   }
@@ -210,6 +219,18 @@ function renewal(ctx, d, path, draw) {
         options: [1, 2, 3, 4, 5].map((n) => [String(n), String(n)])}),
     ], "Renew", (v) => order({name: d.name, operation: "renew", years: Number(v.years)})),
     outcome);
+}
+
+/** What restoring costs, from the prices the search answers for the name: the restore
+ *  fee, and a year's renewal when the name's expiry has passed (the registry adds it). */
+async function restoreFee(d) {
+  const [offer] = await get(`/api/search?q=${encodeURIComponent(d.name)}`);
+  const {restore, renew} = offer.prices;
+  if (restore === null || restore === undefined) return `${d.unicode_name} cannot be restored here: ${offer.reason || "no restore price"}.`;
+  const lapsed = d.expires_at && Date.parse(d.expires_at) <= Date.now();
+  if (!lapsed) return `Restore fee: ${money(restore, offer.currency)}.`;
+  return `Restore fee: ${money(restore, offer.currency)}, plus ${money(renew, offer.currency)} for the year that lapsed: `
+    + `${money(restore + renew, offer.currency)} in all.`;
 }
 
 function gift(d, path) {
