@@ -10,16 +10,23 @@ copy gets its own configuration and an EPP server certificate naming its address
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import shutil
+import signal
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from certs.authority import issue_server_cert
 from certs.files import CertFiles
 from registry.db import create_database_if_missing
-from tests.scaleout.galera import Node, free_port_on
+from tests.scaleout.galera import Cluster, Node, free_port_on, galera_cluster
+from tests.scaleout.haproxy import Backend, HaProxy
+from tests.serve_stack import Served, make_sandbox, serving
+from tests.waiting import wait_for
 from tests.zonegen.zonegen_helpers import free_port
 from zonegen.config import PowerDnsSettings
 from zonegen.server import ManagedPowerDns
@@ -28,6 +35,7 @@ from zonegen.server import ManagedPowerDns
 # the tests (docs/scale-out.md: small caches on every node)
 CACHE_SECONDS = 1
 LEASE = {"lease_seconds": 3, "renew_seconds": 0.5}
+DEADLINE = 120.0  # a loaded machine: a deadline, not a figure
 
 
 def node_address(i: int) -> str:
@@ -49,6 +57,21 @@ class PyrarNode:
         return self.directory / "pyrar.toml"
 
 
+class NodePowerDns(ManagedPowerDns):
+    """The configuration PyRar writes for its own server, plus what a PowerDNS serving
+    zones that another node's PowerDNS creates and keys needs (docs/scale-out.md): PowerDNS
+    learns zones from the database only every zone-cache-refresh-interval (300 s: another
+    node's new zone is REFUSED until then) and caches keys and zone metadata."""
+
+    def prepare(self) -> None:
+        super().prepare()
+        conf = self.data_dir / "pdns.conf"
+        conf.write_text(conf.read_text() + "".join(
+            f"{key}={CACHE_SECONDS}\n" for key in (
+                "zone-cache-refresh-interval", "dnssec-key-cache-ttl",
+                "zone-metadata-cache-ttl")))
+
+
 def powerdns_for(directory: Path, database: Node) -> ManagedPowerDns:
     """A node's own pdns_server on the gmysql backend over its Galera node's ``pdns``
     database. PyRar's ManagedPowerDns writes its configuration and runs it (by PID); the
@@ -59,7 +82,7 @@ def powerdns_for(directory: Path, database: Node) -> ManagedPowerDns:
         mysql_port=database.port, mysql_user="root", mysql_password="",
         mysql_database="pdns", cache_ttl=CACHE_SECONDS, query_cache_ttl=CACHE_SECONDS,
         negquery_cache_ttl=CACHE_SECONDS)
-    return ManagedPowerDns(settings, directory)
+    return NodePowerDns(settings, directory)
 
 
 def set_keys(text: str, section: str, values: dict[str, object]) -> str:
@@ -83,7 +106,8 @@ def set_keys(text: str, section: str, values: dict[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def make_node(sandbox: Path, base: Path, i: int, database: Node, epp_port: int) -> PyrarNode:
+def make_node(sandbox: Path, base: Path, i: int, database: Node, epp_port: int,
+              lease: dict[str, float]) -> PyrarNode:
     """Node i (1-based): a copy of the sandbox configured for its Galera node, address and
     PowerDNS, with ports of its own for the faces HAProxy does not balance here."""
     name = f"node{i}"
@@ -108,7 +132,7 @@ def make_node(sandbox: Path, base: Path, i: int, database: Node, epp_port: int) 
                      "mysql_user": "root", "mysql_password": "", "mysql_database": "pdns",
                      "port": settings.port, "webserver_port": settings.webserver_port,
                      "data_dir": str(pdns.data_dir)},
-        "cluster": {"node_id": name, **LEASE},
+        "cluster": {"node_id": name, **lease},
     }.items():
         text = set_keys(text, section, values)
     (directory / "pyrar.toml").write_text(text)
@@ -122,12 +146,74 @@ def make_node(sandbox: Path, base: Path, i: int, database: Node, epp_port: int) 
     return PyrarNode(name, directory, database, pdns)
 
 
-def prepare_pdns_database(database: Node) -> None:
-    """The ``pdns`` database on the cluster (PowerDNS's schema is created by the first
-    PowerDNS started on it)."""
-    create_database_if_missing(database.url("pdns"))
+
+@dataclass
+class Stack:
+    cluster: Cluster
+    nodes: list[PyrarNode]
+    served: list[Served]
+    haproxy: HaProxy
+
+    def through_haproxy(self) -> Balanced:
+        return Balanced(self.served[0], ("127.0.0.1", self.haproxy.port))
 
 
-def shared_epp_port(count: int) -> int:
-    return free_port_on([node_address(i) for i in range(1, count + 1)])
+@dataclass
+class Balanced:
+    """What a load's clients need of a server (tests/faults/fault_load.py): a logged-in EPP
+    client, here through HAProxy (which passes the nodes' certificate through)."""
 
+    served: Served
+    via: tuple[str, int]
+
+    def epp(self, clid: str):
+        return self.served.epp(clid, via=self.via)
+
+
+@contextlib.contextmanager
+def pyrar_cluster(base: Path, count: int, registrars: int,
+                  lease: dict[str, float] = LEASE) -> Iterator[Stack]:
+    """``count`` PyRar nodes (``pyrar serve`` and a PowerDNS each) over as many Galera data
+    nodes and an arbitrator, behind HAProxy; every process stopped by PID at the end."""
+    hosts = [node_address(i) for i in range(1, count + 1)]
+    with galera_cluster(base / "galera", count, hosts) as cluster, \
+            contextlib.ExitStack() as stack:
+        first = cluster.nodes[0]
+        sandbox = make_sandbox(base, "--db", first.url("pyrar", sync_wait=True),
+                               "--registrars", str(registrars))
+        create_database_if_missing(first.url("pdns"))
+        epp_port = free_port_on(hosts)
+        nodes = [make_node(sandbox, base, i + 1, db, epp_port, lease)
+                 for i, db in enumerate(cluster.nodes)]
+        served: list[Served] = []
+        for node in nodes:
+            node.pdns.start()   # one at a time: the first creates PowerDNS's schema
+            stack.callback(node.pdns.stop)
+        for node in nodes:
+            served.append(stack.enter_context(serving(node.directory, node.name)))
+        # the machines go down at the end: a clean stop is tested elsewhere, and each
+        # stack's would take a loaded machine most of a minute
+        stack.callback(lambda: [kill_node(s, n) for s, n in zip(served, nodes, strict=True)])
+        for s in served:
+            s.wait_ready()
+        haproxy = HaProxy(base, [Backend(n.name, n.database.host, epp_port, n.database.port)
+                                 for n in nodes])
+        haproxy.start()
+        stack.callback(haproxy.stop)
+        wait_for("HAProxy has every node up", lambda: all(haproxy.up(n.name) for n in nodes),
+                 DEADLINE, lambda: haproxy.log.read_text(errors="replace"))
+        yield Stack(cluster, nodes, served, haproxy)
+
+
+def kill_node(served: Served, node: PyrarNode) -> None:
+    """The machine dies: every process of the node, SIGKILL by PID, the database too.
+    ``serve`` is stopped first, so that it restarts nothing while its children die."""
+    if served.process.poll() is None:
+        served.process.send_signal(signal.SIGSTOP)
+        for proc in served.tree():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(proc.pid, signal.SIGKILL)
+        served.process.kill()
+        served.process.wait(30)
+    node.pdns.kill()
+    node.database.kill()

@@ -16,12 +16,9 @@ behind HAProxy (tests/scaleout/haproxy.py):
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import dns.rdatatype
 import pytest
@@ -29,16 +26,8 @@ from sqlalchemy import create_engine, func, select
 
 from registry.models import Domain, Lease
 from tests.faults.fault_load import AUTH, Load, check_books, delegated
-from tests.scaleout.galera import Cluster, galera_cluster
-from tests.scaleout.haproxy import Backend, HaProxy
-from tests.scaleout.nodes import (
-    PyrarNode,
-    make_node,
-    node_address,
-    prepare_pdns_database,
-    shared_epp_port,
-)
-from tests.serve_stack import Served, make_sandbox, serving
+from tests.scaleout.nodes import Stack, kill_node, pyrar_cluster
+from tests.serve_stack import Served
 from tests.waiting import wait_for
 from tests.zonegen.zonegen_helpers import need_pdns
 
@@ -50,66 +39,26 @@ DEADLINE = 120.0  # a loaded machine: a deadline, not a figure (the figures are 
 AFTER_DEATH = 3   # creates each client gets acknowledged after the node died
 
 
-@dataclass
-class Stack:
-    cluster: Cluster
-    nodes: list[PyrarNode]
-    served: list[Served]
-    haproxy: HaProxy
-
-    def through_haproxy(self) -> Balanced:
-        return Balanced(self.served[0], ("127.0.0.1", self.haproxy.port))
-
-
-@dataclass
-class Balanced:
-    """What fault_load's clients need of a server: a logged-in EPP client, here through
-    HAProxy (whose certificate is the nodes')."""
-
-    served: Served
-    via: tuple[str, int]
-
-    def epp(self, clid: str):
-        return self.served.epp(clid, via=self.via)
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     need_pdns()
-    base = tmp_path_factory.mktemp("nodes")
-    hosts = [node_address(i) for i in range(1, NODES + 1)]
-    with galera_cluster(base / "galera", NODES, hosts) as cluster, \
-            contextlib.ExitStack() as stack:
-        first = cluster.nodes[0]
-        sandbox = make_sandbox(base, "--db", first.url("pyrar", sync_wait=True),
-                               "--registrars", str(len(CLIDS)))
-        prepare_pdns_database(first)
-        epp_port = shared_epp_port(NODES)
-        nodes = [make_node(sandbox, base, i + 1, db, epp_port)
-                 for i, db in enumerate(cluster.nodes)]
-        served = []
-        for node in nodes:
-            node.pdns.start()   # one at a time: the first creates PowerDNS's schema
-            stack.callback(node.pdns.stop)
-        for node in nodes:
-            served.append(stack.enter_context(serving(node.directory, node.name)))
-        for s in served:
-            s.wait_ready()
-        haproxy = HaProxy(base, [Backend(n.name, n.database.host, epp_port, n.database.port)
-                                 for n in nodes])
-        haproxy.start()
-        stack.callback(haproxy.stop)
-        wait_for("HAProxy has every node up", lambda: all(haproxy.up(n.name) for n in nodes),
-                 DEADLINE, lambda: haproxy.log.read_text(errors="replace"))
-        yield Stack(cluster, nodes, served, haproxy)
+    with pyrar_cluster(tmp_path_factory.mktemp("nodes"), NODES, len(CLIDS)) as stack:
+        yield stack
 
 
-def soa_serial(served: Served, zone: str) -> int | None:
-    reply = served.dns(zone, "SOA")
+def answer(served: Served, zone: str, rdtype: str) -> frozenset[str]:
+    """The zone's records of this type as the node's PowerDNS serves them (empty: none)."""
+    reply = served.dns(zone, rdtype)
     if reply is None:
-        return None
-    soa = [r for r in reply.answer if r.rdtype == dns.rdatatype.SOA]
-    return soa[0][0].serial if soa else None
+        return frozenset()
+    return frozenset(r.to_text() for rrset in reply.answer
+                     if rrset.rdtype == dns.rdatatype.from_text(rdtype) for r in rrset)
+
+
+def alike(stack: Stack, zone: str, rdtype: str) -> bool:
+    """Every node serves the same non-empty set of these records."""
+    served = {answer(s, zone, rdtype) for s in stack.served}
+    return len(served) == 1 and frozenset() not in served
 
 
 def test_a_change_through_node_1_is_served_by_every_nodes_powerdns(stack):
@@ -124,9 +73,11 @@ def test_a_change_through_node_1_is_served_by_every_nodes_powerdns(stack):
     for served in stack.served:
         wait_for(f"{name} delegated by {served.directory.name}'s PowerDNS",
                  lambda s=served: delegated(s, name, host), DEADLINE, served.log)
-    wait_for("both nodes serve one SOA serial", lambda: len(
-        {soa_serial(s, "example.") for s in stack.served} - {None}) == 1 and all(
-        soa_serial(s, "example.") for s in stack.served), DEADLINE)
+    # one serial, the same keys: the publisher wrote them once, Galera carried them
+    for rdtype in ("SOA", "DNSKEY"):
+        wait_for(f"every node serves the TLD's {rdtype} alike",
+                 lambda t=rdtype: alike(stack, "example.", t), DEADLINE,
+                 lambda t=rdtype: repr([answer(s, "example.", t) for s in stack.served]))
 
 
 def zone_leader(stack: Stack) -> str:
@@ -137,18 +88,6 @@ def zone_leader(stack: Stack) -> str:
                 Lease.name == "zone-publication")).scalar_one()
     finally:
         engine.dispose()
-
-
-def kill_node(stack: Stack, index: int) -> None:
-    """The machine dies: every process of the node, SIGKILL by PID, the database too."""
-    served, node = stack.served[index], stack.nodes[index]
-    for proc in served.tree():
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(served.process.pid, signal.SIGKILL)
-    node.pdns.kill()
-    node.database.kill()
 
 
 def test_clients_of_a_killed_node_reconnect_through_haproxy_and_nothing_is_lost(stack):
@@ -164,7 +103,7 @@ def test_clients_of_a_killed_node_reconnect_through_haproxy_and_nothing_is_lost(
         assert sessions[leader] >= 1, sessions
         before = {c.clid: len(c.told) for c in load.clients}
         died = time.monotonic()
-        kill_node(stack, victim)
+        kill_node(stack.served[victim], stack.nodes[victim])
         survivor = stack.nodes[1 - victim]
         wait_for("HAProxy marks the dead node down", lambda: not stack.haproxy.up(
             stack.nodes[victim].name), DEADLINE)
