@@ -51,7 +51,8 @@ class Node:
         return url + "&init_command=" + quote("SET SESSION wsrep_sync_wait=1") if sync_wait \
             else url
 
-    def start(self, peers: list[int], *, bootstrap: bool) -> None:
+    def start(self, peers: list[int], *, bootstrap: bool, wait: bool = True) -> None:
+        """Start mariadbd; ``wait``: until it is Synced (else call ``wait_synced``)."""
         data = self.directory / "data"
         if not data.exists():
             subprocess.run([INSTALL, "--no-defaults", f"--datadir={data}",
@@ -76,6 +77,10 @@ class Node:
                  f"--wsrep-sst-receive-address=127.0.0.1:{self.sst}",
                  "--wsrep-slave-threads=2"],
                 stdout=log, stderr=subprocess.STDOUT)
+        if wait:
+            self.wait_synced()
+
+    def wait_synced(self) -> None:
         wait_for(f"Galera node {self.name} synced", self.synced, START_TIMEOUT,
                  lambda: self.log.read_text(errors="replace")[-6000:])
 
@@ -159,7 +164,12 @@ def _end(process: subprocess.Popen | None, *, kill: bool) -> None:
 @dataclass
 class Cluster:
     nodes: list[Node]
-    arbitrator: Arbitrator
+    arbitrator: Arbitrator | None
+
+    @property
+    def members(self) -> int:
+        """Every member when all are up: the data nodes and the arbitrator, if any."""
+        return len(self.nodes) + (self.arbitrator is not None)
 
     def size(self, node: Node) -> int:
         return int(node.status("wsrep_cluster_size") or 0)
@@ -169,12 +179,13 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def galera_cluster(directory: Path, data_nodes: int = 2,
-                   hosts: list[str] | None = None) -> Iterator[Cluster]:
-    """``data_nodes`` mariadbd nodes and an arbitrator: three votes, so the survivors of one
-    killed node keep the majority (a primary component) and go on accepting writes.
-    ``hosts``: each node's SQL address (one SQL port for all); 127.0.0.1 and ports of their
-    own by default."""
+def galera_cluster(directory: Path, data_nodes: int = 2, hosts: list[str] | None = None,
+                   *, arbitrator: bool = True) -> Iterator[Cluster]:
+    """``data_nodes`` mariadbd nodes and (``arbitrator``) garbd: two data nodes and the
+    arbitrator, or three data nodes, are three votes, so the survivors of one killed node
+    keep the majority (a primary component) and go on accepting writes. ``hosts``: each
+    node's SQL address (one SQL port for all); 127.0.0.1 and ports of their own by
+    default."""
     for program in (INSTALL, ARBITRATOR, "mariadb-backup", "socat"):
         if shutil.which(program) is None:
             pytest.fail(f"needs {program} (scripts/setup installs galera-4, "
@@ -190,18 +201,19 @@ def galera_cluster(directory: Path, data_nodes: int = 2,
         else:
             nodes.append(Node(f"node{i + 1}", directory / f"node{i + 1}",
                               port=shared_port, host=hosts[i]))
-    arbitrator = Arbitrator(directory)
-    cluster = Cluster(nodes, arbitrator)
+    cluster = Cluster(nodes, Arbitrator(directory) if arbitrator else None)
     peers = [n.gcomm for n in nodes]
     try:
         nodes[0].start(peers, bootstrap=True)
         for node in nodes[1:]:
             node.start(peers, bootstrap=False)   # SST from a synced node
-        arbitrator.start(peers)
+        if cluster.arbitrator is not None:
+            cluster.arbitrator.start(peers)
         wait_for("the cluster has every member", lambda: cluster.size(nodes[0]) ==
-                 data_nodes + 1, 60, lambda: (directory / "garbd.log").read_text())
+                 cluster.members, 60, lambda: nodes[0].log.read_text(errors="replace")[-4000:])
         yield cluster
     finally:
-        arbitrator.stop()
+        if cluster.arbitrator is not None:
+            cluster.arbitrator.stop()
         for node in reversed(nodes):
             node.kill()

@@ -171,12 +171,16 @@ class Balanced:
 
 
 @contextlib.contextmanager
-def pyrar_cluster(base: Path, count: int, registrars: int,
-                  lease: dict[str, float] = LEASE) -> Iterator[Stack]:
-    """``count`` PyRar nodes (``pyrar serve`` and a PowerDNS each) over as many Galera data
-    nodes and an arbitrator, behind HAProxy; every process stopped by PID at the end."""
-    hosts = [node_address(i) for i in range(1, count + 1)]
-    with galera_cluster(base / "galera", count, hosts) as cluster, \
+def pyrar_cluster(base: Path, count: int, registrars: int, lease: dict[str, float] = LEASE,
+                  data_nodes: int = 0) -> Iterator[Stack]:
+    """``count`` PyRar nodes (``pyrar serve`` and a PowerDNS each) behind HAProxy, over as
+    many Galera data nodes and an arbitrator, or over ``data_nodes`` (more than ``count``;
+    no arbitrator) whose first ``count`` carry PyRar. Every process stopped by PID at the
+    end."""
+    data_nodes = max(data_nodes, count)
+    hosts = [node_address(i) for i in range(1, data_nodes + 1)]
+    with galera_cluster(base / "galera", data_nodes, hosts,
+                        arbitrator=data_nodes == count) as cluster, \
             contextlib.ExitStack() as stack:
         first = cluster.nodes[0]
         sandbox = make_sandbox(base, "--db", first.url("pyrar", sync_wait=True),
@@ -184,7 +188,7 @@ def pyrar_cluster(base: Path, count: int, registrars: int,
         create_database_if_missing(first.url("pdns"))
         epp_port = free_port_on(hosts)
         nodes = [make_node(sandbox, base, i + 1, db, epp_port, lease)
-                 for i, db in enumerate(cluster.nodes)]
+                 for i, db in enumerate(cluster.nodes[:count])]
         served: list[Served] = []
         for node in nodes:
             node.pdns.start()   # one at a time: the first creates PowerDNS's schema

@@ -155,6 +155,7 @@ def test_a_node_cut_off_from_the_majority_refuses_commands_and_heals(cluster, re
     answers as a database that cannot be reached (EPP 2400, nothing done)."""
     survivor = cluster.nodes[1]
     assert cluster.primary(survivor)
+    assert cluster.arbitrator is not None
     cluster.arbitrator.kill()
     wait_for("node 2 non-primary", lambda: survivor.status("wsrep_cluster_status") not in
              (None, "Primary"), 60, lambda: survivor.log.read_text(errors="replace")[-4000:])

@@ -1,6 +1,6 @@
-"""Two full PyRar nodes over a Galera cluster (tests/scaleout/nodes.py: two data nodes and an
-arbitrator; each node a ``pyrar serve`` with its own PowerDNS on the replicated database)
-behind HAProxy (tests/scaleout/haproxy.py):
+"""Two full PyRar nodes over a three-node Galera cluster (tests/scaleout/nodes.py: each PyRar
+node a ``pyrar serve`` with its own PowerDNS on the replicated database, on a data node of
+its own; the third data node carries no PyRar) behind HAProxy (tests/scaleout/haproxy.py):
 
 - a change made through node 1 is served by both nodes' PowerDNS, with the same SOA serial
   (one publisher writes once; Galera carries the rows);
@@ -9,8 +9,11 @@ behind HAProxy (tests/scaleout/haproxy.py):
   node; every create they were told succeeded is there once, the books balance, and the
   names created after the death are published by the survivor's PowerDNS (the
   zone-publication lease failed over if the dead node held it);
-- the dead node's MariaDB, started again, rejoins by itself (IST from the survivor) and
-  holds what was written while it was down.
+- the dead node's MariaDB, started again, rejoins by itself (IST from a survivor) and
+  holds what was written while it was down;
+- the living PyRar node's MariaDB left alone (the two other data nodes killed) is a
+  minority: a create through HAProxy is answered 2400 and is not written; with the others
+  started again, the three are the primary component by themselves and the create succeeds.
 
 ``make galera`` runs this module (``.ci/run`` too); ``make test`` leaves it out."""
 
@@ -33,7 +36,8 @@ from tests.zonegen.zonegen_helpers import need_pdns
 
 pytestmark = [pytest.mark.galera, pytest.mark.slow, pytest.mark.pdns]
 
-NODES = 2
+NODES = 2        # PyRar nodes, each on a Galera data node of its own
+DATA_NODES = 3   # a third data node instead of an arbitrator: the issue's three-node cluster
 CLIDS = ["registrar1", "registrar2"]
 DEADLINE = 120.0  # a loaded machine: a deadline, not a figure (the figures are printed)
 AFTER_DEATH = 3   # creates each client gets acknowledged after the node died
@@ -42,7 +46,8 @@ AFTER_DEATH = 3   # creates each client gets acknowledged after the node died
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Stack]:
     need_pdns()
-    with pyrar_cluster(tmp_path_factory.mktemp("nodes"), NODES, len(CLIDS)) as stack:
+    with pyrar_cluster(tmp_path_factory.mktemp("nodes"), NODES, len(CLIDS),
+                       data_nodes=DATA_NODES) as stack:
         yield stack
 
 
@@ -142,7 +147,7 @@ def test_the_killed_database_node_rejoins_by_itself(stack):
     dead = next(n for n in stack.cluster.nodes if n.process is None)
     live = next(n for n in stack.cluster.nodes if n.process is not None)
     dead.start([n.gcomm for n in stack.cluster.nodes], bootstrap=False)  # waits for Synced
-    assert stack.cluster.size(live) == NODES + 1
+    assert stack.cluster.size(live) == stack.cluster.members == DATA_NODES
     counts = []
     for node in (live, dead):
         engine = create_engine(node.url("pyrar", sync_wait=True))
@@ -155,3 +160,52 @@ def test_the_killed_database_node_rejoins_by_itself(stack):
     log = dead.log.read_text(errors="replace")
     assert "IST received" in log or "SST" in log, log[-3000:]
 
+
+
+def test_a_node_cut_off_from_the_majority_refuses_creates_and_heals(stack):
+    """The two other data nodes killed, the one under the living PyRar node is a minority
+    of the three (non-primary): a create through HAProxy is answered 2400 "cannot be
+    reached" and is not there. The two started again, the three are the primary component
+    again by themselves (a killed node restores its view of the last primary component and
+    waits for all of its members: one of them back is not enough) and the same create
+    succeeds."""
+    pyrar_node = next(n for n, s in zip(stack.nodes, stack.served, strict=True)
+                      if s.process.poll() is None)
+    alone = pyrar_node.database
+    others = [n for n in stack.cluster.nodes if n is not alone]
+    name, host = f"minority-{os.getpid()}.example", "ns1.minority.example.net"
+    epp = stack.through_haproxy().epp("registrar1")  # logged in while it can read
+    try:
+        for node in others:
+            node.kill()
+        wait_for("the node alone is non-primary", lambda: alone.status(
+            "wsrep_cluster_status") not in (None, "Primary"), DEADLINE,
+            lambda: alone.log.read_text(errors="replace")[-4000:])
+        refused = epp.domain.create(name, years=1, nameservers=[], auth_info=AUTH)
+        assert refused.code() == 2400 and "cannot be reached" in refused.message(), (
+            refused.code(), refused.message())
+    finally:
+        epp.disconnect()
+    for node in others:
+        node.start([n.gcomm for n in stack.cluster.nodes], bootstrap=False, wait=False)
+    for node in others:
+        node.wait_synced()
+    wait_for("the three are primary", lambda: stack.cluster.primary(alone), DEADLINE,
+             lambda: alone.log.read_text(errors="replace")[-4000:])
+    engine = create_engine(alone.url("pyrar", sync_wait=True))
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(Domain).where(
+                Domain.name == name)).scalar() == 0
+    finally:
+        engine.dispose()
+
+    def created() -> bool:
+        client = stack.through_haproxy().epp("registrar1")
+        try:
+            client.host.create(host, [])
+            return client.domain.create(name, years=1, nameservers=[host],
+                                        auth_info=AUTH).code() == 1000
+        finally:
+            client.disconnect()
+    wait_for(f"{name} created once the majority is back", created, DEADLINE)
