@@ -126,6 +126,7 @@ def test_clients_of_a_killed_node_reconnect_through_haproxy_and_nothing_is_lost(
     told = load.told()
     hosts = {c.clid: c.host for c in load.clients}
     interrupted = [t for t in told if t.code is None]
+    assert interrupted, "the dead node's client never lost its session"
     engine = create_engine(survivor.database.url("pyrar", sync_wait=True))
     try:
         domains = check_books(engine, told)
