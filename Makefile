@@ -36,8 +36,9 @@ faults:
 	mkdir -p test-results
 	$(AUDIT) .venv/bin/pytest -p no:xdist tests/faults
 
-# Scale-out (docs/scale-out.md): registries over a MariaDB Galera cluster of the suite's own
-# (two data nodes and an arbitrator on loopback), a node killed under a lease. Alone, like
+# Scale-out (docs/scale-out.md): registries over MariaDB Galera clusters of the suite's own on
+# loopback, a node killed under a lease; two 'pyrar serve' nodes with their PowerDNS behind
+# HAProxy over three data nodes, a node killed under EPP load. Alone, like
 # the fault suite: a cluster's SST and certification want the cores.
 galera:
 	./scripts/setup

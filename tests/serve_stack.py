@@ -104,10 +104,13 @@ class Served:
     def eppd(self) -> list[Proc]:
         return [p for p in self.tree() if p.cmdline.endswith(" eppd")]
 
-    def epp(self, clid: str = "registrar1") -> Client:
-        """A logged-in epptools client, as a registrar configures it from credentials.json."""
+    def epp(self, clid: str = "registrar1", via: tuple[str, int] | None = None) -> Client:
+        """A logged-in epptools client, as a registrar configures it from credentials.json;
+        ``via``: another address (a load balancer in front of the server) that presents the
+        same certificate."""
         cred = next(r for r in self.credentials["registrars"] if r["clid"] == clid)
-        client = Client(EppConfig(host=cred["host"], port=cred["port"], clid=clid,
+        host, port = via or (cred["host"], cred["port"])
+        client = Client(EppConfig(host=host, port=port, clid=clid,
                                   password=cred["password"], ca_file=cred["ca"],
                                   client_cert=cred["cert"], client_key=cred["key"],
                                   connect_timeout=3.0, read_timeout=10.0))

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import socket
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -26,9 +28,13 @@ START_TIMEOUT = 180.0  # a joiner's SST on a loaded machine
 
 @dataclass
 class Node:
+    """``host``: the loopback address its SQL port listens on (replication stays on
+    127.0.0.1); nodes on addresses of their own share one SQL port, as machines would."""
+
     name: str
     directory: Path
     port: int = field(default_factory=free_port)
+    host: str = "127.0.0.1"
     gcomm: int = field(default_factory=free_port)
     ist: int = field(default_factory=free_port)
     sst: int = field(default_factory=free_port)
@@ -38,10 +44,15 @@ class Node:
     def log(self) -> Path:
         return self.directory / "server.log"
 
-    def url(self, database: str = "") -> str:
-        return f"mysql+pymysql://root@127.0.0.1:{self.port}/{database}?ssl_disabled=1"
+    def url(self, database: str = "", *, sync_wait: bool = False) -> str:
+        """``sync_wait``: every read waits until this node has applied what the cluster
+        committed before it (docs/scale-out.md: read-your-writes across nodes)."""
+        url = f"mysql+pymysql://root@{self.host}:{self.port}/{database}?ssl_disabled=1"
+        return url + "&init_command=" + quote("SET SESSION wsrep_sync_wait=1") if sync_wait \
+            else url
 
-    def start(self, peers: list[int], *, bootstrap: bool) -> None:
+    def start(self, peers: list[int], *, bootstrap: bool, wait: bool = True) -> None:
+        """Start mariadbd; ``wait``: until it is Synced (else call ``wait_synced``)."""
         data = self.directory / "data"
         if not data.exists():
             subprocess.run([INSTALL, "--no-defaults", f"--datadir={data}",
@@ -51,7 +62,7 @@ class Node:
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [SERVER, "--no-defaults", f"--datadir={data}", f"--port={self.port}",
-                 "--bind-address=127.0.0.1", f"--socket={self.directory / 'sock'}",
+                 f"--bind-address={self.host}", f"--socket={self.directory / 'sock'}",
                  f"--pid-file={self.directory / 'pid'}", "--user=root",
                  "--innodb-log-file-size=16M",
                  "--skip-name-resolve", "--binlog-format=ROW",
@@ -66,6 +77,10 @@ class Node:
                  f"--wsrep-sst-receive-address=127.0.0.1:{self.sst}",
                  "--wsrep-slave-threads=2"],
                 stdout=log, stderr=subprocess.STDOUT)
+        if wait:
+            self.wait_synced()
+
+    def wait_synced(self) -> None:
         wait_for(f"Galera node {self.name} synced", self.synced, START_TIMEOUT,
                  lambda: self.log.read_text(errors="replace")[-6000:])
 
@@ -74,7 +89,7 @@ class Node:
         component refuses the SELECTs a Python driver sends when it connects."""
         if self.process is None or self.process.poll() is not None:
             return None
-        shown = subprocess.run(["mariadb", "-h", "127.0.0.1", "-P", str(self.port), "-u",
+        shown = subprocess.run(["mariadb", "-h", self.host, "-P", str(self.port), "-u",
                                 "root", "--connect-timeout=2", "-N", "-B", "-e",
                                 f"SHOW STATUS LIKE '{variable}'"],
                                capture_output=True, text=True, timeout=30)
@@ -118,6 +133,19 @@ class Arbitrator:
         self.process = None
 
 
+def free_port_on(hosts: list[str]) -> int:
+    """A TCP port free on every one of these loopback addresses."""
+    while True:
+        port = free_port()
+        try:
+            for host in hosts:
+                with socket.socket() as s:
+                    s.bind((host, port))
+        except OSError:
+            continue
+        return port
+
+
 def _end(process: subprocess.Popen | None, *, kill: bool) -> None:
     """End a process of ours by its PID: SIGKILL, or SIGTERM and SIGKILL a minute later."""
     if process is None or process.poll() is not None:
@@ -136,7 +164,12 @@ def _end(process: subprocess.Popen | None, *, kill: bool) -> None:
 @dataclass
 class Cluster:
     nodes: list[Node]
-    arbitrator: Arbitrator
+    arbitrator: Arbitrator | None
+
+    @property
+    def members(self) -> int:
+        """Every member when all are up: the data nodes and the arbitrator, if any."""
+        return len(self.nodes) + (self.arbitrator is not None)
 
     def size(self, node: Node) -> int:
         return int(node.status("wsrep_cluster_size") or 0)
@@ -146,9 +179,13 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def galera_cluster(directory: Path, data_nodes: int = 2) -> Iterator[Cluster]:
-    """``data_nodes`` mariadbd nodes and an arbitrator: three votes, so the survivors of one
-    killed node keep the majority (a primary component) and go on accepting writes."""
+def galera_cluster(directory: Path, data_nodes: int = 2, hosts: list[str] | None = None,
+                   *, arbitrator: bool = True) -> Iterator[Cluster]:
+    """``data_nodes`` mariadbd nodes and (``arbitrator``) garbd: two data nodes and the
+    arbitrator, or three data nodes, are three votes, so the survivors of one killed node
+    keep the majority (a primary component) and go on accepting writes. ``hosts``: each
+    node's SQL address (one SQL port for all); 127.0.0.1 and ports of their own by
+    default."""
     for program in (INSTALL, ARBITRATOR, "mariadb-backup", "socat"):
         if shutil.which(program) is None:
             pytest.fail(f"needs {program} (scripts/setup installs galera-4, "
@@ -156,21 +193,27 @@ def galera_cluster(directory: Path, data_nodes: int = 2) -> Iterator[Cluster]:
     if not PROVIDER.exists() or not Path(SERVER).exists():
         pytest.fail(f"needs {PROVIDER} and {SERVER} (Debian's galera-4 and mariadb-server)")
     nodes = []
+    shared_port = free_port_on(hosts) if hosts is not None else 0
     for i in range(data_nodes):
         (directory / f"node{i + 1}").mkdir(parents=True, exist_ok=True)
-        nodes.append(Node(f"node{i + 1}", directory / f"node{i + 1}"))
-    arbitrator = Arbitrator(directory)
-    cluster = Cluster(nodes, arbitrator)
+        if hosts is None:
+            nodes.append(Node(f"node{i + 1}", directory / f"node{i + 1}"))
+        else:
+            nodes.append(Node(f"node{i + 1}", directory / f"node{i + 1}",
+                              port=shared_port, host=hosts[i]))
+    cluster = Cluster(nodes, Arbitrator(directory) if arbitrator else None)
     peers = [n.gcomm for n in nodes]
     try:
         nodes[0].start(peers, bootstrap=True)
         for node in nodes[1:]:
             node.start(peers, bootstrap=False)   # SST from a synced node
-        arbitrator.start(peers)
+        if cluster.arbitrator is not None:
+            cluster.arbitrator.start(peers)
         wait_for("the cluster has every member", lambda: cluster.size(nodes[0]) ==
-                 data_nodes + 1, 60, lambda: (directory / "garbd.log").read_text())
+                 cluster.members, 60, lambda: nodes[0].log.read_text(errors="replace")[-4000:])
         yield cluster
     finally:
-        arbitrator.stop()
+        if cluster.arbitrator is not None:
+            cluster.arbitrator.stop()
         for node in reversed(nodes):
             node.kill()

@@ -13,7 +13,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import quote
 
 import pytest
 from sqlalchemy import func, insert, select
@@ -34,7 +33,6 @@ from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.galera, pytest.mark.slow]
 
-SYNC_WAIT = "?init_command=" + quote("SET SESSION wsrep_sync_wait=1")
 RACERS = 16
 LEASES = ClusterSettings(lease_seconds=15.0, renew_seconds=5.0)
 
@@ -52,7 +50,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture(scope="module")
 def registries(cluster, clock) -> Iterator[list[Registry]]:
-    urls = [node.url("pyrar").replace("?", SYNC_WAIT + "&") for node in cluster.nodes]
+    urls = [node.url("pyrar", sync_wait=True) for node in cluster.nodes]
     create_database_if_missing(urls[0])
     engine = make_engine(urls[0])
     upgrade(engine)
@@ -157,6 +155,7 @@ def test_a_node_cut_off_from_the_majority_refuses_commands_and_heals(cluster, re
     answers as a database that cannot be reached (EPP 2400, nothing done)."""
     survivor = cluster.nodes[1]
     assert cluster.primary(survivor)
+    assert cluster.arbitrator is not None
     cluster.arbitrator.kill()
     wait_for("node 2 non-primary", lambda: survivor.status("wsrep_cluster_status") not in
              (None, "Primary"), 60, lambda: survivor.log.read_text(errors="replace")[-4000:])
