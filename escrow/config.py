@@ -82,6 +82,10 @@ class IcannSettings:
     # roots trusted for the interface's certificate besides the system's (a PEM file)
     ca_file: str = ""
     timeout: float = 60.0
+    # the escrow scheduler sends each gTLD's monthly reports of the month just ended from
+    # this day of the month on (ICANN wants them by the 20th); 0: never, only 'pyrar report
+    # monthly --upload'
+    monthly_report_day: int = 2
 
     def __post_init__(self) -> None:
         if self.url and not self.url.startswith("https://"):
@@ -92,3 +96,6 @@ class IcannSettings:
             raise ConfigError("[icann] username may use only {tld}") from None
         if self.timeout <= 0:
             raise ConfigError("[icann] timeout must be more than 0 seconds")
+        if not 0 <= self.monthly_report_day <= 20:
+            raise ConfigError("[icann] monthly_report_day must be 1 to 20 (ICANN wants the "
+                              "reports by the 20th), or 0: never")

@@ -5,7 +5,10 @@ being the TLD's own (``[icann] username``, ``{tld}_ry``):
 
 - ``PUT <url>/report/registry-escrow-report/<tld>/<deposit id>``, the rdeReport XML;
 - ``PUT <url>/report/registrar-transactions/<tld>/<yyyy-mm>`` and
-  ``.../registry-functions-activity/<tld>/<yyyy-mm>``, the CSV.
+  ``.../registry-functions-activity/<tld>/<yyyy-mm>``, the CSV;
+
+each followed by ``HEAD <url>/info/report/<the same path>``, ICANN's status of the report
+(200: it has it; 404: it has not), to confirm the PUT.
 
 ICANN answers 200 with an iirdea result 1000 when it takes a report; otherwise the HTTP
 status and the iirdea result (code, message, description) say why, and the report is sent
@@ -87,36 +90,58 @@ class ReportingInterface:
                    lambda tld: own.get(tld, settings.password), context, settings.timeout)
 
     def put_escrow_report(self, tld: str, deposit_id: str, report: bytes) -> None:
-        self._put(tld, f"registry-escrow-report/{tld}/{deposit_id}", report, "text/xml")
+        self._send(tld, f"registry-escrow-report/{tld}/{deposit_id}", report, "text/xml")
 
     def put_monthly_report(self, tld: str, kind: str, month: str, text: str) -> None:
         """``kind``: "transactions" or "activity"; ``month``: YYYY-MM."""
-        self._put(tld, f"{MONTHLY[kind]}/{tld}/{month}", text.encode("utf-8"), "text/csv")
+        self._send(tld, f"{MONTHLY[kind]}/{tld}/{month}", text.encode("utf-8"), "text/csv")
 
-    def _put(self, tld: str, path: str, body: bytes, media_type: str) -> None:
+    def _send(self, tld: str, path: str, body: bytes, media_type: str) -> None:
+        """PUT the report, then ask ICANN's status of it (``HEAD <url>/info/report/...``):
+        taken once the PUT was answered 1000 and the status does not say "no such report"
+        (404). Any other answer to the HEAD leaves the PUT's word standing: the status is a
+        check, and a report sent again would only replace itself."""
+        url = f"{self.url}/report/{urllib.parse.quote(path)}"
+        status, text = self._request("PUT", tld, url, body, media_type)
+        code, message = _result(text)
+        if status != 200 or code not in (None, 1000):
+            said = f"result {code} {message}".strip() if code is not None else message
+            raise ReportNotTaken(f"PUT {url}: HTTP {status}{': ' + said if said else ''}",
+                                 status, code)
+        info = f"{self.url}/info/report/{urllib.parse.quote(path)}"
+        try:
+            status, _ = self._request("HEAD", tld, info)
+        except ReportNotTaken as e:
+            log.warning("%s: the status of the report taken is unknown: %s", path, e)
+            return
+        if status == 404:
+            raise ReportNotTaken(f"HEAD {info}: HTTP 404: ICANN has no such report, though "
+                                 "its PUT was answered 1000", status)
+        if status != 200:
+            log.warning("HEAD %s: HTTP %s: the status of the report taken is unknown",
+                        info, status)
+
+    def _request(self, method: str, tld: str, url: str, body: bytes | None = None,
+                 media_type: str | None = None) -> tuple[int, bytes]:
+        """The HTTP status and the start of the answer's body."""
         password = self.passwords(tld)
         if not password:
             raise ReportNotTaken(f"no password for .{tld}'s ICANN account: [icann] password "
                                  "or passwords_file")
-        url = f"{self.url}/report/{urllib.parse.quote(path)}"
         token = base64.b64encode(f"{self.username.format(tld=tld)}:{password}".encode())
-        request = urllib.request.Request(url, data=body, method="PUT", headers={
-            "Content-Type": media_type, "Authorization": f"Basic {token.decode()}"})
+        headers = {"Authorization": f"Basic {token.decode()}"}
+        if media_type:
+            headers["Content-Type"] = media_type
+        request = urllib.request.Request(url, data=body, method=method, headers=headers)
         opener = urllib.request.build_opener(
             _NoRedirects, urllib.request.HTTPSHandler(context=self.context))
         try:
             with opener.open(request, timeout=self.timeout) as answer:
-                status, text = answer.status, answer.read(MAX_ANSWER)
+                return answer.status, answer.read(MAX_ANSWER)
         except urllib.error.HTTPError as e:
-            status, text = e.code, e.read(MAX_ANSWER)
+            return e.code, e.read(MAX_ANSWER)
         except (urllib.error.URLError, OSError) as e:
-            raise ReportNotTaken(f"PUT {url}: {getattr(e, 'reason', e)}") from None
-        code, message = _result(text)
-        if status == 200 and code in (None, 1000):
-            return
-        said = f"result {code} {message}".strip() if code is not None else message
-        raise ReportNotTaken(f"PUT {url}: HTTP {status}{': ' + said if said else ''}",
-                             status, code)
+            raise ReportNotTaken(f"{method} {url}: {getattr(e, 'reason', e)}") from None
 
 
 @dataclass

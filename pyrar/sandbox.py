@@ -313,7 +313,9 @@ schedule = false
 # [icann]
 # ICANN's Registry Reporting Interface ('pyrar escrow report', 'report monthly --upload'):
 # url = "https://ry-api.icann.org", username = "{{tld}}_ry" (each TLD's account); the
-# password in PYRAR_ICANN_PASSWORD or a passwords_file (lines "TLD PASSWORD"), never here
+# password in PYRAR_ICANN_PASSWORD or a passwords_file (lines "TLD PASSWORD"), never here;
+# the escrow scheduler then also sends each gTLD's monthly reports of the month just ended
+# from monthly_report_day (2; 0: never) on
 
 [powerdns]
 mode = "managed"

@@ -19,6 +19,8 @@ ones are no longer counted), exact for the month just ended.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -85,6 +87,20 @@ class Month:
         except ValueError:
             raise ValueError(f"{text!r} is not a month (YYYY-MM)") from None
         return cls(year, month)
+
+    @classmethod
+    def of(cls, when: datetime) -> Month:
+        when = when.astimezone(UTC)
+        return cls(when.year, when.month)
+
+    @property
+    def previous(self) -> Month:
+        return Month(self.year - (self.month == 1), (self.month - 2) % 12 + 1)
+
+    @property
+    def iso(self) -> str:
+        """YYYY-MM, as the Registry Reporting Interface names a month."""
+        return f"{self.year:04d}-{self.month:02d}"
 
     @property
     def start(self) -> datetime:
@@ -185,6 +201,40 @@ def activity(session: Session, tld: str, month: Month) -> dict[str, int | None]:
         prefix = "srs-dom-" if object_type == "domain" else "srs-cont-"
         values[prefix + "transfer-request"] += count
     return values
+
+
+def reporting_tlds(session: Session, month: Month) -> list[str]:
+    """The TLDs that owe ICANN the month's reports: the gTLDs (their RDDS profile says so;
+    a ccTLD reports to no one) that existed before the month's end."""
+    return list(session.scalars(select(Tld.name).where(
+        Tld.rdds_profile == "gtld", Tld.created_at < month.end).order_by(Tld.name)))
+
+
+def csv_reports(session: Session, tld: str, month: Month) -> dict[str, str]:
+    """Both reports in ICANN's CSV, by kind: "transactions" (a line per registrar and the
+    Totals line) and "activity"; read them in one snapshot so the two agree."""
+    values = [transaction_values(r) for r in transactions(session, tld, month)]
+    totals = ["Totals", None, *(None if any(v[i] is None for v in values)
+                                else sum(v[i] for v in values)
+                                for i in range(2, len(TRANSACTION_FIELDS)))]
+    counts = activity(session, tld, month)
+    return {"transactions": csv_text(TRANSACTION_FIELDS, [*values, totals]),
+            "activity": csv_text(ACTIVITY_FIELDS, [[counts[f] for f in ACTIVITY_FIELDS]])}
+
+
+def file_name(tld: str, kind: str, month: Month) -> str:
+    """Specification 3's name of a report's file."""
+    return f"{tld}-{kind}-{month}-en.csv"
+
+
+def csv_text(header, lines) -> str:
+    """ICANN's CSV: a header line, CRLF line ends, a field not recorded left empty."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(header)
+    for line in lines:
+        writer.writerow(["" if v is None else v for v in line])
+    return buffer.getvalue()
 
 
 def _tld_id(session: Session, tld: str) -> int:

@@ -14,6 +14,7 @@ from escrow.config import EscrowSettings, IcannSettings
 from escrow.deposit import EscrowError, last_watermark, make_deposit
 from escrow.deposit_xml import NS, OBJECTS
 from escrow.icann_reports import ReportingInterface, send_escrow_reports
+from escrow.monthly_upload import send_monthly_reports
 from escrow.openpgp import Gpg, OpenPgpError
 from escrow.parts import siblings
 from escrow.schedule import due
@@ -132,6 +133,15 @@ def _report(ctx, settings: EscrowSettings, out_dir: Path) -> None:
                        + "; ".join(done.failed))
 
 
+def _monthly(ctx, interface: ReportingInterface, day: int, out_dir: Path) -> None:
+    done = send_monthly_reports(interface, ctx.registry(), out_dir, day)
+    for name in done.sent:
+        print(f"reported {name}", flush=True)
+    if done.failed:
+        raise CliError("not taken by ICANN (the next run tries again): "
+                       + "; ".join(done.failed))
+
+
 def run_report(ctx, args) -> None:
     settings, _ = _settings(ctx)
     _report(ctx, settings, Path(args.out) if args.out else ctx.config.resolve(settings.out_dir))
@@ -204,9 +214,15 @@ def _schedule(ctx, args, stop: threading.Event, leader: Leadership | None = None
                 _upload(ctx, settings, out_dir)
             except CliError as e:
                 print(f"escrow: {e}", file=sys.stderr, flush=True)
-        if ctx.config.section("icann", IcannSettings).url:  # the reports, once deposited
+        icann = ctx.config.section("icann", IcannSettings)
+        if icann.url:  # the reports, once deposited
             try:
                 _report(ctx, settings, out_dir)
+            except CliError as e:
+                print(f"escrow: {e}", file=sys.stderr, flush=True)
+            try:  # and the month's, once its day has come
+                _monthly(ctx, ReportingInterface.from_settings(icann, ctx.config.resolve),
+                         icann.monthly_report_day, out_dir)
             except CliError as e:
                 print(f"escrow: {e}", file=sys.stderr, flush=True)
         if first:

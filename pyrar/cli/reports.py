@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
 from escrow.config import IcannSettings
 from escrow.icann_reports import ReportingInterface, ReportNotTaken
-from registry.monthly_reports import (
-    ACTIVITY_FIELDS,
-    TRANSACTION_FIELDS,
-    Month,
-    NoSuchTld,
-    activity,
-    transaction_values,
-    transactions,
-)
+from escrow.monthly_upload import upload_report, write_reports
+from registry.monthly_reports import Month, NoSuchTld
 
 from .context import CliError
 
@@ -46,41 +37,15 @@ def run_monthly(ctx, args) -> None:
             ctx.config.section("icann", IcannSettings), ctx.config.resolve)
         if interface is None:
             raise CliError("no reporting interface to upload to: [icann] url is not set")
-
-    def read(session):
-        return transactions(session, tld, month), activity(session, tld, month)
     try:
-        rows, counts = ctx.registry().read(read, snapshot=True)
+        paths = write_reports(ctx.registry(), tld, month, Path(args.out))
     except NoSuchTld as e:
         raise CliError(str(e)) from None
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    values = [transaction_values(r) for r in rows]
-    totals = ["Totals", None, *(None if any(v[i] is None for v in values)
-                                else sum(v[i] for v in values)
-                                for i in range(2, len(TRANSACTION_FIELDS)))]
-    reports = []
-    for kind, header, lines in (
-            ("transactions", TRANSACTION_FIELDS, [*values, totals]),
-            ("activity", ACTIVITY_FIELDS, [[counts[f] for f in ACTIVITY_FIELDS]])):
-        path = out / f"{tld}-{kind}-{month}-en.csv"
-        text = csv_text(header, lines)
-        path.write_text(text, encoding="utf-8", newline="")
+    for path in paths.values():
         print(path)
-        reports.append((kind, text))
-    for kind, text in reports if interface is not None else ():
+    for kind, path in paths.items() if interface is not None else ():
         try:
-            interface.put_monthly_report(tld, kind, f"{month.start:%Y-%m}", text)
+            upload_report(interface, tld, kind, month, path)
         except ReportNotTaken as e:
             raise CliError(f"the {kind} report was not taken by ICANN: {e}") from None
-        print(f"{kind} report for {month.start:%Y-%m} taken by ICANN")
-
-
-def csv_text(header, lines) -> str:
-    """ICANN's CSV: a header line, CRLF line ends, a field not recorded left empty."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    for line in lines:
-        writer.writerow(["" if v is None else v for v in line])
-    return buffer.getvalue()
+        print(f"{kind} report for {month.iso} taken by ICANN")

@@ -1,7 +1,8 @@
 """A stand-in for ICANN's Registry Reporting Interface on loopback, over HTTPS with a test
 CA: it checks what a PUT must carry (the TLD's account by HTTP Basic, the path, the media
 type, a well-formed report: an RDE report valid against rde-report.xsd when a schema is
-given, a CSV with the report's header line) and answers in iirdea XML as ICANN does."""
+given, a CSV with the report's header line) and answers in iirdea XML as ICANN does; a
+HEAD of ``/info/report/...`` says whether it has a report (200) or not (404)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ class IcannStandIn:
         self.received: dict[str, bytes] = {}   # path -> body of each PUT taken
         self.refused: list[tuple[str, int]] = []
         self.fail_next: int = 0             # answer the next PUTs with 500
+        self.lose_next: int = 0             # answer the next PUTs 1000 but keep nothing
+        self.heads: list[tuple[str, int]] = []
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -50,6 +53,13 @@ class IcannStandIn:
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
+
+            def do_HEAD(self) -> None:
+                status = stand_in._head(self.path, self.headers)
+                stand_in.heads.append((self.path, status))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def log_message(self, *args) -> None:
                 pass
@@ -89,8 +99,22 @@ class IcannStandIn:
                 return 400, iirdea(2004, "the report's id or TLD is not the URL's")
         elif not body.decode("utf-8").startswith(CSV_START[kind]):
             return 400, iirdea(2001, "the CSV does not start with the report's header")
-        self.received[path] = body
+        if self.lose_next:
+            self.lose_next -= 1
+        else:
+            self.received[path] = body
         return 200, iirdea(1000, "Command completed successfully")
+
+    def _head(self, path: str, headers) -> int:
+        parts = path.split("/")
+        if len(parts) != 6 or parts[1:3] != ["info", "report"] or parts[3] not in KINDS:
+            return 404
+        account = self._account(headers.get("Authorization", ""))
+        if account is None:
+            return 401
+        if account != f"{parts[4]}_ry":
+            return 403
+        return 200 if "/" + "/".join(parts[2:]) in self.received else 404
 
     def _account(self, authorization: str) -> str | None:
         scheme, _, token = authorization.partition(" ")

@@ -106,6 +106,9 @@ def test_each_tld_its_own_account_and_the_certificate_checked(icann, tmp_path):
     rri.put_monthly_report("example", "transactions", "2026-01", "registrar-name,x\r\n")
     assert set(icann.received) == {"/report/registry-functions-activity/cc/2026-01",
                                    "/report/registrar-transactions/example/2026-01"}
+    # each PUT confirmed by ICANN's status of the report, with the same account
+    assert icann.heads == [("/info/report/registry-functions-activity/cc/2026-01", 200),
+                           ("/info/report/registrar-transactions/example/2026-01", 200)]
     with pytest.raises(ReportNotTaken, match=r"no password for \.min's"):
         rri.put_monthly_report("min", "activity", "2026-01", "operational-registrars\r\n")
     with pytest.raises(ReportNotTaken, match="HTTP 400: result 2001 the CSV does not start"):
@@ -118,6 +121,8 @@ def test_each_tld_its_own_account_and_the_certificate_checked(icann, tmp_path):
     passwords.write_text("example\n")
     with pytest.raises(ConfigError, match=r"passwords_file: .* expected 'TLD PASSWORD'"):
         interface(icann, tmp_path, passwords_file="icann-passwords")
+    with pytest.raises(ConfigError, match="monthly_report_day must be 1 to 20"):
+        IcannSettings(monthly_report_day=21)
     with pytest.raises(ConfigError, match="must be https"):
         IcannSettings(url="http://ry-api.test")
     assert ReportingInterface.from_settings(IcannSettings(), lambda p: tmp_path / p) is None

@@ -8,7 +8,6 @@ from datetime import date
 
 import pytest
 
-from pyrar.cli.reports import csv_text
 from registry.flows.domain_delete import DomainDelete
 from registry.flows.domain_renew import DomainRenew
 from registry.monthly_reports import (
@@ -17,6 +16,7 @@ from registry.monthly_reports import (
     Month,
     NoSuchTld,
     activity,
+    csv_text,
     transaction_values,
     transactions,
 )
@@ -80,3 +80,5 @@ def test_csv_format_and_refusals(january):
     with pytest.raises(ValueError, match="YYYY-MM"):
         Month.parse("2026-13")
     assert str(Month.parse("2026-12")) == "202612" and Month(2026, 12).end.year == 2027
+    assert Month.parse("2026-01").previous == Month(2025, 12) and Month(2026, 3).previous.iso \
+        == "2026-02"

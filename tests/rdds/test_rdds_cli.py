@@ -5,8 +5,9 @@ key; the monthly reports are written as CSV."""
 from __future__ import annotations
 
 import csv
+import sqlite3
 import subprocess
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -133,11 +134,22 @@ def test_scheduled_run_uploads_to_the_agent(sandbox, tmp_path):
                "PYRAR_ESCROW_SFTP_KEY": str(agent.client_key),
                "PYRAR_ESCROW_SFTP_KNOWN_HOSTS": str(agent.known_hosts),
                "PYRAR_ESCROW_SFTP_DIR": "/inbox", "PYRAR_ESCROW_OUT_DIR": str(out),
-               **icann_environment(icann)}
+               "PYRAR_ICANN_MONTHLY_REPORT_DAY": "1", **icann_environment(icann)}
         config = str(sandbox / "pyrar.toml")
+        # .example existed last month: its monthly reports are due (any day from the 1st)
+        with sqlite3.connect(sandbox / "pyrar.sqlite3") as db:
+            db.execute("UPDATE tlds SET created_at = '2020-01-01 00:00:00.000000' "
+                       "WHERE name = 'example'")
         ran = subprocess.run(pyrar("--config", config, "escrow", "run"), capture_output=True,
                              text=True, env=env, cwd=tmp_path, timeout=120)
         assert ran.returncode == 0, ran.stderr
+        last = (datetime.now(UTC).replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+        stamp = last.replace("-", "")
+        for kind, name in (("registrar-transactions", "transactions"),
+                           ("registry-functions-activity", "activity")):
+            assert icann.received.pop(f"/report/{kind}/example/{last}") == \
+                (out / f"example-{name}-{stamp}-en.csv").read_bytes()
+        assert f"reported example-activity-{stamp}-en.csv" in ran.stdout
         sent = sorted(p.name for p in agent.inbox.iterdir())
         assert sent and sorted(p.name for p in out.glob("*.ryde")) == sent[::2]
         assert all(name.endswith((".ryde", ".sig")) for name in sent)
@@ -149,6 +161,11 @@ def test_scheduled_run_uploads_to_the_agent(sandbox, tmp_path):
                                   capture_output=True, text=True, env=env, cwd=tmp_path,
                                   timeout=120)
         assert reported.returncode == 0 and reported.stdout == "", reported.stderr
+        rerun = subprocess.run(pyrar("--config", config, "escrow", "run"),
+                               capture_output=True, text=True, env=env, cwd=tmp_path,
+                               timeout=120)
+        assert rerun.returncode == 0 and "reported" not in rerun.stdout, rerun.stderr
+        assert not any("/registrar-transactions/" in p for p in icann.received)  # not again
         again = subprocess.run(pyrar("--config", config, "escrow", "upload"),
                                capture_output=True, text=True, env=env, cwd=tmp_path,
                                timeout=120)
