@@ -56,6 +56,8 @@ _DAYS = Setting(int, 0, 365)  # grace and pending periods: none, up to a year
 # pending period would outlast any registrar's patience.
 POLICY: dict[str, Setting] = {
     "idn_allowed": _FLAG, "emoji_allowed": _FLAG,
+    # IDN labels only (RST idn-02): an all-ASCII label is refused
+    "idn_only": _FLAG,
     # registration periods in years: RFC 5731 allows up to 99, registries sell at most 10
     "min_period": Setting(int, 1, 10), "max_period": Setting(int, 1, 10),
     "add_grace_days": _DAYS, "renew_grace_days": _DAYS, "autorenew_grace_days": _DAYS,
