@@ -105,6 +105,8 @@ def set_policy(tld: Tld, changes: dict[str, Any]) -> None:
     periods = (values.get("min_period", tld.min_period), values.get("max_period", tld.max_period))
     if periods[0] > periods[1]:
         raise ParameterRangeError(f"min_period {periods[0]} is above max_period {periods[1]}")
+    if values.get("idn_only", tld.idn_only) and not values.get("idn_allowed", tld.idn_allowed):
+        raise ParameterRangeError("idn_only needs idn_allowed: the TLD would take no name")
     for key, value in values.items():
         setattr(tld, key, value)
 
