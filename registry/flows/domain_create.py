@@ -75,12 +75,13 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     if registered_names(ctx, [name.name]):
         raise ObjectExists(f"domain {name.name} already exists", value=cmd.name)
     payer = acting_registrar_id(ctx)
-    variant_key, conflict = variant_conflict(ctx, tld, name, payer, lock=True)
-    if conflict is not None:
-        raise ParameterPolicyError(conflict, value=cmd.name)
     check_strength(cmd.authinfo, tld.authinfo_min_bits)
     check_data_model(tld, bool(cmd.registrant), (kind for kind, _ in cmd.contacts))
     registrant = contact_for_link(ctx, cmd.registrant) if cmd.registrant else None
+    variant_key, conflict = variant_conflict(ctx, tld, name, payer, lock=True,
+                                             creates_for=(registrant and registrant.id,))
+    if conflict is not None:
+        raise ParameterPolicyError(conflict, value=cmd.name)
     contacts = domain_contacts(ctx, cmd.contacts)
     hosts = nameserver_hosts(ctx, cmd.nameservers)
     check_nameserver_count(tld, len(hosts))

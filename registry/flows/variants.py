@@ -66,10 +66,13 @@ def check_idn_choice(ctx: FlowContext, tld: Tld, name: DomainName, choice: IdnCh
 
 
 def variant_conflict(ctx: FlowContext, tld: Tld, name: DomainName, sponsor_id: int | None,
-                     *, lock: bool = False) -> tuple[str | None, str | None]:
+                     *, lock: bool = False, creates_for: tuple[int | None] | None = None
+                     ) -> tuple[str | None, str | None]:
     """The label's variant key (None without variants) and why ``sponsor_id`` may not
     register it (None if it may): a blocked variant of a registered name, or an allocatable
-    one registered by another registrar (a bundle stays with one sponsor).
+    one registered by another registrar (a bundle stays with one sponsor), or, for a
+    create (``creates_for``: its registrant's id, None without one), one registered to
+    another registrant (RST idn-01: a bundle stays with one registrant).
 
     ``lock`` (a create): first take the bundle's row (VariantBundle) until the transaction
     ends, then read the bundle's names as committed now, not as the transaction's snapshot
@@ -80,12 +83,12 @@ def variant_conflict(ctx: FlowContext, tld: Tld, name: DomainName, sponsor_id: i
     key = idn.variant_key(ulabel, idn.variant_sets(tables)) if tables else None
     if key is None:
         return None, None
-    members = select(Domain.name, Domain.sponsor_id).where(
+    members = select(Domain.name, Domain.sponsor_id, Domain.registrant_id).where(
         Domain.tld_id == tld.id, Domain.variant_key == key, Domain.name != name.name)
     if lock:
         _lock_bundle(ctx, tld.id, key)
         members = members.with_for_update(read=True)  # a locking read reads the latest rows
-    for other, sponsor in ctx.session.execute(members):
+    for other, sponsor, registrant in ctx.session.execute(members):
         label = other.split(".", 1)[0]
         registered = _ulabel(label) or label
         if idn.disposition(ulabel, registered, tables) == "blocked":
@@ -93,6 +96,9 @@ def variant_conflict(ctx: FlowContext, tld: Tld, name: DomainName, sponsor_id: i
         if sponsor != sponsor_id:
             return key, (f"{name.name} is a variant of {other}, which another registrar "
                          "sponsors")
+        if creates_for is not None and registrant != creates_for[0]:
+            return key, (f"{name.name} is a variant of {other}, which has another "
+                         "registrant")
     return key, None
 
 

@@ -235,3 +235,19 @@ def test_an_idn_only_tld_refuses_ascii_labels(world, alice):
     assert ".example takes IDN labels only" in error.reason
     assert checked(world, alice, "ascii.example")["ascii.example"][0] is False
     world.run(create("caf\u00e9.example"), alice)
+
+
+def test_allocatable_variants_stay_with_one_registrant(world, alice):
+    """RST idn-01: a variant created with another registrant is refused, with the same
+    registrant accepted."""
+    from tests.core.objects import make_contact
+
+    load(world, HAN)
+    one, other = make_contact(world, alice, "holder-1"), make_contact(world, alice, "holder-2")
+    simplified, traditional = "\u4e2d\u56fd.example", "\u4e2d\u570b.example"
+    world.run(DomainCreate(simplified, authinfo=STRONG, registrant=one), alice)
+    error = refused(world, 2306, DomainCreate(traditional, authinfo=STRONG, registrant=other),
+                    alice)
+    assert "which has another registrant" in error.reason
+    refused(world, 2306, create(traditional), alice)  # no registrant is another one too
+    world.run(DomainCreate(traditional, authinfo=STRONG, registrant=one), alice)

@@ -25,7 +25,7 @@ from registry.admin.tlds import add_tld, set_price
 from registry.flows.context import Actor
 from registry.launch.phases import set_phase
 from registry.launch.tmch_data import import_ca, import_crl, import_dnl, import_smdrl
-from tests.core.test_idn import GREEK, LATIN
+from tests.core.test_idn import GREEK, HAN, LATIN
 from tests.launch.tmch_kit import TmchKit, dnl, notice_id, smdrl
 
 LAUNCH = "urn:ietf:params:xml:ns:launch-1.0"
@@ -51,14 +51,16 @@ def world(tmp_path_factory, pki, schema_check):
 
 @pytest.fixture(scope="module")
 def tmch(world) -> TmchKit:
-    """RST's test TLDs: one on the minimum data set, one in sunrise, one in claims, one
-    IDN-only and one mixed, both with IDN tables (Latin and Greek, o and omicron blocked
-    variants of each other); the test TMCH's CA, CRL (one revoked signer), DNL and SMDRL."""
+    """RST's test TLDs: one on the minimum data set, one thick, one in sunrise, one in
+    claims, one IDN-only and one mixed, both with IDN tables (Latin and Greek: o and
+    omicron blocked variants of each other; Han: simplified and traditional allocatable
+    ones); the test TMCH's CA, CRL (one revoked signer), DNL and SMDRL."""
     kit = TmchKit(NOW)
     revoked = kit.issue(serial=2000)
 
     def work(ctx):
-        for tld, policy in (("minimum", {"data_model": "minimum"}), ("sunrise", {}),
+        for tld, policy in (("minimum", {"data_model": "minimum"}),
+                            ("thick", {"data_model": "thick"}), ("sunrise", {}),
                             ("claims", {}), ("idn", {"idn_only": True}), ("variants", {})):
             add_tld(ctx, tld, **policy)
             for op, amount in PRICES.items():
@@ -66,7 +68,7 @@ def tmch(world) -> TmchKit:
         for tld in ("sunrise", "claims"):
             set_phase(ctx, tld, tld, NOW - timedelta(days=1), NOW + timedelta(days=30))
         for tld in ("idn", "variants"):
-            for table in (LATIN, GREEK):
+            for table in (LATIN, GREEK, HAN):
                 load_idn_table(ctx, tld, table)
         import_ca(ctx, kit.ca_pem)
         import_crl(ctx, kit.crl(revoked.cert.serial_number))
@@ -347,6 +349,11 @@ def test_epp_14_domain_create(reg1, reg2):
     registrant = "<d:registrant>rst-contact-1</d:registrant>"
     assert failed(create(reg1, "rst-min.minimum", extra=registrant))
     assert create(reg1, "rst-min.minimum").code == 1000
+    # data model "maximum" (thick): a registrant is required; one that exists
+    assert failed(create(reg1, "rst-thick.thick"))
+    assert failed(create(reg1, "rst-thick.example",
+                         extra="<d:registrant>rst-no-such</d:registrant>"))
+    assert failed(create(reg1, "rst-thick.example", ns=("ns9.rst-no-such.example",)))
     # host objects, not attributes
     attr = create(reg1, "rst-attr.example", extra="<d:ns><d:hostAttr><d:hostName>"
                   "ns1.epp-14.rst.icann</d:hostName></d:hostAttr></d:ns>")
@@ -569,18 +576,6 @@ def test_minimum_rpms_02_sunrise_create(reg1, tmch):
         "reg1"
 
 
-@pytest.mark.skip(reason="allocation tokens / launch:info land in the tokens branch")
-def test_minimum_rpms_02_launch_info(reg1):
-    """RST verifies the sunrise registration with <launch:info> (phase sunrise, the mark
-    included); launch:info is 2102 on this branch."""
-    reply = reg1.command(
-        "<info><d:info><d:name>trademark.sunrise</d:name></d:info></info>",
-        f'<launch:info xmlns:launch="{LAUNCH}" includeMark="true"><launch:phase>sunrise'
-        "</launch:phase></launch:info>")
-    assert reply.code == 1000, reply
-    assert reply.ext(f"{{{LAUNCH}}}infData/{{{LAUNCH}}}phase").text == "sunrise"
-
-
 def notice(label: str, not_after: datetime, accepted: datetime, tcn: str | None = None) -> str:
     def z(moment):
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -625,6 +620,18 @@ def test_idn_01_tables_and_variants(reg1, reg2):
     for epp in (reg1, reg2):  # a blocked variant: refused even to the name's sponsor
         reply = create(epp, blocked)
         assert reply.code == 2306 and "blocked variant of oo.variants" in reply.msg, reply
+    # allocatable variants: only for the name's registrar and registrant
+    simplified, traditional = ("\u4e2d\u56fd", "\u4e2d\u570b")
+    simplified, traditional = (f"{label.encode('idna').decode()}.variants"
+                               for label in (simplified, traditional))
+    registrant = "<d:registrant>rst-contact-1</d:registrant>"
+    assert create(reg1, simplified, extra=registrant,
+                  extension=idn_data("und-Hani")).code == 1000
+    assert create(reg2, traditional).code == 2306
+    assert create(reg1, traditional,
+                  extra="<d:registrant>rst-contact-2</d:registrant>").code == 2306
+    assert create(reg1, traditional, extra=registrant,
+                  extension=idn_data("und-Hani")).code == 1000
 
 
 def test_idn_02_ascii_names_in_an_idn_only_tld(reg1):
