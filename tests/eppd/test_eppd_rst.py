@@ -207,8 +207,29 @@ def test_epp_03_login_refusals(world, case):
 def test_epp_03_login(world):
     with pytest.raises(REFUSED):
         world.connect(None)  # no client certificate: no session at all
-    with world.session("reg1", extensions=(*EXTENSIONS, LAUNCH)) as epp:
+    untrusted = client_context(world.pki.ca, world.pki.untrusted)  # an incorrect certificate
+    with pytest.raises(REFUSED):
+        EppClient("127.0.0.1", world.port, untrusted)
+    # RST logs in with every URI of the greeting, through loginSec (RFC 8807) if offered
+    epp = world.connect("reg1")
+    try:
+        menu = etree.fromstring(epp.client.greeting).find("e:greeting/e:svcMenu", NS)
+        objects = "".join(f"<objURI>{e.text}</objURI>" for e in menu.findall("e:objURI", NS))
+        extensions = "".join(f"<extURI>{e.text}</extURI>"
+                             for e in menu.findall("e:svcExtension/e:extURI", NS))
+        assert NS["ls"] in extensions
+        reply = epp.raw(
+            f'<epp xmlns="{NS["e"]}"><command><login><clID>reg1</clID>'
+            "<pw>[LOGIN-SECURITY]</pw><options><version>1.0</version><lang>en</lang>"
+            f"</options><svcs>{objects}<svcExtension>{extensions}</svcExtension></svcs>"
+            f'</login><extension><loginSec:loginSec xmlns:loginSec="{NS["ls"]}">'
+            "<loginSec:userAgent><loginSec:app>RST 2.0</loginSec:app></loginSec:userAgent>"
+            f"<loginSec:pw>{PASSWORDS['reg1']}</loginSec:pw></loginSec:loginSec></extension>"
+            "<clTRID>rst-03</clTRID></command></epp>")
+        assert reply.code == 1000, reply
         assert epp.logout().code == 1500
+    finally:
+        epp.close()
 
 
 def test_epp_04_domain_check(reg1):
@@ -524,10 +545,10 @@ def test_epp_26_wide_glue(reg1):
     assert failed(host_create(reg1, f"ns7.{RUN['theirs']}", "192.0.2.26", "2001:db8::26"))
 
 
-def test_epp_27_glueless_internal_host(reg1):
+def test_epp_27_glueless_internal_host(reg1, reg2):
     glueless = host_create(reg1, f"ns8.{RUN['theirs']}")
-    if not failed(glueless):
-        assert failed(update(reg1, RUN["domain"], add=f"<d:ns><d:hostObj>ns8.{RUN['theirs']}"
+    if not failed(glueless):  # then the domain's sponsor may not delegate to it
+        assert failed(update(reg2, RUN["theirs"], add=f"<d:ns><d:hostObj>ns8.{RUN['theirs']}"
                              "</d:hostObj></d:ns>"))
 
 
