@@ -17,6 +17,7 @@ import pytest
 from eppd_client import Closed, EppClient, client_context
 from eppd_core_frames import create, host_create, info, transfer, update
 from eppd_core_world import EXTENSIONS, NS, PRICES, STRONG, core_world
+from eppd_launch_frames import LAUNCH, launch_create, notice
 from eppd_servers import PASSWORDS
 from lxml import etree
 
@@ -24,12 +25,9 @@ from registry.admin.idn_tables import load_idn_table
 from registry.admin.tlds import add_tld, set_price
 from registry.flows.context import Actor
 from registry.launch.phases import set_phase
-from registry.launch.tmch_data import import_ca, import_crl, import_dnl, import_smdrl
-from tests.core.test_idn import GREEK, HAN, LATIN
-from tests.launch.tmch_kit import TmchKit, dnl, notice_id, smdrl
+from tests.core.lgr_tables import GREEK, HAN, LATIN
+from tests.launch.tmch_kit import TmchKit, install, notice_id
 
-LAUNCH = "urn:ietf:params:xml:ns:launch-1.0"
-SMD = "urn:ietf:params:xml:ns:signedMark-1.0"
 IDN = "urn:ietf:params:xml:ns:idn-1.0"
 CLAIM_KEY = "2013041500/2/6/9/rJ1NrDO92vDsAzfgeCCnwYRVf10000002"
 NOW = datetime.now(UTC)
@@ -70,10 +68,8 @@ def tmch(world) -> TmchKit:
         for tld in ("idn", "variants"):
             for table in (LATIN, GREEK, HAN):
                 load_idn_table(ctx, tld, table)
-        import_ca(ctx, kit.ca_pem)
-        import_crl(ctx, kit.crl(revoked.cert.serial_number))
-        import_dnl(ctx, dnl(("trademark", CLAIM_KEY)))
-        import_smdrl(ctx, smdrl("9-9"))
+        install(ctx, kit, (("trademark", CLAIM_KEY),),
+                revoked_serials=(revoked.cert.serial_number,))
     world.registry.run(work, Actor.operator("rst"))
     kit.revoked_signer = revoked
     return kit
@@ -554,11 +550,6 @@ def test_epp_27_glueless_internal_host(reg1, reg2):
 
 # --- MinimumRPMs -------------------------------------------------------------------------
 
-def launch_create(phase: str, body: str) -> str:
-    return (f'<launch:create xmlns:launch="{LAUNCH}" xmlns:smd="{SMD}">'
-            f"<launch:phase>{phase}</launch:phase>{body}</launch:create>")
-
-
 def test_minimum_rpms_01_claims_check(reg1):
     reply = reg1.command(
         "<check><d:check><d:name>trademark.claims</d:name><d:name>unmarked.claims</d:name>"
@@ -595,15 +586,6 @@ def test_minimum_rpms_02_sunrise_create(reg1, tmch):
     assert reply.code in (1000, 1001), reply
     assert info(reg1, "trademark.sunrise").text("e:response/e:resData/d:infData/d:clID") == \
         "reg1"
-
-
-def notice(label: str, not_after: datetime, accepted: datetime, tcn: str | None = None) -> str:
-    def z(moment):
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return (f'<launch:notice><launch:noticeID validatorID="tmch">'
-            f"{tcn or notice_id(label, not_after.replace(microsecond=0))}</launch:noticeID>"
-            f"<launch:notAfter>{z(not_after)}</launch:notAfter>"
-            f"<launch:acceptedDate>{z(accepted)}</launch:acceptedDate></launch:notice>")
 
 
 def test_minimum_rpms_03_claims_create(reg1):
