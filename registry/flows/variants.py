@@ -103,17 +103,19 @@ def variant_conflict(ctx: FlowContext, tld: Tld, name: DomainName, sponsor_id: i
 
 
 def _lock_bundle(ctx: FlowContext, tld_id: int, key: str) -> None:
-    """Insert the bundle's row, or lock it where it exists; either way it stays locked to
+    """Insert the bundle's row, or update it where it exists; either way it stays locked to
     this transaction. MariaDB: an insert that meets a concurrent uncommitted insert of the
-    same key waits for it, then updates (locks) the committed row. SQLite: BEGIN IMMEDIATE
-    already serializes writers; the row is written for the same schema on both."""
-    row = {"tld_id": tld_id, "variant_key": key}
+    same key waits for it, then updates (locks) the committed row; the update changes the
+    row, so Galera certifies it too. SQLite: BEGIN IMMEDIATE already serializes writers;
+    the row is written alike."""
+    row = {"tld_id": tld_id, "variant_key": key, "creates": 1}
     table = VariantBundle.__table__
     if ctx.session.get_bind().dialect.name in ("mysql", "mariadb"):
-        insert = mysql.insert(table).values(row)
-        statement = insert.on_duplicate_key_update(variant_key=insert.inserted.variant_key)
+        statement = mysql.insert(table).values(row).on_duplicate_key_update(
+            creates=table.c.creates + 1)
     else:
-        statement = sqlite.insert(table).values(row).on_conflict_do_nothing()
+        statement = sqlite.insert(table).values(row).on_conflict_do_update(
+            index_elements=["tld_id", "variant_key"], set_={"creates": table.c.creates + 1})
     ctx.session.execute(statement)
 
 

@@ -20,6 +20,7 @@ def upgrade() -> None:
     op.create_table('variant_bundles',
     sa.Column('tld_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('variant_key', sa.String(length=253), nullable=False),
+    sa.Column('creates', sa.Integer(), server_default='1', nullable=False),
     sa.ForeignKeyConstraint(['tld_id'], ['tlds.id'],
                             name=op.f('fk_variant_bundles_tld_id_tlds'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('tld_id', 'variant_key', name=op.f('pk_variant_bundles'))
