@@ -1,15 +1,15 @@
 """IDN-only TLDs (RST idn-02) and the variant bundle rows that serialize creates of one
 bundle's names (one sponsor per bundle, enforced by the database)
 
-Revision ID: 0020
-Revises: 0018
+Revision ID: 0022
+Revises: 0021
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0020'
-down_revision = '0018'
+revision = '0022'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
