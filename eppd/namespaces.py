@@ -12,6 +12,7 @@ from schemas.namespaces import (
     EPP,
     FEE,
     HOST,
+    IDN,
     LAUNCH,
     LOGIN_SEC,
     RGP,
@@ -25,6 +26,6 @@ from schemas.namespaces import (
 OBJECTS = greeting.OBJECT_URIS
 EXTENSIONS = greeting.EXTENSION_URIS
 
-__all__ = ["BALANCE", "CHANGE_POLL", "CONTACT", "DOMAIN", "EPP", "EXTENSIONS", "FEE", "HOST",
+__all__ = ["BALANCE", "CHANGE_POLL", "CONTACT", "DOMAIN", "EPP", "EXTENSIONS", "FEE", "HOST", "IDN",
            "LAUNCH", "LOGIN_SEC", "OBJECTS", "RGP", "SECDNS", "SECURE_AUTHINFO",
            "UNHANDLED_NAMESPACES", "tag"]

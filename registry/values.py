@@ -160,3 +160,12 @@ class Response:
     @property
     def code(self) -> int:
         return getattr(self.result, "code", 1000)
+
+
+@dataclass(frozen=True)
+class IdnChoice:
+    """A create's IDN table (idn-1.0 ``<idn:table>``, an IDN table's tag) and the U-label
+    the client means (``<idn:uname>``), which must be the name's own."""
+
+    table: str
+    uname: str | None = None

@@ -8,15 +8,15 @@ from __future__ import annotations
 from lxml import etree
 
 from . import namespaces
-from .namespaces import BALANCE, EPP, LAUNCH
+from .namespaces import BALANCE, EPP, IDN, LAUNCH
 
 VERSIONS = ("1.0",)
 LANGUAGES = ("en",)
 # What both ends speak (schemas.namespaces), plus what only the server offers (a registrar's
 # balance, Verisign's mapping that clients such as epptools look for; launch phases and the
-# TMCH, which RST requires of a gTLD registry).
+# TMCH, which RST requires of a gTLD registry; the IDN table a create is made under).
 OBJECT_URIS = (*namespaces.OBJECTS, BALANCE)
-EXTENSION_URIS = (*namespaces.EXTENSIONS, LAUNCH)
+EXTENSION_URIS = (*namespaces.EXTENSIONS, LAUNCH, IDN)
 
 
 def data_collection_policy(parent: etree._Element, tag: str = f"{{{EPP}}}dcp"

@@ -1,4 +1,4 @@
-"""domain-1.0 (RFC 5731) commands, with their secDNS, rgp and fee extensions."""
+"""domain-1.0 (RFC 5731) commands, with their secDNS, rgp, fee, launch and idn extensions."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from datetime import date
 
 from lxml import etree
 
-from eppd.commands import fee, launch, rgp, secdns
+from eppd.commands import fee, idn, launch, rgp, secdns
 from eppd.commands.elements import auth_info, period, statuses, text, texts
 from eppd.commands.parsed import ParseContext, Parsed
 from eppd.namespaces import DOMAIN, tag
@@ -74,7 +74,8 @@ def create(element: etree._Element, extension: etree._Element | None,
         authinfo=password or "",
         ds_data=dnssec.ds, key_data=dnssec.keys, max_sig_life=dnssec.max_sig_life,
         fee=fee.agreement(extension, "create", ctx.currency),
-        launch=launch.create_data(extension)))
+        launch=launch.create_data(extension),
+        idn=idn.create_data(extension)))
 
 
 def delete(element: etree._Element, extension: etree._Element | None,

@@ -68,6 +68,11 @@ def _loaded(row) -> tuple[str, int]:
     return row.tag, sum(hi - lo + 1 for lo, hi in row.ranges)
 
 
+def idn_policy(tld) -> str:
+    """``only`` (an IDN-only TLD, RST idn-02), ``on`` or ``off``."""
+    return "only" if tld.idn_only else "on" if tld.idn_allowed else "off"
+
+
 def run_remove(ctx, args) -> None:
     ctx.task(lambda c: remove_idn_table(c, args.tld, args.tag), "idn_remove")
     print(f"IDN table {args.tag} removed from {args.tld}")
@@ -77,7 +82,7 @@ def run_show(ctx, args) -> None:
     def work(c):
         tld = get_tld(c, args.name)
         yield (f"{tld.name}: data model {tld.data_model}, idn "
-               f"{'on' if tld.idn_allowed else 'off'}, emoji "
+               f"{idn_policy(tld)}, emoji "
                f"{'on' if tld.emoji_allowed else 'off'}")
         tables = idn_tables_of(c, args.name)
         if not tables:

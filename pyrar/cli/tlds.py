@@ -141,7 +141,7 @@ def run_list(ctx, args) -> None:
                    f"{tld.add_grace_days}d renew {tld.renew_grace_days}d autorenew "
                    f"{tld.autorenew_grace_days}d transfer {tld.transfer_grace_days}d, redemption "
                    f"{tld.redemption_days}d, pendingDelete {tld.pending_delete_days}d, "
-                   f"data model {tld.data_model}, idn {'on' if tld.idn_allowed else 'off'}, "
+                   f"data model {tld.data_model}, idn {idn_tables.idn_policy(tld)}, "
                    f"emoji {'on' if tld.emoji_allowed else 'off'}")
             for p in prices:
                 yield f"  {p.operation:<9} {format_amount(p.amount, p.currency)} {p.currency}"

@@ -56,6 +56,8 @@ _DAYS = Setting(int, 0, 365)  # grace and pending periods: none, up to a year
 # pending period would outlast any registrar's patience.
 POLICY: dict[str, Setting] = {
     "idn_allowed": _FLAG, "emoji_allowed": _FLAG,
+    # IDN labels only (RST idn-02): an all-ASCII label is refused
+    "idn_only": _FLAG,
     # registration periods in years: RFC 5731 allows up to 99, registries sell at most 10
     "min_period": Setting(int, 1, 10), "max_period": Setting(int, 1, 10),
     "add_grace_days": _DAYS, "renew_grace_days": _DAYS, "autorenew_grace_days": _DAYS,
@@ -103,6 +105,8 @@ def set_policy(tld: Tld, changes: dict[str, Any]) -> None:
     periods = (values.get("min_period", tld.min_period), values.get("max_period", tld.max_period))
     if periods[0] > periods[1]:
         raise ParameterRangeError(f"min_period {periods[0]} is above max_period {periods[1]}")
+    if values.get("idn_only", tld.idn_only) and not values.get("idn_allowed", tld.idn_allowed):
+        raise ParameterRangeError("idn_only needs idn_allowed: the TLD would take no name")
     for key, value in values.items():
         setattr(tld, key, value)
 

@@ -18,7 +18,7 @@ from ..launch.create import check_create as check_launch
 from ..launch.create import record as record_launch
 from ..models import Domain, DomainContact, DomainHost, DsRecord, GracePeriod, KeyData, Tld
 from ..periods import add_years
-from ..values import Charge, DsData, KeyDataValue, Period
+from ..values import Charge, DsData, IdnChoice, KeyDataValue, Period
 from .context import FlowContext
 from .domain_data import (
     check_data_model,
@@ -32,7 +32,7 @@ from .domain_data import (
 )
 from .fees import FeeAgreement, check_agreement, fee_of, price
 from .lookup import acting_registrar_id, parse_domain_name, registered_names, reserved_reason
-from .variants import variant_conflict
+from .variants import check_idn_choice, variant_conflict
 
 _DOMAIN, _GRACE, _CONTACTS, _HOSTS, _DS, _KEYS = (
     insert(m.__table__) for m in (Domain, GracePeriod, DomainContact, DomainHost, DsRecord,
@@ -52,6 +52,7 @@ class DomainCreate:
     max_sig_life: int | None = None
     fee: FeeAgreement | None = None
     launch: LaunchCreate | None = None  # RFC 8334: the phase's signed mark or claims notice
+    idn: IdnChoice | None = None  # idn-1.0: the IDN table chosen, the U-label given
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,8 @@ class DomainCreated:
 
 def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     name, tld = parse_domain_name(ctx, cmd.name)
+    if cmd.idn is not None:
+        check_idn_choice(ctx, tld, name, cmd.idn)
     years = check_period(tld, cmd.period)
     if reserved_reason(ctx, tld, name.label) is not None:
         raise ParameterPolicyError(f"{name.name} is reserved", value=cmd.name)
@@ -72,12 +75,13 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     if registered_names(ctx, [name.name]):
         raise ObjectExists(f"domain {name.name} already exists", value=cmd.name)
     payer = acting_registrar_id(ctx)
-    variant_key, conflict = variant_conflict(ctx, tld, name, payer)
-    if conflict is not None:
-        raise ParameterPolicyError(conflict, value=cmd.name)
     check_strength(cmd.authinfo, tld.authinfo_min_bits)
     check_data_model(tld, bool(cmd.registrant), (kind for kind, _ in cmd.contacts))
     registrant = contact_for_link(ctx, cmd.registrant) if cmd.registrant else None
+    variant_key, conflict = variant_conflict(ctx, tld, name, payer, lock=True,
+                                             creates_for=(registrant and registrant.id,))
+    if conflict is not None:
+        raise ParameterPolicyError(conflict, value=cmd.name)
     contacts = domain_contacts(ctx, cmd.contacts)
     hosts = nameserver_hosts(ctx, cmd.nameservers)
     check_nameserver_count(tld, len(hosts))

@@ -9,7 +9,7 @@ from .event import Event
 from .history import HistoryEntry
 from .host import Host, HostIp
 from .hosted_zone import HostedZoneStatus
-from .idn import IdnTable
+from .idn import IdnTable, VariantBundle
 from .launch import PHASES, DnlEntry, LaunchPhase, LordnEntry, RevokedSmd, TmchFile
 from .lease import Lease
 from .poll import PollMessage
@@ -27,5 +27,5 @@ __all__ = [
     "IdnTable", "KeyData", "LaunchPhase", "Lease", "LedgerEntry", "LordnEntry", "PollMessage",
     "PremiumRule", "Price", "QueryCount", "Registrar", "ReservedName", "RevokedSmd", "Tld",
     "TmchFile",
-    "Transfer",
+    "Transfer", "VariantBundle",
 ]

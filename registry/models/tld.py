@@ -33,6 +33,8 @@ class Tld(Base):
     # Label rules
     idn_allowed: Mapped[bool] = mapped_column(default=True)
     emoji_allowed: Mapped[bool] = mapped_column(default=False)
+    # An IDN-only TLD takes IDN labels alone: an all-ASCII label is refused (RST idn-02).
+    idn_only: Mapped[bool] = mapped_column(default=False, server_default=false())
     min_period: Mapped[int] = mapped_column(default=1)
     max_period: Mapped[int] = mapped_column(default=10)
 

@@ -245,6 +245,9 @@ def test_tld_add_list_set(sandbox):
     (shop,) = [line for line in listing.splitlines() if line.startswith("shop:")]
     assert "periods 1-5y" in shop and "data model thick" in shop
     assert "idn off" in shop and "emoji on" in shop
+    assert "idn_only needs idn_allowed" in sandbox.fails("tld", "set", "shop", "idn_only=yes")
+    sandbox.ok("tld", "set", "shop", "idn_allowed=yes", "idn_only=yes")  # RST idn-02
+    assert "idn only" in sandbox.ok("tld", "show", "shop")
     assert sandbox("tld", "add", ".Upper.").out.startswith("TLD upper added")
     assert "zz--main-1234: " in sandbox("tld", "add", "zz--main-1234").out + sandbox.ok(
         "tld", "list")

@@ -3,36 +3,21 @@ allocatable) bundled with their registered name; the LGR subset the tables are r
 
 from __future__ import annotations
 
+import threading
+
 import pytest
+from sqlalchemy import select
 
 from registry.admin.idn_tables import idn_tables_of, load_idn_table, remove_idn_table
 from registry.errors import EppError
 from registry.flows.domain_check import DomainCheck
 from registry.flows.domain_create import DomainCreate
 from registry.idn import parse_lgr
+from registry.models import Domain
 from tests.core.db_state import refused
+from tests.core.lgr_tables import GREEK, HAN, LATIN, lgr
 from tests.core.world import STRONG
-
-LGR = "urn:ietf:params:xml:ns:lgr-1.0"
-
-
-def lgr(tag: str, data: str) -> bytes:
-    return (f'<?xml version="1.0" encoding="utf-8"?><lgr xmlns="{LGR}"><meta>'
-            f"<version>1</version><language>{tag}</language></meta><data>{data}</data></lgr>"
-            ).encode()
-
-
-# Latin with the Greek omicron as a blocked (out-of-repertoire) variant of "o", and the
-# reverse in the Greek table: the classic homoglyph pair.
-LATIN = lgr("und-Latn", '<range first-cp="0061" last-cp="006E"/>'
-            '<char cp="006F"><var cp="03BF" type="out-of-repertoire-var"/></char>'
-            '<range first-cp="0070" last-cp="007A"/><char cp="00E9"/>')
-GREEK = lgr("und-Grek", '<range first-cp="03B1" last-cp="03BE"/>'
-            '<char cp="03BF"><var cp="006F" type="blocked"/></char>'
-            '<range first-cp="03C0" last-cp="03C9"/>')
-# Simplified and traditional "country": allocatable variants of each other.
-HAN = lgr("und-Hani", '<char cp="4E2D"/><char cp="56FD"><var cp="570B" type="allocatable"/>'
-          '</char><char cp="570B"><var cp="56FD" type="allocatable"/></char>')
+from tests.waiting import wait_for
 
 
 def create(name: str) -> DomainCreate:
@@ -125,3 +110,124 @@ def test_tables_we_cannot_apply_whole_are_refused(data, message):
     with pytest.raises(EppError) as info:
         parse_lgr(data)
     assert info.value.code == 2005 and message in info.value.reason
+
+
+# --- concurrent creates in one bundle: the database serializes them -------------------------
+
+def _waiting_on_the_bundle(engine, database: str) -> bool:
+    """A session of ``database`` is inside its bundle row insert (the MariaDB server is
+    shared: only this database counts). The first create inserted the row already, so a
+    second one still in that statement waits on the first's lock. PROCESSLIST, not
+    INNODB_TRX: InnoDB refreshes that one only when it was not read for 0.1 s."""
+    with engine.connect() as conn:
+        return conn.exec_driver_sql(
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE DB = %s AND "
+            "INFO LIKE 'INSERT INTO variant_bundles%%'", (database,)).scalar() > 0
+
+
+def _race(world, first, second):
+    """``first`` (command, actor) creates and holds its transaction open; ``second`` starts
+    and must wait on the bundle's row; then ``first`` commits. The second's outcome."""
+    from registry.flows.domain_create import domain_create
+
+    engine = world.registry.db.engine
+    created, release = threading.Event(), threading.Event()
+    outcome: list[object] = []
+
+    def hold(ctx):
+        domain_create(ctx, first[0])
+        created.set()
+        assert release.wait(20)
+
+    def then():
+        try:
+            outcome.append(world.run(*second).code)
+        except EppError as e:
+            outcome.append(e)
+
+    holder = threading.Thread(target=lambda: world.task(hold, first[1]))
+    holder.start()
+    other = threading.Thread(target=then)
+    try:
+        assert created.wait(20)
+        other.start()
+        wait_for("the second create waits on the bundle row",
+                 lambda: _waiting_on_the_bundle(engine, engine.url.database) or outcome, 20)
+        assert not outcome, f"the second create did not wait: {outcome}"
+    finally:
+        release.set()
+        holder.join()
+        if other.is_alive() or other.ident:
+            other.join()
+    return outcome[0]
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_concurrent_creates_of_allocatable_variants_keep_one_sponsor(world, alice, bob):
+    load(world, HAN)
+    simplified, traditional = "\u4e2d\u56fd.example", "\u4e2d\u570b.example"
+    error = _race(world, (create(simplified), alice), (create(traditional), bob))
+    assert isinstance(error, EppError) and error.code == 2306, error
+    assert "another registrar sponsors" in error.reason
+    rows = world.task(lambda ctx: ctx.session.execute(select(Domain.name, Domain.sponsor_id)
+                                                      .where(Domain.variant_key.is_not(None))
+                                                      ).all())
+    assert len(rows) == 1
+    # the bundle's sponsor may still add the variant
+    world.run(create(traditional), alice)
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_concurrent_creates_of_blocked_variants_by_one_registrar(world, alice):
+    load(world, LATIN, GREEK)
+    error = _race(world, (create("oo.example"), alice),
+                  (create("\u03bf\u03bf.example"), alice))
+    assert isinstance(error, EppError) and error.code == 2306, error
+    assert "blocked variant of oo.example" in error.reason
+
+
+# --- idn-1.0 table selection and IDN-only TLDs (RST idn-01, idn-02) ----------------------
+
+def test_a_create_may_choose_its_table_and_give_its_uname(world, alice):
+    from registry.values import IdnChoice
+
+    load(world, LATIN, GREEK)
+    greek = "\u03b1\u03b2\u03b3.example"
+    alabel = greek.encode("idna").decode()
+    error = refused(world, 2306, DomainCreate(alabel, authinfo=STRONG,
+                                              idn=IdnChoice("und-Latn")), alice)
+    assert "U+03B1 GREEK SMALL LETTER ALPHA is not in IDN table und-Latn" in error.reason
+    error = refused(world, 2306, DomainCreate(alabel, authinfo=STRONG,
+                                              idn=IdnChoice("und-Cyrl")), alice)
+    assert "'und-Cyrl' is not one of .example's (und-Grek, und-Latn)" in error.reason
+    error = refused(world, 2306, DomainCreate(alabel, authinfo=STRONG, idn=IdnChoice(
+        "und-Grek", "\u03b1\u03b2\u03b4")), alice)
+    assert "is not the U-label of" in error.reason
+    world.run(DomainCreate(alabel, authinfo=STRONG,
+                           idn=IdnChoice("und-grek", "\u03b1\u03b2\u03b3")), alice)
+
+
+def test_an_idn_only_tld_refuses_ascii_labels(world, alice):
+    from registry.admin.tlds import get_tld, set_policy
+
+    world.task(lambda ctx: set_policy(get_tld(ctx, "example"), {"idn_only": True}))
+    error = refused(world, 2306, create("ascii.example"), alice)
+    assert ".example takes IDN labels only" in error.reason
+    assert checked(world, alice, "ascii.example")["ascii.example"][0] is False
+    world.run(create("caf\u00e9.example"), alice)
+
+
+def test_allocatable_variants_stay_with_one_registrant(world, alice):
+    """RST idn-01: a variant created with another registrant is refused, with the same
+    registrant accepted."""
+    from tests.core.objects import make_contact
+
+    load(world, HAN)
+    one, other = make_contact(world, alice, "holder-1"), make_contact(world, alice, "holder-2")
+    simplified, traditional = "\u4e2d\u56fd.example", "\u4e2d\u570b.example"
+    world.run(DomainCreate(simplified, authinfo=STRONG, registrant=one), alice)
+    error = refused(world, 2306, DomainCreate(traditional, authinfo=STRONG, registrant=other),
+                    alice)
+    assert "which has another registrant" in error.reason
+    refused(world, 2306, create(traditional), alice)  # no registrant is another one too
+    world.run(DomainCreate(traditional, authinfo=STRONG, registrant=one), alice)

@@ -306,6 +306,31 @@ def test_balance_info_shows_the_registrars_account(world):
         assert etree.XMLSchema(etree.parse(str(official))).validate(data)
 
 
+def test_balance_info_in_a_three_decimal_currency(world):
+    """KWD has three decimals: amounts are written with them, not rounded to two."""
+    registrar = world.registrar("reg2")
+
+    def set_account(currency, balance, limit, threshold):
+        def work(ctx):
+            row = ctx.session.get(type(registrar), registrar.id)
+            row.currency, row.balance = currency, balance
+            row.credit_limit, row.low_balance_threshold = limit, threshold
+        world.registry.run(work)
+
+    set_account("KWD", 1_234_567, 500_005, 2_500)
+    try:
+        with world.session("reg2", objects=(*OBJECTS, NS["b"])) as epp:
+            reply = epp.command(BALANCE_INFO)
+    finally:
+        set_account(registrar.currency, registrar.balance, registrar.credit_limit,
+                    registrar.low_balance_threshold)
+    assert reply.code == 1000, reply
+    data = reply.res("b:infData")
+    amounts = {e.tag.split("}")[1]: e.text for e in data.iter() if e.text and len(e) == 0}
+    assert amounts == {"creditLimit": "500.005", "balance": "1234.567",
+                       "availableCredit": "1734.572", "fixed": "2.500"}
+
+
 def test_balance_info_needs_the_mapping_named_at_login(reg1):
     reply = reg1.command(BALANCE_INFO)
     assert reply.code == 2002 and "balance-1.0" in reply.msg

@@ -9,15 +9,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from eppd_core_world import EXTENSIONS, PRICES, STRONG, core_world
+from eppd_launch_frames import LAUNCH, launch_create, notice
 
 from registry.admin.tlds import add_tld, set_price
 from registry.flows.context import Actor
 from registry.launch.phases import set_phase
-from registry.launch.tmch_data import import_ca, import_crl, import_dnl, import_smdrl
-from tests.launch.tmch_kit import TmchKit, dnl, notice_id, smdrl
+from tests.launch.tmch_kit import TmchKit, install
 
-LAUNCH = "urn:ietf:params:xml:ns:launch-1.0"
-SMD = "urn:ietf:params:xml:ns:signedMark-1.0"
 KEY = "2013041500/2/6/9/rJ1NrDO92vDsAzfgeCCnwYRVf10000002"
 NOW = datetime.now(UTC)
 
@@ -38,10 +36,7 @@ def tmch(world) -> TmchKit:
             for op, amount in PRICES.items():
                 set_price(ctx, tld, op, "USD", amount)
             set_phase(ctx, tld, phase, NOW - timedelta(days=1), NOW + timedelta(days=30))
-        import_ca(ctx, kit.ca_pem)
-        import_crl(ctx, kit.crl())
-        import_dnl(ctx, dnl(("example-one", KEY)))
-        import_smdrl(ctx, smdrl("9-9"))
+        install(ctx, kit, (("example-one", KEY),))
     world.registry.run(work, Actor.operator("test"))
     return kit
 
@@ -50,11 +45,6 @@ def tmch(world) -> TmchKit:
 def epp(world, tmch):
     with world.session("reg1", extensions=(*EXTENSIONS, LAUNCH)) as session:
         yield session
-
-
-def launch_create(phase: str, body: str) -> str:
-    return (f'<launch:create xmlns:launch="{LAUNCH}" xmlns:smd="{SMD}">'
-            f"<launch:phase>{phase}</launch:phase>{body}</launch:create>")
 
 
 def create(epp, name: str, extension: str):
@@ -116,15 +106,6 @@ def test_sunrise_refusals(epp, tmch, case, message):
         f"<smd:encodedSignedMark>{encoded}</smd:encodedSignedMark>"
     reply = create(epp, "refused.sunrise", launch_create("sunrise", body))
     assert reply.code in (2003, 2306) and message in reply.msg, reply
-
-
-def notice(label: str, not_after: datetime, accepted: datetime, tcn: str | None = None) -> str:
-    def z(moment):
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return (f'<launch:notice><launch:noticeID validatorID="tmch">'
-            f"{tcn or notice_id(label, not_after.replace(microsecond=0))}</launch:noticeID>"
-            f"<launch:notAfter>{z(not_after)}</launch:notAfter>"
-            f"<launch:acceptedDate>{z(accepted)}</launch:acceptedDate></launch:notice>")
 
 
 def test_claims_create_with_an_acknowledged_notice(epp):

@@ -26,7 +26,8 @@ def test_greeting_menu_lists_what_we_serve(world):
     ext = [e.text for e in menu.findall("e:svcExtension/e:extURI", NS)]
     assert ext == [NS["s"], NS["r"], NS["f"], NS["ls"], NS["cp"],
                    "urn:ietf:params:xml:ns:epp:secure-authinfo-transfer-1.0",
-                   "urn:ietf:params:xml:ns:epp:unhandled-namespaces-1.0", LAUNCH]
+                   "urn:ietf:params:xml:ns:epp:unhandled-namespaces-1.0", LAUNCH,
+                   "urn:ietf:params:xml:ns:idn-1.0"]
 
 
 def test_login_succeeds_and_echoes_cltrid(world):

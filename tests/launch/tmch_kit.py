@@ -15,6 +15,8 @@ from cryptography.x509.oid import NameOID
 from lxml import etree
 from signxml import XMLSigner
 
+from registry.launch.tmch_data import import_ca, import_crl, import_dnl, import_smdrl
+
 SMD = "urn:ietf:params:xml:ns:signedMark-1.0"
 MARK = "urn:ietf:params:xml:ns:mark-1.0"
 EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
@@ -134,3 +136,14 @@ def dnl(*entries: tuple[str, str]) -> str:
 def smdrl(*smd_ids: str) -> str:
     rows = "".join(f"{smd_id},2013-07-19T00:00:00.0Z\n" for smd_id in smd_ids)
     return f"1,2013-07-19T00:00:00.0Z\nsmd-id,insertion-datetime\n{rows}"
+
+
+def install(ctx, kit: TmchKit, dnl_entries: tuple[tuple[str, str], ...], *,
+            revoked_serials: tuple[int, ...] = (), revoked_smds: tuple[str, ...] = ("9-9",)
+            ) -> None:
+    """Import ``kit``'s CA and CRL, a DNL and an SMD revocation list into the registry, as an
+    operator does with ``pyrar tmch``."""
+    import_ca(ctx, kit.ca_pem)
+    import_crl(ctx, kit.crl(*revoked_serials))
+    import_dnl(ctx, dnl(*dnl_entries))
+    import_smdrl(ctx, smdrl(*revoked_smds))

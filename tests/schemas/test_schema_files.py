@@ -28,6 +28,7 @@ SOURCES = {
     "mark-1.0.xsd": "RFC 7848",
     "signedMark-1.0.xsd": "RFC 7848",
     "xmldsig-core.xsd": "XML Signature Syntax and Processing",
+    "idn-1.0.xsd": "draft-ietf-regext-idnmap",
     "balance-1.0.xsd": "Balance Mapping for the Extensible Provisioning Protocol",
 }
 # Written from a vendor's mapping document, not an RFC: no IETF Trust licence applies.
