@@ -1,15 +1,15 @@
 """IDN-only TLDs (RST idn-02) and the variant bundle rows that serialize creates of one
 bundle's names (one sponsor per bundle, enforced by the database)
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0022'
-down_revision = '0021'
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
