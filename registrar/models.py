@@ -298,6 +298,10 @@ class SiteUpstream(SiteBase):
     # the registry's idle timeout: a <hello> goes on a session idle half as long
     idle_timeout: Mapped[int] = mapped_column(default=600)
     created_at: Mapped[datetime]
+    # the last drain of its poll queue (the lifecycle's), and why it failed (None: it did
+    # not), for the console
+    polled_at: Mapped[datetime | None]
+    poll_error: Mapped[str | None] = mapped_column(Text)
 
 
 class SiteUpstreamMessage(SiteBase):

@@ -1,0 +1,28 @@
+"""upstream polls: when each upstream's poll queue was last drained, and why it failed
+
+Revision ID: 0019
+Revises: 0018
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import registry.models.base
+
+revision = '0019'
+down_revision = '0018'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('site_upstreams', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('polled_at', registry.models.base.UTCDateTime(),
+                                      nullable=True))
+        batch_op.add_column(sa.Column('poll_error', sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('site_upstreams', schema=None) as batch_op:
+        batch_op.drop_column('poll_error')
+        batch_op.drop_column('polled_at')
