@@ -29,7 +29,7 @@ from eppclient.namespaces import DOMAIN
 from registry.errors import EppError
 from registry.flows.context import FlowContext
 
-from . import lifecycle
+from . import lifecycle, remote_orders
 from .backends.base import Backend
 from .backends.remote import RemoteRegistry
 from .config import RegistrarSettings
@@ -123,6 +123,8 @@ def _effect(ctx: FlowContext, backend: Backend, remote: RemoteRegistry,
                                    renewed.expires_at)
         return f"renewed by the registry: {renewed.name} until {renewed.expires_at}"
     if (pending := msg.pending_action) is not None:
+        if (decided := remote_orders.pending_action(ctx, remote, pending)) is not None:
+            return decided
         purged = change is not None and change.operation == "autoPurge"
         row = ctx.session.scalars(select(SiteDomain).where(
             SiteDomain.name == pending.name.lower())).first()
