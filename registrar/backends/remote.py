@@ -117,6 +117,9 @@ class RemoteRegistry:
         self._monotonic = monotonic
         self._prices: dict[str, tuple[float, str, dict[str, int | None]]] = {}
         self._prices_lock = threading.Lock()
+        # contacts of ours known to hold these data here (only we change them): a create
+        # asks no contact info for them
+        self._current: dict[str, tuple] = {}
 
     @property
     def settle_after(self) -> float:
@@ -293,7 +296,8 @@ class RemoteRegistry:
         """The user's contact made here, or brought up to date, before a name is created
         with it (nothing for a minimum-data-set registry). A contact create whose answer
         was lost is settled by ``info``; a lost update is left for the next time."""
-        if self.upstream.contacts == "none":
+        if self.upstream.contacts == "none" or \
+                self._current.get(handle) == (postal, email, voice):
             return
         if self.sync_contact(handle, postal, email, voice):
             return
@@ -303,6 +307,7 @@ class RemoteRegistry:
             if not self.sync_contact(handle, postal, email, voice):
                 raise EppError(f"{self.name}: the contact {handle} could not be made "
                                "(its answer was lost and it does not show)") from None
+        self._current[handle] = (postal, email, voice)
 
     def sync_contact(self, handle: str, postal: PostalInfo, email: str, voice: str | None
                      ) -> bool:
@@ -317,12 +322,15 @@ class RemoteRegistry:
                 f"{self.name}: the contact {handle} belongs to another registrar there")
         held = found.contact
         wanted = _epp_postal(postal)
+        self._current.pop(handle, None)
         if (held.email, held.voice or None, held.postal) != (email, voice or None, (wanted,)):
             try:
                 self.update_contact(None, handle, postal, email, voice)
             except OutcomeUnknown as e:
                 log.warning("update of contact %s at %s: answer lost (%s); brought up to "
                             "date next time", handle, self.name, e.cause)
+                return True
+        self._current[handle] = (postal, email, voice)
         return True
 
     def poll(self, ctx: FlowContext) -> QueuedMessage | None:

@@ -214,7 +214,8 @@ async function upstream({main, params: [name]}) {
       ["TLDs", u.tlds.map((t) => `.${t}`).join(" ")], ["Currency", u.currency],
       ["Markup", markup(s)], ["Prices", prices.length ? prices.map(([op, amount]) =>
         `${op} ${money(amount, u.currency)}`).join(", ") : "from its fee-1.0 answers"],
-      ["Sessions", String(u.sessions)], ["Its idle timeout", `${u.idle_timeout} s`]])),
+      ["Contacts sent", u.contacts], ["Sessions", String(u.sessions)],
+      ["Its idle timeout", `${u.idle_timeout} s`]])),
     section("Polling", facts([["State", badge(s.state, POLL_KIND[s.state] || "")],
       ["Last poll", when(s.polled_at)], ["Error", s.poll_error || "-"],
       ["Messages recorded", String(s.messages)],
