@@ -7,21 +7,20 @@ remote_orders.py, upstream_poll.py)."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
-from lxml import etree
 from sqlalchemy import select
 
 from eppclient import PollMessage
 from eppclient.domain import DomainCreated, DomainInfo
-from eppclient.responses import Availability, parse_response
+from eppclient.responses import Availability
 from registrar import upstreams
 from registrar.core import RegistrarCore
 from registrar.models import SiteDomain
 from registrar.upstream_poll import apply
 from registrar.upstreams import UpstreamSet
 from registry.flows.context import Actor
+from tests.interconnect.fake_registry import DOMAIN, Link, response
 from tests.registrar.conftest import (  # noqa: F401
     TEST_SETTINGS,
     database,
@@ -29,15 +28,6 @@ from tests.registrar.conftest import (  # noqa: F401
     mails,
     world,
 )
-
-EPP = "urn:ietf:params:xml:ns:epp-1.0"
-DOMAIN = "urn:ietf:params:xml:ns:domain-1.0"
-
-
-def response(code: int, res_data: str = "", queue: str = "") -> object:
-    frame = (f'<epp xmlns="{EPP}"><response><result code="{code}"><msg>m</msg></result>'
-             f"{queue}{res_data}<trID><svTRID>S1</svTRID></trID></response></epp>").encode()
-    return parse_response(etree.fromstring(frame), frame)
 
 
 class SlowRegistry:
@@ -62,20 +52,6 @@ class SlowRegistry:
     async def domain_info(self, name, auth_info=None, hosts="all"):
         return DomainInfo(name, "R1", ("ok",), None, (), (), (), "site1", "site1", None,
                           None, None, self.expires, None, None)
-
-
-class Link:
-    def __init__(self, config, client: SlowRegistry) -> None:
-        self.config, self._client = config, client
-
-    def client(self) -> SlowRegistry:
-        return self._client
-
-    def call(self, work):
-        return asyncio.run(work(self._client))
-
-    def close(self) -> None:
-        pass
 
 
 def pan_data(msg_id: str, name: str, succeeded: bool) -> PollMessage:
