@@ -37,6 +37,9 @@ class Contact:
     voice: str | None = None
     fax: str | None = None
     auth_info: str | None = field(default=None, repr=False)
+    # RFC 5733 2.9: fields the registry must not publish ("name:int", "org:int",
+    # "addr:int", "voice", "fax", "email"); sent on create as <disclose flag="0">
+    withheld: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,14 @@ def create(clid: str, contact: Contact) -> Command:
     if not contact.auth_info:
         raise ValueError("a contact create needs auth_info")
     child(child(body, CONTACT, "authInfo"), CONTACT, "pw", contact.auth_info)
+    if contact.withheld:
+        disclose = child(body, CONTACT, "disclose", flag="0")
+        for item in contact.withheld:
+            name, _, kind = item.partition(":")
+            if kind:
+                child(disclose, CONTACT, name, type=kind)
+            else:
+                child(disclose, CONTACT, name)
     return object_command(clid, "create", body, object_type="contact", object_id=contact.id)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
 
 from registry.flows.context import FlowContext
 from registry.values import Disclose, PostalInfo
@@ -46,11 +47,35 @@ def parse(details: object) -> dict:
     return out
 
 
+@dataclass(frozen=True)
+class Registrant:
+    """The user's contact as a registry needs it to make or update the object."""
+
+    handle: str
+    postal: PostalInfo
+    email: str
+    voice: str | None
+    disclose: Disclose = PRIVATE
+
+
+def registrant_of(user: SiteUser) -> Registrant | None:
+    """The user's contact, once they gave their details."""
+    if user.contact_id is None or not user.contact:
+        return None
+    return Registrant(user.contact_id, _postal(user.contact), user.email,
+                      user.contact.get("voice"))
+
+
+def _postal(data: dict) -> PostalInfo:
+    return PostalInfo("int", data["name"], data["city"], data["cc"], data.get("org"),
+                      tuple(data.get("street") or ()), data.get("sp"), data.get("pc"))
+
+
 def save(ctx: FlowContext, backend: Backend, user: SiteUser, details: object) -> dict:
-    """Create or update the user's contact at the registry; the details as kept."""
+    """Create or update the user's contact at the registry (and at each upstream holding
+    it: backends/router.py); the details as kept."""
     data = parse(details)
-    postal = PostalInfo("int", data["name"], data["city"], data["cc"], data.get("org"),
-                        tuple(data["street"]), data.get("sp"), data.get("pc"))
+    postal = _postal(data)
     if user.contact_id is None:
         handle = f"u{user.id}-{secrets.token_hex(3)}"[:16]
         backend.create_contact(ctx, handle, postal, user.email, data.get("voice"), PRIVATE)

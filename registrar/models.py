@@ -314,7 +314,14 @@ class SiteUpstream(SiteBase):
     sessions: Mapped[int] = mapped_column(default=2)
     # the registry's idle timeout: a <hello> goes on a session idle half as long
     idle_timeout: Mapped[int] = mapped_column(default=600)
+    # the contacts its TLDs take with a name: "registrant" (the user's), "all" (the
+    # user's as registrant, admin and tech: a thick registry), "none" (minimum data set)
+    contacts: Mapped[str] = mapped_column(String(16), default="registrant")
     created_at: Mapped[datetime]
+    # the last drain of its poll queue (the lifecycle's), and why it failed (None: it did
+    # not), for the console
+    polled_at: Mapped[datetime | None]
+    poll_error: Mapped[str | None] = mapped_column(Text)
 
 
 class SiteUpstreamMessage(SiteBase):

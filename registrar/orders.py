@@ -167,7 +167,8 @@ def finish(ctx: FlowContext, order: SiteOrder, user: SiteUser,
            items: list[SiteOrderItem]) -> None:
     """Mark the order done and mail the receipt and the failures, once every item is done
     or failed (a remote item may still be under way)."""
-    if order.status != "paid" or any(i.status in ("pending", "submitted") for i in items):
+    if order.status != "paid" or any(i.status in ("pending", "submitted", "awaiting")
+                                     for i in items):
         return
     order.status, order.completed_at = "done", ctx.now
     done = [i for i in items if i.status == "done"]

@@ -28,13 +28,15 @@ from typing import Any
 from sqlalchemy import select
 
 from eppclient import CannotSettle, OutcomeUnknown
+from eppclient.domain import PendingAction
 from registry.errors import EppError
 from registry.flows.context import FlowContext
 
 from . import lifecycle, orders
 from .backends.base import Backend, backend_for
-from .backends.remote import RemoteRegistry
+from .backends.remote import ActionPending, RemoteRegistry
 from .config import RegistrarSettings
+from .contacts import Registrant, registrant_of
 from .errors import Conflict, NotFound, SiteError, from_registry
 from .models import SiteDomain, SiteOrder, SiteOrderItem, SiteUser
 from .names import display
@@ -55,11 +57,14 @@ class Submission:
     submitted_at: datetime
     current_expiry: datetime | None  # a renewal's: the expiry it renews from
     backend: RemoteRegistry
+    registrant: Registrant | None = None  # a create's: the user's contact, made there
 
 
 @dataclass(frozen=True)
 class Outcome:
-    status: str  # "done", "failed" or "unknown" (left submitted)
+    # "done", "failed", "awaiting" (the registry answered 1001: its panData will decide)
+    # or "unknown" (left submitted)
+    status: str
     expires: datetime | None = None
     error: str | None = None
 
@@ -135,7 +140,8 @@ def _submit_next(ctx: FlowContext, backend: Backend, order_id: int) -> Submissio
         authinfo = item.secret if item.operation == "transfer" else orders.new_authinfo()
         return Submission(item.id, order.id, item.operation, item.domain, item.years,
                           item.cost, authinfo, ctx.now,
-                          held.expires_at if held is not None else None, target)
+                          held.expires_at if held is not None else None, target,
+                          registrant_of(user) if item.operation == "create" else None)
     orders.finish(ctx, order, user, items)
     return None
 
@@ -144,7 +150,12 @@ def _send(sub: Submission) -> Outcome:
     b, name = sub.backend, sub.name
     try:
         if sub.operation == "create":
-            return Outcome("done", b.create(None, name, sub.years, sub.authinfo, sub.cost))
+            holder = sub.registrant
+            if holder is not None:
+                b.ensure_contact(holder.handle, holder.postal, holder.email, holder.voice,
+                                 holder.disclose)
+            return Outcome("done", b.create(None, name, sub.years, sub.authinfo, sub.cost,
+                                            holder.handle if holder else None))
         if sub.operation == "renew":
             return Outcome("done", b.renew(None, name, sub.years, sub.cost))
         if sub.operation == "transfer":
@@ -152,6 +163,9 @@ def _send(sub: Submission) -> Outcome:
             return Outcome("done")
         b.restore(_Now(sub.submitted_at), name, sub.cost)
         return Outcome("done", b.info(None, name).expires_at)
+    except ActionPending as e:
+        log.info("%s at %s", e, b.name)
+        return Outcome("awaiting")
     except OutcomeUnknown as lost:
         log.warning("%s of %s at %s: answer lost (%s); settling by info", sub.operation,
                     name, b.name, lost.cause)
@@ -164,7 +178,10 @@ def _settle(sub: Submission, lost: OutcomeUnknown | None) -> Outcome:
     try:
         found = sub.backend.settle(sub.operation, sub.name, sub.submitted_at,
                                    current_expiry=sub.current_expiry, authinfo=sub.authinfo,
-                                   lost=lost.command if lost else None)
+                                   # a restore is settled as its request, whichever of
+                                   # request or report was lost: a report missing is sent
+                                   lost=lost.command if lost and sub.operation != "restore"
+                                   else None)
     except (EppError, CannotSettle) as e:
         log.warning("%s of %s at %s not settled yet: %s", sub.operation, sub.name,
                     sub.backend.name, e)
@@ -173,7 +190,22 @@ def _settle(sub: Submission, lost: OutcomeUnknown | None) -> Outcome:
         return Outcome("failed", error=(
             f"the registry of {sub.backend.name} did not carry out the {sub.operation} of "
             f"{display(sub.name)} (its answer was lost: {found.detail})"))
-    return Outcome("done", found.info.expires_at if found.info else None)
+    info = found.info
+    if sub.operation == "restore" and info is not None and \
+            "pendingRestore" in info.rgp_statuses:
+        # the request went through but its report was never sent: send it now
+        try:
+            info = sub.backend.report_restore(sub.name, sub.submitted_at)
+        except OutcomeUnknown as e:
+            log.warning("restore report of %s at %s: answer lost (%s); settled later",
+                        sub.name, sub.backend.name, e.cause)
+            return Outcome("unknown")
+        except EppError as e:
+            return Outcome("failed", error=from_registry(e).detail)
+    if info is not None and PENDING_STATUS.get(sub.operation) in (
+            *info.statuses, *info.rgp_statuses):
+        return Outcome("awaiting")  # accepted there with 1001: its panData will decide
+    return Outcome("done", info.expires_at if info else None)
 
 
 def _record(ctx: FlowContext, sub: Submission, outcome: Outcome) -> None:
@@ -182,16 +214,49 @@ def _record(ctx: FlowContext, sub: Submission, outcome: Outcome) -> None:
     if order is None or item is None or item.status != "submitted" or \
             outcome.status == "unknown":
         return
+    if outcome.status == "awaiting":
+        item.status, item.secret = "awaiting", None
+        return
+    _complete(ctx, order, item, sub.backend.name, outcome)
+
+
+def _complete(ctx: FlowContext, order: SiteOrder, item: SiteOrderItem, backend_name: str,
+              outcome: Outcome) -> None:
+    """A settled item: done (the name's row), or failed and refunded; the order finished
+    with its last item."""
     user = ctx.session.get(SiteUser, order.user_id)
     if outcome.status == "done":
         held = ctx.session.scalars(select(SiteDomain).where(
-            SiteDomain.name == sub.name)).first()
-        orders.record(ctx, sub.backend.name, user, item, held, outcome.expires)
+            SiteDomain.name == item.domain)).first()
+        orders.record(ctx, backend_name, user, item, held, outcome.expires)
         item.status = "done"
     else:
         orders.refund(ctx, order, item, outcome.error or "the registry refused it")
     item.secret, item.completed_at = None, ctx.now
     orders.finish(ctx, order, user, orders.items_of(ctx, order.id))
+
+
+def pending_action(ctx: FlowContext, backend: RemoteRegistry, pending: PendingAction
+                   ) -> str | None:
+    """An item the registry accepted with 1001, decided by its ``<domain:panData>``: done
+    (the name's row, its expiry from ``info``) or failed and refunded. None when no item
+    awaits this name (the panData of something else: a deletion)."""
+    name = pending.name.lower()
+    item = ctx.session.scalars(select(SiteOrderItem).where(
+        SiteOrderItem.domain == name, SiteOrderItem.status == "awaiting").order_by(
+        SiteOrderItem.id)).first()
+    if item is None:
+        return None
+    order = orders.lock_order(ctx, item.order_id)
+    if pending.succeeded:
+        expires = None if item.operation == "transfer" else backend.info(ctx, name).expires_at
+        outcome = Outcome("done", expires)
+    else:
+        outcome = Outcome("failed", error=(
+            f"the registry of {backend.name} declined the {item.operation} of "
+            f"{display(name)}"))
+    _complete(ctx, order, item, backend.name, outcome)
+    return f"pending {item.operation} of {name}: {outcome.status}"
 
 
 def _stale(ctx: FlowContext, backend: Backend, limit: int) -> list[Submission]:
@@ -208,6 +273,12 @@ def _stale(ctx: FlowContext, backend: Backend, limit: int) -> list[Submission]:
                                item.years, item.cost, item.secret, item.submitted_at,
                                held.expires_at if held is not None else None, target))
     return subs
+
+
+# what the registry's info shows while it decides on a transform it answered 1001 for
+# (a transfer is pending by nature: its trnData messages carry it on)
+PENDING_STATUS = {"create": "pendingCreate", "renew": "pendingRenew",
+                  "restore": "pendingRestore"}
 
 
 @dataclass(frozen=True)

@@ -29,13 +29,13 @@ from eppclient.namespaces import DOMAIN
 from registry.errors import EppError
 from registry.flows.context import FlowContext
 
-from . import lifecycle
+from . import lifecycle, remote_orders
 from .backends.base import Backend
 from .backends.remote import RemoteRegistry
 from .config import RegistrarSettings
 from .errors import SiteError
 from .hosted_zones import forget
-from .models import SiteDomain, SiteUpstreamMessage
+from .models import SiteDomain, SiteUpstream, SiteUpstreamMessage
 from .remote_orders import Tx
 from .upstreams import UpstreamSet
 
@@ -48,11 +48,23 @@ def sync(tx: Tx, backend: Backend, upstreams: UpstreamSet, settings: RegistrarSe
     cannot be reached is logged and tried at the next round."""
     applied = 0
     for remote in tx(upstreams.backends, "site_upstreams"):
+        error = None
         try:
             applied += drain_one(tx, backend, remote, settings)
         except Exception as e:  # one registry away must not stop the others
             log.warning("poll of %s failed: %s", remote.name, e)
+            error = str(e) or type(e).__name__
+        tx(lambda ctx, name=remote.name, error=error: polled(ctx, name, error),
+           "site_upstream_polled")
     return applied
+
+
+def polled(ctx: FlowContext, upstream: str, error: str | None) -> None:
+    """When the queue was drained, and why not (for the console's upstreams page)."""
+    row = ctx.session.scalars(select(SiteUpstream).where(
+        SiteUpstream.name == upstream)).first()
+    if row is not None:  # removed meanwhile
+        row.polled_at, row.poll_error = ctx.now, error[:2000] if error else None
 
 
 def drain_one(tx: Tx, backend: Backend, remote: RemoteRegistry,
@@ -111,6 +123,8 @@ def _effect(ctx: FlowContext, backend: Backend, remote: RemoteRegistry,
                                    renewed.expires_at)
         return f"renewed by the registry: {renewed.name} until {renewed.expires_at}"
     if (pending := msg.pending_action) is not None:
+        if (decided := remote_orders.pending_action(ctx, remote, pending)) is not None:
+            return decided
         purged = change is not None and change.operation == "autoPurge"
         row = ctx.session.scalars(select(SiteDomain).where(
             SiteDomain.name == pending.name.lower())).first()

@@ -31,6 +31,10 @@ from .models import SiteUpstream
 from .names import to_ascii_name
 
 NAME = re.compile(r"[a-z0-9][a-z0-9-]{0,31}", re.ASCII)
+# the contacts an upstream's TLDs take with a name (the user's registrant contact, made
+# at the upstream): the registrant only, the registrant also as admin and tech (thick),
+# or none (the minimum data set)
+CONTACTS = ("registrant", "all", "none")
 
 
 @dataclass(frozen=True)
@@ -47,12 +51,13 @@ class UpstreamView:
     currency: str
     sessions: int
     idle_timeout: int
+    contacts: str
 
     @classmethod
     def of(cls, row: SiteUpstream) -> UpstreamView:
         return cls(row.name, row.host, row.port, row.clid, tuple(row.tlds),
                    row.markup_percent, dict(row.flat_prices), row.currency, row.sessions,
-                   row.idle_timeout)
+                   row.idle_timeout, row.contacts)
 
 
 @dataclass(frozen=True)
@@ -73,6 +78,7 @@ class UpstreamSpec:
     currency: str | None = None
     sessions: int = 2
     idle_timeout: int = 600  # the registry's, in seconds
+    contacts: str = "registrant"  # CONTACTS
 
 
 def add(ctx: FlowContext, spec: UpstreamSpec, default_currency: str) -> UpstreamView:
@@ -94,6 +100,8 @@ def add(ctx: FlowContext, spec: UpstreamSpec, default_currency: str) -> Upstream
         raise InvalidInput("--sessions must be 1 to 16", field="sessions")
     if not 2 <= spec.idle_timeout <= 86400:
         raise InvalidInput("--idle-timeout must be 2 to 86400 seconds", field="idle_timeout")
+    if spec.contacts not in CONTACTS:
+        raise InvalidInput(f"--contacts is one of {', '.join(CONTACTS)}", field="contacts")
     if spec.markup_percent is not None and not 0 <= spec.markup_percent <= 1000:
         raise InvalidInput("--markup must be 0 to 1000 (percent)", field="markup")
     tlds = tuple(dict.fromkeys(to_ascii_name(t).lstrip(".") for t in spec.tlds))
@@ -120,7 +128,8 @@ def add(ctx: FlowContext, spec: UpstreamSpec, default_currency: str) -> Upstream
                        password=spec.password, tlds=list(tlds),
                        markup_percent=spec.markup_percent, flat_prices=prices,
                        currency=currency, sessions=spec.sessions,
-                       idle_timeout=spec.idle_timeout, created_at=ctx.now)
+                       idle_timeout=spec.idle_timeout, contacts=spec.contacts,
+                       created_at=ctx.now)
     ctx.session.add(row)
     ctx.session.flush()
     return UpstreamView.of(row)
@@ -153,14 +162,14 @@ def registry_config(row: SiteUpstream, **overrides) -> RegistryConfig:
 
 def upstream_of(row: SiteUpstream) -> Upstream:
     return Upstream(row.name, tuple(row.tlds), row.currency, row.markup_percent,
-                    dict(row.flat_prices))
+                    dict(row.flat_prices), row.contacts)
 
 
 def _fingerprint(row: SiteUpstream) -> tuple:
     """What a running link depends on: a change of any of it makes a new link."""
     return (row.host, row.port, row.ca, row.cert, row.key, row.clid, row.password,
             tuple(row.tlds), row.markup_percent, tuple(sorted(row.flat_prices.items())),
-            row.currency, row.sessions, row.idle_timeout)
+            row.currency, row.sessions, row.idle_timeout, row.contacts)
 
 
 class UpstreamSet:

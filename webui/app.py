@@ -78,7 +78,8 @@ def make_app(core: RegistrarCore, payments: PaymentService | None = None,
     app["payments"] = payments or PaymentService(core, PaymentSettings())
     app["console"] = OperatorConsole(core.registry, tuple(
         name for name, provider in app["payments"].providers.items()
-        if hasattr(provider, "refund")), tld_dns=tld_dns)
+        if hasattr(provider, "refund")), tld_dns=tld_dns,
+        default_markup=core.settings.markup_percent)
     app["limits"] = limiters(core.settings)
     api = build_api()
     app["openapi"] = document(api, core.settings.site_url)

@@ -15,6 +15,7 @@ from registrar.core import RegistrarCore
 from registrar.errors import SiteError
 from registrar.reconcile import reconcile
 from registrar.upstreams import (
+    CONTACTS,
     UpstreamSpec,
     UpstreamView,
     add,
@@ -57,6 +58,10 @@ def register(subparsers: Any) -> None:
     a.add_argument("--idle-timeout", type=whole_number(2, 86400), default=600,
                    metavar="SECONDS", help="the registry's idle timeout: a <hello> goes on a "
                    "session idle half as long (default 600)")
+    a.add_argument("--contacts", choices=CONTACTS, default="registrant",
+                   help="what its TLDs take with a name: the user's registrant contact "
+                   "(default), the same as admin and tech too (all: a thick registry), or "
+                   "none (the minimum data set)")
     a.set_defaults(run=run_add)
     up.add_parser("list", help="the upstreams").set_defaults(run=run_list)
     t = up.add_parser("test", help="log in; show the greeting, extensions and a price check")
@@ -92,7 +97,8 @@ def run_add(ctx: Any, args: argparse.Namespace) -> None:
         prices.append((op.strip(), amount.strip()))
     spec = UpstreamSpec(args.name, args.host, args.port, args.ca, args.cert, args.key,
                         args.clid, args.password, tuple(args.tld), args.markup,
-                        tuple(prices), args.currency, args.sessions, args.idle_timeout)
+                        tuple(prices), args.currency, args.sessions, args.idle_timeout,
+                        args.contacts)
     core = _core(ctx)
     view = _site(lambda: core.tx(lambda c: add(c, spec, core.currency), "upstream_add"))
     print(f"upstream {view.name} added: {_line(view)}")
@@ -111,7 +117,8 @@ def _line(v: UpstreamView) -> str:
     markup = "site default" if v.markup_percent is None else f"{v.markup_percent}%"
     flat = ", ".join(f"{op} {format_amount(a, v.currency)}" for op, a in v.flat_prices.items())
     return (f"{v.host}:{v.port} as {v.clid}, TLDs {', '.join(v.tlds)}, markup {markup}, "
-            f"{v.currency}, {v.sessions} sessions, idle timeout {v.idle_timeout} s"
+            f"{v.currency}, {v.sessions} sessions, idle timeout {v.idle_timeout} s, "
+            f"contacts {v.contacts}"
             + (f", flat prices {flat}" if flat else ""))
 
 

@@ -13,6 +13,8 @@ transfer queries only; a transform is never sent twice).
 
 from __future__ import annotations
 
+import logging
+import secrets
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -22,8 +24,18 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import TypeVar
 
-from eppclient import CommandFailed, DomainChanges, EppClient, FeeQuery, NotSent, RestoreReport
+from eppclient import (
+    CommandFailed,
+    Contact,
+    DomainChanges,
+    EppClient,
+    FeeQuery,
+    NotSent,
+    OutcomeUnknown,
+    RestoreReport,
+)
 from eppclient import DsData as EppDs
+from eppclient import PostalInfo as EppPostal
 from eppclient.commands import Command
 from eppclient.domain import DomainInfo as EppDomainInfo
 from eppclient.namespaces import FEE
@@ -40,8 +52,15 @@ from .base import OPERATIONS, DomainChange, Offer
 from .epp_link import EppLink
 from .local import RESTORE_STATEMENTS
 
+log = logging.getLogger("pyrar.registrar.remote")
 T = TypeVar("T")
 UNREACHABLE = 2400
+ACTION_PENDING = 1001  # RFC 5730: accepted; the outcome comes later as a poll message
+
+
+class ActionPending(Exception):
+    """The registry accepted a transform but will decide later (result 1001): its
+    ``<domain:panData>`` poll message says how it ended (registrar/remote_orders.py)."""
 
 
 def _error_classes() -> dict[int, type[EppError]]:
@@ -72,6 +91,7 @@ class Upstream:
     currency: str
     markup_percent: int | None
     flat_prices: dict[str, int]
+    contacts: str = "registrant"  # registrar/upstreams.py CONTACTS
 
 
 @dataclass(frozen=True)
@@ -97,6 +117,9 @@ class RemoteRegistry:
         self._monotonic = monotonic
         self._prices: dict[str, tuple[float, str, dict[str, int | None]]] = {}
         self._prices_lock = threading.Lock()
+        # contacts of ours known to hold these data here (only we change them): a create
+        # asks no contact info for them
+        self._current: dict[str, tuple] = {}
 
     @property
     def settle_after(self) -> float:
@@ -179,30 +202,46 @@ class RemoteRegistry:
 
     def create(self, ctx: FlowContext, name: str, years: int, authinfo: str,
                cost: int, registrant: str | None = None) -> datetime:
-        # The site's registrant contacts live at the local registry; a remote registry gets
-        # none (its TLDs must not require one: a thick one refuses and the item is refunded)
+        """``registrant``: the user's contact handle, made here first (``ensure_contact``);
+        sent as admin and tech too to a thick registry, not at all to a minimum one."""
         price = self._price(cost)
+        mode = self.upstream.contacts
+        holder = registrant if mode != "none" else None
+        roles = (("admin", holder), ("tech", holder)) if holder and mode == "all" else ()
         created = self._call(lambda c: c.domain_create(name, auth_info=authinfo, years=years,
+                                                       registrant=holder, contacts=roles,
                                                        price=price))
+        _decided(created.response.code, "create", name)
         return created.expires_at or self._domain(name).expires_at  # exDate is optional
 
     def renew(self, ctx: FlowContext, name: str, years: int, cost: int) -> datetime:
         current = self.info(ctx, name).expires_at
         price = self._price(cost)
         renewed = self._call(lambda c: c.domain_renew(name, current.date(), years, price))
+        _decided(renewed.response.code, "renew", name)
         return renewed.expires_at or self._domain(name).expires_at
 
     def restore(self, ctx: FlowContext, name: str, cost: int) -> None:
         price = self._price(cost)
         self._call(lambda c: c.domain_restore(name, price))
+        if "pendingRestore" in self.report_restore(name, ctx.now).rgp_statuses:
+            # reported, and the registry still deciding (its panData will say)
+            _decided(ACTION_PENDING, "restore", name)
+
+    def report_restore(self, name: str, at: datetime) -> DomainInfo:
+        """The RFC 3915 report, when the registry waits for one (pendingRestore): after a
+        request, or after a request whose answer was lost was found applied (without it
+        the registry puts the name back into redemption). The name's state after."""
         info = self._call(lambda c: c.domain_info(name))
-        if "pendingRestore" in info.rgp_statuses:  # the registry wants the report
-            report = RestoreReport(
-                pre_data=f"{name}: held by one of our users when it was deleted",
-                post_data=f"{name}: restored for the same user", deleted_at=ctx.now,
-                restored_at=ctx.now, reason="the registrant asked for it on our site",
-                statements=RESTORE_STATEMENTS)
-            self._call(lambda c: c.domain_restore_report(name, report))
+        if "pendingRestore" not in info.rgp_statuses:
+            return _info(info)
+        report = RestoreReport(
+            pre_data=f"{name}: held by one of our users when it was deleted",
+            post_data=f"{name}: restored for the same user", deleted_at=at,
+            restored_at=at, reason="the registrant asked for it on our site",
+            statements=RESTORE_STATEMENTS)
+        self._call(lambda c: c.domain_restore_report(name, report))
+        return self._domain(name)
 
     def transfer_request(self, ctx: FlowContext, name: str, authinfo: str, years: int,
                          cost: int) -> TransferData:
@@ -242,13 +281,57 @@ class RemoteRegistry:
 
     def create_contact(self, ctx: FlowContext, handle: str, postal: PostalInfo, email: str,
                        voice: str | None, disclose: Disclose) -> None:
-        raise registry_errors.UnimplementedCommand(
-            f"{self.name}: registrant contacts are kept at the local registry")
+        contact = Contact(handle, email, (_epp_postal(postal),), voice,
+                          auth_info=secrets.token_urlsafe(24),
+                          withheld=() if disclose.flag else disclose.fields)
+        self._call(lambda c: c.contact_create(contact))
 
     def update_contact(self, ctx: FlowContext, handle: str, postal: PostalInfo, email: str,
                        voice: str | None) -> None:
-        raise registry_errors.UnimplementedCommand(
-            f"{self.name}: registrant contacts are kept at the local registry")
+        self._call(lambda c: c.contact_update(handle, postal=(_epp_postal(postal),),
+                                              voice=voice, email=email))
+
+    def ensure_contact(self, handle: str, postal: PostalInfo, email: str, voice: str | None,
+                       disclose: Disclose) -> None:
+        """The user's contact made here, or brought up to date, before a name is created
+        with it (nothing for a minimum-data-set registry). A contact create whose answer
+        was lost is settled by ``info``; a lost update is left for the next time."""
+        if self.upstream.contacts == "none" or \
+                self._current.get(handle) == (postal, email, voice):
+            return
+        if self.sync_contact(handle, postal, email, voice):
+            return
+        try:
+            self.create_contact(None, handle, postal, email, voice, disclose)
+        except OutcomeUnknown:
+            if not self.sync_contact(handle, postal, email, voice):
+                raise EppError(f"{self.name}: the contact {handle} could not be made "
+                               "(its answer was lost and it does not show)") from None
+        self._current[handle] = (postal, email, voice)
+
+    def sync_contact(self, handle: str, postal: PostalInfo, email: str, voice: str | None
+                     ) -> bool:
+        """Update our contact ``handle`` here if its data differ; False when there is no
+        such contact of ours. A handle another registrar holds here is refused."""
+        try:
+            found = self._call(lambda c: c.contact_info(handle))
+        except registry_errors.ObjectDoesNotExist:
+            return False
+        if found.sponsor != self.link.config.clid:
+            raise registry_errors.AuthorizationError(
+                f"{self.name}: the contact {handle} belongs to another registrar there")
+        held = found.contact
+        wanted = _epp_postal(postal)
+        self._current.pop(handle, None)
+        if (held.email, held.voice or None, held.postal) != (email, voice or None, (wanted,)):
+            try:
+                self.update_contact(None, handle, postal, email, voice)
+            except OutcomeUnknown as e:
+                log.warning("update of contact %s at %s: answer lost (%s); brought up to "
+                            "date next time", handle, self.name, e.cause)
+                return True
+        self._current[handle] = (postal, email, voice)
+        return True
 
     def poll(self, ctx: FlowContext) -> QueuedMessage | None:
         return None  # a remote registry's messages: registrar/upstream_poll.py
@@ -276,6 +359,11 @@ class RemoteRegistry:
         self.link.close()
 
 
+def _decided(code: int, operation: str, name: str) -> None:
+    if code == ACTION_PENDING:
+        raise ActionPending(f"the {operation} of {name} is pending at the registry")
+
+
 def _command(operation: str, name: str, sent_at: datetime, current_expiry: datetime | None,
              authinfo: str | None) -> Command:
     """The transform as eppclient.settle() needs to know it: what, on which name, when."""
@@ -288,6 +376,11 @@ def _command(operation: str, name: str, sent_at: datetime, current_expiry: datet
     if operation == "restore":
         params["rgp_op"] = "request"
     return Command(verb, "domain", name, b"", "", MappingProxyType(params), sent_at)
+
+
+def _epp_postal(p: PostalInfo) -> EppPostal:
+    return EppPostal(p.name, p.city, p.cc, tuple(p.street), p.org or None, p.sp or None,
+                     p.pc or None, p.type)
 
 
 def _epp_ds(d: DsData) -> EppDs:

@@ -5,6 +5,7 @@ registry's; an upstream's messages are read by registrar/upstream_poll.py."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from datetime import datetime
 
@@ -16,6 +17,7 @@ from registry.views import DomainInfo
 
 from .base import Backend, DomainChange, Offer
 
+log = logging.getLogger("pyrar.registrar.router")
 Remotes = Callable[[FlowContext], dict[str, Backend]]  # TLD -> backend
 
 
@@ -99,7 +101,15 @@ class Router:
 
     def update_contact(self, ctx: FlowContext, handle: str, postal: PostalInfo, email: str,
                        voice: str | None) -> None:
+        """At the local registry, then at each upstream holding the contact (made there
+        with the user's first name at it). An upstream away is logged: the contact is
+        brought up to date there before the user's next name is created with it."""
         self.local.update_contact(ctx, handle, postal, email, voice)
+        for remote in {id(b): b for b in self._remotes(ctx).values()}.values():
+            try:
+                remote.sync_contact(handle, postal, email, voice)
+            except EppError as e:
+                log.warning("contact %s not updated at %s: %s", handle, remote.name, e)
 
     def poll(self, ctx: FlowContext) -> QueuedMessage | None:
         return self.local.poll(ctx)

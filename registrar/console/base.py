@@ -24,8 +24,11 @@ Snapshot = Callable[[FlowContext], dict | None]
 
 class ConsoleBase:
     def __init__(self, registry: Registry, refundable: tuple[str, ...] = (),
-                 tld_dns: Callable[[str], dict | None] = lambda _tld: None) -> None:
+                 tld_dns: Callable[[str], dict | None] = lambda _tld: None,
+                 default_markup: int = 0) -> None:
         self.registry = registry
+        # the site's markup on an upstream's prices when the upstream sets none
+        self.default_markup = default_markup
         # a new TLD's DNS settings (the app shell's: zonegen's defaults, checked by zonegen),
         # or None, when it is not to be published yet; ValueError if they are wrong
         self.tld_dns = tld_dns

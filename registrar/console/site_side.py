@@ -15,10 +15,11 @@ from registry.errors import EppError
 from registry.flows.context import Actor, FlowContext
 from registry.models import Registrar, Tld
 
-from .. import operators, orders
+from .. import operators, orders, upstream_status
 from ..accounts import find_user, normalize_email
 from ..errors import InvalidInput, NotFound
 from ..ledger import entries as user_ledger
+from ..models import SiteUpstream
 from ..payments import rules as payments_rules
 from ..views import LedgerView, OrderView, Principal
 from .base import ConsoleBase, site_error
@@ -29,7 +30,7 @@ from .values import text
 class Hit:
     """A quick-search result: what it is, its key for a link, and what to show."""
 
-    kind: str  # tld, registrar, domain, user, order
+    kind: str  # tld, registrar, domain, user, order, upstream
     key: str
     label: str
 
@@ -149,6 +150,15 @@ class SiteSide(ConsoleBase):
             return _order(ctx, order)
         return self._read(who, work)
 
+    # -- the remote registries the site sells names of ----------------------------------
+
+    def upstreams(self, who: Principal) -> list[upstream_status.UpstreamStatus]:
+        return self._read(who, lambda ctx: upstream_status.statuses(ctx, self.default_markup))
+
+    def upstream(self, who: Principal, name: str) -> dict:
+        return self._read(who, lambda ctx: upstream_status.detail(ctx, name,
+                                                                  self.default_markup))
+
     def mails(self, who: Principal, user_id: int | None, recipient: str | None
               ) -> list[operators.MailRow]:
         return self._read(who, lambda ctx: operators.mails(ctx, user_id=user_id,
@@ -181,6 +191,9 @@ class SiteSide(ConsoleBase):
                      for d in domains.search(ctx, name=q, limit=10)]
             hits += [Hit("user", str(u.id), f"{u.email} (#{u.id}, {u.role})")
                      for u in operators.search_users(ctx, q, 5)]
+            hits += [Hit("upstream", u.name, f"upstream {u.name} ({', '.join(u.tlds)})")
+                     for u in s.scalars(select(SiteUpstream).where(
+                         SiteUpstream.name.contains(q, **like)).limit(5))]
             if q.lstrip("#").isdigit() and len(q) < 18:
                 order = s.get(orders.SiteOrder, int(q.lstrip("#")))
                 if order is not None:

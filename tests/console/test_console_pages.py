@@ -4,17 +4,20 @@ and 375 px with screenshots; data holding markup shows as text; the CSP holds.""
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
 
 from registrar.config import RegistrarSettings
 from registrar.core import RegistrarCore
+from registrar.models import SiteUpstreamMessage
 from registry.admin.registrars import get_registrar
 from registry.flows.context import Actor
 from registry.flows.domain_create import DomainCreate
 from tests.browser.conftest import browser, check_page, tab  # noqa: F401
 from tests.console.browser import log_in, log_in_again
+from tests.console.test_console_upstreams import define
 from tests.webui.conftest import site  # noqa: F401
 
 PASSWORD = "correct horse battery"
@@ -26,8 +29,13 @@ MARKUP = "<img src=x onerror=alert(1)>"
 pytestmark = pytest.mark.parametrize("site", ["sqlite"], indirect=True)
 
 
-def test_every_console_page(site, tab):  # noqa: F811
+def test_every_console_page(site, tab, tmp_path):  # noqa: F811
     core = RegistrarCore(site.registry, SETTINGS)
+    upstream = f"far{uuid.uuid4().hex[:6]}"
+    define(site, tmp_path, upstream, (upstream,), None)
+    site.registry.run(lambda ctx: ctx.session.add(SiteUpstreamMessage(
+        upstream=upstream, msg_id="1", received_at=ctx.now, summary=MARKUP)),
+        Actor.operator("t"))
     email = f"root-{uuid.uuid4().hex[:6]}@registry.test"
     core.register(email, PASSWORD, role="superuser", verified=True)
     victim = core.register(f"x{uuid.uuid4().hex[:6]}@example.net", PASSWORD, verified=True)
@@ -54,12 +62,19 @@ def test_every_console_page(site, tab):  # noqa: F811
             ("/admin/events", "outbox"), ("/admin/poll", "poll"),
             ("/admin/poll/house", "poll-queue"), ("/admin/users?q=example.net", "users"),
             (f"/admin/users/{victim.id}", "user"), ("/admin/orders", "orders"),
-            ("/admin/mails", "mails"), ("/admin/audit", "audit"),
+            ("/admin/mails", "mails"), ("/admin/upstreams", "upstreams"),
+            (f"/admin/upstreams/{upstream}", "upstream"), ("/admin/audit", "audit"),
             ("/admin/search?q=page", "search")]:
         tab.goto(site.url + path)
         assert page.locator("h1").count() == 1, path
         assert "Something went wrong" not in page.text_content("main"), path
         check_page(tab, f"console-{title}")
+    # the upstreams list links each one's page; a message holding markup shows as text
+    tab.goto(f"{site.url}/admin/upstreams")
+    page.click(f"main a:text('{upstream}')")
+    page.wait_for_selector(f"h1:text('Upstream {upstream}')")
+    assert re.search("not polled yet|failing", page.text_content("main"))  # port 700: no EPP
+    assert MARKUP in page.text_content("main") and page.locator("main img").count() == 0
     tab.goto(f"{site.url}/admin/audit")
     assert MARKUP in page.text_content("#audit")
     assert page.locator("#audit img").count() == 0

@@ -5,18 +5,17 @@ A user of B searches and buys a name of alpha (it exists at A, sponsored by B's 
 A charged B, B charged the user its own price), renews it, sets name servers with glue and
 a DS record (A's DNS delegates it), buys at a price A raised meanwhile (A refuses: a clear
 reason and a refund), and loses the name to another registrar of A (B's poller removes it
-from the account and mails the user)."""
+from the account and mails the user). Faults: answers lost between B and A (a create, a
+renew, a transfer request, a restore), B's site killed with an order in flight, A's eppd
+killed with one; and A's own lifecycle seen by B (tests/interconnect/a_side.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import mailbox
 import os
 import secrets
 import signal
 import sqlite3
-import subprocess
 import threading
 from datetime import datetime
 from pathlib import Path
@@ -25,18 +24,11 @@ import dns.rcode
 import dns.rdatatype
 import pytest
 
-from eppclient import EppClient, FeeQuery, RegistryConfig
+from eppclient import FeeQuery
+from tests.interconnect import a_side
+from tests.interconnect.instances import at_a, ok, site_user, subjects, tune, wait_serving
 from tests.interconnect.proxy_thread import ProxyThread
-from tests.serve_stack import (
-    GLUE,
-    PUBLISH_TIMEOUT,
-    START_TIMEOUT,
-    Served,
-    environment,
-    make_sandbox,
-    pyrar,
-    serving,
-)
+from tests.serve_stack import GLUE, PUBLISH_TIMEOUT, Served, make_sandbox, serving
 from tests.waiting import wait_for
 from tests.webui.api_client import ApiClient
 from tests.zonegen.zonegen_helpers import need_pdns
@@ -45,52 +37,6 @@ pytestmark = [pytest.mark.pdns, pytest.mark.slow]
 DIGEST = "5C" * 32
 MARKUP = 20
 TIMEOUT = 5  # B's upstream command timeout: a lost item is settled 3 * 5 + 5 s after it left
-
-
-def cli(sandbox: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(pyrar("--config", str(sandbox / "pyrar.toml"), *args),
-                          env=environment(), capture_output=True, text=True, timeout=120)
-
-
-def ok(sandbox: Path, *args: str) -> str:
-    done = cli(sandbox, *args)
-    assert done.returncode == 0, (args, done.stdout, done.stderr)
-    return done.stdout
-
-
-def tune(sandbox: Path, table: str, **settings: object) -> None:
-    """Settings of a sandbox's table for a test that cannot wait a minute."""
-    config = sandbox / "pyrar.toml"
-    lines = "".join(f"{k} = {v}\n" for k, v in settings.items())
-    config.write_text(config.read_text().replace(f"[{table}]\n", f"[{table}]\n" + lines, 1))
-
-
-def wait_serving(served: Served, tld: str) -> None:
-    def up() -> bool:
-        assert served.process.poll() is None, f"serve exited early:\n{served.log()}"
-        return ("PyRar is running" in served.log() and served.epp_answers()
-                and served.soa_answered(f"{tld}."))
-    # two installations start side by side on a shared machine: more time than one
-    wait_for(f"serve of {tld} is up", up, 3 * START_TIMEOUT, served.log)
-
-
-def registrar_client(served: Served, clid: str) -> RegistryConfig:
-    cred = next(r for r in served.credentials["registrars"] if r["clid"] == clid)
-    return RegistryConfig(name=f"a-{clid}", host=cred["host"], port=int(cred["port"]),
-                          ca=Path(cred["ca"]), cert=Path(cred["cert"]), key=Path(cred["key"]),
-                          clid=clid, password=cred["password"], sessions=1)
-
-
-def at_a(served: Served, clid: str, work):
-    """``work(client)`` as registrar ``clid`` of A, with our own EPP client."""
-    async def run():
-        async with EppClient(registrar_client(served, clid)) as client:
-            return await work(client)
-    return asyncio.run(run())
-
-
-def subjects(sandbox: Path) -> list[str]:
-    return [str(m["Subject"]) for m in mailbox.Maildir(sandbox / "mail", create=False)]
 
 
 def test_b_sells_alpha_through_a(tmp_path):
@@ -105,8 +51,9 @@ def test_b_sells_alpha_through_a(tmp_path):
     tune(a, "eppd", idle_timeout=4)
     with serving(a, "serve-a") as sa:
         wait_serving(sa, "alpha")
-        # transfers approved by A's lifecycle at once (set early: eppd caches the policy)
-        ok(a, "tld", "set", "alpha", "transfer_pending_days=0")
+        # transfers approved by A's lifecycle at once, and a name deleted the day it was
+        # made goes to redemption as an older one would (set early: eppd caches the policy)
+        ok(a, "tld", "set", "alpha", "transfer_pending_days=0", "add_grace_days=0")
         b_at_a = next(r for r in sa.credentials["registrars"] if r["clid"] == "registrar1")
         # B reaches A's eppd through a proxy that loses answers when told to
         proxy = ProxyThread(sa.epp_port, a / "certs" / "server.pem", a / "certs" / "server.key",
@@ -133,16 +80,14 @@ def test_b_sells_alpha_through_a(tmp_path):
                 pending = _crash_while_sent(sa, sb, user, proxy)
             with serving(b, "serve-b-again") as sb:
                 wait_serving(sb, "beta")
-                _settled_after_restart(sa, sb, site_user(sb), pending, proxy)
+                user = site_user(sb)
+                _settled_after_restart(sa, sb, user, pending, proxy)
+                a_side.registrant_at_a(sa, user)
+                a_side.eppd_killed_mid_order(sa, sb, user, proxy)
+                a_side.renew_and_transfer_lost(a, sa, sb, user, proxy)
+                a_side.a_lifecycle(a, sa, sb, user, proxy)
         finally:
             proxy.close()
-
-
-def site_user(sb: Served) -> ApiClient:
-    web = sb.credentials["web"]
-    user = ApiClient(web["url"])
-    assert user.login(web["user"]["email"], web["user"]["password"]).status == 200
-    return user
 
 
 def _answer_lost(sa: Served, user: ApiClient, proxy: ProxyThread) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.interconnect.test_two_instances import cli, ok
+from tests.interconnect.instances import cli, ok
 from tests.serve_stack import make_sandbox
 from tests.zonegen.zonegen_helpers import free_port
 
@@ -29,13 +29,15 @@ def test_upstream_definitions(tmp_path):
     missing[missing.index("--ca") + 1] = str(tmp_path / "nope.pem")
     assert "--ca: no such file" in refused(*missing)
     assert "decimals" in refused(*base, "--tld", "alpha", "--price", "create=1.005")
+    assert "invalid choice: 'some'" in refused(*base, "--tld", "alpha", "--contacts", "some")
     added = ok(sandbox, *base, "--tld", "alpha", "--tld", "Alpha2", "--markup", "15",
-               "--price", "create=8.50", "--price", "renew=9")
+               "--price", "create=8.50", "--price", "renew=9", "--contacts", "all")
     listed = ok(sandbox, "upstream", "list")
     for shown in (added, listed):
         assert "s3cret-pass" not in shown and cred["key"] not in shown
     assert (f"alpha: 127.0.0.1:{port} as ourclid, TLDs alpha, alpha2, markup 15%, USD, "
-            "2 sessions, idle timeout 600 s, flat prices create 8.50, renew 9.00") in listed
+            "2 sessions, idle timeout 600 s, contacts all, flat prices create 8.50, "
+            "renew 9.00") in listed
     assert "sells alpha already" in refused(*[a if a != "alpha" else "other" for a in base],
                                            "--tld", "alpha")
     # nobody answers on that port: the test says so in one line

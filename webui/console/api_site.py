@@ -8,7 +8,7 @@ from aiohttp import web
 from ..render import json_response
 from ..routing import Api, Call
 from ..schemas import BOOL, STR, obj
-from .params import LIST, admin_route, console, int_query
+from .params import LIST, admin_route, console, int_query, path
 
 REASON = {"reason": STR}
 
@@ -104,6 +104,16 @@ def site_routes(api: Api) -> None:
     async def admin_order(call: Call) -> web.Response:
         return json_response(await call.run(console(call).order, call.principal,
                                             call.int_path("order_id")))
+
+    @route("GET", "/api/admin/upstreams", "The remote registries the site sells names of: "
+           "TLDs, markup, polling, order items under way", response=LIST)
+    async def admin_upstreams(call: Call) -> web.Response:
+        return json_response(await call.run(console(call).upstreams, call.principal))
+
+    @route("GET", "/api/admin/upstreams/{name}", "One upstream and its latest messages")
+    async def admin_upstream(call: Call) -> web.Response:
+        return json_response(await call.run(console(call).upstream, call.principal,
+                                            path(call, "name")))
 
     @route("GET", "/api/admin/mails", "Mail queued for users, newest first",
            query=("user", "to"), response=LIST)

@@ -15,6 +15,7 @@ export const paths = {
   order: (id) => `${BASE}/orders/${enc(id)}`,
   poll: (clid) => `${BASE}/poll/${enc(clid)}`,
   zone: (tld) => `${BASE}/zones/${enc(tld)}`,
+  upstream: (name) => `${BASE}/upstreams/${enc(name)}`,
 };
 
 /** A link inside the console: link("/admin/tlds", "TLDs"). */

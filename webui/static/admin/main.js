@@ -13,7 +13,8 @@ const nav = document.getElementById("nav");
 const quick = document.getElementById("quick");
 const NAV = [["TLDs", "/tlds"], ["Registrars", "/registrars"], ["Domains", "/domains"],
   ["Zones", "/zones"], ["Outbox", "/events"], ["Poll", "/poll"], ["Users", "/users"],
-  ["Orders", "/orders"], ["Payments", "/payments"], ["Mail", "/mails"], ["Audit log", "/audit"]];
+  ["Orders", "/orders"], ["Payments", "/payments"], ["Mail", "/mails"],
+  ["Upstreams", "/upstreams"], ["Audit log", "/audit"]];
 const ROUTES = [...registryPages, ...sitePages];
 let operator = null;
 

@@ -179,6 +179,53 @@ async function audit({main, query, go}) {
   rows.length >= 100 && link(`${BASE}/audit?${older}`, "Older entries"));
 }
 
+const POLL_KIND = {"polling": "ok", "failing": "warn"};
+
+function markup(s) {
+  return `${s.markup_percent} %${s.markup_is_default ? " (the site's default)" : ""}`;
+}
+
+function pendingTable(rows) {
+  return table("Order items under way", [["Order", (i) => to("order", i.order_id,
+    `#${i.order_id}`)], ["Name", (i) => to("domain", i.name)],
+  ["Operation", (i) => i.operation], ["Status", (i) => i.status],
+  ["Sent", (i) => when(i.submitted_at)]], rows, "No order item under way.");
+}
+
+async function upstreams({main}) {
+  const rows = await get("/api/admin/upstreams");
+  page(main, "Upstreams", h("p", {}, "Remote registries whose names the site sells over " +
+    "EPP ('pyrar upstream add', docs/interconnect.md)."),
+  table("Upstreams", [["Name", (s) => to("upstream", s.upstream.name)],
+    ["State", (s) => badge(s.state, POLL_KIND[s.state] || "")],
+    ["TLDs", (s) => s.upstream.tlds.map((t) => `.${t}`).join(" ")],
+    ["Markup", markup], ["Last poll", (s) => when(s.polled_at)],
+    ["Messages", (s) => String(s.messages)],
+    ["Under way", (s) => String(s.pending.length)]], rows, "No upstream."));
+}
+
+async function upstream({main, params: [name]}) {
+  const d = await get(`/api/admin/upstreams/${enc(name)}`);
+  const s = d.status;
+  const u = s.upstream;
+  const prices = Object.entries(u.flat_prices);
+  page(main, `Upstream ${u.name}`, h("div", {class: "grid"},
+    section("Registry", facts([["EPP server", `${u.host}:${u.port}`], ["Our clid", u.clid],
+      ["TLDs", u.tlds.map((t) => `.${t}`).join(" ")], ["Currency", u.currency],
+      ["Markup", markup(s)], ["Prices", prices.length ? prices.map(([op, amount]) =>
+        `${op} ${money(amount, u.currency)}`).join(", ") : "from its fee-1.0 answers"],
+      ["Contacts sent", u.contacts], ["Sessions", String(u.sessions)],
+      ["Its idle timeout", `${u.idle_timeout} s`]])),
+    section("Polling", facts([["State", badge(s.state, POLL_KIND[s.state] || "")],
+      ["Last poll", when(s.polled_at)], ["Error", s.poll_error || "-"],
+      ["Messages recorded", String(s.messages)],
+      ["Last message", when(s.last_message_at)]]))),
+  section("Order items under way", pendingTable(s.pending)),
+  section("Latest messages", table("Messages", [["Received", (m) => when(m.received_at)],
+    ["Message id", (m) => m.msg_id], ["What it did", (m) => m.summary]], d.messages,
+  "No message.")));
+}
+
 async function search({main, query}) {
   const q = query.get("q") || "";
   const hits = q ? await get(`/api/admin/search?q=${enc(q)}`) : [];
@@ -189,6 +236,6 @@ async function search({main, query}) {
 export const sitePages = [
   [/^\/users$/, users], [/^\/users\/([0-9]+)$/, user], [/^\/orders$/, orders],
   [/^\/orders\/([0-9]+)$/, order], [/^\/payments$/, payments], [/^\/mails$/, mails],
-  [/^\/audit$/, audit],
+  [/^\/upstreams$/, upstreams], [/^\/upstreams\/([^/]+)$/, upstream], [/^\/audit$/, audit],
   [/^\/search$/, search],
 ];
