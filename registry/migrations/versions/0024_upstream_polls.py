@@ -1,8 +1,8 @@
 """upstream polls and contacts: when each upstream's poll queue was last drained, and
 why it failed; which contacts its TLDs take with a name
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0024
+Revises: 0023
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 import registry.models.base
 
-revision = '0022'
-down_revision = '0021'
+revision = '0024'
+down_revision = '0023'
 branch_labels = None
 depends_on = None
 
