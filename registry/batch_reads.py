@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, bindparam, func, select, union_all
-from sqlalchemy.exc import DBAPIError
 
+from .driver_statements import run_on_cursor
 from .models import Domain, PollMessage
 from .values import QueueInfo
 
@@ -75,19 +75,4 @@ def _mysql_rows(connection: Connection, names: list[str], ids: list[int],
         params += ids
     if not parts:
         return []
-    statement = " UNION ALL ".join(parts)
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(statement, params)
-        return list(cursor.fetchall())
-    except connection.dialect.dbapi.Error as e:
-        # As SQLAlchemy does for its own statements: a connection the driver lost is
-        # invalidated (it must not go back to the pool), and the error is SQLAlchemy's, so
-        # the transaction owner knows it for a lost connection (registry.db).
-        lost = connection.dialect.is_disconnect(e, connection.connection, cursor)
-        if lost:
-            connection.invalidate(e)
-        raise DBAPIError.instance(statement, params, e, connection.dialect.dbapi.Error,
-                                  connection_invalidated=lost) from e
-    finally:
-        cursor.close()
+    return run_on_cursor(connection, " UNION ALL ".join(parts), params, want="rows")

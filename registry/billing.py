@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from . import commit
+from .driver_statements import DriverInsert, DriverStatement
 from .errors import BillingFailure
 from .flows.context import FlowContext
 from .models import LedgerEntry, Registrar
@@ -17,12 +18,17 @@ from .poll import enqueue
 
 # Core statements: a create's hot path, where the ORM's unit of work costs more than the
 # statements themselves.
-_ACCOUNT = (select(accounts.c.balance, accounts.c.credit_limit,
-                   accounts.c.low_balance_threshold, accounts.c.low_balance_notified,
-                   registrars.c.currency)
-            .join_from(accounts, registrars)
-            .where(accounts.c.registrar_id == bindparam("id")))
-_LEDGER = insert(LedgerEntry.__table__)
+_ACCOUNT = DriverStatement(
+    select(accounts.c.balance, accounts.c.credit_limit, accounts.c.low_balance_threshold,
+           accounts.c.low_balance_notified, registrars.c.currency)
+    .join_from(accounts, registrars).where(accounts.c.registrar_id == bindparam("id")),
+    writes=False)
+_TAKE = (update(accounts).where(accounts.c.registrar_id == bindparam("id"))
+         .values(balance=accounts.c.balance - bindparam("amount")))
+_FORCED_DEBIT = DriverStatement(_TAKE, writes=True)
+_DEBIT = DriverStatement(_TAKE.where(
+    accounts.c.balance + accounts.c.credit_limit >= bindparam("amount")), writes=True)
+_LEDGER = DriverInsert(LedgerEntry.__table__)
 _MONEY = ("balance", "credit_limit", "low_balance_threshold", "low_balance_notified")
 
 
@@ -67,11 +73,9 @@ def debit(ctx: FlowContext, registrar_id: int, amount: int, kind: str, object_na
     # payer's other commands wait, so only the debit's own statements come after it.
     commit.write_receipt(ctx.session)
     ctx.session.flush()
-    stmt = update(accounts).where(accounts.c.registrar_id == registrar_id)
-    if not force:
-        stmt = stmt.where(accounts.c.balance + accounts.c.credit_limit >= amount)
-    stmt = stmt.values(balance=accounts.c.balance - amount)
-    if ctx.session.execute(stmt).rowcount != 1:
+    debited = (_FORCED_DEBIT if force else _DEBIT).rowcount(
+        ctx.session, {"id": registrar_id, "amount": amount})
+    if debited != 1:
         account = _account(ctx, registrar_id)
         raise BillingFailure(
             f"insufficient funds: {kind} costs {format_amount(amount, account.currency)} "
@@ -92,7 +96,7 @@ def credit(ctx: FlowContext, registrar_id: int, amount: int, kind: str, object_n
 def _record(ctx: FlowContext, registrar_id: int, amount: int, kind: str,
             object_name: str | None, description: str) -> Movement:
     account = _account(ctx, registrar_id)  # the balance just moved, read back
-    ctx.session.execute(_LEDGER, {
+    _LEDGER.run(ctx.session, {
         "registrar_id": registrar_id, "at": ctx.now, "kind": kind, "amount": amount,
         "balance_after": account.balance, "currency": account.currency,
         "object_name": object_name, "svtrid": ctx.trid.svtrid or None,
@@ -106,7 +110,9 @@ def _record(ctx: FlowContext, registrar_id: int, amount: int, kind: str,
 
 
 def _account(ctx: FlowContext, registrar_id: int) -> Account:
-    return Account(registrar_id, *ctx.session.execute(_ACCOUNT, {"id": registrar_id}).one())
+    (balance, credit_limit, threshold, notified, currency), = _ACCOUNT.rows(
+        ctx.session, {"id": registrar_id})
+    return Account(registrar_id, balance, credit_limit, threshold, bool(notified), currency)
 
 
 def _watch_low_balance(ctx: FlowContext, account: Account) -> Account:

@@ -16,19 +16,20 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, event, insert, select
+from sqlalchemy import Engine, delete, event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from . import deadlines
+from .driver_statements import WROTE, DriverInsert
 from .errors import CommandTimedOut, CommitOutcomeUnknown
 from .models import CommitReceipt
 
 log = logging.getLogger(__name__)
 
 _WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
-_INSERT = insert(CommitReceipt.__table__)
+_INSERT = DriverInsert(CommitReceipt.__table__)
 # MariaDB errors: no such thread (it is gone already), not your thread
 _NO_SUCH_THREAD, _KILL_DENIED = 1094, 1095
 
@@ -56,12 +57,12 @@ def watch_writes(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        conn.info["wrote"] = False
+        conn.info[WROTE] = False
 
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn, _cursor, statement: str, *_args) -> None:
         if statement.lstrip()[:7].upper().startswith(_WRITES):
-            conn.info["wrote"] = True
+            conn.info[WROTE] = True
 
     if engine.dialect.name in ("mysql", "mariadb"):
         @event.listens_for(engine, "connect")
@@ -80,7 +81,7 @@ def new_token() -> str:
 def has_written(session: Session) -> bool:
     """Whether the session's transaction has written anything (pending ORM changes flushed)."""
     session.flush()
-    return bool(session.connection().info.get("wrote"))
+    return bool(session.connection().info.get(WROTE))
 
 
 def write_receipt(session: Session) -> PendingCommit | None:
@@ -95,7 +96,7 @@ def write_receipt(session: Session) -> PendingCommit | None:
         return None
     connection = session.connection()
     token = new_token()
-    session.execute(_INSERT, {"token": token})
+    _INSERT.run(session, {"token": token})
     session.info["receipt"] = pending = PendingCommit(token, _server_thread(connection))
     return pending
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from . import commit, deadlines
 from .config import Config, DatabaseSettings
+from .driver_statements import READ_ONLY, ReadOnlyViolation
 from .errors import CommandTimedOut, DatabaseUnavailable
 
 T = TypeVar("T")
@@ -126,8 +127,7 @@ class Database:
         self._sessions = sessionmaker(engine, expire_on_commit=False, autoflush=True)
         self._reads: sessionmaker | None = None
         # SQLite's reads: ordinary transactions that refuse to write, as MariaDB's reader
-        self._local_reads = _refusing_writes(
-            sessionmaker(engine, expire_on_commit=False, autoflush=False))
+        self._local_reads = _refusing_writes(engine)
         self._reads_lock = threading.Lock()
         self._held = threading.local()  # each thread's reader session (see reads)
         # For dispose; weak, so a finished thread's session goes (and its connection back to
@@ -194,8 +194,7 @@ class Database:
             with self._reads_lock:
                 if self._reads is None:
                     engine = make_reader(self.engine)
-                    self._reads = _refusing_writes(
-                        sessionmaker(engine, expire_on_commit=False, autoflush=False))
+                    self._reads = _refusing_writes(engine)
                     event.listen(engine, "before_cursor_execute", _refuse_locking_read)
                 session = self._reads()
                 self._all_held.add(session)
@@ -365,11 +364,9 @@ def _first_line(error: DBAPIError) -> str:
     return str(error.orig if error.orig is not None else error).splitlines()[0]
 
 
-class ReadOnlyViolation(Exception):
-    """Work run through Database.reads tried to write."""
-
-
-def _refusing_writes(sessions: sessionmaker) -> sessionmaker:
+def _refusing_writes(engine: Engine) -> sessionmaker:
+    sessions = sessionmaker(engine, expire_on_commit=False, autoflush=False,
+                            info={READ_ONLY: True})
     event.listen(sessions, "before_flush", _refuse_flush)
     event.listen(sessions, "do_orm_execute", _refuse_write_statement)
     return sessions

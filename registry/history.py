@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import insert
-
 from .domain_parts import DomainParts
+from .driver_statements import DriverInsert
 from .flows.context import FlowContext
 from .models import Contact, Domain, HistoryEntry, Host
 from .views import contact_info, domain_info, host_info, snapshot
 
-# A plain INSERT, as the outbox's: history is written once and never read back in a command.
-_INSERT = insert(HistoryEntry.__table__)
+# Straight on the cursor, as the outbox's: history is written once and never read back in a
+# command.
+_INSERT = DriverInsert(HistoryEntry.__table__)
 
 
 def record(ctx: FlowContext, obj: Domain | Host | Contact, *, command: str | None = None,
@@ -27,7 +27,7 @@ def record(ctx: FlowContext, obj: Domain | Host | Contact, *, command: str | Non
     data = snapshot(info)
     if deleted:
         data["deleted"] = True
-    ctx.session.execute(_INSERT, {
+    _INSERT.run(ctx.session, {
         "at": ctx.now, "object_type": kind, "object_id": obj.id, "object_name": name,
         "command": command or ctx.command, "actor": ctx.actor.name,
         "registrar_id": ctx.actor.registrar_id, "cltrid": ctx.trid.cltrid,

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from .. import billing, history, outbox
 from ..authinfo import check_strength, hash_authinfo
 from ..dnssec import check_ds, check_key, check_max_sig_life
 from ..domain_parts import new_domain_parts
+from ..driver_statements import DriverInsert
 from ..errors import ObjectExists, ParameterPolicyError, ParameterRangeError
 from ..launch.create import LaunchCreate
 from ..launch.create import check_create as check_launch
@@ -35,8 +35,8 @@ from .lookup import acting_registrar_id, parse_domain_name, registered_names, re
 from .variants import check_idn_choice, variant_conflict
 
 _DOMAIN, _GRACE, _CONTACTS, _HOSTS, _DS, _KEYS = (
-    insert(m.__table__) for m in (Domain, GracePeriod, DomainContact, DomainHost, DsRecord,
-                                  KeyData))
+    DriverInsert(m.__table__)
+    for m in (Domain, GracePeriod, DomainContact, DomainHost, DsRecord, KeyData))
 
 
 @dataclass(frozen=True)
@@ -117,11 +117,12 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
 
 
 def insert_domain(ctx: FlowContext, domain: Domain) -> None:
-    """Write ``domain`` and its rows with plain INSERTs and set its id; the object stays
-    out of the session. On a create's hot path the ORM's unit of work cost more than the
-    statements themselves (docs/performance.md)."""
+    """Write ``domain`` and its rows with plain INSERTs on the DB-API cursor and set its id;
+    the object stays out of the session. On a create's hot path the ORM's unit of work, and
+    then SQLAlchemy's handling of each statement, cost more than the statements themselves
+    (docs/performance.md)."""
     try:
-        domain.id = ctx.session.execute(_DOMAIN, _values(domain)).inserted_primary_key[0]
+        domain.id = _DOMAIN.run(ctx.session, _values(domain))
     except IntegrityError:  # the unique index decides a race for the same name
         raise ObjectExists(f"domain {domain.name} already exists", value=domain.name) from None
     owned = {"domain_id": domain.id}
@@ -134,7 +135,7 @@ def insert_domain(ctx: FlowContext, domain: Domain) -> None:
             (_DS, [_values(r, **owned) for r in domain.ds_records]),
             (_KEYS, [_values(k, **owned) for k in domain.key_data])):
         if rows:
-            ctx.session.execute(statement, rows)
+            statement.run(ctx.session, rows)
 
 
 def _values(obj, **links) -> dict:

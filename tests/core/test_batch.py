@@ -141,6 +141,17 @@ def test_a_reader_refuses_writes_before_sending_them(world, alice):
         session.execute(insert(Event.__table__),
                         {"consumer": "x", "kind": "dns.changed", "payload": {}, "attempts": 0,
                          "created_at": world.clock.now()})
+    # the hot paths' statements straight on the DB-API cursor are refused the same way
+    from registry.billing import _DEBIT
+    from registry.events.emit import _INSERT as events_insert
+
+    with pytest.raises(ReadOnlyViolation), db.reads() as session:
+        events_insert.run(session, {"consumer": "x", "kind": "dns.changed", "payload": {},
+                                    "created_at": world.clock.now()})
+    balance = world.registrar(alice).balance
+    with pytest.raises(ReadOnlyViolation), db.reads() as session:
+        _DEBIT.rowcount(session, {"id": alice.registrar_id, "amount": 1})
+    assert world.registrar(alice).balance == balance
     with pytest.raises(ReadOnlyViolation), db.reads() as session:
         session.scalars(select(Registrar)).one().name = "renamed"
         session.flush()
