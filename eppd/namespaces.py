@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from schemas import greeting
 from schemas.namespaces import (
+    ALLOCATION_TOKEN,
     BALANCE,
     CHANGE_POLL,
     CONTACT,
@@ -25,6 +26,7 @@ from schemas.namespaces import (
 OBJECTS = greeting.OBJECT_URIS
 EXTENSIONS = greeting.EXTENSION_URIS
 
-__all__ = ["BALANCE", "CHANGE_POLL", "CONTACT", "DOMAIN", "EPP", "EXTENSIONS", "FEE", "HOST",
+__all__ = ["ALLOCATION_TOKEN", "BALANCE", "CHANGE_POLL", "CONTACT", "DOMAIN", "EPP",
+           "EXTENSIONS", "FEE", "HOST",
            "LAUNCH", "LOGIN_SEC", "OBJECTS", "RGP", "SECDNS", "SECURE_AUTHINFO",
            "UNHANDLED_NAMESPACES", "tag"]

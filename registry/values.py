@@ -160,3 +160,14 @@ class Response:
     @property
     def code(self) -> int:
         return getattr(self.result, "code", 1000)
+
+
+@dataclass(frozen=True)
+class LaunchInfo:
+    """RFC 8334 launch:infData: the phase a registration or application was created in and,
+    for an application, its id and status."""
+
+    phase: str
+    custom_name: str = ""
+    application_id: str | None = None
+    status: str | None = None

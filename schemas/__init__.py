@@ -29,6 +29,7 @@ NAMESPACES: Mapping[str, str] = MappingProxyType(
         "signedMark": "urn:ietf:params:xml:ns:signedMark-1.0",
         "dsig": "http://www.w3.org/2000/09/xmldsig#",
         "balance": "http://www.verisign.com/epp/balance-1.0",
+        "allocationToken": "urn:ietf:params:xml:ns:allocationToken-1.0",
     }
 )
 
@@ -38,7 +39,8 @@ NAMESPACES: Mapping[str, str] = MappingProxyType(
 OBJECT_URIS: tuple[str, ...] = tuple(
     NAMESPACES[k] for k in ("domain", "host", "contact", "balance"))
 EXTENSION_URIS: tuple[str, ...] = tuple(
-    NAMESPACES[k] for k in ("secDNS", "rgp", "fee", "loginSec", "changePoll", "launch")
+    NAMESPACES[k] for k in ("secDNS", "rgp", "fee", "loginSec", "changePoll", "launch",
+                            "allocationToken")
 )
 
 

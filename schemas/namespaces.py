@@ -16,6 +16,7 @@ LOGIN_SEC = NAMESPACES["loginSec"]
 CHANGE_POLL = NAMESPACES["changePoll"]
 BALANCE = NAMESPACES["balance"]  # Verisign's balance-1.0 object mapping
 LAUNCH = NAMESPACES["launch"]  # RFC 8334
+ALLOCATION_TOKEN = NAMESPACES["allocationToken"]  # RFC 8495
 # Signal-only URIs: no elements; at login and in a greeting they say which practices a side
 # follows.
 SECURE_AUTHINFO = "urn:ietf:params:xml:ns:epp:secure-authinfo-transfer-1.0"  # RFC 9154

@@ -6,7 +6,7 @@ from datetime import date
 
 from lxml import etree
 
-from eppd.commands import fee, launch, rgp, secdns
+from eppd.commands import allocation_token, fee, launch, rgp, secdns
 from eppd.commands.elements import auth_info, period, statuses, text, texts
 from eppd.commands.parsed import ParseContext, Parsed
 from eppd.namespaces import DOMAIN, tag
@@ -47,9 +47,11 @@ def check(element: etree._Element, extension: etree._Element | None,
     if launch_check is not None and launch_check[0] == "claims":
         return Parsed(ClaimsCheck(texts(element, NAME), launch_check[1]))
     fees = fee.fee_check(extension)
+    token = allocation_token.token(extension)
     if fees is None:
-        return Parsed(DomainCheck(texts(element, NAME)))
-    return Parsed(DomainCheck(texts(element, NAME), fees.queries(), fees.currency), fees)
+        return Parsed(DomainCheck(texts(element, NAME), token=token))
+    return Parsed(DomainCheck(texts(element, NAME), fees.queries(), fees.currency, token),
+                  fees)
 
 
 def info(element: etree._Element, extension: etree._Element | None,
@@ -58,7 +60,8 @@ def info(element: etree._Element, extension: etree._Element | None,
     name = element.find(NAME)
     password, roid = auth_info(element, DOMAIN)
     return Parsed(DomainInfoQuery((name.text or "").strip(), name.get("hosts", "all"),
-                                  password or None, roid))
+                                  password or None, roid,
+                                  allocation_token.info_requested(extension)))
 
 
 def create(element: etree._Element, extension: etree._Element | None,
@@ -74,7 +77,8 @@ def create(element: etree._Element, extension: etree._Element | None,
         authinfo=password or "",
         ds_data=dnssec.ds, key_data=dnssec.keys, max_sig_life=dnssec.max_sig_life,
         fee=fee.agreement(extension, "create", ctx.currency),
-        launch=launch.create_data(extension)))
+        launch=launch.create_data(extension),
+        token=allocation_token.token(extension)))
 
 
 def delete(element: etree._Element, extension: etree._Element | None,
@@ -96,6 +100,7 @@ def transfer(element: etree._Element, extension: etree._Element | None,
              ctx: ParseContext, op: str) -> Parsed:
     name = text(element, NAME)
     password, roid = auth_info(element, DOMAIN)
+    allocation_token.refuse(extension, "transfer")
     if op == "request":
         return Parsed(DomainTransferRequest(
             name, password or "", roid, period(element, DOMAIN) or Period(),
@@ -108,6 +113,7 @@ def transfer(element: etree._Element, extension: etree._Element | None,
 def update(element: etree._Element, extension: etree._Element | None,
            ctx: ParseContext) -> Parsed:
     launch.refuse_applications(extension, "update")
+    allocation_token.refuse(extension, "update")
     name = text(element, NAME)
     add, rem, chg = element.find(_ADD), element.find(_REM), element.find(_CHG)
     restore = rgp.restore(extension, name, fee.agreement(extension, "update", ctx.currency))

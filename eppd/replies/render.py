@@ -14,8 +14,19 @@ from lxml import etree
 
 from eppd.backend import CommandReply, MessageQueue
 from eppd.commands.fee import FeeCheck
-from eppd.namespaces import FEE, RGP, SECDNS
-from eppd.replies import balance, contact, domain, fee, host, launch, poll, rgp, secdns
+from eppd.namespaces import ALLOCATION_TOKEN, FEE, RGP, SECDNS
+from eppd.replies import (
+    allocation_token,
+    balance,
+    contact,
+    domain,
+    fee,
+    host,
+    launch,
+    poll,
+    rgp,
+    secdns,
+)
 from registry.flows.balance_info import BalanceInfo
 from registry.flows.claims_check import ClaimsCheckResult
 from registry.flows.contact_check import ContactCheckResult
@@ -90,7 +101,9 @@ def _domain_info(result: DomainInfo, ctx: RenderContext) -> Parts:
     ext = ctx.ext_uris
     return (domain.inf_data(result),), _optional(
         secdns.inf_data(result) if SECDNS in ext else None,
-        rgp.inf_data(result.rgp_statuses) if RGP in ext else None)
+        rgp.inf_data(result.rgp_statuses) if RGP in ext else None,
+        allocation_token.inf_data(result.allocation_token)
+        if result.allocation_token and ALLOCATION_TOKEN in ext else None)
 
 
 def _domain_restored(result: DomainRestored, ctx: RenderContext) -> Parts:

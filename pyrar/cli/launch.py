@@ -61,7 +61,7 @@ def run_lordn(ctx, args) -> None:
 
 
 def run_phase(ctx, args) -> None:
-    start, end = _when(args.start), _when(args.end) if args.end else None
+    start, end = parse_when(args.start), parse_when(args.end) if args.end else None
     ctx.task(lambda c: set_phase(c, args.tld, args.name, start, end, args.custom_name),
              "tld_phase")
 
@@ -73,7 +73,7 @@ def run_phase(ctx, args) -> None:
     ctx.show(work)
 
 
-def _when(text: str) -> datetime:
+def parse_when(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:

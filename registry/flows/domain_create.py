@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
-from .. import billing, history, outbox
+from .. import billing, history, outbox, tokens
 from ..authinfo import check_strength, hash_authinfo
 from ..dnssec import check_ds, check_key, check_max_sig_life
 from ..domain_parts import new_domain_parts
@@ -52,6 +52,7 @@ class DomainCreate:
     max_sig_life: int | None = None
     fee: FeeAgreement | None = None
     launch: LaunchCreate | None = None  # RFC 8334: the phase's signed mark or claims notice
+    token: str | None = None  # RFC 8495 allocation token
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,11 @@ class DomainCreated:
 def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     name, tld = parse_domain_name(ctx, cmd.name)
     years = check_period(tld, cmd.period)
-    if reserved_reason(ctx, tld, name.label) is not None:
+    reserved = reserved_reason(ctx, tld, name.label) is not None
+    token = tokens.find(ctx, cmd.token) if cmd.token is not None else None
+    if token is not None:
+        tokens.check(ctx, token, tld, name.label, reserved)
+    elif reserved:
         raise ParameterPolicyError(f"{name.name} is reserved", value=cmd.name)
     # A plain read: the unique index, not a gap lock, decides races for the same name.
     if registered_names(ctx, [name.name]):
@@ -81,7 +86,8 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     contacts = domain_contacts(ctx, cmd.contacts)
     hosts = nameserver_hosts(ctx, cmd.nameservers)
     check_nameserver_count(tld, len(hosts))
-    quote = price(ctx, tld, name.label, "create", years, ctx.policy.currency(ctx.session, payer))
+    quote = tokens.priced(price(ctx, tld, name.label, "create", years,
+                                ctx.policy.currency(ctx.session, payer)), token)
     check_agreement(quote, tld, cmd.fee)
     launch = check_launch(ctx, tld, name, cmd.launch)
 
@@ -101,6 +107,8 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
         variant_key=variant_key)
     check_dnssec_mix(tld, domain)
     insert_domain(ctx, domain)
+    if token is not None:
+        tokens.spend(ctx, token, domain.id)
     if launch is not None:
         record_launch(ctx, tld, domain.id, domain.name, payer, launch)
     history.record(ctx, domain, parts=new_domain_parts(domain))

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from .. import tokens
 from ..authinfo import verify_authinfo
 from ..domain_parts import domains_parts
 from ..errors import AuthorizationError, InvalidAuthorization, ParameterSyntaxError
@@ -25,6 +26,7 @@ class DomainInfoQuery:
     hosts: str = "all"
     authinfo: str | None = None
     authinfo_roid: str | None = None  # the authInfo is the registrant's, named by its ROID
+    allocation_token: bool = False  # RFC 8495 allocationToken:info: the sponsor's only
 
 
 def domain_info(ctx: FlowContext, cmd: DomainInfoQuery) -> DomainInfo:
@@ -34,6 +36,11 @@ def domain_info(ctx: FlowContext, cmd: DomainInfoQuery) -> DomainInfo:
     if not ctx.actor.may_act_on(domain.sponsor_id):
         check_authinfo(ctx, domain, cmd.authinfo, cmd.authinfo_roid)
     info = domain_view(ctx, domain)
+    if cmd.allocation_token:
+        if not ctx.actor.may_act_on(domain.sponsor_id):
+            raise AuthorizationError(f"the allocation token of {domain.name} is for its "
+                                     "sponsor only")
+        info = dataclasses.replace(info, allocation_token=tokens.of_domain(ctx, domain.id))
     return dataclasses.replace(
         info,
         nameservers=info.nameservers if cmd.hosts in ("all", "del") else (),

@@ -28,6 +28,7 @@ OFFICIAL_FILES = {
     "mark": "mark-1.0.xsd",
     "signedMark": "signedMark-1.0.xsd",
     "launch": "launch-1.0.xsd",
+    "allocationToken": "allocationToken-1.0.xsd",
 }
 
 
