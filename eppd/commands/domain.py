@@ -10,7 +10,12 @@ from eppd.commands import allocation_token, fee, launch, rgp, secdns
 from eppd.commands.elements import auth_info, period, statuses, text, texts
 from eppd.commands.parsed import ParseContext, Parsed
 from eppd.namespaces import DOMAIN, tag
-from registry.errors import CommandUseError, ParameterSyntaxError, UnimplementedOption
+from registry.errors import (
+    CommandUseError,
+    ParameterSyntaxError,
+    RequiredParameterMissing,
+    UnimplementedOption,
+)
 from registry.flows.claims_check import ClaimsCheck
 from registry.flows.domain_check import DomainCheck
 from registry.flows.domain_create import DomainCreate
@@ -25,6 +30,11 @@ from registry.flows.domain_transfer import (
     DomainTransferRequest,
 )
 from registry.flows.domain_update import DomainUpdate
+from registry.flows.launch_application import (
+    ApplicationDelete,
+    ApplicationInfoQuery,
+    ApplicationUpdate,
+)
 from registry.values import Period
 
 NAME = tag(DOMAIN, "name")
@@ -56,12 +66,15 @@ def check(element: etree._Element, extension: etree._Element | None,
 
 def info(element: etree._Element, extension: etree._Element | None,
          ctx: ParseContext) -> Parsed:
-    launch.refuse_applications(extension, "info")
     name = element.find(NAME)
     password, roid = auth_info(element, DOMAIN)
+    application, asked = launch.reference(extension, "info")
+    if application is not None:
+        return Parsed(ApplicationInfoQuery((name.text or "").strip(), application,
+                                           password or None))
     return Parsed(DomainInfoQuery((name.text or "").strip(), name.get("hosts", "all"),
                                   password or None, roid,
-                                  allocation_token.info_requested(extension)))
+                                  allocation_token.info_requested(extension), asked))
 
 
 def create(element: etree._Element, extension: etree._Element | None,
@@ -83,7 +96,12 @@ def create(element: etree._Element, extension: etree._Element | None,
 
 def delete(element: etree._Element, extension: etree._Element | None,
            ctx: ParseContext) -> Parsed:
-    launch.refuse_applications(extension, "delete")
+    application, asked = launch.reference(extension, "delete")
+    if asked and application is None:
+        raise RequiredParameterMissing("a launch delete names the application "
+                                       "(launch:applicationID)")
+    if application is not None:
+        return Parsed(ApplicationDelete(text(element, NAME), application))
     return Parsed(DomainDelete(text(element, NAME)))
 
 
@@ -112,7 +130,10 @@ def transfer(element: etree._Element, extension: etree._Element | None,
 
 def update(element: etree._Element, extension: etree._Element | None,
            ctx: ParseContext) -> Parsed:
-    launch.refuse_applications(extension, "update")
+    application, asked = launch.reference(extension, "update")
+    if asked and application is None:
+        raise RequiredParameterMissing("a launch update names the application "
+                                       "(launch:applicationID)")
     allocation_token.refuse(extension, "update")
     name = text(element, NAME)
     add, rem, chg = element.find(_ADD), element.find(_REM), element.find(_CHG)
@@ -128,7 +149,7 @@ def update(element: etree._Element, extension: etree._Element | None,
         registrant = text(chg, _REGISTRANT)
         authinfo, _ = auth_info(chg, DOMAIN)
     dnssec = dnssec or secdns.DnssecChange()
-    return Parsed(DomainUpdate(
+    change = DomainUpdate(
         name=name,
         add_nameservers=_nameservers(add.find(_NS)) if add is not None else (),
         rem_nameservers=_nameservers(rem.find(_NS)) if rem is not None else (),
@@ -140,7 +161,10 @@ def update(element: etree._Element, extension: etree._Element | None,
         authinfo=authinfo,
         ds_add=dnssec.add.ds, ds_rem=dnssec.rem.ds,
         key_add=dnssec.add.keys, key_rem=dnssec.rem.keys,
-        dnssec_rem_all=dnssec.rem_all, max_sig_life=dnssec.max_sig_life))
+        dnssec_rem_all=dnssec.rem_all, max_sig_life=dnssec.max_sig_life)
+    if application is not None:
+        return Parsed(ApplicationUpdate(application, change))
+    return Parsed(change)
 
 
 def _nameservers(ns: etree._Element | None) -> tuple[str, ...]:
