@@ -98,7 +98,7 @@ def application_update(ctx: FlowContext, cmd: ApplicationUpdate) -> DomainUpdate
 
 def application_delete(ctx: FlowContext, cmd: ApplicationDelete) -> DomainUpdated:
     row = _own_pending(ctx, cmd.name, cmd.ref, "delete")
-    applications.settle(ctx, row, "rejected", "withdrawn by the registrar")
+    applications.settle(ctx, row, "rejected", "withdrawn by the registrar", notify=False)
     ctx.session.delete(row)  # RFC 8334 3.5: a deleted application is gone
     return DomainUpdated(row.name)
 

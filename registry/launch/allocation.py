@@ -74,7 +74,8 @@ def _allocate(ctx: FlowContext, tld: Tld, winner: LaunchApplication,
         return Allocation(winner.name, "rejected", ids, e.reason)
     domain = register(ctx, tld, winner.name, winner.registrar_id, winner.years,
                       winner.amount, new)
-    winner.status, winner.updated_at, winner.domain_id = "allocated", ctx.now, domain.id
+    winner.domain_id = domain.id
+    applications.settle(ctx, winner, "allocated", f"registered as domain {domain.name}")
     if winner.data.get("lordn"):
         record(ctx, tld, domain.id, domain.name, winner.registrar_id, LaunchRecord(
             winner.data["lordn"], winner.mark_ref, applications.accepted_at(winner)))

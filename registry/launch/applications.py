@@ -20,7 +20,7 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from .. import billing
+from .. import billing, poll
 from ..admin.tlds import get_tld
 from ..authinfo import verify_authinfo
 from ..errors import (
@@ -70,7 +70,9 @@ def file_application(ctx: FlowContext, tld: Tld, name: str, registrar_id: int, y
         amount=quote.amount, authinfo_hash=data.authinfo_hash, created_at=ctx.now,
         data={"registrant": data.registrant, "contacts": [list(c) for c in data.contacts],
               "nameservers": list(data.nameservers), "lordn": launch.kind,
-              "accepted_at": launch.accepted_at.isoformat() if launch.accepted_at else None})
+              "accepted_at": launch.accepted_at.isoformat() if launch.accepted_at else None,
+              # the filing's ids: the poll message of its outcome names them (paTRID)
+              "cltrid": ctx.trid.cltrid, "svtrid": ctx.trid.svtrid})
     ctx.session.add(row)
     ctx.session.flush()  # its id is the applicationID
     account = billing.debit(ctx, registrar_id, quote.amount, "application", name,
@@ -110,12 +112,22 @@ def check_pending(row: LaunchApplication, action: str) -> None:
                                        f"{action} it")
 
 
-def settle(ctx: FlowContext, row: LaunchApplication, status: str, why: str) -> None:
-    """End a pending application as ``status``; a lost one gets its fee back."""
+def settle(ctx: FlowContext, row: LaunchApplication, status: str, why: str, *,
+           notify: bool = True) -> None:
+    """End a pending application as ``status``; a lost one gets its fee back. The registry's
+    decisions reach the applicant as a poll message (RFC 8334 3.3.5: the pending create's
+    outcome, ``domain:panData`` with ``launch:infData``)."""
     row.status, row.updated_at = status, ctx.now
     if status != "allocated" and row.amount:
         billing.credit(ctx, row.registrar_id, row.amount, "refund", row.name,
                        f"application {row.id} for {row.name} {why}: fee refunded")
+    if notify:
+        poll.enqueue(ctx, row.registrar_id, "launch_application",
+                     f"Application {row.id} for {row.name} {status}: {why}",
+                     {"name": row.name, "application_id": str(row.id), "phase": row.phase,
+                      "custom_name": row.custom_name, "status": status,
+                      "result": status == "allocated", "cltrid": row.data.get("cltrid"),
+                      "svtrid": row.data.get("svtrid"), "at": ctx.now.isoformat()})
 
 
 def pending_by_name(ctx: FlowContext, tld: Tld) -> dict[str, list[LaunchApplication]]:

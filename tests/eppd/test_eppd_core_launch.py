@@ -221,7 +221,7 @@ def test_sunrise_applications_from_filing_to_allocation(world, epp, epp2, tmch):
     assert registration.code == 2306 and "takes applications" in registration.msg
     bare = create(epp, "bare.apply", "")
     assert bare.code == 2003 and "takes applications" in bare.msg
-    assert apply(epp, tmch, "second", "2-6").code == 1001
+    second = application_id(apply(epp, tmch, "second", "2-6"))
     wrong = create(epp, "wrong.apply", launch_create("sunrise", "<smd:encodedSignedMark>"
                    f"{tmch.encoded('2-7', ('other',))}</smd:encodedSignedMark>"))
     assert wrong.code == 2306 and "does not cover" in wrong.msg
@@ -295,3 +295,26 @@ def test_sunrise_applications_from_filing_to_allocation(world, epp, epp2, tmch):
     lordn = run(lambda ctx: ctx.session.scalars(select(LordnEntry.domain_name).where(
         LordnEntry.kind == "sunrise")).all())
     assert {"alone.apply", "contended.apply"} <= set(lordn)
+    # the registry's decisions reach the applicants by poll; a withdrawal does not
+    assert outcomes_polled(epp) == {("alone.apply", "1", alone, "allocated"),
+                                    ("second.apply", "1", second, "allocated"),
+                                    ("contended.apply", "0", mine, "rejected")}
+    assert outcomes_polled(epp2) == {("contended.apply", "1", theirs, "allocated")}
+
+
+def outcomes_polled(epp) -> set[tuple]:
+    """Every launch outcome in the session's queue (acked as read)."""
+    seen = set()
+    while True:
+        reply = epp.command('<poll op="req"/>')
+        if reply.code == 1300:
+            return seen
+        assert reply.code == 1301, reply
+        pan = reply.find("e:response/e:resData/d:panData/d:name")
+        data = reply.ext(f"{{{LAUNCH}}}infData")
+        if pan is not None and data is not None:
+            assert reply.text("e:response/e:resData/d:panData/d:paTRID/e:svTRID")
+            seen.add((pan.text, pan.get("paResult"), data.findtext(
+                f"{{{LAUNCH}}}applicationID"), data.find(f"{{{LAUNCH}}}status").get("s")))
+        msg_id = reply.find("e:response/e:msgQ").get("id")
+        assert epp.command(f'<poll op="ack" msgID="{msg_id}"/>').code == 1000
