@@ -38,6 +38,15 @@ def inf_data(info: DomainInfo) -> etree._Element:
     sub(inf, _ROID, info.roid)
     for status in info.statuses:
         sub(inf, _STATUS, s=status)
+    _links(inf, info)
+    for host in info.subordinate_hosts:
+        sub(inf, _HOST, host)
+    stamps(inf, DOMAIN, info, expires_at=info.expires_at)
+    return inf
+
+
+def _links(inf: etree._Element, info: DomainInfo | ApplicationInfo) -> None:
+    """registrant, contacts and name servers, in infData's order."""
     if info.registrant:
         sub(inf, _REGISTRANT, info.registrant)
     for kind, handle in info.contacts:
@@ -46,10 +55,6 @@ def inf_data(info: DomainInfo) -> etree._Element:
         ns = sub(inf, _NS)
         for host in info.nameservers:
             sub(ns, _HOST_OBJ, host)
-    for host in info.subordinate_hosts:
-        sub(inf, _HOST, host)
-    stamps(inf, DOMAIN, info, expires_at=info.expires_at)
-    return inf
 
 
 def cre_data(created: DomainCreated) -> etree._Element:
@@ -67,14 +72,7 @@ def application_inf_data(info: ApplicationInfo) -> etree._Element:
     sub(inf, _NAME, info.name)
     sub(inf, _ROID, info.roid)
     sub(inf, _STATUS, s="pendingCreate")
-    if info.registrant:
-        sub(inf, _REGISTRANT, info.registrant)
-    for kind, handle in info.contacts:
-        sub(inf, _CONTACT, handle, type=kind)
-    if info.nameservers:
-        ns = sub(inf, _NS)
-        for host in info.nameservers:
-            sub(ns, _HOST_OBJ, host)
+    _links(inf, info)
     sub(inf, tag(DOMAIN, "clID"), info.sponsor)
     sub(inf, tag(DOMAIN, "crID"), info.sponsor)
     sub(inf, _CR_DATE, when(info.created_at))

@@ -1,14 +1,14 @@
-"""Allocation tokens (RFC 8495) through the real server, on SQLite and MariaDB: the greeting,
-checks and creates of reserved and premium names with and without their token, the token's
-price, info of a domain's token, every refusal, and single use under concurrent creates."""
+"""Allocation tokens (RFC 8495) through the real server, on SQLite and MariaDB: checks and
+creates of reserved and premium names with and without their token, the token's price, info
+of a domain's token, every refusal, and single use under concurrent creates (the greeting's
+menu is test_eppd_core_session's)."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from eppd_core_frames import fresh
+from eppd_core_frames import concurrently, fresh
 from eppd_core_world import EXTENSIONS, NS, STRONG, core_world
 
 from registry.admin.tlds import add_reserved
@@ -65,14 +65,6 @@ def check(epp, *names: str, extension: str = ""):
     assert reply.code == 1000, reply
     return {cd.findtext("d:name", namespaces=NS): cd.find("d:name", NS).get("avail")
             for cd in reply.findall("e:response/e:resData/d:chkData/d:cd")}
-
-
-def test_the_greeting_offers_allocation_tokens(world):
-    epp = world.connect()
-    try:
-        assert f"<extURI>{TOKEN}</extURI>" in epp.client.greeting.decode()
-    finally:
-        epp.close()
 
 
 def test_a_reserved_name_is_created_only_with_its_token(world, epp):
@@ -178,25 +170,10 @@ def test_transfer_and_update_take_no_token(world, epp):
 def test_concurrent_creates_spend_a_single_use_token_once(world):
     token = issue(world)
     sessions = [world.connect("reg1") for _ in range(4)]
-    codes: list[int] = []
-    lock = threading.Lock()
     try:
         for s in sessions:
             assert s.login("reg1", extensions=(*EXTENSIONS, TOKEN)).code == 1000
-        barrier = threading.Barrier(len(sessions))
-
-        def race(s):
-            name = fresh()
-            barrier.wait()
-            code = create(s, name, ext(token)).code
-            with lock:
-                codes.append(code)
-
-        threads = [threading.Thread(target=race, args=(s,)) for s in sessions]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        codes = concurrently(sessions, lambda s: create(s, fresh(), ext(token)))
     finally:
         for s in sessions:
             s.close()
