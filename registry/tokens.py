@@ -28,23 +28,23 @@ def find(ctx: FlowContext, text: str) -> AllocationToken:
     token = ctx.session.scalars(select(AllocationToken).where(
         AllocationToken.token == text.strip())).first() if text.strip() else None
     if token is None:
-        raise InvalidAuthorization("the allocation token is not valid")
+        raise InvalidAuthorization("allocation token not valid")
     return token
 
 
 def refusal(ctx: FlowContext, token: AllocationToken, tld: Tld, label: str) -> str | None:
     """Why ``token`` does not let the acting registrar create ``label`` in ``tld`` now, or
-    None when it does."""
+    None when it does; short, as a check's reason is at most 32 characters."""
     if token.tld_id != tld.id or (token.label is not None and token.label != label):
-        return "the allocation token is not for this name"
+        return "token is not for this name"
     if token.registrar_id is not None and token.registrar_id != ctx.actor.registrar_id:
-        return "the allocation token is for another registrar"
+        return "token is for another registrar"
     if token.valid_from is not None and ctx.now < token.valid_from:
-        return "the allocation token is not valid yet"
+        return "token is not valid yet"
     if token.valid_until is not None and ctx.now >= token.valid_until:
-        return "the allocation token has expired"
+        return "token has expired"
     if token.max_uses is not None and token.uses >= token.max_uses:
-        return "the allocation token has been used"
+        return "token has been used"
     return None
 
 
@@ -53,7 +53,7 @@ def check(ctx: FlowContext, token: AllocationToken, tld: Tld, label: str,
     """2201 unless ``token`` applies to the name (and, for a reserved name, names it)."""
     reason = refusal(ctx, token, tld, label)
     if reason is None and reserved and token.label is None:
-        reason = "reserved names need a token for the name itself"
+        reason = "reserved: needs its own token"
     if reason is not None:
         raise AuthorizationError(reason)
 
@@ -75,7 +75,7 @@ def spend(ctx: FlowContext, token: AllocationToken, domain_id: int) -> None:
     if token.max_uses is not None:
         stmt = stmt.where(_TOKENS.c.uses < _TOKENS.c.max_uses)
     if ctx.session.execute(stmt).rowcount != 1:
-        raise AuthorizationError("the allocation token has been used")
+        raise AuthorizationError("token has been used")
     ctx.session.add(AllocationTokenUse(token_id=token.id, domain_id=domain_id,
                                        registrar_id=ctx.actor.registrar_id, used_at=ctx.now))
 

@@ -1,4 +1,6 @@
-"""domain:create (RFC 5731 3.2.1): a new registration, billed, with its add grace period."""
+"""domain:create (RFC 5731 3.2.1): a new registration, billed, with its add grace period; with
+an allocation token (RFC 8495) for a reserved name or at the token's price; in a launch
+phase that takes applications, an application instead (registry/launch/applications.py)."""
 
 from __future__ import annotations
 
