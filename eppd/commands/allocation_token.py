@@ -1,5 +1,6 @@
 """allocationToken-1.0 (RFC 8495) on domain commands: the token of a check or a create, and
-the info that asks for a domain's token. Transfers and updates take no token here."""
+the info that asks for a domain's token. Renewals, transfers, updates and deletes take no
+token here (2102): a token allocates a name, and its price rule is the create's."""
 
 from __future__ import annotations
 

@@ -100,6 +100,7 @@ def delete(element: etree._Element, extension: etree._Element | None,
     if asked and application is None:
         raise RequiredParameterMissing("a launch delete names the application "
                                        "(launch:applicationID)")
+    allocation_token.refuse(extension, "delete")
     if application is not None:
         return Parsed(ApplicationDelete(text(element, NAME), application))
     return Parsed(DomainDelete(text(element, NAME)))
@@ -107,6 +108,7 @@ def delete(element: etree._Element, extension: etree._Element | None,
 
 def renew(element: etree._Element, extension: etree._Element | None,
           ctx: ParseContext) -> Parsed:
+    allocation_token.refuse(extension, "renew")
     return Parsed(DomainRenew(
         name=text(element, NAME),
         current_expiry=_date(text(element, _CUR_EXP_DATE)),

@@ -154,7 +154,7 @@ def test_only_the_sponsor_sees_a_domains_token(world, epp, epp2):
     assert info.code == 1000 and info.ext(f"{{{TOKEN}}}allocationToken") is None
 
 
-def test_transfer_and_update_take_no_token(world, epp):
+def test_renew_transfer_update_and_delete_take_no_token(world, epp):
     token = issue(world)
     name = fresh()
     assert create(epp, name).code == 1000
@@ -165,6 +165,12 @@ def test_transfer_and_update_take_no_token(world, epp):
                            f"<d:authInfo><d:pw>{STRONG}</d:pw></d:authInfo></d:transfer>"
                            "</transfer>", ext(token))
     assert transfer.code == 2102, transfer
+    renew = epp.command(f"<renew><d:renew><d:name>{name}</d:name><d:curExpDate>2030-01-01"
+                        "</d:curExpDate></d:renew></renew>", ext(token))
+    assert renew.code == 2102, renew
+    delete = epp.command(f"<delete><d:delete><d:name>{name}</d:name></d:delete></delete>",
+                         ext(token))
+    assert delete.code == 2102, delete
 
 
 def test_concurrent_creates_spend_a_single_use_token_once(world):
