@@ -78,7 +78,8 @@ def _allocate(ctx: FlowContext, tld: Tld, winner: LaunchApplication,
     applications.settle(ctx, winner, "allocated", f"registered as domain {domain.name}")
     if winner.data.get("lordn"):
         record(ctx, tld, domain.id, domain.name, winner.registrar_id, LaunchRecord(
-            winner.data["lordn"], winner.mark_ref, applications.accepted_at(winner)))
+            winner.data["lordn"], winner.mark_ref, applications.accepted_at(winner)),
+            applied_at=winner.created_at)
     for row in rows:
         if row is not winner:
             applications.settle(ctx, row, "rejected", f"lost to application {winner.id}")

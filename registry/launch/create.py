@@ -169,8 +169,10 @@ def trust(ctx: FlowContext) -> smd.TmchTrust:
 
 
 def record(ctx: FlowContext, tld: Tld, domain_id: int, domain_name: str, registrar_id: int,
-           launch: LaunchRecord) -> None:
+           launch: LaunchRecord, applied_at: datetime | None = None) -> None:
+    """The LORDN entry of a registration; ``applied_at``: it was an application's, filed
+    then (RFC 9361 6.3.1 application-datetime)."""
     ctx.session.add(LordnEntry(
         tld_id=tld.id, kind=launch.kind, domain_id=domain_id, domain_name=domain_name,
         mark_ref=launch.mark_ref, registrar_id=registrar_id, registered_at=ctx.now,
-        accepted_at=launch.accepted_at))
+        accepted_at=launch.accepted_at, applied_at=applied_at))

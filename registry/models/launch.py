@@ -74,6 +74,7 @@ class LordnEntry(Base):
     registrar_id: Mapped[int] = mapped_column(ForeignKey("registrars.id"))
     registered_at: Mapped[datetime]
     accepted_at: Mapped[datetime | None]  # claims: when the registrant acknowledged the notice
+    applied_at: Mapped[datetime | None]  # allocated to an application filed then
     sent_at: Mapped[datetime | None]
 
 

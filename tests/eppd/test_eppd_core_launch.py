@@ -10,15 +10,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from eppd_core_world import EXTENSIONS, PRICES, STRONG, core_world
-from sqlalchemy import select
 
-from registry.admin.tlds import add_tld, set_price
+from registry.admin.tlds import add_tld, get_tld, set_price
 from registry.errors import EppError
 from registry.flows.context import Actor
 from registry.launch.allocation import allocate
 from registry.launch.phases import set_phase
-from registry.launch.tmch_data import import_ca, import_crl, import_dnl, import_smdrl
-from registry.models import LordnEntry
+from registry.launch.tmch_data import import_ca, import_crl, import_dnl, import_smdrl, lordn
 from tests.launch.tmch_kit import TmchKit, dnl, notice_id, smdrl
 
 LAUNCH = "urn:ietf:params:xml:ns:launch-1.0"
@@ -292,9 +290,10 @@ def test_sunrise_applications_from_filing_to_allocation(world, epp, epp2, tmch):
     # reg1 paid for alone and second (allocated); contended was refunded
     assert balance(world, "reg1") == before[0] - 2 * PRICES["create"]
     assert balance(world, "reg2") == before[1] - PRICES["create"]
-    lordn = run(lambda ctx: ctx.session.scalars(select(LordnEntry.domain_name).where(
-        LordnEntry.kind == "sunrise")).all())
-    assert {"alone.apply", "contended.apply"} <= set(lordn)
+    lordn_file = run(lambda ctx: lordn(ctx, get_tld(ctx, "apply"), "sunrise", "T"))
+    allocated = {line.split(",")[1]: line.split(",")[-1] for line in lordn_file.splitlines()[2:]}
+    assert set(allocated) == {"alone.apply", "second.apply", "contended.apply"}
+    assert all(applied.endswith("Z") for applied in allocated.values())  # when filed
     # the registry's decisions reach the applicants by poll; a withdrawal does not
     assert outcomes_polled(epp) == {("alone.apply", "1", alone, "allocated"),
                                     ("second.apply", "1", second, "allocated"),

@@ -1,5 +1,5 @@
 """tokens and applications: allocation tokens (RFC 8495) and their uses; launch phases that
-take applications, and the applications (RFC 8334 3.3.5)
+take applications, and the applications (RFC 8334 3.3.5); LORDN entries' application time
 
 Revision ID: 0022
 Revises: 0021
@@ -88,9 +88,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id', name=op.f('pk_launch_applications')),
     )
     op.create_index('ix_launch_applications_name', 'launch_applications', ['name', 'status'])
+    with op.batch_alter_table('lordn_entries') as batch:
+        batch.add_column(sa.Column('applied_at', UTCDateTime(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('lordn_entries') as batch:
+        batch.drop_column('applied_at')
     op.drop_index('ix_launch_applications_name', table_name='launch_applications')
     op.drop_table('launch_applications')
     with op.batch_alter_table('launch_phases') as batch:
