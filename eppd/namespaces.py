@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from schemas import greeting
 from schemas.namespaces import (
+    ALLOCATION_TOKEN,
     BALANCE,
     CHANGE_POLL,
     CONTACT,
@@ -26,6 +27,7 @@ from schemas.namespaces import (
 OBJECTS = greeting.OBJECT_URIS
 EXTENSIONS = greeting.EXTENSION_URIS
 
-__all__ = ["BALANCE", "CHANGE_POLL", "CONTACT", "DOMAIN", "EPP", "EXTENSIONS", "FEE", "HOST", "IDN",
+__all__ = ["ALLOCATION_TOKEN", "BALANCE", "CHANGE_POLL", "CONTACT", "DOMAIN", "EPP",
+           "EXTENSIONS", "FEE", "HOST", "IDN",
            "LAUNCH", "LOGIN_SEC", "OBJECTS", "RGP", "SECDNS", "SECURE_AUTHINFO",
            "UNHANDLED_NAMESPACES", "tag"]

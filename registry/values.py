@@ -169,3 +169,14 @@ class IdnChoice:
 
     table: str
     uname: str | None = None
+
+
+@dataclass(frozen=True)
+class LaunchInfo:
+    """RFC 8334 launch:infData: the phase a registration or application was created in and,
+    for an application, its id and status."""
+
+    phase: str
+    custom_name: str = ""
+    application_id: str | None = None
+    status: str | None = None

@@ -14,7 +14,7 @@ from .flows.contact_data import stored_postal
 from .flows.context import FlowContext
 from .models import Contact, Domain, DomainContact, DomainHost, Host, Transfer
 from .models.transfer import PENDING
-from .values import DsData, KeyDataValue, PostalInfo
+from .values import DsData, KeyDataValue, LaunchInfo, PostalInfo
 
 RGP_BY_STATE = {"redemption": "redemptionPeriod", "pending_restore": "pendingRestore",
                 "pending_delete": "pendingDelete"}
@@ -43,6 +43,8 @@ class DomainInfo:
     key_data: tuple[KeyDataValue, ...] = ()
     max_sig_life: int | None = None
     rgp_statuses: tuple[str, ...] = ()
+    allocation_token: str | None = None  # RFC 8495, when asked for (allocationToken:info)
+    launch: LaunchInfo | None = None  # RFC 8334, when asked for (launch:info)
     code: int = 1000
 
 

@@ -30,6 +30,7 @@ NAMESPACES: Mapping[str, str] = MappingProxyType(
         "dsig": "http://www.w3.org/2000/09/xmldsig#",
         "balance": "http://www.verisign.com/epp/balance-1.0",
         "idn": "urn:ietf:params:xml:ns:idn-1.0",
+        "allocationToken": "urn:ietf:params:xml:ns:allocationToken-1.0",
     }
 )
 
@@ -40,7 +41,7 @@ OBJECT_URIS: tuple[str, ...] = tuple(
     NAMESPACES[k] for k in ("domain", "host", "contact", "balance"))
 EXTENSION_URIS: tuple[str, ...] = tuple(
     NAMESPACES[k] for k in ("secDNS", "rgp", "fee", "loginSec", "changePoll", "launch",
-                          "idn")
+                            "idn", "allocationToken")
 )
 
 

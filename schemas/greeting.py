@@ -8,15 +8,16 @@ from __future__ import annotations
 from lxml import etree
 
 from . import namespaces
-from .namespaces import BALANCE, EPP, IDN, LAUNCH
+from .namespaces import ALLOCATION_TOKEN, BALANCE, EPP, IDN, LAUNCH
 
 VERSIONS = ("1.0",)
 LANGUAGES = ("en",)
 # What both ends speak (schemas.namespaces), plus what only the server offers (a registrar's
 # balance, Verisign's mapping that clients such as epptools look for; launch phases and the
-# TMCH, which RST requires of a gTLD registry; the IDN table a create is made under).
+# TMCH, which RST requires of a gTLD registry; the IDN table a create is made under;
+# allocation tokens for reserved and premium names).
 OBJECT_URIS = (*namespaces.OBJECTS, BALANCE)
-EXTENSION_URIS = (*namespaces.EXTENSIONS, LAUNCH, IDN)
+EXTENSION_URIS = (*namespaces.EXTENSIONS, LAUNCH, IDN, ALLOCATION_TOKEN)
 
 
 def data_collection_policy(parent: etree._Element, tag: str = f"{{{EPP}}}dcp"

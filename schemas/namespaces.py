@@ -17,6 +17,7 @@ CHANGE_POLL = NAMESPACES["changePoll"]
 BALANCE = NAMESPACES["balance"]  # Verisign's balance-1.0 object mapping
 LAUNCH = NAMESPACES["launch"]  # RFC 8334
 IDN = NAMESPACES["idn"]  # draft-ietf-regext-idnmap: the IDN table of a create
+ALLOCATION_TOKEN = NAMESPACES["allocationToken"]  # RFC 8495
 # Signal-only URIs: no elements; at login and in a greeting they say which practices a side
 # follows.
 SECURE_AUTHINFO = "urn:ietf:params:xml:ns:epp:secure-authinfo-transfer-1.0"  # RFC 9154

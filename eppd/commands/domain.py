@@ -6,11 +6,16 @@ from datetime import date
 
 from lxml import etree
 
-from eppd.commands import fee, idn, launch, rgp, secdns
+from eppd.commands import allocation_token, fee, idn, launch, rgp, secdns
 from eppd.commands.elements import auth_info, period, statuses, text, texts
 from eppd.commands.parsed import ParseContext, Parsed
 from eppd.namespaces import DOMAIN, tag
-from registry.errors import CommandUseError, ParameterSyntaxError, UnimplementedOption
+from registry.errors import (
+    CommandUseError,
+    ParameterSyntaxError,
+    RequiredParameterMissing,
+    UnimplementedOption,
+)
 from registry.flows.claims_check import ClaimsCheck
 from registry.flows.domain_check import DomainCheck
 from registry.flows.domain_create import DomainCreate
@@ -25,6 +30,11 @@ from registry.flows.domain_transfer import (
     DomainTransferRequest,
 )
 from registry.flows.domain_update import DomainUpdate
+from registry.flows.launch_application import (
+    ApplicationDelete,
+    ApplicationInfoQuery,
+    ApplicationUpdate,
+)
 from registry.values import Period
 
 NAME = tag(DOMAIN, "name")
@@ -47,18 +57,24 @@ def check(element: etree._Element, extension: etree._Element | None,
     if launch_check is not None and launch_check[0] == "claims":
         return Parsed(ClaimsCheck(texts(element, NAME), launch_check[1]))
     fees = fee.fee_check(extension)
+    token = allocation_token.token(extension)
     if fees is None:
-        return Parsed(DomainCheck(texts(element, NAME)))
-    return Parsed(DomainCheck(texts(element, NAME), fees.queries(), fees.currency), fees)
+        return Parsed(DomainCheck(texts(element, NAME), token=token))
+    return Parsed(DomainCheck(texts(element, NAME), fees.queries(), fees.currency, token),
+                  fees)
 
 
 def info(element: etree._Element, extension: etree._Element | None,
          ctx: ParseContext) -> Parsed:
-    launch.refuse_applications(extension, "info")
     name = element.find(NAME)
     password, roid = auth_info(element, DOMAIN)
+    application, asked = launch.reference(extension, "info")
+    if application is not None:
+        return Parsed(ApplicationInfoQuery((name.text or "").strip(), application,
+                                           password or None))
     return Parsed(DomainInfoQuery((name.text or "").strip(), name.get("hosts", "all"),
-                                  password or None, roid))
+                                  password or None, roid,
+                                  allocation_token.info_requested(extension), asked))
 
 
 def create(element: etree._Element, extension: etree._Element | None,
@@ -75,17 +91,25 @@ def create(element: etree._Element, extension: etree._Element | None,
         ds_data=dnssec.ds, key_data=dnssec.keys, max_sig_life=dnssec.max_sig_life,
         fee=fee.agreement(extension, "create", ctx.currency),
         launch=launch.create_data(extension),
-        idn=idn.create_data(extension)))
+        idn=idn.create_data(extension),
+        token=allocation_token.token(extension)))
 
 
 def delete(element: etree._Element, extension: etree._Element | None,
            ctx: ParseContext) -> Parsed:
-    launch.refuse_applications(extension, "delete")
+    application, asked = launch.reference(extension, "delete")
+    if asked and application is None:
+        raise RequiredParameterMissing("a launch delete names the application "
+                                       "(launch:applicationID)")
+    allocation_token.refuse(extension, "delete")
+    if application is not None:
+        return Parsed(ApplicationDelete(text(element, NAME), application))
     return Parsed(DomainDelete(text(element, NAME)))
 
 
 def renew(element: etree._Element, extension: etree._Element | None,
           ctx: ParseContext) -> Parsed:
+    allocation_token.refuse(extension, "renew")
     return Parsed(DomainRenew(
         name=text(element, NAME),
         current_expiry=_date(text(element, _CUR_EXP_DATE)),
@@ -97,6 +121,7 @@ def transfer(element: etree._Element, extension: etree._Element | None,
              ctx: ParseContext, op: str) -> Parsed:
     name = text(element, NAME)
     password, roid = auth_info(element, DOMAIN)
+    allocation_token.refuse(extension, "transfer")
     if op == "request":
         return Parsed(DomainTransferRequest(
             name, password or "", roid, period(element, DOMAIN) or Period(),
@@ -108,7 +133,11 @@ def transfer(element: etree._Element, extension: etree._Element | None,
 
 def update(element: etree._Element, extension: etree._Element | None,
            ctx: ParseContext) -> Parsed:
-    launch.refuse_applications(extension, "update")
+    application, asked = launch.reference(extension, "update")
+    if asked and application is None:
+        raise RequiredParameterMissing("a launch update names the application "
+                                       "(launch:applicationID)")
+    allocation_token.refuse(extension, "update")
     name = text(element, NAME)
     add, rem, chg = element.find(_ADD), element.find(_REM), element.find(_CHG)
     restore = rgp.restore(extension, name, fee.agreement(extension, "update", ctx.currency))
@@ -123,7 +152,7 @@ def update(element: etree._Element, extension: etree._Element | None,
         registrant = text(chg, _REGISTRANT)
         authinfo, _ = auth_info(chg, DOMAIN)
     dnssec = dnssec or secdns.DnssecChange()
-    return Parsed(DomainUpdate(
+    change = DomainUpdate(
         name=name,
         add_nameservers=_nameservers(add.find(_NS)) if add is not None else (),
         rem_nameservers=_nameservers(rem.find(_NS)) if rem is not None else (),
@@ -135,7 +164,10 @@ def update(element: etree._Element, extension: etree._Element | None,
         authinfo=authinfo,
         ds_add=dnssec.add.ds, ds_rem=dnssec.rem.ds,
         key_add=dnssec.add.keys, key_rem=dnssec.rem.keys,
-        dnssec_rem_all=dnssec.rem_all, max_sig_life=dnssec.max_sig_life))
+        dnssec_rem_all=dnssec.rem_all, max_sig_life=dnssec.max_sig_life)
+    if application is not None:
+        return Parsed(ApplicationUpdate(application, change))
+    return Parsed(change)
 
 
 def _nameservers(ns: etree._Element | None) -> tuple[str, ...]:

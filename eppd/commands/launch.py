@@ -1,6 +1,6 @@
 """launch-1.0 (RFC 8334) on domain commands: claims and availability checks, creates with a
-signed mark or a claims notice. Applications are not offered (registry/launch/create.py):
-launch info, update and delete, and creates of type application, answer 2102."""
+signed mark or a claims notice (registrations or applications, as the phase says), and the
+info, update and delete of applications."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from eppd.namespaces import LAUNCH, tag
-from registry.errors import ParameterSyntaxError, UnimplementedOption
+from registry.errors import ParameterSyntaxError
+from registry.flows.launch_application import ApplicationRef
 from registry.launch.create import ClaimsNotice, LaunchCreate
 from schemas import NAMESPACES
 
@@ -30,9 +31,6 @@ def create_data(extension: etree._Element | None) -> LaunchCreate | None:
     element = _find(extension, "create")
     if element is None:
         return None
-    if element.get("type") == "application":
-        raise UnimplementedOption("launch applications are not offered: sunrise and claims "
-                                  "creates are registrations (type registration)")
     phase, custom = _phase(element)
     return LaunchCreate(
         phase=phase, custom_name=custom,
@@ -41,14 +39,22 @@ def create_data(extension: etree._Element | None) -> LaunchCreate | None:
         signed_marks=tuple(etree.tostring(e) for e in element.iterfind(
             tag(_SMD, "signedMark"))),
         notices=tuple(_notice(n) for n in element.iterfind(_NOTICE)),
-        has_code=element.find(tag(LAUNCH, "codeMark")) is not None)
+        has_code=element.find(tag(LAUNCH, "codeMark")) is not None,
+        kind=element.get("type"))
 
 
-def refuse_applications(extension: etree._Element | None, verb: str) -> None:
-    """launch info/update/delete address applications, which this registry has none of."""
-    if _find(extension, verb) is not None:
-        raise UnimplementedOption(f"launch {verb} is for applications, which this registry "
-                                  "does not take: sunrise and claims creates register at once")
+def reference(extension: etree._Element | None, verb: str
+              ) -> tuple[ApplicationRef | None, bool]:
+    """The application a launch info, update or delete names, and whether the launch
+    element is there at all (an info without applicationID asks of a registration)."""
+    element = _find(extension, verb)
+    if element is None:
+        return None, False
+    application_id = (element.findtext(tag(LAUNCH, "applicationID")) or "").strip()
+    if not application_id:
+        return None, True
+    phase, custom = _phase(element)
+    return ApplicationRef(phase, application_id, custom), True
 
 
 def _find(extension: etree._Element | None, name: str) -> etree._Element | None:

@@ -10,6 +10,7 @@ from eppd.namespaces import DOMAIN, EPP, tag
 from eppd.replies.elements import check_data, flag, root, stamps, sub, transfer_data, when
 from registry.flows.domain_check import DomainCheckResult
 from registry.flows.domain_create import DomainCreated
+from registry.flows.launch_application import ApplicationInfo
 from registry.values import TransferData
 from registry.views import DomainInfo
 
@@ -37,6 +38,15 @@ def inf_data(info: DomainInfo) -> etree._Element:
     sub(inf, _ROID, info.roid)
     for status in info.statuses:
         sub(inf, _STATUS, s=status)
+    _links(inf, info)
+    for host in info.subordinate_hosts:
+        sub(inf, _HOST, host)
+    stamps(inf, DOMAIN, info, expires_at=info.expires_at)
+    return inf
+
+
+def _links(inf: etree._Element, info: DomainInfo | ApplicationInfo) -> None:
+    """registrant, contacts and name servers, in infData's order."""
     if info.registrant:
         sub(inf, _REGISTRANT, info.registrant)
     for kind, handle in info.contacts:
@@ -45,18 +55,31 @@ def inf_data(info: DomainInfo) -> etree._Element:
         ns = sub(inf, _NS)
         for host in info.nameservers:
             sub(ns, _HOST_OBJ, host)
-    for host in info.subordinate_hosts:
-        sub(inf, _HOST, host)
-    stamps(inf, DOMAIN, info, expires_at=info.expires_at)
-    return inf
 
 
 def cre_data(created: DomainCreated) -> etree._Element:
     cre = root(DOMAIN, "domain", "creData")
     sub(cre, _NAME, created.name)
     sub(cre, _CR_DATE, when(created.created_at))
-    sub(cre, _EX_DATE, when(created.expires_at))
+    if created.expires_at is not None:  # an application has none yet
+        sub(cre, _EX_DATE, when(created.expires_at))
     return cre
+
+
+def application_inf_data(info: ApplicationInfo) -> etree._Element:
+    """RFC 8334 3.2: an application reads as a domain pending its create."""
+    inf = root(DOMAIN, "domain", "infData")
+    sub(inf, _NAME, info.name)
+    sub(inf, _ROID, info.roid)
+    sub(inf, _STATUS, s="pendingCreate")
+    _links(inf, info)
+    sub(inf, tag(DOMAIN, "clID"), info.sponsor)
+    sub(inf, tag(DOMAIN, "crID"), info.sponsor)
+    sub(inf, _CR_DATE, when(info.created_at))
+    if info.updated_at is not None:
+        sub(inf, tag(DOMAIN, "upID"), info.sponsor)
+        sub(inf, tag(DOMAIN, "upDate"), when(info.updated_at))
+    return inf
 
 
 def ren_data(name: str, expires_at: datetime) -> etree._Element:

@@ -2,7 +2,9 @@
 
 Each message kind is rendered with the object mapping clients already parse for it:
 transfers as ``trnData``, auto-renewals as ``renData``, the final deletion after
-redemption as ``panData`` (the pending action of the 1001 delete completed). What the
+redemption as ``panData`` (the pending action of the 1001 delete completed), and an
+application's allocation or rejection as ``panData`` of its 1001 create with
+``launch:infData``. What the
 registry did on its own (auto-renew, auto-approve, purge) also carries changePoll-1.0
 ``changeData``. Elements in a namespace the client did not log in with are moved into
 ``<extValue>`` of the result (RFC 9038), so nothing is lost when the message is acked.
@@ -16,10 +18,10 @@ from datetime import datetime
 from lxml import etree
 
 from eppd.backend import CommandReply, MessageQueue
-from eppd.replies import change_poll, contact, domain
+from eppd.replies import change_poll, contact, domain, launch
 from eppd.replies.unhandled import set_aside
 from registry.flows.poll_messages import QueuedMessage
-from registry.values import QueueInfo, TransferData
+from registry.values import LaunchInfo, QueueInfo, TransferData
 
 # Transfer outcomes nobody asked for: the registry decided them.
 _SERVER_DECIDED = {"serverApproved": "approved by the registry after the pending period",
@@ -68,6 +70,12 @@ def _render(message: QueuedMessage, ctx: PollContext
                                  payload.get("cltrid"), sv_trid, at)],
                 [change_poll.change_data("autoPurge", at, sv_trid, ctx.server_id,
                                          "redemption period ended")])
+    if message.kind == "launch_application" and "name" in payload:
+        at = _datetime(payload["at"]) if payload.get("at") else message.created_at
+        return ([domain.pan_data(payload["name"], bool(payload.get("result")),
+                                 payload.get("cltrid"), sv_trid, at)],
+                [launch.inf_data(LaunchInfo(payload["phase"], payload.get("custom_name", ""),
+                                            payload["application_id"], payload["status"]))])
     # low_balance and anything else: the message text says it all (no registered mapping)
     return [], []
 

@@ -14,8 +14,19 @@ from lxml import etree
 
 from eppd.backend import CommandReply, MessageQueue
 from eppd.commands.fee import FeeCheck
-from eppd.namespaces import FEE, RGP, SECDNS
-from eppd.replies import balance, contact, domain, fee, host, launch, poll, rgp, secdns
+from eppd.namespaces import ALLOCATION_TOKEN, FEE, LAUNCH, RGP, SECDNS
+from eppd.replies import (
+    allocation_token,
+    balance,
+    contact,
+    domain,
+    fee,
+    host,
+    launch,
+    poll,
+    rgp,
+    secdns,
+)
 from registry.flows.balance_info import BalanceInfo
 from registry.flows.claims_check import ClaimsCheckResult
 from registry.flows.contact_check import ContactCheckResult
@@ -29,6 +40,7 @@ from registry.flows.domain_restore import DomainRestored
 from registry.flows.domain_transfer import DomainTransferResult
 from registry.flows.host_check import HostCheckResult
 from registry.flows.host_create import HostCreated
+from registry.flows.launch_application import ApplicationInfo
 from registry.flows.poll_messages import PollAcked, PollResult
 from registry.values import Charge, QueueInfo, Response
 from registry.views import ContactInfo, DomainInfo, HostInfo
@@ -90,7 +102,16 @@ def _domain_info(result: DomainInfo, ctx: RenderContext) -> Parts:
     ext = ctx.ext_uris
     return (domain.inf_data(result),), _optional(
         secdns.inf_data(result) if SECDNS in ext else None,
-        rgp.inf_data(result.rgp_statuses) if RGP in ext else None)
+        rgp.inf_data(result.rgp_statuses) if RGP in ext else None,
+        allocation_token.inf_data(result.allocation_token)
+        if result.allocation_token and ALLOCATION_TOKEN in ext else None,
+        launch.inf_data(result.launch) if result.launch and LAUNCH in ext else None)
+
+
+def _domain_created(result: DomainCreated, ctx: RenderContext) -> Parts:
+    application = (launch.cre_data(result.application),) \
+        if result.application is not None and LAUNCH in ctx.ext_uris else ()
+    return (domain.cre_data(result),), application + _fees(ctx, "creData", result.charge)
 
 
 def _domain_restored(result: DomainRestored, ctx: RenderContext) -> Parts:
@@ -101,7 +122,9 @@ def _domain_restored(result: DomainRestored, ctx: RenderContext) -> Parts:
 _BUILDERS: dict[type, Callable[[Any, RenderContext], Parts]] = {
     DomainCheckResult: _domain_check,
     DomainInfo: _domain_info,
-    DomainCreated: lambda r, ctx: ((domain.cre_data(r),), _fees(ctx, "creData", r.charge)),
+    DomainCreated: _domain_created,
+    ApplicationInfo: lambda r, ctx: ((domain.application_inf_data(r),), _optional(
+        launch.inf_data(r.launch) if LAUNCH in ctx.ext_uris else None)),
     DomainRenewed: lambda r, ctx: ((domain.ren_data(r.name, r.expires_at),),
                                    _fees(ctx, "renData", r.charge)),
     DomainTransferResult: lambda r, ctx: ((domain.trn_data(r.transfer),),

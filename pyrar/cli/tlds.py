@@ -20,7 +20,7 @@ from registry.config import RegistrySettings
 from registry.models import OPERATIONS, PremiumRule, Price, ReservedName, Tld
 from registry.money import format_amount, parse_amount
 
-from . import idn_tables, launch
+from . import idn_tables, launch, tokens
 from .context import CliError
 
 SETTINGS_HELP = "policy: " + ", ".join(
@@ -47,6 +47,7 @@ def register(subparsers) -> None:
     set_.set_defaults(run=run_set)
     idn_tables.register(tld)
     launch.register_phases(tld)
+    tokens.register(tld)
 
     price = subparsers.add_parser("price", help="standard prices").add_subparsers(
         dest="price_command", metavar="ACTION", required=True)

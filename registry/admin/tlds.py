@@ -185,7 +185,7 @@ def add_premium(ctx: FlowContext, tld_name: str, pattern: str, *, regex: bool, c
         except re.error as e:
             raise ParameterSyntaxError(f"bad regular expression {pattern!r}: {e}") from None
     else:
-        pattern = _label(tld, pattern)
+        pattern = tld_label(tld, pattern)
     unknown = set(prices) - set(OPERATIONS)
     if unknown or not prices:
         raise ParameterSyntaxError(f"give at least one price of {', '.join(OPERATIONS)}")
@@ -200,7 +200,7 @@ def add_premium(ctx: FlowContext, tld_name: str, pattern: str, *, regex: bool, c
 def add_reserved(ctx: FlowContext, tld_name: str, label: str, reason: str = "Reserved"
                  ) -> ReservedName:
     tld = get_tld(ctx, tld_name)
-    label = _label(tld, label)
+    label = tld_label(tld, label)
     if ctx.session.scalars(select(ReservedName).where(
             ReservedName.tld_id == tld.id, ReservedName.label == label)).first():
         raise ObjectExists(f"{label}.{tld.name} is already reserved")
@@ -215,7 +215,7 @@ def tld_name(text: str) -> str:
     return check_tld_label(name)
 
 
-def _label(tld: Tld, text: str) -> str:
+def tld_label(tld: Tld, text: str) -> str:
     """A label given alone or as label.tld, as its A-label."""
     text = text.strip().rstrip(".")
     name = split_domain(text if text.endswith(f".{tld.name}") else f"{text}.{tld.name}")
@@ -313,7 +313,7 @@ def remove_premium(ctx: FlowContext, tld_name: str, rule_id: int) -> None:
 def reserved_name(ctx: FlowContext, tld_name: str, label: str) -> ReservedName | None:
     tld = get_tld(ctx, tld_name)
     return ctx.session.scalars(select(ReservedName).where(
-        ReservedName.tld_id == tld.id, ReservedName.label == _label(tld, label))).first()
+        ReservedName.tld_id == tld.id, ReservedName.label == tld_label(tld, label))).first()
 
 
 def remove_reserved(ctx: FlowContext, tld_name: str, label: str) -> None:
@@ -340,7 +340,7 @@ def premium_test(ctx: FlowContext, tld_name: str, name: str, currency: str) -> P
     """The prices the flows would charge (``pricing.quote``), and the rule behind them: an
     exact-name rule first, else the oldest regular expression that matches."""
     tld = get_tld(ctx, tld_name)
-    label, currency = _label(tld, name), check_currency(currency)
+    label, currency = tld_label(tld, name), check_currency(currency)
     book = ctx.policy.price_book(ctx.session, tld.id)
     classes, prices = {}, {}
     for op in OPERATIONS:

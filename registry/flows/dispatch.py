@@ -29,6 +29,7 @@ from . import (
     host_delete,
     host_info,
     host_update,
+    launch_application,
     poll_messages,
     session_login,
 )
@@ -68,6 +69,9 @@ FLOWS: dict[type, Callable[[Any, Any], Any]] = {
     session_login.Login: session_login.login,
     balance_info.BalanceInfoQuery: balance_info.balance_info,
     claims_check.ClaimsCheck: claims_check.claims_check,
+    launch_application.ApplicationInfoQuery: launch_application.application_info,
+    launch_application.ApplicationUpdate: launch_application.application_update,
+    launch_application.ApplicationDelete: launch_application.application_delete,
 }
 
 # Which kinds of actor may run a command at all, checked before its flow reads anything (each
@@ -108,6 +112,7 @@ READ_ONLY = frozenset({
     contact_check.ContactCheck, contact_info.ContactInfoQuery,
     contact_transfer.ContactTransferQuery, poll_messages.PollRequest,
     balance_info.BalanceInfoQuery, claims_check.ClaimsCheck,
+    launch_application.ApplicationInfoQuery,
 })
 # Read-only commands that never write, whatever the data (a check of a domain whose lifecycle
 # is due is the exception Registry.execute_batch looks out for): these may run without a

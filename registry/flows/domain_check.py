@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import tokens
 from ..errors import EppError
-from ..models import Tld
+from ..models import AllocationToken, Tld
 from ..names import DomainName
 from .context import FlowContext
 from .fees import FeeQuery, QuotedFee, check_currency, quote_fee
@@ -18,6 +19,7 @@ class DomainCheck:
     names: tuple[str, ...]
     fees: tuple[FeeQuery, ...] = ()
     currency: str | None = None
+    token: str | None = None  # RFC 8495: availability (and prices) with this token
 
 
 @dataclass(frozen=True)
@@ -47,16 +49,18 @@ def domain_check(ctx: FlowContext, cmd: DomainCheck) -> DomainCheckResult:
     valid = [p for p in parsed.values() if not isinstance(p, EppError)]
     taken = registered_names(ctx, [n.name for n, _ in valid])
     reserved = _reserved(ctx, valid)
+    token, token_error = _token(ctx, cmd.token)
     results = []
     for text, p in parsed.items():
         if isinstance(p, EppError):
             results.append(NameAvailability(text, False, p.reason))
             continue
         name, tld = p
+        reserved_for = reserved.get((tld.id, name.label))
         reason = ("In use" if name.name in taken
-                  else reserved.get((tld.id, name.label))
+                  else token_error or _token_reason(ctx, token, tld, name, reserved_for)
                   or _variant_reason(ctx, tld, name))
-        fees = tuple(quote_fee(ctx, tld, name.label, q, registrar) for q in cmd.fees)
+        fees = tuple(quote_fee(ctx, tld, name.label, q, registrar, token) for q in cmd.fees)
         results.append(NameAvailability(text, reason is None, reason, fees))
     return DomainCheckResult(tuple(results), currency)
 
@@ -73,6 +77,28 @@ def _parse(ctx: FlowContext, text: str) -> ParsedName:
         return parse_domain_name(ctx, text)
     except EppError as e:
         return e
+
+
+def _token(ctx: FlowContext, text: str | None
+           ) -> tuple[AllocationToken | None, str | None]:
+    """RFC 8495 3.1.1: a check with a token that is not valid finds every name unavailable."""
+    if text is None:
+        return None, None
+    try:
+        return tokens.find(ctx, text), None
+    except EppError as e:
+        return None, e.reason
+
+
+def _token_reason(ctx: FlowContext, token: AllocationToken | None, tld: Tld,
+                  name: DomainName, reserved: str | None) -> str | None:
+    if token is None:
+        return reserved
+    try:
+        tokens.check(ctx, token, tld, name.label, reserved is not None)
+    except EppError as e:
+        return e.reason
+    return None
 
 
 def _variant_reason(ctx: FlowContext, tld: Tld, name: DomainName) -> str | None:

@@ -1,24 +1,38 @@
-"""domain:create (RFC 5731 3.2.1): a new registration, billed, with its add grace period."""
+"""domain:create (RFC 5731 3.2.1): a new registration, billed, with its add grace period; with
+an allocation token (RFC 8495) for a reserved name or at the token's price; in a launch
+phase that takes applications, an application instead (registry/launch/applications.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
 
-from .. import billing, history, outbox
+from .. import billing, history, outbox, tokens
 from ..authinfo import check_strength, hash_authinfo
 from ..dnssec import check_ds, check_key, check_max_sig_life
 from ..domain_parts import new_domain_parts
 from ..driver_statements import DriverInsert
-from ..errors import ObjectExists, ParameterPolicyError, ParameterRangeError
+from ..errors import ObjectExists, ParameterPolicyError, ParameterRangeError, UnimplementedOption
+from ..launch.applications import ApplicationData, file_application, launch_info
 from ..launch.create import LaunchCreate
 from ..launch.create import check_create as check_launch
 from ..launch.create import record as record_launch
-from ..models import Domain, DomainContact, DomainHost, DsRecord, GracePeriod, KeyData, Tld
+from ..models import (
+    Contact,
+    Domain,
+    DomainContact,
+    DomainHost,
+    DsRecord,
+    GracePeriod,
+    Host,
+    KeyData,
+    Tld,
+)
 from ..periods import add_years
-from ..values import Charge, DsData, IdnChoice, KeyDataValue, Period
+from ..values import Charge, DsData, IdnChoice, KeyDataValue, LaunchInfo, Period
 from .context import FlowContext
 from .domain_data import (
     check_data_model,
@@ -53,15 +67,17 @@ class DomainCreate:
     fee: FeeAgreement | None = None
     launch: LaunchCreate | None = None  # RFC 8334: the phase's signed mark or claims notice
     idn: IdnChoice | None = None  # idn-1.0: the IDN table chosen, the U-label given
+    token: str | None = None  # RFC 8495 allocation token
 
 
 @dataclass(frozen=True)
 class DomainCreated:
     name: str
     created_at: datetime
-    expires_at: datetime
+    expires_at: datetime | None  # None for an application
     charge: Charge
     code: int = 1000
+    application: LaunchInfo | None = None  # RFC 8334: an application was filed (1001)
 
 
 def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
@@ -69,7 +85,11 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     if cmd.idn is not None:
         check_idn_choice(ctx, tld, name, cmd.idn)
     years = check_period(tld, cmd.period)
-    if reserved_reason(ctx, tld, name.label) is not None:
+    reserved = reserved_reason(ctx, tld, name.label) is not None
+    token = tokens.find(ctx, cmd.token) if cmd.token is not None else None
+    if token is not None:
+        tokens.check(ctx, token, tld, name.label, reserved)
+    elif reserved:
         raise ParameterPolicyError(f"{name.name} is reserved", value=cmd.name)
     # A plain read: the unique index, not a gap lock, decides races for the same name.
     if registered_names(ctx, [name.name]):
@@ -85,35 +105,80 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     contacts = domain_contacts(ctx, cmd.contacts)
     hosts = nameserver_hosts(ctx, cmd.nameservers)
     check_nameserver_count(tld, len(hosts))
-    quote = price(ctx, tld, name.label, "create", years, ctx.policy.currency(ctx.session, payer))
+    quote = tokens.priced(price(ctx, tld, name.label, "create", years,
+                                ctx.policy.currency(ctx.session, payer)), token)
     check_agreement(quote, tld, cmd.fee)
     launch = check_launch(ctx, tld, name, cmd.launch)
 
-    expires = add_years(ctx.now, years)
-    domain = Domain(
-        name=name.name, tld_id=tld.id, sponsor_id=payer, creator_id=payer,
-        created_at=ctx.now, expires_at=expires, next_event_at=expires,  # its only event
-        grace_periods=[GracePeriod(kind="add", registrar_id=payer, amount=quote.amount,
-                                   years=years, ends_at=ctx.now + tld.period("add_grace"))],
-        registrant=registrant, contacts=contacts, nameservers=hosts,
+    if launch is not None and launch.application:
+        if cmd.ds_data or cmd.key_data:
+            raise UnimplementedOption("an application carries no DNSSEC data: add it to "
+                                      "the domain once allocated")
+        if token is not None:
+            raise UnimplementedOption("allocation tokens are spent by registrations, not "
+                                      "applications")
+        filed = file_application(ctx, tld, name.name, payer, years, quote, launch,
+                                 ApplicationData(
+                                     cmd.registrant, tuple(cmd.contacts),
+                                     tuple(h.name for h in hosts),
+                                     hash_authinfo(cmd.authinfo) if cmd.authinfo else None))
+        return DomainCreated(name.name, ctx.now, None, dataclasses.replace(
+            filed.charge, fees=(fee_of(quote, tld),)), 1001,
+            launch_info(filed.application))
+    domain = register(ctx, tld, name.name, payer, years, quote.amount, NewDomain(
+        registrant, contacts, hosts,
         authinfo_hash=hash_authinfo(cmd.authinfo) if cmd.authinfo else None,
         # the same record given twice is one record (as update refuses adding it again)
         ds_records=[ds_row(d) for d in dict.fromkeys(map(check_ds, cmd.ds_data))],
         key_data=[key_row(k) for k in dict.fromkeys(map(check_key, cmd.key_data))],
         max_sig_life=check_max_sig_life(cmd.max_sig_life, tld.max_sig_life_allowed),
-        registrant_id=registrant.id if registrant else None, statuses=[], state="active",
-        variant_key=variant_key)
-    check_dnssec_mix(tld, domain)
-    insert_domain(ctx, domain)
+        variant_key=variant_key))
+    if token is not None:
+        tokens.spend(ctx, token, domain.id)
     if launch is not None:
         record_launch(ctx, tld, domain.id, domain.name, payer, launch)
-    history.record(ctx, domain, parts=new_domain_parts(domain))
-    outbox.publish(ctx, tld.name, domain.name)
     # Last: from here to COMMIT, the registrar's other creates queue on its account row.
     account = billing.debit(ctx, payer, quote.amount, "create", domain.name,
                             f"create {domain.name} for {years} year(s)").account
     return DomainCreated(domain.name, domain.created_at, domain.expires_at,
                          Charge((fee_of(quote, tld),), account.balance, account.credit_limit))
+
+
+@dataclass
+class NewDomain:
+    """What a new domain links to and holds, checked by its create."""
+
+    registrant: Contact | None
+    contacts: list[DomainContact]
+    nameservers: list[Host]
+    authinfo_hash: str | None
+    ds_records: list[DsRecord] = field(default_factory=list)
+    key_data: list[KeyData] = field(default_factory=list)
+    max_sig_life: int | None = None
+    variant_key: str | None = None
+
+
+def register(ctx: FlowContext, tld: Tld, name: str, sponsor_id: int, years: int,
+             amount: int, new: NewDomain) -> Domain:
+    """Write the new domain ``name`` (its create paid ``amount``, refunded if deleted in
+    the add grace period), its history and the DNS change: a create, or the allocation of
+    an application."""
+    expires = add_years(ctx.now, years)
+    domain = Domain(
+        name=name, tld_id=tld.id, sponsor_id=sponsor_id, creator_id=sponsor_id,
+        created_at=ctx.now, expires_at=expires, next_event_at=expires,  # its only event
+        grace_periods=[GracePeriod(kind="add", registrar_id=sponsor_id, amount=amount,
+                                   years=years, ends_at=ctx.now + tld.period("add_grace"))],
+        registrant=new.registrant, contacts=new.contacts, nameservers=new.nameservers,
+        authinfo_hash=new.authinfo_hash, ds_records=new.ds_records, key_data=new.key_data,
+        max_sig_life=new.max_sig_life,
+        registrant_id=new.registrant.id if new.registrant else None, statuses=[],
+        state="active", variant_key=new.variant_key)
+    check_dnssec_mix(tld, domain)
+    insert_domain(ctx, domain)
+    history.record(ctx, domain, parts=new_domain_parts(domain))
+    outbox.publish(ctx, tld.name, domain.name)
+    return domain
 
 
 def insert_domain(ctx: FlowContext, domain: Domain) -> None:

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from .. import tokens
 from ..authinfo import verify_authinfo
 from ..domain_parts import domains_parts
 from ..errors import AuthorizationError, InvalidAuthorization, ParameterSyntaxError
-from ..models import Domain
+from ..models import Domain, LordnEntry
+from ..values import LaunchInfo
 from ..views import DomainInfo
 from ..views import domain_info as domain_view
 from .context import FlowContext
@@ -25,6 +27,8 @@ class DomainInfoQuery:
     hosts: str = "all"
     authinfo: str | None = None
     authinfo_roid: str | None = None  # the authInfo is the registrant's, named by its ROID
+    allocation_token: bool = False  # RFC 8495 allocationToken:info: the sponsor's only
+    launch: bool = False  # RFC 8334 launch:info of a registration: the phase it was made in
 
 
 def domain_info(ctx: FlowContext, cmd: DomainInfoQuery) -> DomainInfo:
@@ -34,6 +38,15 @@ def domain_info(ctx: FlowContext, cmd: DomainInfoQuery) -> DomainInfo:
     if not ctx.actor.may_act_on(domain.sponsor_id):
         check_authinfo(ctx, domain, cmd.authinfo, cmd.authinfo_roid)
     info = domain_view(ctx, domain)
+    if cmd.allocation_token:
+        if not ctx.actor.may_act_on(domain.sponsor_id):
+            raise AuthorizationError(f"the allocation token of {domain.name} is for its "
+                                     "sponsor only")
+        info = dataclasses.replace(info, allocation_token=tokens.of_domain(ctx, domain.id))
+    if cmd.launch:
+        kind = ctx.session.scalar(select(LordnEntry.kind).where(
+            LordnEntry.domain_id == domain.id))
+        info = dataclasses.replace(info, launch=LaunchInfo(kind or "open"))
     return dataclasses.replace(
         info,
         nameservers=info.nameservers if cmd.hosts in ("all", "del") else (),

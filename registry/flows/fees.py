@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .. import tokens
 from ..errors import BillingFailure, ParameterPolicyError, ParameterRangeError
-from ..models import Registrar, Tld
+from ..models import AllocationToken, Registrar, Tld
 from ..money import format_amount
 from ..pricing import Quote, quote
 from ..values import Fee, Period
@@ -55,7 +56,8 @@ def price(ctx: FlowContext, tld: Tld, label: str, operation: str, years: int,
 
 
 def quote_fee(ctx: FlowContext, tld: Tld, label: str, query: FeeQuery,
-              registrar: Registrar) -> QuotedFee:
+              registrar: Registrar, token: AllocationToken | None = None) -> QuotedFee:
+    """The fee of ``query``; with an allocation token, at the token's price (RFC 8495)."""
     if query.command not in FEE_COMMANDS:
         return QuotedFee(query.command, query.period, None,
                          reason=f"no fees for the {query.command} command")
@@ -70,8 +72,9 @@ def quote_fee(ctx: FlowContext, tld: Tld, label: str, query: FeeQuery,
             return QuotedFee(query.command, period, None,
                              reason=f"period must be {tld.min_period} to {tld.max_period} years")
     try:
-        q = price(ctx, tld, label, query.command, years, registrar.currency)
-    except BillingFailure as e:
+        q = tokens.priced(price(ctx, tld, label, query.command, years, registrar.currency),
+                          token)
+    except (BillingFailure, ParameterPolicyError) as e:
         return QuotedFee(query.command, period, None, reason=e.reason)
     return QuotedFee(query.command, period, fee_of(q, tld), q.price_class)
 

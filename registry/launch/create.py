@@ -2,11 +2,10 @@
 create's transaction: a signed mark for the label in sunrise, an acknowledged claims notice
 for a DNL label while claims run; and the LORDN entry that reports it.
 
-Sunrise here registers at once (the "registration" model of RFC 8334 3.3.5): the first
-valid create with a signed mark gets the name, later ones get 2302, so contention is
-decided first come, first served, like general availability. Applications (several
-applicants for one name, allocated later) are not offered: launch:info, update and delete
-of applications answer 2102.
+A phase either registers at once (RFC 8334 3.3.5 "registration": the first valid create
+gets the name, later ones 2302, first come first served) or, when set to take
+applications, files an application per create, allocated after the phase ends
+(registry/launch/applications.py).
 """
 
 from __future__ import annotations
@@ -46,15 +45,19 @@ class LaunchCreate:
     signed_marks: tuple[bytes, ...] = ()  # <smd:signedMark> elements as sent
     notices: tuple[ClaimsNotice, ...] = ()
     has_code: bool = False
+    kind: str | None = None  # the type attribute: application, registration, or unsaid
 
 
 @dataclass(frozen=True)
 class LaunchRecord:
     """What the create writes for the LORDN file once the domain has its id."""
 
-    kind: str  # sunrise | claims
+    kind: str  # sunrise | claims; "" for an application that reports nothing
     mark_ref: str
     accepted_at: datetime | None
+    phase: str = "open"
+    custom_name: str = ""
+    application: bool = False  # the phase takes applications: file one
 
 
 def check_create(ctx: FlowContext, tld: Tld, name: DomainName,
@@ -68,11 +71,34 @@ def check_create(ctx: FlowContext, tld: Tld, name: DomainName,
     if launch is not None and launch.has_code:
         raise ParameterPolicyError("mark codes (launch:codeMark) are not accepted: send "
                                    "the signed mark")
+    applications = bool(running) and running[0].applications
+    _check_kind(tld, phase_name, applications, launch)
     if phase_name == "sunrise":
-        return _sunrise(ctx, tld, name, launch)
-    if any(p.name == "claims" for p in running):  # claims may run beside landrush
-        return _claims(ctx, name, launch)
-    return None
+        found = _sunrise(ctx, tld, name, launch)
+    elif any(p.name == "claims" for p in running):  # claims may run beside landrush
+        found = _claims(ctx, name, launch)
+    else:
+        found = None
+    if not applications:
+        return found
+    return LaunchRecord(found.kind if found else "", found.mark_ref if found else "",
+                        found.accepted_at if found else None, phase_name,
+                        running[0].custom_name, application=True)
+
+
+def _check_kind(tld: Tld, phase: str, applications: bool, launch: LaunchCreate | None
+                ) -> None:
+    """RFC 8334 3.3: the create's type must be what the phase makes."""
+    kind = launch.kind if launch is not None else None
+    if applications and launch is None:
+        raise RequiredParameterMissing(f"the {phase} phase of .{tld.name} takes applications: "
+                                       "a create needs the launch extension")
+    if applications and kind == "registration":
+        raise ParameterPolicyError(f"the {phase} phase of .{tld.name} takes applications, "
+                                   "not registrations")
+    if not applications and kind == "application":
+        raise ParameterPolicyError(f"the {phase} phase of .{tld.name} registers names at "
+                                   "once: send type registration")
 
 
 def _sunrise(ctx: FlowContext, tld: Tld, name: DomainName,
@@ -143,8 +169,10 @@ def trust(ctx: FlowContext) -> smd.TmchTrust:
 
 
 def record(ctx: FlowContext, tld: Tld, domain_id: int, domain_name: str, registrar_id: int,
-           launch: LaunchRecord) -> None:
+           launch: LaunchRecord, applied_at: datetime | None = None) -> None:
+    """The LORDN entry of a registration; ``applied_at``: it was an application's, filed
+    then (RFC 9361 6.3.1 application-datetime)."""
     ctx.session.add(LordnEntry(
         tld_id=tld.id, kind=launch.kind, domain_id=domain_id, domain_name=domain_name,
         mark_ref=launch.mark_ref, registrar_id=registrar_id, registered_at=ctx.now,
-        accepted_at=launch.accepted_at))
+        accepted_at=launch.accepted_at, applied_at=applied_at))

@@ -25,8 +25,10 @@ def running_phases(phases: Iterable[LaunchPhase], now: datetime) -> list[LaunchP
 
 
 def set_phase(ctx: FlowContext, tld_name: str, name: str, starts_at: datetime,
-              ends_at: datetime | None = None, custom_name: str = "") -> LaunchPhase:
-    """Add or move a TLD's phase (one row per name and custom name)."""
+              ends_at: datetime | None = None, custom_name: str = "",
+              applications: bool = False) -> LaunchPhase:
+    """Add or move a TLD's phase (one row per name and custom name); ``applications``: its
+    creates file applications, allocated after it ends (registry/launch/applications.py)."""
     tld = get_tld(ctx, tld_name)
     if name not in PHASES:
         raise ParameterSyntaxError(f"phase must be one of {', '.join(PHASES)}, not {name!r}")
@@ -34,13 +36,16 @@ def set_phase(ctx: FlowContext, tld_name: str, name: str, starts_at: datetime,
         raise ParameterSyntaxError("a custom phase needs a name of its own, and only it")
     if ends_at is not None and ends_at <= starts_at:
         raise ParameterRangeError("a phase must end after it starts")
+    if applications and (name in ("claims", "open") or ends_at is None):
+        raise ParameterSyntaxError("applications are taken in a sunrise, landrush or custom "
+                                   "phase with an end, after which they are allocated")
     row = ctx.session.scalars(select(LaunchPhase).where(
         LaunchPhase.tld_id == tld.id, LaunchPhase.name == name,
         LaunchPhase.custom_name == custom_name)).first()
     if row is None:
         row = LaunchPhase(tld_id=tld.id, name=name, custom_name=custom_name)
         ctx.session.add(row)
-    row.starts_at, row.ends_at = starts_at, ends_at
+    row.starts_at, row.ends_at, row.applications = starts_at, ends_at, applications
     return row
 
 

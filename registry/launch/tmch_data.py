@@ -92,7 +92,7 @@ def lordn(ctx: FlowContext, tld: Tld, kind: str, roid_suffix: str) -> str:
                   str(iana.get(e.registrar_id) or NO_IANA_ID), _stamp(e.registered_at)]
         if kind == "claims":
             fields.append(_stamp(e.accepted_at))
-        lines.append(",".join([*fields, ""]))
+        lines.append(",".join([*fields, _stamp(e.applied_at) if e.applied_at else ""]))
         e.sent_at = ctx.now
     return "\n".join(lines) + "\n"
 

@@ -235,6 +235,38 @@ def test_tmch_imports_phases_and_lordn(sandbox, tmp_path):
     assert lines[0].endswith(",0") and lines[1].startswith("roid,domain-name,notice-id")
 
 
+def test_tld_token_add_list_remove(sandbox):
+    token = sandbox.ok("tld", "token", "add", "example", "--label", "whois", "--price",
+                       "250.00", "--until", "2099-01-01").strip()
+    assert len(token) == 32
+    sandbox.ok("tld", "token", "add", "example", "--token", "Chosen-Token-0123456789",
+               "--registrar", "registrar1", "--unlimited")
+    lines = sandbox.ok("tld", "token", "list", "example").splitlines()
+    assert lines[0].split("\t") == [token, "example", "whois", "(any registrar)", "used 0/1",
+                                    "- to 2099-01-01 00:00", "250.00 USD/y"]
+    assert lines[1].split("\t")[2:5] == ["(any)", "registrar1", "used 0/unlimited"]
+    assert sandbox.ok("tld", "token", "remove", token) == "token removed\n"
+    assert len(sandbox.ok("tld", "token", "list").splitlines()) == 1
+    assert "exists already" in sandbox.fails("tld", "token", "add", "example", "--token",
+                                             "Chosen-Token-0123456789")
+    assert "16 to 64" in sandbox.fails("tld", "token", "add", "example", "--token", "short")
+    assert "does not exist" in sandbox.fails("tld", "token", "add", "example",
+                                             "--registrar", "nobody")
+    assert "no such allocation token" in sandbox.fails("tld", "token", "remove", "x" * 20)
+
+
+def test_tld_applications_and_allocate(sandbox):
+    shown = sandbox.ok("tld", "phase", "example", "landrush", "2026-01-01", "2026-02-01",
+                       "--applications")
+    assert "example landrush: 2026-01-01 00:00 - 2026-02-01 00:00, applications" in shown
+    assert "with an end" in sandbox.fails("tld", "phase", "example", "sunrise", "2026-01-01",
+                                          "--applications")
+    assert sandbox.ok("tld", "applications", "example") == ""
+    assert sandbox.ok("tld", "allocate", "example") == ""
+    assert "no pending application 7" in sandbox.fails("tld", "allocate", "example",
+                                                       "--winner", "7")
+
+
 def test_tld_add_list_set(sandbox):
     added = sandbox("tld", "add", "shop", "idn_allowed=false", "max_period=5")
     assert added.status == 0 and "added" in added.out

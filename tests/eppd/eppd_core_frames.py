@@ -3,11 +3,34 @@
 from __future__ import annotations
 
 import itertools
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from eppd_core_world import STRONG, Epp, Reply
 
 _names = itertools.count(1)
+
+
+def concurrently(sessions: list[Epp], send: Callable[[Epp], Reply]) -> list[int]:
+    """The result codes of ``send(session)`` run by every session at once (threads
+    released together by a barrier)."""
+    barrier = threading.Barrier(len(sessions))
+    codes: list[int] = []
+    lock = threading.Lock()
+
+    def go(epp: Epp) -> None:
+        barrier.wait()
+        code = send(epp).code
+        with lock:
+            codes.append(code)
+
+    threads = [threading.Thread(target=go, args=(e,)) for e in sessions]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return codes
 
 
 def fresh(tld: str = "example") -> str:

@@ -10,8 +10,11 @@ LAUNCH = "urn:ietf:params:xml:ns:launch-1.0"
 SMD = "urn:ietf:params:xml:ns:signedMark-1.0"
 
 
-def launch_create(phase: str, body: str) -> str:
-    return (f'<launch:create xmlns:launch="{LAUNCH}" xmlns:smd="{SMD}">'
+def launch_create(phase: str, body: str, kind: str | None = None) -> str:
+    """A ``<launch:create>`` of ``phase`` (``kind``: its type attribute, application or
+    registration, when given)."""
+    attribute = f' type="{kind}"' if kind else ""
+    return (f'<launch:create xmlns:launch="{LAUNCH}" xmlns:smd="{SMD}"{attribute}>'
             f"<launch:phase>{phase}</launch:phase>{body}</launch:create>")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from eppd_core_frames import create, fresh, host_create, info, transfer, update
+from eppd_core_frames import concurrently, create, fresh, host_create, info, transfer, update
 from eppd_core_world import NS, STRONG, core_world
 
 
@@ -276,27 +276,13 @@ def test_transfer_reject_and_cancel(world, reg1, reg2):
 
 def test_fifty_sessions_create_the_same_name_once(world):
     """The race the issue names: one 1000, the rest 2302, one debit."""
-    import threading
-
     name = fresh()
     before = world.registrar("reg1").balance
     sessions = [world.connect("reg1") for _ in range(50)]
     try:
         for epp in sessions:
             assert epp.login("reg1").code == 1000
-        codes: list[int] = []
-        lock = threading.Lock()
-
-        def go(epp):
-            code = create(epp, name).code
-            with lock:
-                codes.append(code)
-
-        threads = [threading.Thread(target=go, args=(e,)) for e in sessions]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        codes = concurrently(sessions, lambda epp: create(epp, name))
     finally:
         for epp in sessions:
             epp.close()

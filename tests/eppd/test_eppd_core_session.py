@@ -9,7 +9,7 @@ from eppd_servers import PASSWORDS
 from lxml import etree
 
 LAUNCH = "urn:ietf:params:xml:ns:launch-1.0"
-ALLOCATION_TOKEN = "urn:ietf:params:xml:ns:allocationToken-1.0"  # RFC 8495: not served
+TTL = "urn:ietf:params:xml:ns:epp:ttl-1.0"  # RFC 9803: not served
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,8 @@ def test_greeting_menu_lists_what_we_serve(world):
     assert ext == [NS["s"], NS["r"], NS["f"], NS["ls"], NS["cp"],
                    "urn:ietf:params:xml:ns:epp:secure-authinfo-transfer-1.0",
                    "urn:ietf:params:xml:ns:epp:unhandled-namespaces-1.0", LAUNCH,
-                   "urn:ietf:params:xml:ns:idn-1.0"]
+                   "urn:ietf:params:xml:ns:idn-1.0",
+                   "urn:ietf:params:xml:ns:allocationToken-1.0"]
 
 
 def test_login_succeeds_and_echoes_cltrid(world):
@@ -122,11 +123,11 @@ def test_services_not_named_at_login_are_a_use_error(world):
 
 def test_extension_we_do_not_serve_is_2103_and_unknown_object_2307(world):
     with world.session("reg1") as epp:
-        token = epp.command(
-            "<check><d:check><d:name>a.example</d:name></d:check></check>",
-            f'<a:allocationToken xmlns:a="{ALLOCATION_TOKEN}">abc</a:allocationToken>')
-        assert token.code == 2103
-        assert token.text("e:response/e:trID/e:clTRID") == epp.last_cl_trid
+        ttl = epp.command(
+            "<update><d:update><d:name>a.example</d:name></d:update></update>",
+            f'<t:update xmlns:t="{TTL}"><t:ttl for="NS">3600</t:ttl></t:update>')
+        assert ttl.code == 2103
+        assert ttl.text("e:response/e:trID/e:clTRID") == epp.last_cl_trid
         other = epp.command('<info><o:info xmlns:o="urn:example:obj-1.0"><o:id>x</o:id>'
                             "</o:info></info>")
         assert other.code == 2307

@@ -32,6 +32,8 @@ from interop_sandbox import Sandbox, running_sandbox
 from interop_setup import FrameSetup, object_command
 from lxml import etree
 
+from eppd.namespaces import EXTENSIONS
+
 if not available():
     pytest.skip(f"no reference frames at {REFERENCE.resolve()} (../shared/reference/epp "
                 "beside the repository); the reference-frame tests need them",
@@ -151,8 +153,10 @@ class Sessions:
         return self.open[MINE]
 
     def _login(self, clid: str) -> Epp:
+        """Logged in with every extension the greeting offers, so that frames using any of
+        them (launch, allocation tokens) run rather than meet 2002."""
         epp = self.sandbox.connect(clid)
-        self.sandbox.login(epp, clid)
+        self.sandbox.login(epp, clid, extensions=EXTENSIONS)
         return epp
 
     def send(self, payload: bytes) -> tuple[object, str]:

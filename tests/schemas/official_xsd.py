@@ -29,6 +29,7 @@ OFFICIAL_FILES = {
     "signedMark": "signedMark-1.0.xsd",
     "launch": "launch-1.0.xsd",
     "idn": "idn-1.0.xsd",
+    "allocationToken": "allocationToken-1.0.xsd",
 }
 
 

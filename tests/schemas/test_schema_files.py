@@ -25,6 +25,7 @@ SOURCES = {
     "loginSec-1.0.xsd": "RFC 8807",
     "changePoll-1.0.xsd": "RFC 8590",
     "launch-1.0.xsd": "RFC 8334",
+    "allocationToken-1.0.xsd": "RFC 8495",
     "mark-1.0.xsd": "RFC 7848",
     "signedMark-1.0.xsd": "RFC 7848",
     "xmldsig-core.xsd": "XML Signature Syntax and Processing",
