@@ -1,8 +1,8 @@
 """tokens and applications: allocation tokens (RFC 8495) and their uses; launch phases that
 take applications, and the applications (RFC 8334 3.3.5); LORDN entries' application time
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0025
+Revises: 0024
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 from registry.models.base import Id, UTCDateTime
 
-revision = '0022'
-down_revision = '0021'
+revision = '0025'
+down_revision = '0024'
 branch_labels = None
 depends_on = None
 
