@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from registry.money import format_amount
 
+from .. import orders
 from ..core import RegistrarCore
 from ..errors import InvalidInput, NotFound
 from ..models import SitePayment
-from . import rules
+from . import order_payments, rules
 from .config import PaymentSettings
 from .nowpayments import NowPaymentsProvider
 from .paypal import PayPalProvider
@@ -115,6 +116,33 @@ class PaymentService:
                         payment_id, e)
         return self.payment(user_id, payment_id)
 
+    def pay_order(self, user_id: int, provider: object, items: object) -> PaymentView:
+        """A cart the balance cannot pay, paid by a provider: a payment for what the balance
+        lacks, whose verified event credits the account and then places the order from
+        the balance (``place_order``)."""
+        self._provider(provider)
+        cart = orders.parse_cart(items)
+        s, core = self.settings, self.core
+        payment_id = core.tx(lambda ctx: order_payments.create(
+            ctx, core.backend, core._user(ctx, user_id), provider, cart,
+            core.settings.markup_percent, s.min_amount, s.max_amount).id, "site_payment")
+        try:
+            self.checkout(payment_id)
+        except ProviderUnavailable as e:
+            log.warning("payment %d: no checkout yet, the consumer tries again: %s",
+                        payment_id, e)
+        return self.payment(user_id, payment_id)
+
+    def place_order(self, payment_id: int) -> None:
+        """Place the order a paid payment is for, once, and carry it out (the webhook that
+        credited it calls this at once; the payments consumer otherwise)."""
+        core = self.core
+        order_id = core.tx(lambda ctx: order_payments.place(
+            ctx, core.backend, payment_id, core.settings.markup_percent), "site_order")
+        if order_id is not None:
+            log.info("payment %d: order %d placed", payment_id, order_id)
+            core.process_order(order_id)
+
     def payment(self, user_id: int, payment_id: int) -> PaymentView:
         def work(ctx):
             payment = ctx.session.get(SitePayment, payment_id)
@@ -147,7 +175,8 @@ class PaymentService:
         site = self.core.settings.site_url.rstrip("/")
         stripe = self.settings.stripe
         request = CheckoutRequest(
-            payment.id, payment.amount, payment.currency, f"Top-up, payment {payment.id}",
+            payment.id, payment.amount, payment.currency,
+            f"{'Order' if payment.purpose == 'order' else 'Top-up'}, payment {payment.id}",
             f"{site}/payments/{payment.id}", f"{site}/payments/{payment.id}?cancelled=1",
             site + WEBHOOK_PATH.format(provider=payment.provider), payment.user_id,
             card.customer if card else None,
@@ -225,4 +254,10 @@ class PaymentService:
             except (ProviderUnavailable, ProviderRefused) as e:
                 log.warning("payment %s: capture left to the consumer: %s",
                             outcome.payment_id, e)
+        if outcome.result == "credited":
+            try:
+                self.place_order(outcome.payment_id)
+            except Exception:  # committed already: the consumer's payment.order retries it
+                log.exception("payment %s: its order is left to the consumer",
+                              outcome.payment_id)
         return WebhookAnswer(200, outcome.result)
