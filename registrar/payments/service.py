@@ -173,11 +173,14 @@ class PaymentService:
         if payment.purpose == "auto_renew" and (card is None or not card.payment_method):
             raise ProviderRefused(f"payment {payment_id}: the saved card is gone")
         site = self.core.settings.site_url.rstrip("/")
+        # an order's payer comes back to the cart page, which follows the order
+        back = f"{site}/cart?payment={payment.id}" if payment.purpose == "order" \
+            else f"{site}/payments/{payment.id}"
         stripe = self.settings.stripe
         request = CheckoutRequest(
             payment.id, payment.amount, payment.currency,
             f"{'Order' if payment.purpose == 'order' else 'Top-up'}, payment {payment.id}",
-            f"{site}/payments/{payment.id}", f"{site}/payments/{payment.id}?cancelled=1",
+            back, back + ("&" if "?" in back else "?") + "cancelled=1",
             site + WEBHOOK_PATH.format(provider=payment.provider), payment.user_id,
             card.customer if card else None,
             save_card=payment.provider == "stripe" and stripe is not None and stripe.save_cards,
