@@ -98,8 +98,7 @@ class PaymentService:
     # -- the user's side --------------------------------------------------------------
 
     def start(self, user_id: int, provider: object, amount: object) -> PaymentView:
-        """A top-up: the payment written with its outbox event, then its checkout made at
-        once (if that fails now, the payments consumer makes it later)."""
+        """A top-up: the payment written with its outbox event, then its checkout."""
         self._provider(provider)
         s = self.settings
         if type(amount) is not int or not s.min_amount <= amount <= s.max_amount:
@@ -109,6 +108,11 @@ class PaymentService:
                                field="amount")
         payment_id = self.core.tx(lambda ctx: rules.create(
             ctx, self.core._user(ctx, user_id), provider, amount).id, "site_payment")
+        return self._checkout_now(user_id, payment_id)
+
+    def _checkout_now(self, user_id: int, payment_id: int) -> PaymentView:
+        """A new payment's checkout made at once (if that fails now, the payments consumer
+        makes it later)."""
         try:
             self.checkout(payment_id)
         except ProviderUnavailable as e:
@@ -126,12 +130,7 @@ class PaymentService:
         payment_id = core.tx(lambda ctx: order_payments.create(
             ctx, core.backend, core._user(ctx, user_id), provider, cart,
             core.settings.markup_percent, s.min_amount, s.max_amount).id, "site_payment")
-        try:
-            self.checkout(payment_id)
-        except ProviderUnavailable as e:
-            log.warning("payment %d: no checkout yet, the consumer tries again: %s",
-                        payment_id, e)
-        return self.payment(user_id, payment_id)
+        return self._checkout_now(user_id, payment_id)
 
     def place_order(self, payment_id: int) -> None:
         """Place the order a paid payment is for, once, and carry it out (the webhook that

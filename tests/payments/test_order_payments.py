@@ -15,9 +15,9 @@ from sqlalchemy import select
 from registrar.errors import Conflict, Forbidden, InvalidInput
 from registrar.models import SiteOrder, SitePayment
 from registrar.payments import order_payments
-from registrar.payments.consumer import payments_consumer
 from tests.payments.conftest import ipn_for, stored, user_with
 from tests.payments.test_concurrency import deliver_at_once
+from tests.payments.test_saved_cards import run_consumer
 from tests.registrar.conftest import PASSWORD, events, mails
 
 CART = [{"name": "paid.test"}]  # 20.00 (the test TLD's create price, no markup)
@@ -30,15 +30,6 @@ def balance(core, user) -> int:
 def orders_of(world, user) -> list[SiteOrder]:
     return world.registry.read(lambda s: list(s.scalars(select(SiteOrder).where(
         SiteOrder.user_id == user.id))))
-
-
-def run_consumer(payments) -> None:
-    consumer = payments_consumer(payments)
-    try:
-        while consumer.run_once() is not None:
-            pass
-    finally:
-        consumer.doorbell.close()
 
 
 def test_stripe_pays_the_shortfall_and_the_order_is_placed_once(core, world, payments, sign,
@@ -118,6 +109,9 @@ def test_a_name_taken_meanwhile_leaves_the_money_in_the_balance(core, world, pay
     told = mails(world, "order_not_placed")[-1]
     assert told["to"] == user.email and told["values"]["balance"] == "20.00"
     assert told["values"]["names"] == ["race.test"]
+    shown = core.notifications(user.id)[0][0]  # and kept for the site, as every message
+    assert (shown.kind, shown.link) == ("order_not_placed", f"/payments/{view.id}")
+    assert "could not be placed" in shown.subject
     # the consumer finds it settled; the same IPN again moves nothing
     run_consumer(payments)
     assert payments.webhook("nowpayments", headers, body).text == "duplicate"
