@@ -2,15 +2,15 @@
 cart until the payment is credited, then names the order placed from it
 (docs/payments.md)
 
-Revision ID: 0023
-Revises: 0022
+Revision ID: 0026
+Revises: 0025
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0023'
-down_revision = '0022'
+revision = '0026'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
