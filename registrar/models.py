@@ -202,7 +202,7 @@ class SitePayment(SiteBase):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("site_users.id"), index=True)
     provider: Mapped[str] = mapped_column(String(16))  # stripe, paypal, nowpayments
-    purpose: Mapped[str] = mapped_column(String(16))  # topup
+    purpose: Mapped[str] = mapped_column(String(16))  # topup, auto_renew, order
     amount: Mapped[int] = mapped_column(Money)  # asked, minor units of ``currency``
     currency: Mapped[str] = mapped_column(String(3))
     status: Mapped[str] = mapped_column(String(16))
@@ -216,7 +216,11 @@ class SitePayment(SiteBase):
     reversed: Mapped[int] = mapped_column(Money, default=0)  # refunded and disputed so far
     created_at: Mapped[datetime]
     paid_at: Mapped[datetime | None]
-    error: Mapped[str | None] = mapped_column(Text)  # why no checkout could be made
+    error: Mapped[str | None] = mapped_column(Text)  # why no checkout (or order) was made
+    # purpose "order": the cart (JSON, as the API takes it) placed once the payment is
+    # credited, and the order that placing made (payments/order_payments.py)
+    cart: Mapped[str | None] = mapped_column(Text)
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("site_orders.id"))
 
     __table_args__ = (UniqueConstraint("provider", "provider_ref",
                                        name="uq_site_payments_provider_ref"),)

@@ -57,7 +57,8 @@ def _link(template: str, values: dict) -> str | None:
         return f"/domains/{values['name']}"
     if template in ("receipt", "order_failed") and values.get("order_id"):
         return f"/orders/{int(values['order_id'])}"
-    if template in ("payment_received", "payment_reversed") and values.get("payment_id"):
+    if template in ("payment_received", "payment_reversed", "order_not_placed") \
+            and values.get("payment_id"):
         return f"/payments/{int(values['payment_id'])}"
     if template in ACCOUNT_PAGE:
         return "/account"

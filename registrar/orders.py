@@ -73,11 +73,45 @@ def parse_cart(items: object) -> list[CartItem]:
 def place(ctx: FlowContext, backend: Backend, user: SiteUser, cart: list[CartItem],
           markup_percent: int, *, require_verified: bool = True) -> SiteOrder:
     """Price the cart, take the money and record the order with its event."""
-    if require_verified and user.email_verified_at is None:
-        raise Forbidden("verify your email address before buying: follow the link we mailed")
+    if require_verified:
+        _check_verified(user)
     if user.balance < 0:
         raise Forbidden("your account is locked: a refund or a dispute took its balance below "
                         "zero; top it up to order again")
+    priced = _price(ctx, backend, user, cart, markup_percent)
+    total = sum(p for _, _, p in priced)
+    order = SiteOrder(user_id=user.id, status="paid", total=total, refunded=0,
+                      currency=user.currency, created_at=ctx.now)
+    ctx.session.add(order)
+    ctx.session.flush()
+    for c, cost, price in priced:
+        ctx.session.add(SiteOrderItem(order_id=order.id, operation=c.operation, domain=c.name,
+                                      years=1 if c.operation == "restore" else c.years,
+                                      price=price, cost=cost, status="pending", error=None,
+                                      secret=c.authinfo))
+    ledger.debit(ctx.session, user.id, total, ctx.now, "order", f"order {order.id}",
+                 order.id)
+    emit(ctx, "registrar.order", {"order_id": order.id})
+    return order
+
+
+def quote(ctx: FlowContext, backend: Backend, user: SiteUser, cart: list[CartItem],
+          markup_percent: int) -> int:
+    """What ``place`` would take for the cart now, with the same checks (but not the
+    balance's): an order paid by a provider asks for what the balance lacks."""
+    _check_verified(user)
+    return sum(p for _, _, p in _price(ctx, backend, user, cart, markup_percent))
+
+
+def _check_verified(user: SiteUser) -> None:
+    if user.email_verified_at is None:
+        raise Forbidden("verify your email address before buying: follow the link we mailed")
+
+
+def _price(ctx: FlowContext, backend: Backend, user: SiteUser, cart: list[CartItem],
+           markup_percent: int) -> list[tuple[CartItem, int, int]]:
+    """Each item with its cost and the user's price; Conflict, NotFound or InvalidInput for
+    an item that cannot be done now."""
     offers = {o.name: o for o in backend.check(ctx, [c.name for c in cart])}
     held = {d.name: d for d in ctx.session.scalars(select(SiteDomain).where(
         SiteDomain.name.in_([c.name for c in cart])))}
@@ -114,20 +148,7 @@ def place(ctx: FlowContext, backend: Backend, user: SiteUser, cart: list[CartIte
         priced.append((c, sum(costs) * years,
                        sum(user_price(cost, markup_of(offer, markup_percent))
                            for cost in costs) * years))
-    total = sum(p for _, _, p in priced)
-    order = SiteOrder(user_id=user.id, status="paid", total=total, refunded=0,
-                      currency=user.currency, created_at=ctx.now)
-    ctx.session.add(order)
-    ctx.session.flush()
-    for c, cost, price in priced:
-        ctx.session.add(SiteOrderItem(order_id=order.id, operation=c.operation, domain=c.name,
-                                      years=1 if c.operation == "restore" else c.years,
-                                      price=price, cost=cost, status="pending", error=None,
-                                      secret=c.authinfo))
-    ledger.debit(ctx.session, user.id, total, ctx.now, "order", f"order {order.id}",
-                 order.id)
-    emit(ctx, "registrar.order", {"order_id": order.id})
-    return order
+    return priced
 
 
 def process(ctx: FlowContext, backend: Backend, order_id: int) -> SiteOrder | None:

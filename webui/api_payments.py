@@ -9,17 +9,18 @@ from aiohttp import web
 
 from registrar.payments.service import WEBHOOK_PATH, PaymentService
 
+from .api_shop import CART
 from .render import json_response
 from .routing import Api, Call, read_bounded
 from .schemas import INT, NULL_STR, NULL_TIME, STR, TIME, obj, ref
 
 PAYMENT = obj(("id", "provider", "purpose", "status", "amount", "received", "reversed",
-               "checkout_url", "created_at", "paid_at", "error"),
+               "checkout_url", "created_at", "paid_at", "error", "order_id"),
               id=INT, provider=STR, purpose=STR,
               status={"enum": ["created", "pending", "paid", "partial", "failed", "refunded"]},
               amount=ref("Money"), received=ref("Money"), reversed=ref("Money"),
               checkout_url=NULL_STR, created_at=TIME,
-              paid_at=NULL_TIME, error=NULL_STR)
+              paid_at=NULL_TIME, error=NULL_STR, order_id={"type": ["integer", "null"]})
 PROVIDERS = obj(("providers", "currency", "min_amount", "max_amount"),
                 providers={"type": "array", "items": STR}, currency=STR, min_amount=INT,
                 max_amount=INT)
@@ -49,6 +50,19 @@ def payment_routes(api: Api) -> None:
         return json_response(await call.run(payments.start, call.user.user_id,
                                             call.body.get("provider"),
                                             call.body.get("amount")), 201)
+
+    @api.route("POST", "/api/payments/orders", "Pay for a cart the balance cannot pay: a "
+               "payment by a provider for what the balance lacks (at least min_amount); send "
+               "the payer to its checkout_url. Once the verified event has credited it, the "
+               "order is placed from the balance (the payment's order_id names it); if it "
+               "can no longer be placed, the money stays in the balance",
+               body=obj(("provider", "items"), provider=STR, items=CART["properties"]["items"]),
+               response=PAYMENT, status=201, tag="payments", scope="orders")
+    async def pay_order(call: Call) -> web.Response:
+        payments: PaymentService = call.app["payments"]
+        return json_response(await call.run(payments.pay_order, call.user.user_id,
+                                            call.body.get("provider"),
+                                            call.body.get("items")), 201)
 
     @api.route("GET", "/api/payments", "The user's payments, newest first",
                response={"type": "array", "items": PAYMENT}, tag="payments")

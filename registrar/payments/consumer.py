@@ -1,6 +1,7 @@
 """The ``payments`` outbox consumer: the provider calls that transactions asked for
 (``payment.checkout``: make a payment's checkout; ``payment.capture``: capture an approved
-PayPal order; ``payment.refund``: an operator's refund). Each is idempotent (the
+PayPal order; ``payment.refund``: an operator's refund; ``payment.order``: place the order
+a credited payment is for). Each is idempotent (the
 provider's idempotency key, a payment that has its checkout already), so a crash between the
 call and the acknowledgement costs nothing. A provider that cannot be reached is an outage:
 the rows wait, nothing is counted."""
@@ -11,6 +12,7 @@ from registry.events.consumer import Consumer
 from registry.events.delivery import Batch
 from registry.events.store import RegistryEvents
 
+from ..errors import SiteError
 from .service import PaymentService
 from .values import ProviderRefused, ProviderUnavailable
 
@@ -28,12 +30,14 @@ def payments_consumer(payments: PaymentService, **kwargs) -> Consumer:
             try:
                 if delivery.kind == "payment.capture":
                     payments.capture(payment_id)
+                elif delivery.kind == "payment.order":
+                    payments.place_order(payment_id)
                 elif delivery.kind == "payment.refund":
                     p = delivery.payload
                     payments.send_refund(payment_id, int(p["amount"]), p["key"])
                 else:
                     payments.checkout(payment_id)
-            except ProviderRefused as e:
+            except (ProviderRefused, SiteError) as e:
                 batch.fail(delivery.id, str(e))
                 continue
             except ProviderUnavailable as e:

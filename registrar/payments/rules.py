@@ -34,6 +34,7 @@ from .values import Checkout, Outcome, PaymentView, VerifiedEvent
 CHECKOUT_EVENT = "payment.checkout"
 CAPTURE_EVENT = "payment.capture"
 REFUND_EVENT = "payment.refund"
+ORDER_EVENT = "payment.order"  # place a paid payment's order (order_payments.py)
 log = logging.getLogger("pyrar.payments")
 # the least an off-session charge asks for (providers refuse tiny charges: Stripe's least is
 # 0.50 USD), in minor units
@@ -259,6 +260,8 @@ def _move(ctx: FlowContext, payment: SitePayment, event: VerifiedEvent, change: 
             payment.paid_at = payment.paid_at or ctx.now
             if payment.purpose == "auto_renew":
                 _renew_again(ctx, user.id)
+            if payment.purpose == "order" and payment.status == "paid":
+                emit(ctx, ORDER_EVENT, {"payment_id": payment.id})
         else:
             payment.reversed -= change
             payment.status = "paid" if payment.received >= payment.amount else "partial"
@@ -297,4 +300,4 @@ def view(payment: SitePayment) -> PaymentView:
     return PaymentView(payment.id, payment.provider, payment.purpose, payment.status,
                        Money(payment.amount, c), Money(payment.received, c),
                        Money(payment.reversed, c), payment.checkout_url,
-                       payment.created_at, payment.paid_at, payment.error)
+                       payment.created_at, payment.paid_at, payment.error, payment.order_id)

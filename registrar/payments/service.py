@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from registry.money import format_amount
 
+from .. import orders
 from ..core import RegistrarCore
 from ..errors import InvalidInput, NotFound
 from ..models import SitePayment
-from . import rules
+from . import order_payments, rules
 from .config import PaymentSettings
 from .nowpayments import NowPaymentsProvider
 from .paypal import PayPalProvider
@@ -97,8 +98,7 @@ class PaymentService:
     # -- the user's side --------------------------------------------------------------
 
     def start(self, user_id: int, provider: object, amount: object) -> PaymentView:
-        """A top-up: the payment written with its outbox event, then its checkout made at
-        once (if that fails now, the payments consumer makes it later)."""
+        """A top-up: the payment written with its outbox event, then its checkout."""
         self._provider(provider)
         s = self.settings
         if type(amount) is not int or not s.min_amount <= amount <= s.max_amount:
@@ -108,12 +108,39 @@ class PaymentService:
                                field="amount")
         payment_id = self.core.tx(lambda ctx: rules.create(
             ctx, self.core._user(ctx, user_id), provider, amount).id, "site_payment")
+        return self._checkout_now(user_id, payment_id)
+
+    def _checkout_now(self, user_id: int, payment_id: int) -> PaymentView:
+        """A new payment's checkout made at once (if that fails now, the payments consumer
+        makes it later)."""
         try:
             self.checkout(payment_id)
         except ProviderUnavailable as e:
             log.warning("payment %d: no checkout yet, the consumer tries again: %s",
                         payment_id, e)
         return self.payment(user_id, payment_id)
+
+    def pay_order(self, user_id: int, provider: object, items: object) -> PaymentView:
+        """A cart the balance cannot pay, paid by a provider: a payment for what the balance
+        lacks, whose verified event credits the account and then places the order from
+        the balance (``place_order``)."""
+        self._provider(provider)
+        cart = orders.parse_cart(items)
+        s, core = self.settings, self.core
+        payment_id = core.tx(lambda ctx: order_payments.create(
+            ctx, core.backend, core._user(ctx, user_id), provider, cart,
+            core.settings.markup_percent, s.min_amount, s.max_amount).id, "site_payment")
+        return self._checkout_now(user_id, payment_id)
+
+    def place_order(self, payment_id: int) -> None:
+        """Place the order a paid payment is for, once, and carry it out (the webhook that
+        credited it calls this at once; the payments consumer otherwise)."""
+        core = self.core
+        order_id = core.tx(lambda ctx: order_payments.place(
+            ctx, core.backend, payment_id, core.settings.markup_percent), "site_order")
+        if order_id is not None:
+            log.info("payment %d: order %d placed", payment_id, order_id)
+            core.process_order(order_id)
 
     def payment(self, user_id: int, payment_id: int) -> PaymentView:
         def work(ctx):
@@ -145,10 +172,14 @@ class PaymentService:
         if payment.purpose == "auto_renew" and (card is None or not card.payment_method):
             raise ProviderRefused(f"payment {payment_id}: the saved card is gone")
         site = self.core.settings.site_url.rstrip("/")
+        # an order's payer comes back to the cart page, which follows the order
+        back = f"{site}/cart?payment={payment.id}" if payment.purpose == "order" \
+            else f"{site}/payments/{payment.id}"
         stripe = self.settings.stripe
         request = CheckoutRequest(
-            payment.id, payment.amount, payment.currency, f"Top-up, payment {payment.id}",
-            f"{site}/payments/{payment.id}", f"{site}/payments/{payment.id}?cancelled=1",
+            payment.id, payment.amount, payment.currency,
+            f"{'Order' if payment.purpose == 'order' else 'Top-up'}, payment {payment.id}",
+            back, back + ("&" if "?" in back else "?") + "cancelled=1",
             site + WEBHOOK_PATH.format(provider=payment.provider), payment.user_id,
             card.customer if card else None,
             save_card=payment.provider == "stripe" and stripe is not None and stripe.save_cards,
@@ -225,4 +256,10 @@ class PaymentService:
             except (ProviderUnavailable, ProviderRefused) as e:
                 log.warning("payment %s: capture left to the consumer: %s",
                             outcome.payment_id, e)
+        if outcome.result == "credited":
+            try:
+                self.place_order(outcome.payment_id)
+            except Exception:  # committed already: the consumer's payment.order retries it
+                log.exception("payment %s: its order is left to the consumer",
+                              outcome.payment_id)
         return WebhookAnswer(200, outcome.result)

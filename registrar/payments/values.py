@@ -112,6 +112,7 @@ class PaymentView:
     created_at: datetime
     paid_at: datetime | None
     error: str | None
+    order_id: int | None = None  # purpose "order": the order placed once it was paid
 
 
 def our_id(text: object) -> int | None:

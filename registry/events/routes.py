@@ -21,6 +21,9 @@ ROUTES: dict[str, tuple[str, ...]] = {
     "payment.capture": ("payments",),
     # payload {"payment_id", "amount", "key"}: an operator's refund, asked of the provider
     "payment.refund": ("payments",),
+    # payload {"payment_id": id}: place the order a credited payment paid for
+    # (registrar/payments/order_payments.py)
+    "payment.order": ("payments",),
 }
 
 # consumer names become socket file names (wake) and CLI arguments

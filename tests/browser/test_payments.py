@@ -8,6 +8,7 @@ before the user. And the user who comes back without paying."""
 from __future__ import annotations
 
 import re
+import secrets
 
 import pytest
 
@@ -114,3 +115,40 @@ def test_a_top_up_by_card_is_credited_once(tab, paying_site, stripe_fake):
     assert page.get_by_role("link", name="Go to the provider's payment page").count() == 1
     check_page(tab, "payment-cancelled")
     assert client.get("/api/account").body["balance"]["amount"] == 3500
+
+
+def test_a_cart_the_balance_cannot_pay_is_paid_by_card(tab, paying_site, stripe_fake):
+    """The cart offers "Pay by card" for what the balance lacks; paid on the stand-in's
+    page (its webhooks before the user is back), the cart page follows the payment until
+    its order is done; the payment and the order are each in the ledger once."""
+    site, checkout = paying_site, stripe_fake.fake.checkout
+    client, email = new_user(site, funds=300)
+    log_in(tab, site, {"email": email})
+    page = tab.page
+    name = f"bycard{secrets.token_hex(3)}.example"
+    page.get_by_role("link", name="Search").click()
+    page.get_by_label("Domain name").fill(name)
+    page.get_by_role("button", name="Search").click()
+    page.get_by_role("button", name=f"Add to cart: {name}").click()
+    page.get_by_role("link", name="Cart (1)").click()
+    offer = page.locator("#pay-by")
+    offer.filter(has_text="7.00").wait_for()  # the order's 10.00 less the balance's 3.00
+    check_page(tab, "cart-pay-by-card")
+    assert page.get_by_role("button", name="Buy now").is_hidden()  # it would be refused
+    page.get_by_role("button", name="Pay by card").click()
+    page.wait_for_url(re.compile(re.escape(checkout.url) + r"/c/pay/cs_test_\w+$"))
+    assert page.locator("h1").inner_text() == "Pay 7.00 USD"
+    delivered = len(checkout.delivered)
+    page.get_by_role("button", name="Pay").click()
+    page.wait_for_url(re.compile(r"/cart\?payment=\d+$"))
+    tab.ready()
+    page.locator("#order-outcome [role=status]", has_text="is done").wait_for()
+    assert page.locator("#order-outcome .badge", has_text="done").count() == 1
+    check_page(tab, "cart-paid-by-card")
+    assert [text for _, _, text in checkout.delivered[delivered:]] == ["credited", "noted"]
+    assert client.get("/api/account").body["balance"]["amount"] == 0
+    ledger = client.get("/api/account/ledger").body
+    assert [(e["kind"], e["amount"]["amount"]) for e in ledger[:2]] == [
+        ("order", -1000), ("payment", 700)]
+    (order,) = client.get("/api/orders").body
+    assert order["status"] == "done" and order["items"][0]["name"] == name

@@ -8,7 +8,9 @@ environment and a file."""
 from __future__ import annotations
 
 import json
+import secrets
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from stripe import WebhookSignature as stripe_signer
@@ -142,6 +144,50 @@ def test_top_up_by_nowpayments_credited_once(site, providers):
     assert post_raw(site, url, body, good) == (200, "duplicate")
     assert balance(client) == 1000
     assert "bad x-nowpayments-sig" in site.log.read_text()  # logged with the reason
+
+
+def test_orders_paid_by_stripe_and_by_nowpayments_are_placed_once(site, providers):
+    stripe = providers[0].fake.checkout
+    client, _ = new_user(site, funds=300)
+    name = f"card{secrets.token_hex(3)}.example"
+    refused = client.post("/api/payments/orders", {"provider": "stripe", "items": [
+        {"name": "nic.example"}]})
+    assert refused.status == 400 and "cannot be registered" in refused.body["detail"]
+    assert client.get("/api/payments").body == []  # refused before any payment
+    started = client.post("/api/payments/orders", {"provider": "stripe",
+                                                   "items": [{"name": name}]})
+    assert started.status == 201
+    payment = started.body
+    assert (payment["purpose"], payment["amount"]["amount"], payment["order_id"]) == (
+        "order", 700, None)  # the order's 10.00 less the balance's 3.00
+    with urllib.request.urlopen(urllib.request.Request(
+            payment["checkout_url"], data=b"card=4242", method="POST"), timeout=30) as back:
+        assert back.url == f"{site.url}/cart?payment={payment['id']}"
+    assert [text for _, _, text in stripe.delivered[-2:]] == ["credited", "noted"]
+    shown = client.get(f"/api/payments/{payment['id']}").body
+    order = client.get(f"/api/orders/{shown['order_id']}").body
+    assert order["status"] == "done" and order["items"][0]["name"] == name
+    assert balance(client) == 0 and len(client.get("/api/orders").body) == 1
+    assert [e["kind"] for e in client.get("/api/account/ledger").body][:2] == [
+        "order", "payment"]
+
+    # a NowPayments IPN delivered four times at once: credited once, one order
+    client, _ = new_user(site)
+    started = client.post("/api/payments/orders", {"provider": "nowpayments", "items": [
+        {"name": f"coin{secrets.token_hex(3)}.example"}]}).body
+    ipn = {"payment_id": 77000 + started["id"], "invoice_id": int(
+        started["checkout_url"].rsplit("/", 1)[1]), "payment_status": "finished",
+        "price_amount": 10, "price_currency": "usd", "pay_amount": 0.0002,
+        "actually_paid": 0.0002, "pay_currency": "btc", "order_id": str(started["id"])}
+    body = json.dumps(ipn).encode()
+    headers = {"x-nowpayments-sig": signature(IPN_SECRET, body)}
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: post_raw(
+            site, "/api/payments/webhooks/nowpayments", body, headers), range(4)))
+    assert sorted(answers) == [(200, "credited")] + [(200, "duplicate")] * 3
+    (order,) = client.get("/api/orders").body
+    assert order["status"] == "done" and balance(client) == 0
+    assert client.get(f"/api/payments/{started['id']}").body["order_id"] == order["id"]
 
 
 def test_webhooks_refuse_oversized_bodies_and_unknown_providers(site):

@@ -34,7 +34,7 @@ SAMPLE = {
     "2027-01-01", "auto_renew": True, "renew_days": 7, "reason": "no funds",
     "sender": "ann@example.net", "recipient": "bob@example.net", "action_at": "2027-01-06",
     "payment_id": 3, "provider": "stripe pi_1", "amount": "25.00", "balance": "-5.00",
-    "what": "refund",
+    "what": "refund", "names": ["<b>bücher.example</b>"],
 }
 
 
