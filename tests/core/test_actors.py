@@ -55,8 +55,16 @@ from registry.flows.host_create import HostCreate
 from registry.flows.host_delete import HostDelete
 from registry.flows.host_info import HostInfoQuery
 from registry.flows.host_update import HostUpdate
+from registry.flows.launch_application import (
+    ApplicationDelete,
+    ApplicationInfoQuery,
+    ApplicationRef,
+    ApplicationUpdate,
+)
 from registry.flows.poll_messages import PollAck, PollRequest
 from registry.flows.session_login import Login
+from registry.launch.create import LaunchCreate
+from registry.launch.phases import set_phase
 from registry.values import HostAddress, Response, Trid
 from tests.core.db_state import dump, refused
 from tests.core.objects import EMAIL, POSTAL, make_contact, make_domain, make_host
@@ -66,6 +74,7 @@ from tests.sql_log import statements
 OPERATOR = Actor.operator("test")
 OUTSIDERS = [Actor.user(7), Actor.client("alice")]
 DOMAIN, HOST, CONTACT = "foo.example", "ns1.foo.example", "sh8013"
+APPLIED = "applied.example"
 
 
 @dataclass
@@ -110,6 +119,16 @@ class Scene:
         self.redemption()
         self.world.run(DomainRestoreRequest(DOMAIN), self.alice)
         return DOMAIN
+
+    def application(self) -> ApplicationRef:
+        """alice's pending application for APPLIED, in a landrush that takes applications."""
+        now = self.world.clock.now()
+        self.world.task(lambda ctx: set_phase(ctx, "example", "landrush", now - timedelta(
+            days=1), now + timedelta(days=10), applications=True))
+        created = self.world.run(DomainCreate(
+            APPLIED, registrant=self.contact(), authinfo=STRONG,
+            launch=LaunchCreate("landrush", kind="application")), self.alice)
+        return ApplicationRef("landrush", created.result.application.application_id)
 
     def alices_message(self) -> str:
         """The id of a poll message in alice's queue (bob's transfer request)."""
@@ -199,6 +218,13 @@ CASES: dict[type, Case] = {
     PollAck: Case(lambda s: PollAck(s.alices_message()), "bob", 2303, 2201),
     # an account is its registrar's: an operator has none
     BalanceInfoQuery: Case(lambda s: BalanceInfoQuery(), "bob", 1000, 2201),
+    # an application is its applicant's (or whoever has its authInfo); operators may act on it
+    ApplicationInfoQuery: Case(lambda s: ApplicationInfoQuery(APPLIED, s.application()), "bob",
+                               2201, 1000),
+    ApplicationUpdate: Case(lambda s: ApplicationUpdate(s.application(), DomainUpdate(
+        APPLIED, add_nameservers=())), "bob", 2201, 1000),
+    ApplicationDelete: Case(lambda s: ApplicationDelete(APPLIED, s.application()), "bob",
+                            2201, 1000),
     # the DNL is public to registrars, as the TMCH publishes it
     ClaimsCheck: Case(lambda s: ClaimsCheck((DOMAIN,)), "bob", 1000, 1000),
 }
