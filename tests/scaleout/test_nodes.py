@@ -191,9 +191,10 @@ def test_a_node_alone_refuses_creates_and_the_killed_nodes_rejoin_by_themselves(
     assert domains(alone, name) == 0
     counts = [domains(node) for node in stack.cluster.nodes]
     assert len(set(counts)) == 1 and counts[0] > 0, counts
-    for node in others:
-        log = node.log.read_text(errors="replace")
-        assert "IST received" in log, log[-3000:]
+    for node in others:  # caught up incrementally: the IST ends a little after SYNCED
+        wait_for(f"{node.log.name}: IST received",
+                 lambda node=node: "IST received" in node.log.read_text(errors="replace"),
+                 60, log=lambda node=node: node.log.read_text(errors="replace")[-3000:])
 
     def created() -> bool:
         client = stack.through_haproxy().epp("registrar1")
