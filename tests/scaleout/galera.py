@@ -6,6 +6,7 @@ directory, started and stopped by PID. A joining node gets its data by mariadb-b
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 import socket
 import subprocess
@@ -58,27 +59,46 @@ class Node:
             subprocess.run([INSTALL, "--no-defaults", f"--datadir={data}",
                             "--auth-root-authentication-method=normal", "--skip-test-db",
                             "--user=root"], check=True, capture_output=True)
-        members = ",".join(f"127.0.0.1:{p}" for p in peers)
+        arguments = self._arguments(peers, bootstrap=bootstrap) + self._recovered_position()
         with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [SERVER, "--no-defaults", f"--datadir={data}", f"--port={self.port}",
-                 f"--bind-address={self.host}", f"--socket={self.directory / 'sock'}",
-                 f"--pid-file={self.directory / 'pid'}", "--user=root",
-                 "--innodb-log-file-size=16M",
-                 "--skip-name-resolve", "--binlog-format=ROW",
-                 "--default-storage-engine=InnoDB", "--innodb-autoinc-lock-mode=2",
-                 "--wsrep-on=ON", f"--wsrep-provider={PROVIDER}",
-                 f"--wsrep-cluster-name={CLUSTER}", f"--wsrep-node-name={self.name}",
-                 "--wsrep-node-address=127.0.0.1",
-                 f"--wsrep-cluster-address=gcomm://{'' if bootstrap else members}",
-                 f"--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:{self.gcomm};"
-                 f"ist.recv_addr=127.0.0.1:{self.ist};gcache.size=32M",
-                 "--wsrep-sst-method=mariabackup", "--wsrep-sst-auth=root:",
-                 f"--wsrep-sst-receive-address=127.0.0.1:{self.sst}",
-                 "--wsrep-slave-threads=2"],
-                stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(arguments, stdout=log, stderr=subprocess.STDOUT)
         if wait:
             self.wait_synced()
+
+    def _arguments(self, peers: list[int], *, bootstrap: bool) -> list[str]:
+        members = ",".join(f"127.0.0.1:{p}" for p in peers)
+        return [SERVER, "--no-defaults", f"--datadir={self.directory / 'data'}",
+                f"--port={self.port}", f"--bind-address={self.host}",
+                f"--socket={self.directory / 'sock'}", f"--pid-file={self.directory / 'pid'}",
+                "--user=root", "--innodb-log-file-size=16M",
+                "--skip-name-resolve", "--binlog-format=ROW",
+                "--default-storage-engine=InnoDB", "--innodb-autoinc-lock-mode=2",
+                "--wsrep-on=ON", f"--wsrep-provider={PROVIDER}",
+                f"--wsrep-cluster-name={CLUSTER}", f"--wsrep-node-name={self.name}",
+                "--wsrep-node-address=127.0.0.1",
+                f"--wsrep-cluster-address=gcomm://{'' if bootstrap else members}",
+                f"--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:{self.gcomm};"
+                f"ist.recv_addr=127.0.0.1:{self.ist};gcache.size=32M",
+                "--wsrep-sst-method=mariabackup", "--wsrep-sst-auth=root:",
+                f"--wsrep-sst-receive-address=127.0.0.1:{self.sst}",
+                "--wsrep-slave-threads=2"]
+
+    def _recovered_position(self) -> list[str]:
+        """What Debian's mariadb.service does through ``galera_recovery`` before a start: a
+        node killed mid-flight left seqno -1 in grastate.dat, and would ask for a full SST;
+        ``--wsrep-recover`` reads its last committed position from InnoDB, and started from
+        there it catches up by IST from a survivor's gcache."""
+        state = self.directory / "data" / "grastate.dat"
+        if not state.exists() or not re.search(r"^seqno:\s*-1\s*$", state.read_text(), re.M):
+            return []
+        recovery = self.directory / "recovery.log"
+        recovery.unlink(missing_ok=True)
+        subprocess.run([*self._arguments([], bootstrap=True), "--wsrep-recover",
+                        f"--log-error={recovery}"], check=True, capture_output=True,
+                       timeout=START_TIMEOUT)
+        found = re.search(r"Recovered position: ([0-9a-f-]+:-?\d+)", recovery.read_text())
+        assert found, f"{self.name}: no position recovered:\n{recovery.read_text()[-3000:]}"
+        return [f"--wsrep-start-position={found.group(1)}"]
 
     def wait_synced(self) -> None:
         wait_for(f"Galera node {self.name} synced", self.synced, START_TIMEOUT,
