@@ -13,7 +13,7 @@ import fcntl
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +58,8 @@ class PdnsDb:
         self.conn = conn
         self.parent_index_ready = False
         self._lock_depth = 0
+        # run last in every transaction: the zone publisher's lease (zonegen.lease_fence)
+        self.fence: Callable[[PdnsDb], None] | None = None
 
     @contextmanager
     def writer_lock(self, timeout: float = 600.0) -> Iterator[None]:
@@ -116,6 +118,8 @@ class PdnsDb:
         self.execute(self.begin_sql)
         try:
             yield
+            if self.fence is not None:
+                self.fence(self)
         except BaseException:
             self.execute("ROLLBACK")
             raise
