@@ -326,8 +326,7 @@ def test_a_node_down_past_the_gcache_rejoins_by_sst(cluster, registries, clock):
     rejoined = Registry(Database(make_engine(down.url("pyrar", sync_wait=True))), clock,
                         SETTINGS)
     try:
-        assert names(rejoined, "sst-") == names(registries[1], "sst-")
         assert len(names(rejoined, "sst-")) == 5 + during
-        assert names(rejoined, "load") == names(registries[1], "load") != set()
+        assert names(rejoined, "") == names(registries[1], "")   # every name
     finally:
         rejoined.close()
