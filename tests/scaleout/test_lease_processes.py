@@ -54,9 +54,10 @@ class Worker:
         return f"--- {self.node}:\n{self.log.read_text(errors='replace')}"
 
     def stopped(self) -> bool:
-        """Stopped by a signal (SIGSTOP): its state in /proc is T."""
+        """Stopped by a signal (SIGSTOP): its state in /proc is T, or t when traced (the
+        loopback audit runs the tests under strace)."""
         stat = Path(f"/proc/{self.process.pid}/stat").read_text()
-        return stat.rpartition(")")[2].split()[0] == "T"
+        return stat.rpartition(")")[2].split()[0] in ("T", "t")
 
     def signal(self, sig: int) -> None:
         self.process.send_signal(sig)
