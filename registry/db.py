@@ -148,6 +148,12 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    @property
+    def schema(self) -> str | None:
+        """The MariaDB database the registry's tables are in (None on SQLite): another
+        connection to the same server reaches them as ``schema.table``."""
+        return self.engine.url.database if self.dialect in ("mysql", "mariadb") else None
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session whose work commits on success and rolls back entirely on any exception."""

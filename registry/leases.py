@@ -19,8 +19,8 @@ not replicate ``GET_LOCK``, and a lock would die with its connection anyway):
   rather than reads: Galera certifies writes, so a deposed leader's transaction racing the
   takeover on another node fails certification instead of committing; on one server the row
   lock orders the two. Work done by a deposed leader after its lease ended cannot commit.
-  Effects outside the registry's database (files, PowerDNS's own database, mail) are not
-  fenced by this: see docs/scale-out.md for what that leaves.
+  PowerDNS's database on the same server is fenced the same way in its own transactions
+  (zonegen.lease_fence); other effects (files, mail) are not: see docs/scale-out.md.
 """
 
 from __future__ import annotations
@@ -214,9 +214,15 @@ class Leadership:
 
     def fence(self, session: Session) -> None:
         """Registry.fenced's hook: for a transaction that wrote, the lease must still be ours."""
-        if self.held is None or self.lost.is_set():
+        fence(session, self.holding(), self.registry.clock.now())
+
+    def holding(self) -> LeaseState:
+        """The lease as this process holds it; raises LeaseLost once it is not. For a fence
+        in a transaction of another database on the same server (PowerDNS's, zonegen)."""
+        held = self.held
+        if held is None or self.lost.is_set():
             raise LeaseLost(self.name)
-        fence(session, self.held, self.registry.clock.now())
+        return held
 
     def confirm(self) -> None:
         """Raise LeaseLost unless the lease is still ours: before an effect outside the

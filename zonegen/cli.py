@@ -170,6 +170,7 @@ def dns_settings(tld: str, ns: list[str], dnssec: str = "nsec3",
 def _serve(ctx: Any, args: argparse.Namespace) -> int:
     from registry.events.store import RegistryEvents
     from registry.leases import ZONE_PUBLICATION, Leadership, LeaseLost
+    from zonegen.lease_fence import lease_fence
     from zonegen.service import ZonegenService
     from zonegen.state import CONSUMER
 
@@ -195,6 +196,8 @@ def _serve(ctx: Any, args: argparse.Namespace) -> int:
                              retry=registry.retry_policy, on_fatal=stop.set)
     try:
         try:
+            # PowerDNS's rows too, when its database is on the registry's server
+            service.conn.fence = lease_fence(settings, leader, registry.db.schema)
             service.start()
         except (PowerDnsStartError, PowerDnsApiError, PdnsDbError, OSError) as e:
             service.stop()

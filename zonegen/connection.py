@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from zonegen.api import PowerDnsApi, PowerDnsApiError
 from zonegen.config import PowerDnsSettings
 from zonegen.pdnsdb import PdnsDb
 from zonegen.server import ManagedPowerDns
+
+if TYPE_CHECKING:
+    from zonegen.lease_fence import PdnsLeaseFence
 
 
 @dataclass
@@ -19,6 +23,8 @@ class PowerDnsConnection:
     server: ManagedPowerDns | None = None      # set when this connection started one
     _api: PowerDnsApi | None = None
     _db: PdnsDb | None = None
+    # the zone publisher's lease, fenced in each database connection's transactions
+    fence: PdnsLeaseFence | None = None
 
     @property
     def api(self) -> PowerDnsApi:
@@ -35,7 +41,8 @@ class PowerDnsConnection:
         return self._db
 
     def open_db(self) -> PdnsDb:
-        return PdnsDb.open(self.settings, self.base_dir)
+        db = PdnsDb.open(self.settings, self.base_dir)
+        return db if self.fence is None else self.fence.attach(db)
 
     @property
     def dns_address(self) -> tuple[str, int]:

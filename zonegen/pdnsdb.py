@@ -13,7 +13,7 @@ import fcntl
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +26,7 @@ from zonegen.rectify import Denial, Row
 SQLITE_SCHEMA = Path("/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql")
 MYSQL_SCHEMA = Path("/usr/share/pdns-backend-mysql/schema/schema.mysql.sql")
 ROW_COLUMNS = "name, type, content, ttl, prio, ordername, auth"
+DUPLICATE_COLUMN = 1060  # MariaDB's ER_DUP_FIELDNAME
 
 
 class PdnsDbError(Exception):
@@ -58,6 +59,8 @@ class PdnsDb:
         self.conn = conn
         self.parent_index_ready = False
         self._lock_depth = 0
+        # run last in every transaction: the zone publisher's lease (zonegen.lease_fence)
+        self.fence: Callable[[PdnsDb], None] | None = None
 
     @contextmanager
     def writer_lock(self, timeout: float = 600.0) -> Iterator[None]:
@@ -116,6 +119,8 @@ class PdnsDb:
         self.execute(self.begin_sql)
         try:
             yield
+            if self.fence is not None:
+                self.fence(self)
         except BaseException:
             self.execute("ROLLBACK")
             raise
@@ -321,8 +326,16 @@ class MysqlPdnsDb(PdnsDb):
             "SELECT count(*) FROM information_schema.columns WHERE table_schema = DATABASE() "
             "AND table_name = 'records' AND column_name = 'pyrar_parent'").fetchone()[0]
         if not have:
-            self.execute(
-                "ALTER TABLE records ADD COLUMN pyrar_parent VARCHAR(255) "
-                "AS (SUBSTRING(name, LOCATE('.', name) + 1)) VIRTUAL, "
-                "ADD INDEX pyrar_parent_idx (domain_id, pyrar_parent)")
+            import pymysql
+
+            try:
+                self.execute(
+                    "ALTER TABLE records ADD COLUMN pyrar_parent VARCHAR(255) "
+                    "AS (SUBSTRING(name, LOCATE('.', name) + 1)) VIRTUAL, "
+                    "ADD INDEX pyrar_parent_idx (domain_id, pyrar_parent)")
+            except pymysql.MySQLError as e:
+                # added meanwhile by another node's PowerDNS or zonegen: on Galera, its
+                # ALTER may reach this node just after the look above
+                if e.args[0] != DUPLICATE_COLUMN:
+                    raise
         self.parent_index_ready = True

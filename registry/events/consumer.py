@@ -10,9 +10,11 @@ again; handlers are idempotent. Two kinds of trouble are told apart:
   unreachable): nothing is counted, the loop waits with backoff and tries the same rows
   again, and says so once when it starts and once when it ends.
 
-Any other exception is a bug: the loop logs it and calls ``on_fatal``, which by default
-takes the process down (SIGTERM to itself) so that its supervisor (``pyrar serve``, systemd)
-starts it afresh. A thread that ends quietly while its process lives on is never an option.
+A lease lost under a consumer that runs once per cluster (registry.leases) stops it the same
+way, said in one line. Any other exception is a bug: the loop logs it and calls
+``on_fatal``, which by default takes the process down (SIGTERM to itself) so that its
+supervisor (``pyrar serve``, systemd) starts it afresh. A thread that ends quietly while its
+process lives on is never an option.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import threading
 from collections.abc import Callable
 
 from ..clock import Clock, SystemClock
+from ..leases import LeaseLost
 from ..outage import DATABASE_OUTAGES, Outage, is_database_outage
 from .delivery import Batch, RetryPolicy
 from .routes import CONSUMER_NAME
@@ -118,6 +121,9 @@ class Consumer:
                     continue  # more may be due at once
                 wait = self.poll_interval if most is None else min(most, self.poll_interval)
                 self.doorbell.wait(wait)
+        except LeaseLost as e:  # another node leads now: this one stops, as it must
+            log.error("events consumer %s stopped: %s", self.name, e)
+            self.on_fatal(e)
         except Exception as e:
             log.critical("events consumer %s stopped by an unexpected error", self.name,
                          exc_info=True)

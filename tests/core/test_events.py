@@ -28,6 +28,7 @@ from registry.events.emit import emit
 from registry.events.store import RegistryEvents
 from registry.events.wake import Doorbell, Wakeup, socket_path
 from registry.flows.domain_create import DomainCreate
+from registry.leases import LeaseLost
 from registry.models import Event
 from registry.service import Registry
 from tests.core.world import START, STRONG
@@ -226,6 +227,22 @@ def test_an_outage_counts_no_attempt(world, tld):
     handler.raises = None
     loop.run_once()
     assert rows(world) == []
+
+
+def test_a_lost_lease_stops_the_loop_in_one_line(world, tld, caplog):
+    """A consumer that runs under a lease (registry.leases) and lost it stops, as a bug
+    would, but says why in one line: no traceback, the rows stay for the new leader."""
+    publish(world, "a.example")
+    handler = Recorder()
+    handler.raises = LeaseLost("zone-publication")
+    fatal: list[BaseException] = []
+    loop = consumer(world, handler, on_fatal=fatal.append)
+    loop.run(threading.Event())
+    assert [type(e) for e in fatal] == [LeaseLost]
+    said = [r for r in caplog.records if "events consumer dns stopped" in r.getMessage()]
+    assert [(r.levelname, r.exc_info) for r in said] == [("ERROR", None)]
+    assert "lease zone-publication lost" in said[0].getMessage()
+    assert [e.attempts for e in rows(world)] == [0]
 
 
 def test_what_a_handler_settled_before_an_outage_counts(world, tld):

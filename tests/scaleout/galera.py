@@ -39,6 +39,8 @@ class Node:
     gcomm: int = field(default_factory=free_port)
     ist: int = field(default_factory=free_port)
     sst: int = field(default_factory=free_port)
+    # the writes a node may miss and still catch up by IST (else a full SST)
+    gcache_size: str = "32M"
     process: subprocess.Popen | None = None
 
     @property
@@ -78,7 +80,7 @@ class Node:
                 "--wsrep-node-address=127.0.0.1",
                 f"--wsrep-cluster-address=gcomm://{'' if bootstrap else members}",
                 f"--wsrep-provider-options=gmcast.listen_addr=tcp://127.0.0.1:{self.gcomm};"
-                f"ist.recv_addr=127.0.0.1:{self.ist};gcache.size=32M",
+                f"ist.recv_addr=127.0.0.1:{self.ist};gcache.size={self.gcache_size}",
                 "--wsrep-sst-method=mariabackup", "--wsrep-sst-auth=root:",
                 f"--wsrep-sst-receive-address=127.0.0.1:{self.sst}",
                 "--wsrep-slave-threads=2"]
@@ -200,12 +202,13 @@ class Cluster:
 
 @contextlib.contextmanager
 def galera_cluster(directory: Path, data_nodes: int = 2, hosts: list[str] | None = None,
-                   *, arbitrator: bool = True) -> Iterator[Cluster]:
+                   *, arbitrator: bool = True, gcache_size: str = "32M") -> Iterator[Cluster]:
     """``data_nodes`` mariadbd nodes and (``arbitrator``) garbd: two data nodes and the
     arbitrator, or three data nodes, are three votes, so the survivors of one killed node
     keep the majority (a primary component) and go on accepting writes. ``hosts``: each
     node's SQL address (one SQL port for all); 127.0.0.1 and ports of their own by
-    default."""
+    default. ``gcache_size``: each node's gcache (a small one makes a node that was down
+    rejoin by full SST)."""
     for program in (INSTALL, ARBITRATOR, "mariadb-backup", "socat"):
         if shutil.which(program) is None:
             pytest.fail(f"needs {program} (scripts/setup installs galera-4, "
@@ -217,10 +220,11 @@ def galera_cluster(directory: Path, data_nodes: int = 2, hosts: list[str] | None
     for i in range(data_nodes):
         (directory / f"node{i + 1}").mkdir(parents=True, exist_ok=True)
         if hosts is None:
-            nodes.append(Node(f"node{i + 1}", directory / f"node{i + 1}"))
+            nodes.append(Node(f"node{i + 1}", directory / f"node{i + 1}",
+                              gcache_size=gcache_size))
         else:
             nodes.append(Node(f"node{i + 1}", directory / f"node{i + 1}",
-                              port=shared_port, host=hosts[i]))
+                              port=shared_port, host=hosts[i], gcache_size=gcache_size))
     cluster = Cluster(nodes, Arbitrator(directory) if arbitrator else None)
     peers = [n.gcomm for n in nodes]
     try:

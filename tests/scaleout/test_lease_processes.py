@@ -33,13 +33,18 @@ TAKEOVER_DEADLINE = LEASE_SECONDS + RENEW_SECONDS + 20.0
 
 
 class Worker:
-    def __init__(self, url: str, node: str, directory: Path) -> None:
+    def __init__(self, url: str, node: str, directory: Path, pdns: str | None = None,
+                 freeze_file: Path | None = None) -> None:
+        """``pdns``: PowerDNS's database on the same server, written each round too;
+        ``freeze_file``: once it exists, the worker stops itself between the two writes."""
         self.node = node
         self.log = directory / f"{node}.log"
         with self.log.open("ab") as out:
             self.process = subprocess.Popen(
                 [sys.executable, str(WORKER), url, node, str(LEASE_SECONDS),
-                 str(RENEW_SECONDS)], stdout=out, stderr=subprocess.STDOUT,
+                 str(RENEW_SECONDS), *([pdns] if pdns else []),
+                 *([str(freeze_file)] if freeze_file else [])], stdout=out,
+                stderr=subprocess.STDOUT,
                 env={**os.environ, "PYTHONPATH": str(REPO)})
 
     def said(self, words: str) -> bool:
@@ -47,6 +52,12 @@ class Worker:
 
     def output(self) -> str:
         return f"--- {self.node}:\n{self.log.read_text(errors='replace')}"
+
+    def stopped(self) -> bool:
+        """Stopped by a signal (SIGSTOP): its state in /proc is T, or t when traced (the
+        loopback audit runs the tests under strace)."""
+        stat = Path(f"/proc/{self.process.pid}/stat").read_text()
+        return stat.rpartition(")")[2].split()[0] in ("T", "t")
 
     def signal(self, sig: int) -> None:
         self.process.send_signal(sig)

@@ -4,6 +4,9 @@ its own; the third data node carries no PyRar) behind HAProxy (tests/scaleout/ha
 
 - a change made through node 1 is served by both nodes' PowerDNS, with the same SOA serial
   (one publisher writes once; Galera carries the rows);
+- the publisher's ``zone serve`` frozen past its lease under EPP load through HAProxy: the
+  other node takes over and publishes, the thawed one stops, and every acknowledged name is
+  delegated by every node's PowerDNS;
 - registrars working through HAProxy while the node one of them is on dies (kill -9 of its
   every process: PyRar, PowerDNS and its MariaDB) reconnect through HAProxy to the live
   node; every create they were told succeeded is there once, the books balance, and the
@@ -20,6 +23,7 @@ its own; the third data node carries no PyRar) behind HAProxy (tests/scaleout/ha
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Iterator
 
@@ -94,6 +98,42 @@ def zone_leader(stack: Stack) -> str:
                 Lease.name == "zone-publication")).scalar_one()
     finally:
         engine.dispose()
+
+
+def test_a_frozen_zone_publisher_is_taken_over_and_dns_converges(stack):
+    """The publisher's ``zone serve`` frozen (SIGSTOP: GC, swap) past its lease while the
+    registrars create through HAProxy: the other node takes the zone-publication lease and
+    publishes; thawed, the frozen one stops (its lease is gone; its writes, the registry's
+    and PowerDNS's, fenced) and ``pyrar serve`` starts it again as a standby; every
+    acknowledged name is delegated by every node's PowerDNS."""
+    leader = zone_leader(stack)
+    at = next(i for i, n in enumerate(stack.nodes) if n.name == leader)
+    publisher = next(p for p in stack.served[at].tree() if " zone serve" in p.cmdline)
+    with Load(stack.through_haproxy(), CLIDS) as load:
+        wait_for("the clients got going", lambda: load.acknowledged() >= len(CLIDS), DEADLINE)
+        os.kill(publisher.pid, signal.SIGSTOP)
+        frozen = time.monotonic()
+        try:
+            wait_for("another node took the zone publication",
+                     lambda: zone_leader(stack) != leader, DEADLINE)
+            took = time.monotonic() - frozen
+            since = load.acknowledged()
+            wait_for("creates acknowledged after the takeover",
+                     lambda: load.acknowledged() >= since + len(CLIDS), DEADLINE)
+        finally:
+            os.kill(publisher.pid, signal.SIGCONT)
+        wait_for("the thawed publisher stopped", lambda: not publisher.alive(), DEADLINE,
+                 stack.served[at].log)
+    hosts = {c.clid: c.host for c in load.clients}
+    created = {t.name: hosts[t.clid] for t in load.told() if t.op == "create" and
+               t.acknowledged}
+    for served in stack.served:
+        wait_for(f"every acknowledged name delegated by {served.directory.name}'s PowerDNS",
+                 lambda s=served: all(delegated(s, n, h) for n, h in created.items()),
+                 DEADLINE, served.log)
+    assert zone_leader(stack) != leader
+    print(f"\nzone serve frozen on {leader}: the lease taken over {took:.1f} s after the "
+          f"freeze; {len(created)} names, each delegated by every node's PowerDNS")
 
 
 def test_clients_of_a_killed_node_reconnect_through_haproxy_and_nothing_is_lost(stack):
