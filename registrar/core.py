@@ -378,7 +378,7 @@ class RegistrarCore:
 
     def set_auto_renew(self, user_id: int, name: object, on: object) -> domains.DomainDetail:
         return self._change(user_id, name, lambda ctx: domains.set_auto_renew(
-            ctx, user_id, name, on))
+            ctx, self.backend, user_id, name, on))
 
     def reset_auth_code(self, user_id: int, name: object) -> str:
         return self.tx(lambda ctx: domains.reset_auth_code(ctx, self.backend, user_id, name),
