@@ -19,15 +19,12 @@ from eppclient.commands import Command
 from eppclient.contact import ContactInfo
 from eppclient.domain import DomainInfo, TransferStatus
 from eppclient.responses import Availability
-from registrar import upstream_contacts, upstreams
+from registrar import upstream_contacts
 from registrar.backends.remote import RemoteRegistry, Upstream
-from registrar.core import RegistrarCore
 from registrar.models import SiteDomain, SiteUser
 from registrar.reconcile import reconcile
 from registrar.upstream_poll import apply
-from registrar.upstreams import UpstreamSet
-from registry.flows.context import Actor
-from tests.interconnect.fake_registry import DOMAIN, Link, response
+from tests.interconnect.fake_registry import DOMAIN, Link, core_with_upstream, response
 from tests.interconnect.test_upstream_poll import message
 from tests.registrar.conftest import (  # noqa: F401
     TEST_SETTINGS,
@@ -109,16 +106,9 @@ def transferred_in(world, tmp_path, contacts: str,  # noqa: F811
                    details: dict | None = DETAILS, told_by=None):
     """A user of ours who transferred x.far in; the transfer's approval applied (read from
     ``told_by``'s queue: far's own by default)."""
-    core = RegistrarCore(world.registry, TEST_SETTINGS)
     registry = TransferRegistry(world.clock.now())
-    core.upstreams = UpstreamSet(link=lambda config: Link(config, registry))
-    files = []
-    for part in ("ca", "cert", "key"):
-        (path := tmp_path / f"{part}.pem").write_text("not read here")
-        files.append(str(path))
-    world.registry.run(lambda ctx: upstreams.add(ctx, upstreams.UpstreamSpec(
-        "far", "127.0.0.1", 700, *files, clid="site1", password="S3cret-pw", tlds=("far",),
-        flat_prices=(("transfer", "8.00"),), contacts=contacts), "USD"), Actor.operator("t"))
+    core = core_with_upstream(world, tmp_path, TEST_SETTINGS, registry, "far",
+                              flat_prices=(("transfer", "8.00"),), contacts=contacts)
     user = funded_user(core, world)
     if details:
         core.set_contact(user.id, details)
