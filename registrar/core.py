@@ -32,6 +32,7 @@ from . import (
     search,
     sessions,
     two_factor,
+    upstream_contacts,
     upstream_poll,
 )
 from .backends.base import Backend
@@ -378,7 +379,7 @@ class RegistrarCore:
 
     def set_auto_renew(self, user_id: int, name: object, on: object) -> domains.DomainDetail:
         return self._change(user_id, name, lambda ctx: domains.set_auto_renew(
-            ctx, user_id, name, on))
+            ctx, self.backend, user_id, name, on))
 
     def reset_auth_code(self, user_id: int, name: object) -> str:
         return self.tx(lambda ctx: domains.reset_auth_code(ctx, self.backend, user_id, name),
@@ -404,6 +405,7 @@ class RegistrarCore:
         report.messages += upstream_poll.sync(self.tx, self.backend, self.upstreams,
                                               self.settings)
         report.settled = remote_orders.settle_stale(self.tx, self.backend)
+        report.contacts = upstream_contacts.adopt_due(self.tx, self.backend)
         report.drifts = self._reconciler.run_if_due(self.tx, self.upstreams)
         report.reminders = self.tx(lambda ctx: lifecycle.remind(ctx, self.settings),
                                    "site_reminders")

@@ -16,9 +16,10 @@ from registry.errors import EppError, ObjectDoesNotExist, ObjectExists
 from registry.flows.context import FlowContext
 from registry.names import normalize_host_name
 from registry.values import DsData, HostAddress
+from registry.views import DomainInfo
 
 from .backends.base import Backend, DomainChange
-from .errors import InvalidInput, NotFound
+from .errors import Conflict, InvalidInput, NotFound
 from .hosted_zones import forget
 from .models import SiteDomain
 from .names import display, to_ascii_name
@@ -193,10 +194,24 @@ def reset_auth_code(ctx: FlowContext, backend: Backend, user_id: int, name: obje
     return code
 
 
-def set_auto_renew(ctx: FlowContext, user_id: int, name: object, on: object) -> None:
+def set_auto_renew(ctx: FlowContext, backend: Backend, user_id: int, name: object,
+                   on: object) -> None:
+    """Refused for a name deleted at the registry (redemption or pending delete): there is
+    nothing to renew until it is restored, and a flag changed then would mislead the holder.
+    The registry is asked too, since our state may not have caught up with it yet."""
     if not isinstance(on, bool):
         raise InvalidInput("auto_renew is true or false", field="auto_renew")
-    held(ctx, user_id, name, lock=True).auto_renew = on
+    row = held(ctx, user_id, name, lock=True)
+    if row.state == "redemption" or being_deleted(backend.info(ctx, row.name)):
+        raise Conflict(f"{display(row.name)} is deleted at the registry (redemption): "
+                       "auto-renew does not apply; restore the name first", field="auto_renew")
+    row.auto_renew = on
+
+
+def being_deleted(info: DomainInfo) -> bool:
+    """Deleted at the registry, restorable or waiting to be purged (RFC 3915)."""
+    return "pendingDelete" in info.statuses or bool(
+        {"redemptionPeriod", "pendingDelete"} & set(info.rgp_statuses))
 
 
 def answer_transfer(ctx: FlowContext, backend: Backend, user_id: int, name: object,

@@ -50,6 +50,7 @@ class Report:
     failed: int = 0
     settled: int = 0  # remote order items settled after a crash (remote_orders.py)
     drifts: int = 0  # names at upstreams repaired by reconciliation (reconcile.py)
+    contacts: int = 0  # names transferred in with our contacts set (upstream_contacts.py)
 
 
 def sync_poll(ctx: FlowContext, backend: Backend, settings: RegistrarSettings,

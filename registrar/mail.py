@@ -16,7 +16,8 @@ REQUIRED = frozenset({"verify", "reset", "password_changed", "two_factor_changed
 TEMPLATES = frozenset(REQUIRED | {
     "receipt", "order_failed", "renewal_reminder", "auto_renewed", "auto_renew_failed",
     "expired", "gifted", "gift_accepted", "transfer_in", "transfer_out",
-    "transfer_out_requested", "payment_received", "payment_reversed", "order_not_placed"})
+    "transfer_out_requested", "transfer_contacts_failed", "payment_received",
+    "payment_reversed", "order_not_placed"})
 
 
 def send(ctx: FlowContext, user: SiteUser, template: str, **values) -> bool:

@@ -167,9 +167,14 @@ class SiteDomain(SiteBase):
     reminded_days: Mapped[int | None]
     # when renewing from the balance last failed (tried again a day later)
     renew_failed_at: Mapped[datetime | None]
+    # transferred in through an upstream: when its contacts there are (again) to be made
+    # ours, None once done; and why the last try failed (registrar/upstream_contacts.py)
+    contacts_due_at: Mapped[datetime | None]
+    contacts_error: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("name", name="uq_site_domains_name"),
-                      Index("ix_site_domains_due", "state", "expires_at"))
+                      Index("ix_site_domains_due", "state", "expires_at"),
+                      Index("ix_site_domains_contacts_due", "contacts_due_at"))
 
 
 class SiteHostedZone(SiteBase):

@@ -23,7 +23,7 @@ MAX_IDS = 500
 
 # where in the site each message leads: a domain's page, an order, a payment, the account
 DOMAIN_PAGE = frozenset({"auto_renew_failed", "auto_renewed", "expired", "renewal_reminder",
-                         "transfer_in", "transfer_out_requested"})
+                         "transfer_in", "transfer_out_requested", "transfer_contacts_failed"})
 ACCOUNT_PAGE = frozenset({"verify", "reset", "password_changed", "two_factor_changed",
                           "api_key_created"})
 

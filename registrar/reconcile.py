@@ -4,8 +4,9 @@ The site keeps of a remote name only whose it is, its state and its expiry; stat
 servers and DS are read from the registry each time a page shows them, so they cannot drift.
 What can: an expiry (a renewal or auto-renewal whose message was missed), a name no longer
 ours (transferred away, deleted) or gone, a name in redemption at the registry but active
-with us. Each is reported; with ``repair`` the site's record is brought in line (a name
-gone from us leaves the account and its holder is mailed)."""
+with us. Each is reported, and so is a name transferred in whose contacts there could not
+be made ours yet (upstream_contacts.py keeps trying); with ``repair`` the site's record is
+brought in line (a name gone from us leaves the account and its holder is mailed)."""
 
 from __future__ import annotations
 
@@ -62,14 +63,16 @@ class Held:
     name: str
     state: str
     expires_at: datetime
+    contacts_error: str | None = None  # upstream_contacts.py: retried there, reported here
 
 
 def reconcile(tx: Tx, upstreams: UpstreamSet, upstream: str, *, repair: bool = False
               ) -> list[str]:
     """One line per drift found (and repaired, with ``repair``)."""
     def rows(ctx):
-        return [Held(r.id, r.name, r.state, r.expires_at) for r in ctx.session.scalars(
-            select(SiteDomain).where(SiteDomain.backend == upstream).order_by(SiteDomain.name))]
+        return [Held(r.id, r.name, r.state, r.expires_at, r.contacts_error)
+                for r in ctx.session.scalars(select(SiteDomain).where(
+                    SiteDomain.backend == upstream).order_by(SiteDomain.name))]
 
     held = tx(rows, "site_reconcile")
     remote = tx(lambda ctx: next((b for b in upstreams.backends(ctx) if b.name == upstream),
@@ -80,6 +83,9 @@ def reconcile(tx: Tx, upstreams: UpstreamSet, upstream: str, *, repair: bool = F
     for h in held:
         if h.state == "transfer_pending":
             continue  # not ours yet: the transfer's message settles it
+        if h.contacts_error:
+            lines.append(f"{display(h.name)}: the previous registrar's contacts are still on "
+                         f"it (ours are tried again: {h.contacts_error})")
         try:
             info = remote.info(None, h.name)
         except ObjectDoesNotExist:

@@ -7,7 +7,8 @@ again. What a message says:
 
 - a transfer (trnData): away requested (the holder is told), away done (the name leaves
   the account, the holder is mailed), in approved (the name becomes the user's) or refused
-  (refunded): lifecycle.apply_transfer, as for the local registry's messages;
+  (refunded): lifecycle.apply_transfer, as for the local registry's messages; a transfer
+  in done marks the name's contacts there to be made ours (upstream_contacts.py);
 - an auto-renewal by the registry (renData): charged to a holder who wants it, otherwise
   deleted back within the grace (lifecycle.registry_renewed);
 - the final deletion after redemption (panData of a delete, changePoll autoPurge): the name
@@ -29,7 +30,7 @@ from eppclient.namespaces import DOMAIN
 from registry.errors import EppError
 from registry.flows.context import FlowContext
 
-from . import lifecycle, remote_orders
+from . import lifecycle, remote_orders, upstream_contacts
 from .backends.base import Backend
 from .backends.remote import RemoteRegistry
 from .config import RegistrarSettings
@@ -116,6 +117,8 @@ def _effect(ctx: FlowContext, backend: Backend, remote: RemoteRegistry,
             "name": t.name.lower(), "status": t.status, "gaining": t.requested_by,
             "losing": t.action_by, "expires_at": expires.isoformat() if expires else "",
             "action_at": t.action_at.isoformat() if t.action_at else ""})
+        if t.status in lifecycle.APPROVED and t.requested_by == clid:
+            upstream_contacts.mark(ctx, backend, t.name.lower())  # theirs still: ours due
         return f"transfer of {t.name}: {t.status} ({t.requested_by} from {t.action_by})"
     if msg.response.data(DOMAIN, "renData") is not None:
         renewed = parse_renewed(msg.response, None)

@@ -333,6 +333,27 @@ class RemoteRegistry:
         self._current[handle] = (postal, email, voice)
         return True
 
+    def adopt_contacts(self, name: str, handle: str) -> bool:
+        """After a transfer in, the name's contacts here as a create of ours sends them
+        (``upstream.contacts``): ``handle`` (ours, made here: ``ensure_contact``) as
+        registrant, and as admin and tech for ``all``; the losing registrar's left on it
+        removed. Only what differs from ``info`` is sent, so doing it again after a crash
+        or a lost answer sends nothing more; whether an update was sent."""
+        mode = self.upstream.contacts
+        if mode == "none":
+            return False
+        info = self._call(lambda c: c.domain_info(name))
+        wanted = {("admin", handle), ("tech", handle)} if mode == "all" else set()
+        held = set(info.contacts)
+        add, rem = tuple(sorted(wanted - held)), tuple(sorted(held - wanted))
+        registrant = handle if info.registrant != handle else None
+        if registrant is None and not add and not rem:
+            return False
+        self._call(lambda c: c.domain_update(name, add=DomainChanges(contacts=add),
+                                             rem=DomainChanges(contacts=rem),
+                                             registrant=registrant))
+        return True
+
     def poll(self, ctx: FlowContext) -> QueuedMessage | None:
         return None  # a remote registry's messages: registrar/upstream_poll.py
 

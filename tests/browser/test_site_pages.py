@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import timedelta
 
 import pytest
 
@@ -15,9 +14,8 @@ from registry.admin.tlds import add_premium
 from registry.billing import credit
 from registry.flows.context import Actor
 from registry.flows.domain_transfer import DomainTransferRequest
-from registry.flows.lookup import find_domain
 from tests.browser.conftest import check_page
-from tests.webui.test_api_journeys import PASSWORD, new_user
+from tests.webui.test_api_journeys import PASSWORD, end_add_grace, new_user
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -235,10 +233,12 @@ def test_a_released_name_is_restored_from_its_page(tab, site):
     client, email = new_user(site, funds=20_000)
     name = f"rs{uuid.uuid4().hex[:8]}.example"
     assert client.post("/api/orders", {"items": [{"name": name}]}).body["status"] == "done"
-    site.registry.run(lambda ctx: _end_add_grace(ctx, name), Actor.operator("test"))
+    end_add_grace(site, name)
     log_in(tab, site, {"email": email})
     page = tab.page
     tab.goto(site.url + f"/domains/{name}")
+    auto_renew = page.get_by_label("Renew automatically from my balance before expiry")
+    assert auto_renew.is_checked()              # offered for an active name
     page.get_by_label(f"Yes, release {name}").check()
     page.get_by_role("button", name="Release").click()
     page.wait_for_url(re.compile(r"/domains$"))
@@ -250,22 +250,18 @@ def test_a_released_name_is_restored_from_its_page(tab, site):
     shown = f"${fee / 100:,.2f}"
     page.locator("#restore-fee", has_text=f"Restore fee: {shown}.").wait_for()
     assert page.locator("#nameservers, #gift, #release").count() == 0  # nothing to change
+    # nor auto-renew: the reason is shown instead of the checkbox
+    assert page.locator("#auto-renew").count() == 0
+    assert "Restore it" in page.locator("#auto-renew-na").inner_text()
     check_page(tab, "domain-redemption")
     balance = client.get("/api/account").body["balance"]["amount"]
     page.get_by_role("button", name="Restore the name").click()
     page.locator("#renew [role=status]", has_text=re.compile(
         rf"is done: \D*{re.escape(shown[1:])} paid")).wait_for()
     assert page.locator("#domain-state").inner_text() == "active"
+    assert auto_renew.is_checked()              # active again: offered again
     assert client.get("/api/account").body["balance"]["amount"] == balance - fee
     assert not tab.errors, tab.errors
-
-
-def _end_add_grace(ctx, name: str) -> None:
-    """As if the five days of the add grace had passed (the served site keeps real time)."""
-    domain = find_domain(ctx, name, lock=True)
-    for grace in domain.grace_periods:
-        if grace.kind == "add":
-            grace.ends_at = ctx.now - timedelta(seconds=1)
 
 
 def test_a_transfer_away_is_rejected_or_approved(tab, site, user):

@@ -1,8 +1,8 @@
 """What B must keep in step with at A, as phases of the two-instance test: the user's
 registrant contact made and updated there, A's eppd killed while an order waits for it,
-answers to a renew, a transfer request and a restore lost on the way, and A's own
+answers to a renew, a transfer request and a restore lost on the way, A's own
 lifecycle (run with its clock a year ahead) auto-renewing, deleting and purging names B
-sells."""
+sells, and the contacts at A of names transferred in."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from eppclient import Contact, PostalInfo
 from tests.interconnect.instances import (
     at_a,
     at_a_db,
@@ -27,6 +28,8 @@ from tests.waiting import wait_for
 from tests.webui.api_client import ApiClient
 
 SETTLE_DEADLINE = 120  # B's own settling of an item left submitted: 3 x 5 + 5 s, with room
+DETAILS = {"name": "Ann Example", "org": "Example & Co", "street": ["1 Main Street"],
+           "city": "Paris", "pc": "75001", "cc": "FR", "voice": "+33.123456789"}
 
 
 def sent(proxy: ProxyThread, marker: bytes, name: str) -> int:
@@ -145,9 +148,7 @@ def registrant_at_a(sa: Served, user: ApiClient) -> None:
     """The user's registrant contact is made at A with their first name there and sent as
     its registrant (every disclose field withheld); a change of the details on B reaches
     A's copy."""
-    details = {"name": "Ann Example", "org": "Example & Co", "street": ["1 Main Street"],
-               "city": "Paris", "pc": "75001", "cc": "FR", "voice": "+33.123456789"}
-    assert user.request("PUT", "/api/account/contact", details).status == 200
+    assert user.request("PUT", "/api/account/contact", DETAILS).status == 200
     name = f"mine{secrets.token_hex(3)}.alpha"
     buy(user, name)
     handle = at_a(sa, "registrar1", lambda c: c.domain_info(name)).registrant
@@ -164,6 +165,48 @@ def registrant_at_a(sa: Served, user: ApiClient) -> None:
         "addr:int", "email", "fax", "name:int", "org:int", "voice"], disclose
 
     assert user.request("PUT", "/api/account/contact",
-                        {**details, "city": "Lyon", "pc": "69001"}).status == 200
+                        {**DETAILS, "city": "Lyon", "pc": "69001"}).status == 200
     [postal] = at_a(sa, "registrar1", lambda c: c.contact_info(handle)).contact.postal
     assert (postal.city, postal.pc) == ("Lyon", "69001")
+
+
+def contacts_after_transfer_in(a: Path, sa: Served, sb: Served, user: ApiClient) -> None:
+    """Names transferred in from A's registrar2 keep its contacts at A until B sets the
+    user's, by each upstream's policy: alpha (``registrant``) gets the user's contact as
+    registrant and registrar2's admin and tech removed; gamma (``--contacts none``) is
+    never marked for it, so A keeps registrar2's."""
+    assert user.request("PUT", "/api/account/contact", DETAILS).status == 200
+    theirs = {}
+    for tld in ("alpha", "gamma"):
+        name, code = f"in{secrets.token_hex(3)}.{tld}", secrets.token_urlsafe(24)
+        handle = f"r2-{secrets.token_hex(4)}"
+
+        async def make(c, name=name, code=code, handle=handle):
+            await c.contact_create(Contact(handle, "rex@example.org", (
+                PostalInfo("Rex Two", "Oslo", "NO"),), auth_info=secrets.token_urlsafe(18)))
+            await c.domain_create(name, auth_info=code, registrant=handle,
+                                  contacts=(("admin", handle), ("tech", handle)))
+        at_a(sa, "registrar2", make)
+        theirs[tld] = (name, code, handle)
+    moved = user.post("/api/orders", {"items": [
+        {"operation": "transfer", "name": n, "auth_code": c} for n, c, _ in theirs.values()]})
+    assert [i["status"] for i in moved.body["items"]] == ["done", "done"], moved.body
+    wait_for("B's poller makes both names the user's", lambda: (ok(a, "lifecycle", "run"), all(
+        domains(user)[n]["state"] == "active" for n, _, _ in theirs.values()))[1], 90, sb.log)
+
+    name, _, handle = theirs["alpha"]
+    info = wait_for(f"B sets the user's contacts on {name} at A", lambda: (
+        i := at_a(sa, "registrar1", lambda c: c.domain_info(name))).registrant != handle and i,
+        60, sb.log)
+    assert info.contacts == (), info.contacts
+    ours = at_a(sa, "registrar1", lambda c: c.contact_info(info.registrant))
+    assert ours.sponsor == "registrar1" and ours.contact.postal[0].name == DETAILS["name"]
+    assert at_a_db(sb, "SELECT contacts_due_at, contacts_error FROM site_domains "
+                       "WHERE name = ?", name) == [(None, None)]
+
+    name, _, handle = theirs["gamma"]
+    assert at_a_db(sb, "SELECT contacts_due_at FROM site_domains WHERE name = ?",
+                   name) == [(None,)]  # never due: nothing will be sent
+    info = at_a(sa, "registrar1", lambda c: c.domain_info(name))
+    assert info.sponsor == "registrar1" and info.registrant == handle
+    assert sorted(info.contacts) == [("admin", handle), ("tech", handle)]

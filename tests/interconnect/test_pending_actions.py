@@ -14,13 +14,9 @@ from sqlalchemy import select
 from eppclient import PollMessage
 from eppclient.domain import DomainCreated, DomainInfo
 from eppclient.responses import Availability
-from registrar import upstreams
-from registrar.core import RegistrarCore
 from registrar.models import SiteDomain
 from registrar.upstream_poll import apply
-from registrar.upstreams import UpstreamSet
-from registry.flows.context import Actor
-from tests.interconnect.fake_registry import DOMAIN, Link, response
+from tests.interconnect.fake_registry import DOMAIN, core_with_upstream, response
 from tests.registrar.conftest import (  # noqa: F401
     TEST_SETTINGS,
     database,
@@ -64,16 +60,9 @@ def pan_data(msg_id: str, name: str, succeeded: bool) -> PollMessage:
 
 
 def test_a_pending_create_waits_for_the_registrys_decision(world, tmp_path):  # noqa: F811
-    core = RegistrarCore(world.registry, TEST_SETTINGS)
     registry = SlowRegistry(world.clock.now())
-    core.upstreams = UpstreamSet(link=lambda config: Link(config, registry))
-    files = []
-    for part in ("ca", "cert", "key"):
-        (path := tmp_path / f"{part}.pem").write_text("not read here")
-        files.append(str(path))
-    world.registry.run(lambda ctx: upstreams.add(ctx, upstreams.UpstreamSpec(
-        "slow", "127.0.0.1", 700, *files, clid="site1", password="S3cret-pw",
-        tlds=("slow",), flat_prices=(("create", "30.00"),)), "USD"), Actor.operator("t"))
+    core = core_with_upstream(world, tmp_path, TEST_SETTINGS, registry, "slow",
+                              flat_prices=(("create", "30.00"),))
     user = funded_user(core, world)
     remote = core.reads(lambda ctx: core.upstreams.backends(ctx))[0]
     balance = core.me(user.id).balance.amount

@@ -43,7 +43,7 @@ def test_b_sells_alpha_through_a(tmp_path):
     need_pdns()
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    a = make_sandbox(tmp_path / "a", "--tld", "alpha")
+    a = make_sandbox(tmp_path / "a", "--tld", "alpha", "--tld", "gamma")
     b = make_sandbox(tmp_path / "b", "--tld", "beta")
     tune(b, "registrar", lifecycle_seconds=1, upstream_timeout_seconds=TIMEOUT)
     # A closes sessions idle 4 s, far less than B's pool expects (600 s): B's sessions are
@@ -53,7 +53,8 @@ def test_b_sells_alpha_through_a(tmp_path):
         wait_serving(sa, "alpha")
         # transfers approved by A's lifecycle at once, and a name deleted the day it was
         # made goes to redemption as an older one would (set early: eppd caches the policy)
-        ok(a, "tld", "set", "alpha", "transfer_pending_days=0", "add_grace_days=0")
+        for tld in ("alpha", "gamma"):
+            ok(a, "tld", "set", tld, "transfer_pending_days=0", "add_grace_days=0")
         b_at_a = next(r for r in sa.credentials["registrars"] if r["clid"] == "registrar1")
         # B reaches A's eppd through a proxy that loses answers when told to
         proxy = ProxyThread(sa.epp_port, a / "certs" / "server.pem", a / "certs" / "server.key",
@@ -63,6 +64,11 @@ def test_b_sells_alpha_through_a(tmp_path):
                "--ca", b_at_a["ca"], "--cert", b_at_a["cert"], "--key", b_at_a["key"],
                "--clid", "registrar1", f"--password={b_at_a['password']}", "--tld", "alpha",
                "--markup", str(MARKUP))
+            # gamma: a minimum-data registry for B, which sends it no contacts
+            ok(b, "upstream", "add", "gamma", "--host", "127.0.0.1", "--port", str(proxy.port),
+               "--ca", b_at_a["ca"], "--cert", b_at_a["cert"], "--key", b_at_a["key"],
+               "--clid", "registrar1", f"--password={b_at_a['password']}", "--tld", "gamma",
+               "--contacts", "none")
             listed = ok(b, "upstream", "list")
             assert "alpha: 127.0.0.1" in listed and "registrar1" in listed
             assert b_at_a["password"] not in listed and b_at_a["key"] not in listed
@@ -83,6 +89,7 @@ def test_b_sells_alpha_through_a(tmp_path):
                 user = site_user(sb)
                 _settled_after_restart(sa, sb, user, pending, proxy)
                 a_side.registrant_at_a(sa, user)
+                a_side.contacts_after_transfer_in(a, sa, sb, user)
                 a_side.eppd_killed_mid_order(sa, sb, user, proxy)
                 a_side.renew_and_transfer_lost(a, sa, sb, user, proxy)
                 a_side.a_lifecycle(a, sa, sb, user, proxy)

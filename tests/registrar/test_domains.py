@@ -112,9 +112,26 @@ def test_released_after_its_add_grace_the_name_stays_restorable(core, world, own
     assert "redemptionPeriod" in info.rgp_statuses
     with pytest.raises(Conflict):                   # no renewal in redemption
         core.place_order(owner.id, [{"name": "mine.example", "operation": "renew"}])
+    with pytest.raises(Conflict, match="restore the name first"):  # nor auto-renew
+        core.set_auto_renew(owner.id, "mine.example", False)
+    assert core.domain(owner.id, "mine.example").auto_renew     # unchanged
     order = core.place_order(owner.id, [{"name": "mine.example", "operation": "restore"}])
     assert order.items[0].status == "done", order.items[0].error
     assert core.domain(owner.id, "mine.example").state == "active"
+
+
+def test_auto_renew_is_refused_for_a_name_the_registry_deleted(core, world, owner):
+    """Our record may lag the registry's (a deletion not yet seen): its pendingDelete is
+    enough to refuse the change."""
+    world.clock.advance(days=6)
+    core.release(owner.id, "mine.example")
+
+    def lagging(ctx):
+        ctx.session.scalars(select(SiteDomain)).one().state = "active"
+    core.tx(lagging)
+    with pytest.raises(Conflict, match="deleted at the registry"):
+        core.set_auto_renew(owner.id, "mine.example", False)
+    assert core.domains(owner.id)[0].auto_renew
 
 
 def test_gift_to_another_user_who_accepts(core, world, owner):

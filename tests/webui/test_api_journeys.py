@@ -5,9 +5,12 @@ promises for bad input (problem details, 4xx, never 5xx), cookies, CSRF and rate
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 
+from registry.flows.context import Actor
+from registry.flows.lookup import find_domain
 from tests.webui.api_client import ApiClient
 
 PASSWORD = "correct horse battery"
@@ -24,6 +27,16 @@ def new_user(site, funds: int = 0) -> tuple[ApiClient, str]:
     if funds:
         _fund(site, client.get("/api/account").body["id"], funds)
     return client, email
+
+
+def end_add_grace(site, name: str) -> None:
+    """As if the five days of the add grace had passed (the served site keeps real time)."""
+    def work(ctx):
+        domain = find_domain(ctx, name, lock=True)
+        for grace in domain.grace_periods:
+            if grace.kind == "add":
+                grace.ends_at = ctx.now - timedelta(seconds=1)
+    site.registry.run(work, Actor.operator("test"))
 
 
 def _fund(site, user_id: int, amount: int) -> None:
@@ -213,6 +226,25 @@ def test_manage_a_name_through_the_api(site):
     assert other.get("/api/domains/managed.example").status == 404
     assert client.request("DELETE", "/api/domains/managed.example").status == 204
     assert client.get("/api/domains").body == []
+
+
+def test_auto_renew_is_refused_for_a_name_in_redemption(site):
+    """Released after its add grace the name is restorable, not renewable: the API says so
+    and keeps the flag; restored, the change goes through."""
+    client, _ = new_user(site, funds=20_000)
+    name = f"ar{uuid.uuid4().hex[:8]}.example"
+    assert client.post("/api/orders", {"items": [{"name": name}]}).status == 201
+    end_add_grace(site, name)
+    assert client.request("DELETE", f"/api/domains/{name}").status == 204
+    refused = client.request("PUT", f"/api/domains/{name}/auto-renew", {"auto_renew": False})
+    assert refused.status == 409, refused.body
+    assert "restore the name first" in refused.problem["detail"]
+    assert refused.problem.get("field") == "auto_renew"
+    assert client.get("/api/domains").body[0]["auto_renew"] is True
+    assert client.post("/api/orders", {"items": [{"name": name, "operation": "restore"}]}
+                       ).body["status"] == "done"
+    done = client.request("PUT", f"/api/domains/{name}/auto-renew", {"auto_renew": False})
+    assert done.status == 200 and done.body["auto_renew"] is False
 
 
 def test_two_factor_login(site):

@@ -16,6 +16,7 @@ const MAILS = [
   ["gifted", "Someone gives you a name"],
   ["gift_accepted", "Your gift was accepted"],
   ["transfer_in", "A transfer to you completed"],
+  ["transfer_contacts_failed", "Your details could not be set on a name transferred to you"],
   ["transfer_out", "A name transferred away"],
   ["transfer_out_requested", "Another registrar asks for one of your names"],
 ];

@@ -47,7 +47,22 @@ export async function page(ctx) {
   return root;
 }
 
+// deleted at the registry (restorable, or waiting to be purged): nothing to renew
+const deleted = (d) => d.state === "redemption" || d.statuses.includes("pendingDelete");
+
 function overview(d, path, draw) {
+  return card("overview", "Overview",
+    h("dl", {class: "facts"},
+      h("dt", {}, "State"), h("dd", {id: "domain-state"}, d.state.replace("_", " ")),
+      h("dt", {}, "Registered"), h("dd", {}, day(d.created_at)),
+      h("dt", {}, "Expires"), h("dd", {id: "domain-expires"}, day(d.expires_at)),
+      h("dt", {}, "Registry status"), h("dd", {}, d.statuses.map((s) => [h("span", {class: "badge"}, s), " "]))),
+    deleted(d) ? h("p", {class: "hint", id: "auto-renew-na"},
+      "Auto-renew does not apply: the name is deleted at the registry. Restore it to keep it.")
+      : autoRenew(d, path, draw));
+}
+
+function autoRenew(d, path, draw) {
   const box = messageBox();
   const toggle = field("Renew automatically from my balance before expiry",
     {type: "checkbox", name: "auto_renew", checked: d.auto_renew, id: "auto-renew"});
@@ -55,13 +70,7 @@ function overview(d, path, draw) {
     draw(await put(`${path}/auto-renew`, {auto_renew: toggle.input.checked}),
       {card: "overview", text: toggle.input.checked ? "Auto-renew is on." : "Auto-renew is off."});
   }).catch((e) => say(box, e.message, "error")));
-  return card("overview", "Overview",
-    h("dl", {class: "facts"},
-      h("dt", {}, "State"), h("dd", {id: "domain-state"}, d.state.replace("_", " ")),
-      h("dt", {}, "Registered"), h("dd", {}, day(d.created_at)),
-      h("dt", {}, "Expires"), h("dd", {id: "domain-expires"}, day(d.expires_at)),
-      h("dt", {}, "Registry status"), h("dd", {}, d.statuses.map((s) => [h("span", {class: "badge"}, s), " "]))),
-    toggle, box);
+  return [toggle, box];
 }
 
 function transferAway(ctx, d, path) {

@@ -14,7 +14,8 @@ export async function page() {
     ["Name", (d) => h("a", {href: `/domains/${encodeURIComponent(d.name)}`, class: "domain"}, d.unicode_name)],
     ["State", (d) => h("span", {class: `badge ${d.state === "active" ? "ok" : "warn"}`}, d.state.replace("_", " "))],
     ["Expires", (d) => day(d.expires_at)],
-    ["Auto-renew", (d) => (d.auto_renew ? "on" : "off")],
+    // a name deleted at the registry is not renewed whatever its flag says: restore it
+    ["Auto-renew", (d) => (d.state === "redemption" ? "n/a (restore it)" : d.auto_renew ? "on" : "off")],
     ["Locks", (d) => {
       const cell = h("span", {class: "locks"}, "…");
       lockCells.set(d.name, cell);
