@@ -23,8 +23,10 @@ async def start(settings: HealthSettings, check: Callable[[], Health]
 
     async def answer(_request: web.Request) -> web.Response:
         health = await asyncio.to_thread(check)
+        # the status line carries ASCII only (a driver's message may hold a name that is not)
+        phrase = health.reason.encode("ascii", "replace").decode()
         return web.Response(status=200 if health.healthy else 503, text=health.reason + "\n",
-                            reason=health.reason)
+                            reason=phrase)
 
     application = web.Application()
     application.router.add_get("/{path:.*}", answer)
