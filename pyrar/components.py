@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from eppd.config import EppdSettings
 from escrow.config import EscrowSettings
+from pyrar.health import HealthSettings
 from pyrar.serve_endpoints import CREDENTIALS_NAME, Endpoint
 from rdap.config import RdapSettings
 from registrar.config import RegistrarSettings
@@ -83,6 +84,13 @@ def _web_endpoints(config: Config, _options: ServeOptions) -> list[Endpoint]:
                      f"(described at {site.site_url}/api/openapi.json)")]
 
 
+def _health_endpoints(config: Config, _options: ServeOptions) -> list[Endpoint]:
+    health = config.section("health", HealthSettings)
+    return [Endpoint("Health", health.host, health.port, "[health] port",
+                     "200 while this node should get clients, else 503 and why; try: curl "
+                     f"-i http://{health.host}:{health.port}/")]
+
+
 COMPONENTS: tuple[Component, ...] = (
     Component("eppd", _eppd_command, _eppd_endpoints),
     Component("zonegen", lambda _o: ["zone", "serve"], _dns_endpoints),
@@ -93,6 +101,8 @@ COMPONENTS: tuple[Component, ...] = (
     Component("escrow", lambda _o: ["escrow", "run", "--every", "300"],
               wanted=lambda config: config.section("escrow", EscrowSettings).schedule),
     Component("web", lambda _o: ["web", "serve"], _web_endpoints),
+    Component("health", lambda _o: ["health", "serve"], _health_endpoints,
+              lambda config: config.section("health", HealthSettings).serve),
 )
 
 

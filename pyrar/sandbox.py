@@ -297,6 +297,14 @@ serve = false
 port = 4343
 rdap_url = "http://127.0.0.1:{spec.rdap_port}/"
 
+[health]
+# 'pyrar health serve': HTTP 200 while this node should get clients (its database answers
+# and, on Galera, is Synced in the primary component), else 503 and why; for a load
+# balancer's check (docs/scale-out.md). serve = true has 'pyrar serve' run it
+serve = false
+host = "127.0.0.1"
+port = 9200
+
 [escrow]
 # deposits (pyrar escrow deposit TLD) go to out_dir, encrypted to a TEST agent's key whose
 # secret is in escrow/agent-secret.asc: 'pyrar escrow verify' checks them with it. schedule =

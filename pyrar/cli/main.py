@@ -20,7 +20,7 @@ from .context import CliContext, CliError
 COMMAND_MODULES = (
     "pyrar.cli.init", "pyrar.cli.database", "pyrar.cli.tlds", "pyrar.cli.registrars",
     "pyrar.cli.domains", "pyrar.cli.lifecycle", "pyrar.cli.events", "pyrar.cli.serve",
-    "pyrar.cli.eppd", "pyrar.cli.rdds", "pyrar.cli.escrow",
+    "pyrar.cli.eppd", "pyrar.cli.rdds", "pyrar.cli.escrow", "pyrar.cli.health",
     "pyrar.cli.reports", "pyrar.cli.launch", "pyrar.cli.upstreams",
     "zonegen.cli", "webui.cli",
 )

@@ -1,8 +1,9 @@
-"""HAProxy (Debian's) of a test's own in front of PyRar nodes' EPP ports, configured as
-docs/scale-out.md says: TCP mode (TLS passes through to eppd), least connections, each node
-health-checked on its MariaDB (the handshake) and then its EPP port, a node marked down
-closing its sessions. Runs in the foreground (``-db``), stopped by PID; its state is read
-from its stats socket."""
+"""HAProxy (Debian's) of a test's own in front of PyRar nodes' faces (EPP, the site, RDAP,
+WHOIS), configured as docs/scale-out.md says: TCP mode (TLS passes through to eppd), EPP by
+least connections, each node health-checked on its health endpoint (``pyrar health serve``:
+200 while its database is Synced in Galera's primary component) and then the face's own
+port, a node marked down closing its sessions. Runs in the foreground (``-db``), stopped by
+PID; its state is read from its stats socket."""
 
 from __future__ import annotations
 
@@ -19,27 +20,30 @@ from tests.waiting import wait_for
 from tests.zonegen.zonegen_helpers import free_port
 
 CHECK_SECONDS = 0.5   # docs/scale-out.md: 2 s in production; the test's nodes are on loopback
+# each face HAProxy balances: EPP by least connections (long sessions), the others in turn
+BALANCE = {"epp": "leastconn"}
 
 
 @dataclass(frozen=True)
 class Backend:
-    """A node as HAProxy reaches it: its address, EPP and MariaDB ports."""
+    """A node as HAProxy reaches it: its address, the port of each face it serves (``epp``,
+    ``web``, ``rdap``, ``whois``) and of its health endpoint (``pyrar health serve``)."""
 
     name: str
     host: str
-    epp_port: int
-    sql_port: int
+    ports: dict[str, int]
+    health_port: int
 
 
-def render(backends: list[Backend], port: int, stats: Path, check: float) -> str:
-    """The configuration docs/scale-out.md gives, for these nodes. Every node's MariaDB and
-    EPP share a port number (each node is a machine of its own; here, an address)."""
-    sql_ports = {b.sql_port for b in backends}
-    epp_ports = {b.epp_port for b in backends}
-    assert len(sql_ports) == len(epp_ports) == 1, "one SQL and one EPP port for every node"
-    servers = "\n".join(f"    server {b.name} {b.host}:{b.epp_port}" for b in backends)
+def render(backends: list[Backend], ports: dict[str, int], stats: Path, check: float) -> str:
+    """The configuration docs/scale-out.md gives, for these nodes: a frontend on ``ports``
+    and a backend for each face. Every node serves a face, and its health endpoint, on one
+    port number (each node is a machine of its own; here, an address)."""
+    for face in ports:
+        assert len({b.ports[face] for b in backends}) == 1, f"one {face} port for every node"
+    assert len({b.health_port for b in backends}) == 1, "one health port for every node"
     interval = f"{int(check * 1000)}ms"
-    return f"""global
+    text = f"""global
     stats socket {stats} mode 600 level admin
 defaults
     mode tcp
@@ -49,26 +53,40 @@ defaults
     timeout server 10m
     retries 3
     option redispatch
-frontend epp
+"""
+    for face, port in ports.items():
+        servers = "\n".join(f"    server {b.name} {b.host}:{b.ports[face]}" for b in backends)
+        text += f"""frontend {face}
     bind 127.0.0.1:{port}
-    default_backend epp
-backend epp
-    balance leastconn
-    option tcp-check
-    tcp-check connect port {sql_ports.pop()}
-    tcp-check expect string MariaDB
-    tcp-check connect
+    default_backend {face}
+backend {face}
+    balance {BALANCE.get(face, "roundrobin")}
+    option httpchk
+    http-check connect port {backends[0].health_port}
+    http-check send meth GET uri /
+    http-check expect status 200
+    http-check connect
     default-server check inter {interval} fall 2 rise 2 on-marked-down shutdown-sessions
 {servers}
 """
+    return text
 
 
 @dataclass
 class HaProxy:
     directory: Path
     backends: list[Backend]
-    port: int = field(default_factory=free_port)
+    ports: dict[str, int] = field(default_factory=dict)   # each face's frontend
     process: subprocess.Popen | None = None
+
+    def __post_init__(self) -> None:
+        for face in self.backends[0].ports:
+            self.ports.setdefault(face, free_port())
+
+    @property
+    def port(self) -> int:
+        """EPP's frontend."""
+        return self.ports["epp"]
 
     @property
     def stats_socket(self) -> Path:
@@ -82,7 +100,7 @@ class HaProxy:
         if shutil.which("haproxy") is None:
             pytest.fail("needs haproxy (scripts/setup installs Debian's haproxy)")
         config = self.directory / "haproxy.cfg"
-        config.write_text(render(self.backends, self.port, self.stats_socket, CHECK_SECONDS))
+        config.write_text(render(self.backends, self.ports, self.stats_socket, CHECK_SECONDS))
         checked = subprocess.run(["haproxy", "-c", "-f", str(config)], capture_output=True,
                                  text=True, timeout=30)
         assert checked.returncode == 0, checked.stdout + checked.stderr
@@ -92,8 +110,8 @@ class HaProxy:
         wait_for("HAProxy's stats socket", self.stats_socket.exists, 30,
                  lambda: self.log.read_text(errors="replace"))
 
-    def servers(self) -> dict[str, dict[str, str]]:
-        """The EPP backend's servers as ``show stat`` gives them (status, scur...)."""
+    def servers(self, face: str = "epp") -> dict[str, dict[str, str]]:
+        """A backend's servers as ``show stat`` gives them (status, scur, check_code...)."""
         with socket.socket(socket.AF_UNIX) as s:
             s.settimeout(5)
             s.connect(str(self.stats_socket))
@@ -103,10 +121,10 @@ class HaProxy:
                 data += chunk
         rows = csv.DictReader(data.decode().lstrip("# ").splitlines())
         return {r["svname"]: r for r in rows
-                if r["pxname"] == "epp" and r["svname"] not in ("FRONTEND", "BACKEND")}
+                if r["pxname"] == face and r["svname"] not in ("FRONTEND", "BACKEND")}
 
-    def up(self, name: str) -> bool:
-        return self.servers()[name]["status"] == "UP"
+    def up(self, name: str, face: str = "epp") -> bool:
+        return self.servers(face)[name]["status"] == "UP"
 
     def sessions(self, name: str) -> int:
         return int(self.servers()[name]["scur"] or 0)

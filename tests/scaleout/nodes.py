@@ -4,9 +4,11 @@ its own PowerDNS on the gmysql backend over the replicated ``pdns`` database (zo
 external mode, publishing through it when this node holds the zone-publication lease).
 
 Each node is a machine of its own, played by a loopback address of its own (127.0.0.2,
-127.0.0.3...): its MariaDB and its eppd listen there on the port every node uses, as HAProxy
-expects. The sandbox (``pyrar init`` on node 1's database) is copied for every node; each
-copy gets its own configuration and an EPP server certificate naming its address."""
+127.0.0.3...): its MariaDB, its faces (eppd, the site, RDAP, WHOIS) and its health endpoint
+(``pyrar health serve``, which HAProxy checks) listen there, each on the port every node
+uses for it, as HAProxy expects. The sandbox (``pyrar init`` on node 1's database) is copied
+for every node; each copy gets its own configuration and an EPP server certificate naming
+its address."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +28,7 @@ from certs.files import CertFiles
 from registry.db import create_database_if_missing
 from tests.scaleout.galera import Cluster, Node, free_port_on, galera_cluster
 from tests.scaleout.haproxy import Backend, HaProxy
-from tests.serve_stack import Served, make_sandbox, serving
+from tests.serve_stack import Served, environment, make_sandbox, pyrar, serving
 from tests.waiting import wait_for
 from tests.zonegen.zonegen_helpers import free_port
 from zonegen.config import PowerDnsSettings
@@ -36,6 +39,7 @@ from zonegen.server import ManagedPowerDns
 CACHE_SECONDS = 1
 LEASE = {"lease_seconds": 3, "renew_seconds": 0.5}
 DEADLINE = 120.0  # a loaded machine: a deadline, not a figure
+FACES = ("epp", "web", "rdap", "whois")   # what HAProxy balances
 
 
 def node_address(i: int) -> str:
@@ -51,10 +55,19 @@ class PyrarNode:
     directory: Path
     database: Node
     pdns: ManagedPowerDns
+    ports: dict[str, int]   # each face's and "health"'s, on the node's address
 
     @property
     def config(self) -> Path:
         return self.directory / "pyrar.toml"
+
+    @property
+    def address(self) -> str:
+        return self.database.host
+
+    def backend(self) -> Backend:
+        return Backend(self.name, self.address, {f: self.ports[f] for f in FACES},
+                       self.ports["health"])
 
 
 class NodePowerDns(ManagedPowerDns):
@@ -106,10 +119,10 @@ def set_keys(text: str, section: str, values: dict[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def make_node(sandbox: Path, base: Path, i: int, database: Node, epp_port: int,
+def make_node(sandbox: Path, base: Path, i: int, database: Node, ports: dict[str, int],
               lease: dict[str, float]) -> PyrarNode:
     """Node i (1-based): a copy of the sandbox configured for its Galera node, address and
-    PowerDNS, with ports of its own for the faces HAProxy does not balance here."""
+    PowerDNS; its faces and health endpoint on the node's address, at ``ports``."""
     name = f"node{i}"
     directory = base / name
     shutil.copytree(sandbox, directory)
@@ -118,14 +131,15 @@ def make_node(sandbox: Path, base: Path, i: int, database: Node, epp_port: int,
     issue_server_cert(CertFiles(certs / "ca.pem", certs / "ca.key"), certs, [address])
     pdns = powerdns_for(directory, database)
     settings = pdns.settings
-    web, rdap = free_port(), free_port()
+    site, rdap = f"http://{address}:{ports['web']}", f"http://{address}:{ports['rdap']}/"
     text = (directory / "pyrar.toml").read_text()
     for section, values in {
         "database": {"url": database.url("pyrar", sync_wait=True)},
-        "eppd": {"host": address, "port": epp_port},
-        "registrar": {"port": web, "site_url": f"http://127.0.0.1:{web}"},
-        "rdap": {"port": rdap},
-        "whois": {"rdap_url": f"http://127.0.0.1:{rdap}/"},
+        "eppd": {"host": address, "port": ports["epp"]},
+        "registrar": {"host": address, "port": ports["web"], "site_url": site},
+        "rdap": {"host": address, "port": ports["rdap"]},
+        "whois": {"serve": True, "host": address, "port": ports["whois"], "rdap_url": rdap},
+        "health": {"serve": True, "host": address, "port": ports["health"]},
         "powerdns": {"mode": "external", "api_url": settings.resolved_api_url(),
                      "api_key_file": str(pdns.data_dir / "api-key"), "backend": "gmysql",
                      "mysql_host": database.host, "mysql_port": database.port,
@@ -138,12 +152,14 @@ def make_node(sandbox: Path, base: Path, i: int, database: Node, epp_port: int,
     (directory / "pyrar.toml").write_text(text)
     credentials = json.loads((directory / "credentials.json").read_text())
     for entry in (credentials, *credentials["registrars"]):
-        entry.update(host=address, port=epp_port, ca=str(certs / "ca.pem"))
+        entry.update(host=address, port=ports["epp"], ca=str(certs / "ca.pem"))
+    credentials["rdap"]["url"] = rdap
+    credentials["web"]["url"] = site
     for entry in credentials["registrars"]:
         entry.update(cert=str(certs / f"{entry['clid']}.pem"),
                      key=str(certs / f"{entry['clid']}.key"))
     (directory / "credentials.json").write_text(json.dumps(credentials, indent=2))
-    return PyrarNode(name, directory, database, pdns)
+    return PyrarNode(name, directory, database, pdns, ports)
 
 
 
@@ -174,20 +190,28 @@ class Balanced:
 def pyrar_cluster(base: Path, count: int, registrars: int, lease: dict[str, float] = LEASE,
                   data_nodes: int = 0) -> Iterator[Stack]:
     """``count`` PyRar nodes (``pyrar serve`` and a PowerDNS each) behind HAProxy, over as
-    many Galera data nodes and an arbitrator, or over ``data_nodes`` (more than ``count``;
-    no arbitrator) whose first ``count`` carry PyRar. Every process stopped by PID at the
-    end."""
+    many Galera data nodes, or over ``data_nodes`` (more than ``count``) whose first
+    ``count`` carry PyRar; an arbitrator when the data nodes are even (two nodes and garbd
+    are three votes: one may die). Every process stopped by PID at the end."""
     data_nodes = max(data_nodes, count)
     hosts = [node_address(i) for i in range(1, data_nodes + 1)]
     with galera_cluster(base / "galera", data_nodes, hosts,
-                        arbitrator=data_nodes == count) as cluster, \
+                        arbitrator=data_nodes % 2 == 0) as cluster, \
             contextlib.ExitStack() as stack:
         first = cluster.nodes[0]
         sandbox = make_sandbox(base, "--db", first.url("pyrar", sync_wait=True),
                                "--registrars", str(registrars))
         create_database_if_missing(first.url("pdns"))
-        epp_port = free_port_on(hosts)
-        nodes = [make_node(sandbox, base, i + 1, db, epp_port, lease)
+        # WHOIS answers for the TLDs that have it
+        subprocess.run(pyrar("--config", str(sandbox / "pyrar.toml"), "tld", "set", "example",
+                             "whois_enabled=yes"), check=True, capture_output=True,
+                       env=environment(), timeout=120)
+        ports: dict[str, int] = {}
+        for face in (*FACES, "health"):
+            while (port := free_port_on(hosts)) in ports.values():
+                pass
+            ports[face] = port
+        nodes = [make_node(sandbox, base, i + 1, db, ports, lease)
                  for i, db in enumerate(cluster.nodes[:count])]
         served: list[Served] = []
         for node in nodes:
@@ -200,12 +224,12 @@ def pyrar_cluster(base: Path, count: int, registrars: int, lease: dict[str, floa
         stack.callback(lambda: [kill_node(s, n) for s, n in zip(served, nodes, strict=True)])
         for s in served:
             s.wait_ready()
-        haproxy = HaProxy(base, [Backend(n.name, n.database.host, epp_port, n.database.port)
-                                 for n in nodes])
+        haproxy = HaProxy(base, [n.backend() for n in nodes])
         haproxy.start()
         stack.callback(haproxy.stop)
-        wait_for("HAProxy has every node up", lambda: all(haproxy.up(n.name) for n in nodes),
-                 DEADLINE, lambda: haproxy.log.read_text(errors="replace"))
+        wait_for("HAProxy has every node up", lambda: all(
+            haproxy.up(n.name, face) for n in nodes for face in FACES),
+            DEADLINE, lambda: haproxy.log.read_text(errors="replace"))
         yield Stack(cluster, nodes, served, haproxy)
 
 

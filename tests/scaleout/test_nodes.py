@@ -7,24 +7,31 @@ its own; the third data node carries no PyRar) behind HAProxy (tests/scaleout/ha
 - the publisher's ``zone serve`` frozen past its lease under EPP load through HAProxy: the
   other node takes over and publishes, the thawed one stops, and every acknowledged name is
   delegated by every node's PowerDNS;
+- the site, RDAP and WHOIS answer through HAProxy from both nodes, and keep answering from
+  the survivor once a node died;
 - registrars working through HAProxy while the node one of them is on dies (kill -9 of its
   every process: PyRar, PowerDNS and its MariaDB) reconnect through HAProxy to the live
   node; every create they were told succeeded is there once, the books balance, and the
   names created after the death are published by the survivor's PowerDNS (the
   zone-publication lease failed over if the dead node held it);
 - the living PyRar node's MariaDB left alone (the dead node's still down, the third data
-  node killed too) is a minority: a create through HAProxy is answered 2400 and is not
+  node killed too) is a minority (non-primary): its health endpoint answers 503 and HAProxy
+  marks it down on every face, a create sent to it directly is answered 2400 and is not
   written; the two started again (their positions recovered first, as Debian's
   ``galera_recovery`` does), the cluster is primary again by itself, they catch up by IST,
-  never a full copy, every node holds the same names, and the create succeeds.
+  never a full copy, every node holds the same names, HAProxy has the node up again and
+  the create through it succeeds.
 
 ``make galera`` runs this module (``.ci/run`` too); ``make test`` leaves it out."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import time
+import urllib.request
 from collections.abc import Iterator
 
 import dns.rdatatype
@@ -34,7 +41,7 @@ from sqlalchemy import create_engine, func, select
 from registry.models import Domain, Lease
 from tests.faults.fault_load import AUTH, Load, check_books, delegated
 from tests.scaleout.galera import Node
-from tests.scaleout.nodes import Stack, kill_node, pyrar_cluster
+from tests.scaleout.nodes import FACES, PyrarNode, Stack, kill_node, pyrar_cluster
 from tests.serve_stack import Served
 from tests.waiting import wait_for
 from tests.zonegen.zonegen_helpers import need_pdns
@@ -46,6 +53,7 @@ DATA_NODES = 3   # a third data node instead of an arbitrator: the issue's three
 CLIDS = ["registrar1", "registrar2"]
 DEADLINE = 120.0  # a loaded machine: a deadline, not a figure (the figures are printed)
 AFTER_DEATH = 3   # creates each client gets acknowledged after the node died
+CONVERGED = f"converge-{os.getpid()}.example"   # made by the first test
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +80,7 @@ def alike(stack: Stack, zone: str, rdtype: str) -> bool:
 
 
 def test_a_change_through_node_1_is_served_by_every_nodes_powerdns(stack):
-    name, host = f"converge-{os.getpid()}.example", "ns1.converge.example.net"
+    name, host = CONVERGED, "ns1.converge.example.net"
     epp = stack.served[0].epp("registrar1")
     try:
         epp.host.create(host, [])
@@ -88,6 +96,47 @@ def test_a_change_through_node_1_is_served_by_every_nodes_powerdns(stack):
         wait_for(f"every node serves the TLD's {rdtype} alike",
                  lambda t=rdtype: alike(stack, "example.", t), DEADLINE,
                  lambda t=rdtype: repr([answer(s, "example.", t) for s in stack.served]))
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def whois(port: int, query: str) -> str:
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(query.encode() + b"\r\n")
+        chunks = []
+        while chunk := s.recv(65536):   # the server closes after its answer
+            chunks.append(chunk)
+    return b"".join(chunks).decode()
+
+
+def faces_answer(stack: Stack, name: str) -> bool:
+    """The site's home page, RDAP's and WHOIS's record of ``name``, through HAProxy."""
+    ports = stack.haproxy.ports
+    site = get(f"http://127.0.0.1:{ports['web']}/")
+    rdap = get(f"http://127.0.0.1:{ports['rdap']}/domain/{name}")
+    found = whois(ports["whois"], name)
+    return (site[0] == 200 and rdap[0] == 200 and json.loads(rdap[1])["ldhName"] == name
+            and f"domain name: {name}" in found.lower())
+
+
+def served_by(stack: Stack, face: str) -> dict[str, int]:
+    """How many connections HAProxy has sent each node for this face."""
+    return {name: int(row["stot"] or 0) for name, row in stack.haproxy.servers(face).items()}
+
+
+def test_the_site_rdap_and_whois_answer_through_haproxy_from_every_node(stack):
+    before = {face: served_by(stack, face) for face in FACES[1:]}
+    for _ in range(len(stack.nodes)):   # in turn: each node answers once
+        assert faces_answer(stack, CONVERGED)
+    for face in FACES[1:]:
+        after = served_by(stack, face)
+        assert all(after[n.name] > before[face][n.name] for n in stack.nodes), (face, after)
 
 
 def zone_leader(stack: Stack) -> str:
@@ -185,6 +234,16 @@ def test_clients_of_a_killed_node_reconnect_through_haproxy_and_nothing_is_lost(
           f"{time.monotonic() - published:.1f} s after the check")
 
 
+def test_the_site_rdap_and_whois_keep_answering_through_haproxy_after_a_node_died(stack):
+    dead = [n for n, s in zip(stack.nodes, stack.served, strict=True)
+            if s.process.poll() is not None]
+    assert dead, "the test above killed a node"
+    wait_for("HAProxy has the dead node down on every face", lambda: not any(
+        stack.haproxy.up(n.name, face) for n in dead for face in FACES), DEADLINE)
+    for _ in range(len(stack.nodes)):   # in turn: the dead node's turns go to the survivor
+        assert faces_answer(stack, CONVERGED)
+
+
 def domains(node: Node, name: str | None = None) -> int:
     """How many domains (of this name) the node's database holds, read after the cluster's
     writes."""
@@ -199,25 +258,46 @@ def domains(node: Node, name: str | None = None) -> int:
         engine.dispose()
 
 
+def health(node: PyrarNode) -> tuple[int, str]:
+    """The node's health endpoint, asked directly (as HAProxy asks it)."""
+    return get(f"http://{node.address}:{node.ports['health']}/")
+
+
+def marked_down_as_unhealthy(stack: Stack, node: PyrarNode) -> bool:
+    """HAProxy has the node down on every face, its last check answered 503."""
+    rows = [stack.haproxy.servers(face)[node.name] for face in FACES]
+    return all(r["status"] == "DOWN" and r["check_code"] == "503" for r in rows)
+
+
 def test_a_node_alone_refuses_creates_and_the_killed_nodes_rejoin_by_themselves(stack):
     """The living PyRar node's data node left alone (the node killed above still down, the
-    third killed now) is a minority of the three (non-primary): a create through HAProxy
-    is answered 2400 "cannot be reached" and is not written. The two killed nodes started
+    third killed now) is a minority of the three (non-primary): its health endpoint answers
+    503 and why, HAProxy marks it down on every face, and a create sent to it directly is
+    answered 2400 "cannot be reached" and is not written. The two killed nodes started
     again, the cluster is primary again by itself (a killed node restores its view of the
     last primary component and waits for its members), they catch up by IST and never by a
-    full copy, every node holds the same names, and the create succeeds."""
-    living = next(n for n, s in zip(stack.nodes, stack.served, strict=True)
-                  if s.process.poll() is None)
+    full copy, every node holds the same names, HAProxy has the node up again, and the
+    create through it succeeds."""
+    index = next(i for i, s in enumerate(stack.served) if s.process.poll() is None)
+    living = stack.nodes[index]
     alone = living.database
     others = [n for n in stack.cluster.nodes if n is not alone]
     name, host = f"minority-{os.getpid()}.example", "ns1.minority.example.net"
-    epp = stack.through_haproxy().epp("registrar1")  # logged in while it can read
+    assert health(living) == (200, "database reachable; Galera node Synced in the Primary "
+                                   "component\n")
+    # logged in while it can read, on the node itself: HAProxy will close its sessions
+    epp = stack.served[index].epp("registrar1")
     try:
         for node in others:
             node.kill()
         wait_for("the node alone is non-primary", lambda: alone.status(
             "wsrep_cluster_status") not in (None, "Primary"), DEADLINE,
             lambda: alone.log.read_text(errors="replace")[-4000:])
+        code, why = health(living)
+        assert code == 503 and "outside the primary component" in why, (code, why)
+        wait_for("HAProxy marks the non-primary node down on every face",
+                 lambda: marked_down_as_unhealthy(stack, living), DEADLINE,
+                 lambda: stack.haproxy.log.read_text(errors="replace")[-4000:])
         refused = epp.domain.create(name, years=1, nameservers=[], auth_info=AUTH)
         assert refused.code() == 2400 and "cannot be reached" in refused.message(), (
             refused.code(), refused.message())
@@ -246,6 +326,8 @@ def test_a_node_alone_refuses_creates_and_the_killed_nodes_rejoin_by_themselves(
                               .splitlines() if "WSREP" in line)[-4000:])
     for node in others:
         assert "Preparing the backup" not in since_restart(node), f"{node.name}: a full SST"
+    wait_for("HAProxy has the node up again on every face", lambda: all(
+        stack.haproxy.up(living.name, face) for face in FACES), DEADLINE)
 
     def created() -> bool:
         client = stack.through_haproxy().epp("registrar1")
