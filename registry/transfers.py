@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from . import billing, history, outbox
 from .flows.context import FlowContext
 from .models import Contact, Domain, GracePeriod, Transfer
@@ -32,8 +34,10 @@ def notify(ctx: FlowContext, transfer: Transfer, *registrar_ids: int) -> None:
 
 
 def approve_domain_transfer(ctx: FlowContext, domain: Domain, transfer: Transfer,
-                            status: str) -> None:
-    """Move the domain to the gaining registrar and extend it by the paid period.
+                            status: str, variants: Sequence[Domain]) -> None:
+    """Move the domain to the gaining registrar and extend it by the paid period; its
+    ``variants`` (the names of its variant bundle the losing registrar sponsors, settled,
+    locked: registry/variant_bundles.py) move with it.
 
     A transfer inside the auto-renew grace cancels that auto-renewal: the losing registrar
     is refunded and the year it added comes off before the transfer's years go on.
@@ -64,6 +68,34 @@ def approve_domain_transfer(ctx: FlowContext, domain: Domain, transfer: Transfer
     outbox.publish(ctx, ctx.tld_of(domain).name, domain.name)
     # the loser asked for nothing when it approved; on auto-approval both learn of it
     notify(ctx, transfer, *((gaining, losing) if status == "serverApproved" else (gaining,)))
+    for variant in variants:
+        _move_variant(ctx, variant, transfer, status)
+
+
+def _move_variant(ctx: FlowContext, variant: Domain, transfer: Transfer, status: str) -> None:
+    """An allocated variant goes with its bundle's transfer as it is: nothing is billed
+    (the gaining registrar agreed to the price of the name it asked for, RFC 8748) and its
+    expiry stays; its grace periods end (no refunds owed to the old sponsor, as for the
+    name transferred), its authInfo is unset, its subordinate hosts move. A transfer row of
+    its own (no period, no amount) answers a transfer query on it, and both registrars'
+    poll messages name it as for the name transferred."""
+    gaining = transfer.gaining_id
+    variant.grace_periods.clear()
+    variant.sponsor_id, variant.transferred_at = gaining, ctx.now
+    variant.updated_at, variant.updater_id = ctx.now, gaining
+    variant.authinfo_hash = None
+    for host in variant.subordinate_hosts:
+        host.sponsor_id, host.transferred_at = gaining, ctx.now
+    moved = Transfer(
+        object_type="domain", object_id=variant.id, object_name=variant.name, status=status,
+        gaining_id=gaining, losing_id=transfer.losing_id, requested_at=transfer.requested_at,
+        action_at=ctx.now, period_years=0, expires_at=variant.expires_at, amount=0)
+    ctx.session.add(moved)
+    history.record(ctx, variant, command=f"domain_transfer_{status}",
+                   reason=f"variant of {transfer.object_name}, transferred with it")
+    outbox.publish(ctx, ctx.tld_of(variant).name, variant.name)
+    notify(ctx, moved, *((gaining, transfer.losing_id) if status == "serverApproved"
+                         else (gaining,)))
 
 
 def end_domain_transfer(ctx: FlowContext, domain: Domain, transfer: Transfer,
