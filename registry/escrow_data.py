@@ -170,7 +170,7 @@ def domains(session: Session, tld: str, now: datetime, suffix: str,
                 rgp_statuses(r, p, now), p.registrant, p.contacts, p.nameservers,
                 clids[r.sponsor_id], clids[r.creator_id], r.created_at, r.expires_at,
                 clids.get(r.updater_id), r.updated_at, r.transferred_at, p.ds_data,
-                p.key_data, r.max_sig_life, _idn_table(r.name, tld, tables))
+                p.key_data, r.max_sig_life, _idn_table(r, tld, tables))
 
 
 def idn_tables(session: Session, tld: str) -> list[EscrowIdnTable]:
@@ -179,11 +179,15 @@ def idn_tables(session: Session, tld: str) -> list[EscrowIdnTable]:
                 IdnTable.tld_id == _tld_id(session, tld)).order_by(IdnTable.tag))]
 
 
-def _idn_table(name: str, tld: str, tables: tuple[idn.Table, ...]) -> str | None:
-    """The table an IDN name's label is from: the one registration chose (the first, in
-    tag order, holding all its code points); None for ASCII names, or when no table
-    holds the label any more (its table removed since)."""
-    label = name.removesuffix(f".{tld}")
+def _idn_table(row, tld: str, tables: tuple[idn.Table, ...]) -> str | None:
+    """The table the domain's label was registered under (``domains.idn_table``), while
+    the TLD still has it; for a name registered before the table was kept (migration
+    0028), the one registration would have chosen (the first, in tag order, holding all its
+    code points). None for ASCII names, or when no table holds the label any more (its
+    table removed since): a deposit refers only to tables it holds."""
+    if row.idn_table is not None and any(t.tag == row.idn_table for t in tables):
+        return row.idn_table
+    label = row.name.removesuffix(f".{tld}")
     if not tables or not label.startswith("xn--"):
         return None
     ulabel = unicode_name(label)

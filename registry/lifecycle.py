@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 
-from . import billing, history, outbox, transfers
+from . import billing, history, outbox, transfers, variant_bundles
 from .errors import BillingFailure
 from .flows.context import Actor, FlowContext
 from .models import Contact, Domain, GracePeriod, Registrar, Transfer
@@ -64,8 +64,28 @@ def refresh_next_event(ctx: FlowContext, domain: Domain) -> None:
 
 def _auto_approve(ctx: FlowContext, domain: Domain) -> Domain:
     transfer = pending_transfer(ctx.session, "domain", domain.id)
-    transfers.approve_domain_transfer(ctx, domain, transfer, "serverApproved")
+    transfers.approve_domain_transfer(ctx, domain, transfer, "serverApproved",
+                                      variants_moving(ctx, domain, transfer))
     return domain
+
+
+def variants_moving(ctx: FlowContext, domain: Domain, transfer: Transfer) -> list[Domain]:
+    """The names of ``domain``'s variant bundle that its approved ``transfer`` moves with
+    it: those the losing registrar sponsors (registry/variant_bundles.py), locked, settled."""
+    return settled(ctx, variant_bundles.members(ctx, domain, sponsor_id=transfer.losing_id,
+                                                lock=True))
+
+
+def settled(ctx: FlowContext, domains: list[Domain]) -> list[Domain]:
+    """``domains`` (locked) as they stand at ``ctx.now``: each due one settled, the purged
+    left out."""
+    out = []
+    for domain in domains:
+        if domain.next_event_at is not None and domain.next_event_at <= ctx.now:
+            domain = settle(ctx, domain)
+        if domain is not None:
+            out.append(domain)
+    return out
 
 
 def _auto_renew(ctx: FlowContext, domain: Domain) -> Domain:

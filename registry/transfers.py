@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from . import billing, history, outbox
 from .flows.context import FlowContext
 from .models import Contact, Domain, GracePeriod, Transfer
@@ -32,13 +34,15 @@ def notify(ctx: FlowContext, transfer: Transfer, *registrar_ids: int) -> None:
 
 
 def approve_domain_transfer(ctx: FlowContext, domain: Domain, transfer: Transfer,
-                            status: str) -> None:
-    """Move the domain to the gaining registrar and extend it by the paid period.
+                            status: str, variants: Sequence[Domain]) -> None:
+    """Move the domain to the gaining registrar and extend it by the paid period; its
+    ``variants`` (the names of its variant bundle the losing registrar sponsors, settled,
+    locked: registry/variant_bundles.py) move with it.
 
     A transfer inside the auto-renew grace cancels that auto-renewal: the losing registrar
     is refunded and the year it added comes off before the transfer's years go on.
     """
-    losing, gaining = transfer.losing_id, transfer.gaining_id
+    gaining = transfer.gaining_id
     expires = domain.expires_at
     for grace in list(domain.grace_periods):
         if grace.kind == "autorenew" and grace.ends_at > ctx.now:
@@ -47,12 +51,7 @@ def approve_domain_transfer(ctx: FlowContext, domain: Domain, transfer: Transfer
             expires = add_years(expires, -grace.years)
         domain.grace_periods.remove(grace)  # no refunds owed to the old sponsor any more
     domain.expires_at = add_years(expires, transfer.period_years)
-    domain.sponsor_id = gaining
-    domain.transferred_at = ctx.now
-    domain.updated_at, domain.updater_id = ctx.now, gaining
-    domain.authinfo_hash = None  # RFC 9154: authInfo is unset once the transfer completes
-    for host in domain.subordinate_hosts:
-        host.sponsor_id, host.transferred_at = gaining, ctx.now
+    _hand_over(ctx, domain, gaining)
     if transfer.period_years:
         domain.grace_periods.append(GracePeriod(
             kind="transfer", registrar_id=gaining, amount=transfer.amount,
@@ -60,10 +59,45 @@ def approve_domain_transfer(ctx: FlowContext, domain: Domain, transfer: Transfer
             ends_at=ctx.now + ctx.tld_of(domain).period("transfer_grace")))
     transfer.status, transfer.action_at = status, ctx.now
     transfer.expires_at = domain.expires_at
-    history.record(ctx, domain, command=f"domain_transfer_{status}")
+    _completed(ctx, domain, transfer)
+    for variant in variants:
+        _move_variant(ctx, variant, transfer)
+
+
+def _move_variant(ctx: FlowContext, variant: Domain, transfer: Transfer) -> None:
+    """An allocated variant goes with its bundle's transfer as it is: nothing is billed
+    (the gaining registrar agreed to the price of the name it asked for, RFC 8748) and its
+    expiry stays; its grace periods end (no refunds owed to the old sponsor, as for the
+    name transferred), its authInfo is unset, its subordinate hosts move. A transfer row of
+    its own (no period, no amount) answers a transfer query on it, and both registrars'
+    poll messages name it as for the name transferred."""
+    variant.grace_periods.clear()
+    _hand_over(ctx, variant, transfer.gaining_id)
+    moved = Transfer(
+        object_type="domain", object_id=variant.id, object_name=variant.name,
+        status=transfer.status, gaining_id=transfer.gaining_id, losing_id=transfer.losing_id,
+        requested_at=transfer.requested_at, action_at=ctx.now, period_years=0,
+        expires_at=variant.expires_at, amount=0)
+    ctx.session.add(moved)
+    _completed(ctx, variant, moved, f"variant of {transfer.object_name}, transferred with it")
+
+
+def _hand_over(ctx: FlowContext, domain: Domain, gaining: int) -> None:
+    domain.sponsor_id = gaining
+    domain.transferred_at = ctx.now
+    domain.updated_at, domain.updater_id = ctx.now, gaining
+    domain.authinfo_hash = None  # RFC 9154: authInfo is unset once the transfer completes
+    for host in domain.subordinate_hosts:
+        host.sponsor_id, host.transferred_at = gaining, ctx.now
+
+
+def _completed(ctx: FlowContext, domain: Domain, transfer: Transfer, reason: str = "") -> None:
+    """History, DNS and poll messages of a completed transfer."""
+    history.record(ctx, domain, command=f"domain_transfer_{transfer.status}", reason=reason)
     outbox.publish(ctx, ctx.tld_of(domain).name, domain.name)
     # the loser asked for nothing when it approved; on auto-approval both learn of it
-    notify(ctx, transfer, *((gaining, losing) if status == "serverApproved" else (gaining,)))
+    notify(ctx, transfer, *((transfer.gaining_id, transfer.losing_id)
+                            if transfer.status == "serverApproved" else (transfer.gaining_id,)))
 
 
 def end_domain_transfer(ctx: FlowContext, domain: Domain, transfer: Transfer,

@@ -45,6 +45,7 @@ class DomainInfo:
     rgp_statuses: tuple[str, ...] = ()
     allocation_token: str | None = None  # RFC 8495, when asked for (allocationToken:info)
     launch: LaunchInfo | None = None  # RFC 8334, when asked for (launch:info)
+    idn_table: str | None = None  # the IDN table (its tag) the label was registered under
     code: int = 1000
 
 
@@ -134,7 +135,7 @@ def domain_info(ctx: FlowContext, domain: Domain, parts: DomainParts | None = No
         updated_at=domain.updated_at, expires_at=domain.expires_at,
         transferred_at=domain.transferred_at, has_authinfo=bool(domain.authinfo_hash),
         ds_data=parts.ds_data, key_data=parts.key_data, max_sig_life=domain.max_sig_life,
-        rgp_statuses=rgp_statuses(domain, parts, ctx.now))
+        rgp_statuses=rgp_statuses(domain, parts, ctx.now), idn_table=domain.idn_table)
 
 
 def host_linked(session: Session, host_id: int) -> bool:

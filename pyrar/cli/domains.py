@@ -47,6 +47,7 @@ def run_info(ctx, args) -> None:
             ("sponsor", info.sponsor), ("created", f"{info.created_at:%Y-%m-%d %H:%M:%S} by "
                                                   f"{info.creator}"),
             ("expires", f"{info.expires_at:%Y-%m-%d %H:%M:%S}"),
+            *([("idn table", info.idn_table)] if info.idn_table else []),
             ("registrant", info.registrant or "-"),
             ("contacts", " ".join(f"{t}:{h}" for t, h in info.contacts) or "-"),
             ("ns", " ".join(info.nameservers) or "-"),

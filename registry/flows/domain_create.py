@@ -46,7 +46,7 @@ from .domain_data import (
 )
 from .fees import FeeAgreement, check_agreement, fee_of, price
 from .lookup import acting_registrar_id, parse_domain_name, registered_names, reserved_reason
-from .variants import check_idn_choice, variant_conflict
+from .variants import registration_table, variant_conflict
 
 _DOMAIN, _GRACE, _CONTACTS, _HOSTS, _DS, _KEYS = (
     DriverInsert(m.__table__)
@@ -82,8 +82,7 @@ class DomainCreated:
 
 def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
     name, tld = parse_domain_name(ctx, cmd.name)
-    if cmd.idn is not None:
-        check_idn_choice(ctx, tld, name, cmd.idn)
+    idn_table = registration_table(ctx, tld, name, cmd.idn)
     years = check_period(tld, cmd.period)
     reserved = reserved_reason(ctx, tld, name.label) is not None
     token = tokens.find(ctx, cmd.token) if cmd.token is not None else None
@@ -132,7 +131,7 @@ def domain_create(ctx: FlowContext, cmd: DomainCreate) -> DomainCreated:
         ds_records=[ds_row(d) for d in dict.fromkeys(map(check_ds, cmd.ds_data))],
         key_data=[key_row(k) for k in dict.fromkeys(map(check_key, cmd.key_data))],
         max_sig_life=check_max_sig_life(cmd.max_sig_life, tld.max_sig_life_allowed),
-        variant_key=variant_key))
+        variant_key=variant_key, idn_table=idn_table))
     if token is not None:
         tokens.spend(ctx, token, domain.id)
     if launch is not None:
@@ -156,6 +155,7 @@ class NewDomain:
     key_data: list[KeyData] = field(default_factory=list)
     max_sig_life: int | None = None
     variant_key: str | None = None
+    idn_table: str | None = None  # the tag of the IDN table the label is registered under
 
 
 def register(ctx: FlowContext, tld: Tld, name: str, sponsor_id: int, years: int,
@@ -173,7 +173,7 @@ def register(ctx: FlowContext, tld: Tld, name: str, sponsor_id: int, years: int,
         authinfo_hash=new.authinfo_hash, ds_records=new.ds_records, key_data=new.key_data,
         max_sig_life=new.max_sig_life,
         registrant_id=new.registrant.id if new.registrant else None, statuses=[],
-        state="active", variant_key=new.variant_key)
+        state="active", variant_key=new.variant_key, idn_table=new.idn_table)
     check_dnssec_mix(tld, domain)
     insert_domain(ctx, domain)
     history.record(ctx, domain, parts=new_domain_parts(domain))

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from .. import billing, history, lifecycle
+from .. import billing, history, lifecycle, variant_bundles
 from ..errors import (
+    AssociationProhibitsOperation,
     InvalidAuthorization,
     NotEligibleForTransfer,
     ObjectNotPendingTransfer,
@@ -77,6 +78,7 @@ def domain_transfer_request(ctx: FlowContext, cmd: DomainTransferRequest
     if not cmd.authinfo:
         raise InvalidAuthorization(f"a transfer of {domain.name} needs its authInfo")
     check_authinfo(ctx, domain, cmd.authinfo, cmd.authinfo_roid)
+    check_bundle_moves(ctx, domain, gaining.id)
     tld = ctx.tld_of(domain)
     years = check_period(tld, cmd.period)
     expires = _expiry_after_transfer(ctx, domain, years)
@@ -100,6 +102,24 @@ def domain_transfer_request(ctx: FlowContext, cmd: DomainTransferRequest
     return DomainTransferResult(
         transfer_data(ctx, transfer),
         Charge((fee_of(quote, tld),), gaining.balance, gaining.credit_limit), 1001)
+
+
+def check_bundle_moves(ctx: FlowContext, domain: Domain, gaining_id: int) -> None:
+    """A variant bundle moves whole (registry/variant_bundles.py): a transfer of an
+    allocated variant is refused (2305) naming the bundle's primary, unless it goes to the
+    primary's sponsor (joining a bundle split before this rule); the variants that will
+    move with the name must be free to (2304 naming the first that is not)."""
+    others = lifecycle.settled(ctx, variant_bundles.members(ctx, domain, lock=True))
+    first = variant_bundles.primary(domain, others)
+    if first is not domain and first.sponsor_id != gaining_id:
+        raise AssociationProhibitsOperation(
+            f"{domain.name} is an allocated variant of {first.name}: a variant bundle moves "
+            f"whole, with a transfer of {first.name}", value=domain.name)
+    for variant in (v for v in others if v.sponsor_id == domain.sponsor_id):
+        what = f"variant {variant.name} of {domain.name}"
+        refuse_pending_delete(variant, what)
+        refuse_statuses(variant.statuses, TRANSFER_PROHIBITED, what, "move with it")
+        refuse_pending_transfer(ctx, "domain", variant)
 
 
 def _expiry_after_transfer(ctx: FlowContext, domain: Domain, years: int):
@@ -127,7 +147,8 @@ def domain_transfer_approve(ctx: FlowContext, cmd: DomainTransferApprove
                             ) -> DomainTransferResult:
     domain = get_domain(ctx, cmd.name)
     transfer = transfer_to_decide(ctx, "domain", domain, "losing")
-    approve_domain_transfer(ctx, domain, transfer, "clientApproved")
+    approve_domain_transfer(ctx, domain, transfer, "clientApproved",
+                            lifecycle.variants_moving(ctx, domain, transfer))
     lifecycle.refresh_next_event(ctx, domain)
     return DomainTransferResult(transfer_data(ctx, transfer))
 

@@ -159,6 +159,6 @@ def refuse_statuses(statuses: Iterable[str], prohibited: Iterable[str], what: st
         raise StatusProhibitsOperation(f"{what} has status {', '.join(found)}: cannot {action}")
 
 
-def refuse_pending_delete(domain: Domain) -> None:
+def refuse_pending_delete(domain: Domain, what: str | None = None) -> None:
     if domain.state != "active":
-        raise StatusProhibitsOperation(f"domain {domain.name} is pending deletion")
+        raise StatusProhibitsOperation(f"{what or f'domain {domain.name}'} is pending deletion")

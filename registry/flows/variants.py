@@ -43,6 +43,19 @@ def check_idn_label(ctx: FlowContext, tld: Tld, name: DomainName) -> None:
         idn.check_one_script(ulabel, name.label)
 
 
+def registration_table(ctx: FlowContext, tld: Tld, name: DomainName,
+                       choice: IdnChoice | None) -> str | None:
+    """The tag of the IDN table a new name is registered under, kept with the domain (escrow
+    names it, RFC 9022 idnTableId): the one the client chose (idn-1.0, checked), else the
+    one the registry selects (the first in tag order holding all the label's code points,
+    as ``check_idn_label`` found); None for an ASCII label or a TLD without tables."""
+    if choice is not None:
+        return check_idn_choice(ctx, tld, name, choice).tag
+    ulabel = _ulabel(name.label)
+    tables = idn_tables(ctx, tld) if ulabel is not None else ()
+    return idn.table_for(ulabel, name.label, tld.name, tables).tag if tables else None
+
+
 def check_idn_choice(ctx: FlowContext, tld: Tld, name: DomainName, choice: IdnChoice
                      ) -> idn.Table:
     """idn-1.0: the table the client chose must be one of the TLD's and hold every code

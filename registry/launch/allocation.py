@@ -12,7 +12,7 @@ from ..flows.context import FlowContext
 from ..flows.domain_create import NewDomain, register
 from ..flows.domain_data import contact_for_link, domain_contacts, nameserver_hosts
 from ..flows.lookup import registered_names, reserved_reason
-from ..flows.variants import variant_conflict
+from ..flows.variants import registration_table, variant_conflict
 from ..models import LaunchApplication, Tld
 from ..names import split_domain
 from . import applications
@@ -96,4 +96,4 @@ def _new_domain(ctx: FlowContext, tld: Tld, row: LaunchApplication) -> NewDomain
         contact_for_link(ctx, data["registrant"]) if data.get("registrant") else None,
         domain_contacts(ctx, [tuple(c) for c in data.get("contacts", ())]),
         nameserver_hosts(ctx, data.get("nameservers", ())), row.authinfo_hash,
-        variant_key=variant_key)
+        variant_key=variant_key, idn_table=registration_table(ctx, tld, name, None))

@@ -41,6 +41,12 @@ class Domain(Base):
     # IDN labels with variants: the label with every code point replaced by the smallest of
     # its variant set (registry.idn.variant_key), as an A-label; a variant bundle shares it.
     variant_key: Mapped[str | None] = mapped_column(String(253))
+    # The tag of the IDN table (of the TLD's) the label was registered under: idn-1.0's
+    # <idn:table>, else the first table in tag order holding all its code points; None for
+    # ASCII labels or a TLD without tables. The tag, not the row's id, as RFC 9022's
+    # idnTableId: a table reloaded under its tag is the same table, and a name registered
+    # with a cached table's id never meets a row removed since.
+    idn_table: Mapped[str | None] = mapped_column(String(64))
     # The earliest instant at which lifecycle.settle has work to do for this domain.
     next_event_at: Mapped[datetime | None]
 

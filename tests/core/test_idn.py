@@ -16,6 +16,7 @@ from registry.idn import parse_lgr
 from registry.models import Domain
 from tests.core.db_state import refused
 from tests.core.lgr_tables import GREEK, HAN, LATIN, lgr
+from tests.core.objects import domain_info
 from tests.core.world import STRONG
 from tests.waiting import wait_for
 
@@ -205,6 +206,26 @@ def test_a_create_may_choose_its_table_and_give_its_uname(world, alice):
     assert "is not the U-label of" in error.reason
     world.run(DomainCreate(alabel, authinfo=STRONG,
                            idn=IdnChoice("und-grek", "\u03b1\u03b2\u03b3")), alice)
+    assert domain_info(world, alabel).idn_table == "und-Grek"  # the table's own tag
+
+
+def test_the_table_a_name_is_registered_under_is_kept(world, alice):
+    """idn-1.0's table where the client chose one, else the registry's (the first in tag
+    order holding the label): what escrow's idnTableId names; none for ASCII names."""
+    from registry.values import IdnChoice
+
+    load(world, LATIN, lgr("fr", '<range first-cp="0061" last-cp="007A"/><char cp="00E9"/>'))
+    world.run(DomainCreate("caf\u00e9.example", authinfo=STRONG, idn=IdnChoice("und-Latn")),
+              alice)
+    world.run(create("th\u00e9.example"), alice)
+    world.run(create("tea.example"), alice)
+    assert domain_info(world, "caf\u00e9.example").idn_table == "und-Latn"
+    assert domain_info(world, "th\u00e9.example").idn_table == "fr"
+    assert domain_info(world, "tea.example").idn_table is None
+    stored = world.task(lambda ctx: dict(ctx.session.execute(
+        select(Domain.name, Domain.idn_table)).all()))
+    assert stored == {"xn--caf-dma.example": "und-Latn", "xn--th-cja.example": "fr",
+                      "tea.example": None}
 
 
 def test_an_idn_only_tld_refuses_ascii_labels(world, alice):

@@ -640,3 +640,20 @@ def test_idn_01_tables_and_variants(reg1, reg2):
 def test_idn_02_ascii_names_in_an_idn_only_tld(reg1):
     assert check_avail(reg1, "domain", "ascii.idn") == {"ascii.idn": "0"}
     assert create(reg1, "ascii.idn").code == 2306
+
+
+def test_idn_variant_bundles_transfer_whole(reg1, reg2):
+    """Beyond RST: a variant bundle never splits (docs/epp.md). A transfer of an allocated
+    variant is 2305 naming the primary; the primary's approved transfer moves it too."""
+    primary, variant = (f"{label.encode('idna').decode()}.variants"
+                        for label in ("\u56fd\u56fd", "\u56fd\u570b"))
+    for name in (primary, variant):
+        assert create(reg1, name, extension=idn_data("und-Hani")).code == 1000
+    reply = transfer(reg2, "request", variant, pw=STRONG)
+    assert reply.code == 2305 and f"allocated variant of {primary}" in reply.msg, reply
+    assert transfer(reg2, "request", primary, pw=STRONG, years=1).code == 1001
+    assert transfer(reg1, "approve", primary).code == 1000
+    for name in (primary, variant):
+        assert info(reg2, name).text("e:response/e:resData/d:infData/d:clID") == "reg2"
+    moved = transfer(reg2, "query", variant)
+    assert moved.text("e:response/e:resData/d:trnData/d:trStatus") == "clientApproved"

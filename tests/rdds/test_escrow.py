@@ -32,6 +32,7 @@ from registry.admin.idn_tables import (
 from registry.admin.tlds import add_reserved
 from registry.flows.domain_delete import DomainDelete
 from registry.flows.domain_update import DomainUpdate
+from tests.core.objects import domain_info, make_domain
 from tests.core.test_idn import GREEK, lgr
 from tests.core.world import START
 from tests.rdds.rdap_schemas import REFERENCE as RDAP_REFERENCE
@@ -265,6 +266,65 @@ def test_idn_tables_are_deposited_and_referred_to(registered, keys, schema, tmp_
     finally:
         world.task(lambda ctx: [remove_idn_table(ctx, "example", tag)
                                 for tag in ("und-Latn", "und-Grek")
+                                if tag in {t.tag for t in idn_tables_of(ctx, "example")}])
+
+
+FRENCH = lgr("fr", '<range first-cp="0061" last-cp="007A"/><char cp="00E7"/><char cp="00E9"/>'
+             '<char cp="00FC"/>')
+
+
+def test_idn_table_id_is_the_table_the_name_was_registered_under(registered, keys, schema,
+                                                                   tmp_path):
+    """RFC 9022 idnTableId: the table kept with the domain at create (idn-1.0's choice,
+    else the registry's), not one derived again from the TLD's tables at deposit time:
+    both tables hold "zürich", the registry's choice is "fr" (first in tag order), the
+    client's "und-Latn"."""
+    from registry.values import IdnChoice
+
+    registry_gpg, agent, settings = keys
+    world, alice = registered.world, registered.alice
+    templated = dataclasses.replace(
+        settings, idn_table_url="https://nic.test/idn/{tld}/{tag}-{version}.xml",
+        idn_policy_url="https://nic.test/idn/policy")
+    thick = {"registrant": "jane", "contacts": (("admin", "jane"), ("tech", "tom"))}
+    world.task(lambda ctx: [load_idn_table(ctx, "example", t) for t in (LATIN, FRENCH)])
+    chosen, selected = "z\u00fcrich.example", "z\u00fcri.example"
+    try:
+        make_domain(world, alice, chosen, idn=IdnChoice("und-latn"), **thick)
+        make_domain(world, alice, selected, **thick)
+        assert domain_info(world, chosen).idn_table == "und-Latn"
+        assert domain_info(world, selected).idn_table == "fr"
+        assert domain_info(world, "glue.example").idn_table is None
+        out = tmp_path / "deposits"
+        full = make_deposit(world.registry, templated, registry_gpg, "example", "full", out)
+        document = etree.fromstring(decrypt(agent, full.files[0], tmp_path))
+        schema.assertValid(document)
+        tables = {e.findtext("{*}name"): e.findtext("{*}idnTableId")
+                  for e in document.iterfind(f".//{{{NS['rdeDomain']}}}domain")}
+        assert tables[chosen.encode("idna").decode()] == "und-Latn"
+        assert tables[selected.encode("idna").decode()] == "fr"
+        # bücher.example was registered before the TLD had tables: derived (first in order)
+        assert tables["xn--bcher-kva.example"] == "fr"
+        assert {e.get("id") for e in document.iterfind(
+            f".//{{{NS['rdeIDN']}}}idnTableRef")} == {"fr", "und-Latn"}
+        verdict = verify_files([full.files[:2]], agent, schema)
+        assert verdict.ok, verdict.problems
+        # the chosen table removed: the deposit refers to one it still holds
+        world.clock.advance(days=1)
+        world.task(lambda ctx: remove_idn_table(ctx, "example", "und-Latn"))
+        full = make_deposit(world.registry, templated, registry_gpg, "example", "full",
+                            tmp_path / "again")
+        document = etree.fromstring(decrypt(agent, full.files[0], tmp_path))
+        schema.assertValid(document)
+        tables = {e.findtext("{*}name"): e.findtext("{*}idnTableId")
+                  for e in document.iterfind(f".//{{{NS['rdeDomain']}}}domain")}
+        assert tables[chosen.encode("idna").decode()] == "fr"
+        assert verify_files([full.files[:2]], agent, schema).ok
+    finally:
+        for name in (chosen, selected):
+            world.run(DomainDelete(name), alice)  # in its add grace period: purged at once
+        world.task(lambda ctx: [remove_idn_table(ctx, "example", tag)
+                                for tag in ("und-Latn", "fr")
                                 if tag in {t.tag for t in idn_tables_of(ctx, "example")}])
 
 

@@ -276,7 +276,8 @@ async function domain({main, params: [name], operator, go}) {
         ["Created", `${when(i.created_at)} by ${i.creator}`], ["Expires", when(i.expires_at)],
         ["Name servers", i.nameservers.join(", ") || "-"],
         ["DS", i.ds_data.map((x) => `${x.key_tag} ${x.algorithm} ${x.digest_type}`)
-          .join(", ") || "-"]])),
+          .join(", ") || "-"],
+        ...(i.idn_table ? [["IDN table", i.idn_table]] : [])])),
       may(operator, "operator") && section("Server locks and holds", form({"aria-label":
         "Server locks and holds"}, [
         ...SERVER_STATUSES.map((s) => field(s, {type: "checkbox", name: s,
