@@ -200,7 +200,7 @@ def insert_domain(ctx: FlowContext, domain: Domain) -> None:
             (_DS, [_values(r, **owned) for r in domain.ds_records]),
             (_KEYS, [_values(k, **owned) for k in domain.key_data])):
         if rows:
-            statement.run(ctx.session, rows)
+            statement.add(ctx.session, rows)
 
 
 def _values(obj, **links) -> dict:
