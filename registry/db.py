@@ -251,12 +251,13 @@ class Database:
         with self._sessions() as session:
             transaction = session.begin()
             try:
-                deadlines.start(session.connection(), until)
+                connection = session.connection()  # the transaction's, throughout
+                deadlines.start(connection, until)
                 result = work(session)
                 pending = commit.write_receipt(session)
                 # before COMMIT, so that their errors are the command's (registry.commit)
-                driver_statements.send_held(session.connection())
-                deadlines.check(session.connection())  # nothing commits past the budget
+                driver_statements.send_held(connection)
+                deadlines.check(connection)  # nothing commits past the budget
             except BaseException as e:
                 with contextlib.suppress(DBAPIError):  # a dead connection cannot roll back
                     transaction.rollback()
