@@ -4,19 +4,25 @@ name is taken (the drop-catch case), and domain infos in batches of B (as eppd b
 Process time rather than rates: on a machine whose speed drifts, the least of a few rounds
 is steadier than flows per second, and it is what a change to a flow moves::
 
-    .venv/bin/python bench/core_cpu.py [--db URL] [--rounds 3] [--batch 1,2,4]
+    .venv/bin/python bench/core_cpu.py [--db URL] [--rounds 3] [--batch 1,2,4] [--counted 300]
 
-Without --db it creates (and drops) a fresh MariaDB database on 127.0.0.1:3306.
+Without --db it creates (and drops) a fresh MariaDB database on 127.0.0.1:3306. Then, for
+``--counted`` more creates and refused creates, what a loaded machine does not move: Python
+calls (cProfile) and statements sent to the server (round trips, COMMIT included) per
+command.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import pstats
 import time
 import uuid
 from collections.abc import Callable
 
 from core import AUTH, bench_database, setup
+from pymysql.connections import Connection
 
 from registry.errors import EppError
 from registry.flows.domain_create import DomainCreate
@@ -40,12 +46,38 @@ def least_cpu(rounds: int, commands: int, run: Callable[[int], int]) -> float:
     return best
 
 
+def counted(commands: int, run: Callable[[int], int], first: int) -> tuple[float, float]:
+    """Python calls and round trips to the database per command, over ``commands``
+    commands; ``first``: the unit of work to start at (names not used before)."""
+    sent = [0]
+    send = Connection._execute_command
+
+    def counting(self, command, sql):
+        sent[0] += 1
+        return send(self, command, sql)
+
+    Connection._execute_command = counting
+    profile = cProfile.Profile()
+    try:
+        done, n = 0, first
+        profile.enable()
+        while done < commands:
+            done += run(n)
+            n += 1
+        profile.disable()
+    finally:
+        Connection._execute_command = send
+    return pstats.Stats(profile).total_calls / done, sent[0] / done
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", help="database URL (default: a fresh MariaDB database)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--commands", type=int, default=300, help="per round")
     parser.add_argument("--batch", default="1,2,4", help="infos per batch, comma-separated")
+    parser.add_argument("--counted", type=int, default=300,
+                        help="creates whose Python calls and round trips are counted (0: none)")
     args = parser.parse_args()
     with bench_database(args.db) as url:
         registry, actor = setup(url)
@@ -64,9 +96,14 @@ def main() -> None:
                 assert e.code == 2302, e
             return 1
 
-        for name, work in (("create", create), ("create of a taken name", refused)):
+        creates = (("create", create), ("create of a taken name", refused))
+        for name, work in creates:
             work(10**9)  # warm-up, a name the rounds never use: the statement caches fill
             print(f"{name:<24} {least_cpu(args.rounds, args.commands, work):8.0f} us")
+        if args.counted and registry.db.dialect in ("mysql", "mariadb"):
+            for name, work in creates:
+                calls, trips = counted(args.counted, work, 10**9 + 1)
+                print(f"{name:<24} {calls:8.0f} Python calls, {trips:.2f} round trips")
         for b in (int(b) for b in args.batch.split(",")):
             def infos(n: int, b: int = b) -> int:
                 registry.execute_batch([

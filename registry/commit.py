@@ -96,7 +96,7 @@ def write_receipt(session: Session) -> PendingCommit | None:
         return None
     connection = session.connection()
     token = new_token()
-    _INSERT.run(session, {"token": token})
+    _INSERT.add(session, {"token": token})
     session.info["receipt"] = pending = PendingCommit(token, _server_thread(connection))
     return pending
 

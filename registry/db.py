@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from . import commit, deadlines
+from . import commit, deadlines, driver_statements
 from .config import Config, DatabaseSettings
 from .driver_statements import READ_ONLY, ReadOnlyViolation
 from .errors import CommandTimedOut, DatabaseUnavailable
@@ -69,6 +69,7 @@ def make_engine(url: str, *, echo: bool = False, pool_size: int = 10,
                                isolation_level="REPEATABLE READ",
                                connect_args={"connect_timeout": deadlines.CONNECT_SECONDS})
     commit.watch_writes(engine)
+    driver_statements.watch_held_writes(engine)
     # a transaction idle past its command's budget is ended by the server (registry.deadlines)
     deadlines.watch_deadlines(engine, lock_wait_seconds, math.ceil(command_seconds) + 1)
     return engine
@@ -250,10 +251,13 @@ class Database:
         with self._sessions() as session:
             transaction = session.begin()
             try:
-                deadlines.start(session.connection(), until)
+                connection = session.connection()  # the transaction's, throughout
+                deadlines.start(connection, until)
                 result = work(session)
                 pending = commit.write_receipt(session)
-                deadlines.check(session.connection())  # nothing commits past the budget
+                # before COMMIT, so that their errors are the command's (registry.commit)
+                driver_statements.send_held(connection)
+                deadlines.check(connection)  # nothing commits past the budget
             except BaseException as e:
                 with contextlib.suppress(DBAPIError):  # a dead connection cannot roll back
                     transaction.rollback()

@@ -27,7 +27,7 @@ def record(ctx: FlowContext, obj: Domain | Host | Contact, *, command: str | Non
     data = snapshot(info)
     if deleted:
         data["deleted"] = True
-    _INSERT.run(ctx.session, {
+    _INSERT.add(ctx.session, {
         "at": ctx.now, "object_type": kind, "object_id": obj.id, "object_name": name,
         "command": command or ctx.command, "actor": ctx.actor.name,
         "registrar_id": ctx.actor.registrar_id, "cltrid": ctx.trid.cltrid,

@@ -19,5 +19,5 @@ def emit(ctx: FlowContext, kind: str, *payloads: dict) -> None:
     rows = [{"consumer": consumer, "kind": kind, "payload": payload, "created_at": ctx.now,
              "attempts": 0} for payload in payloads for consumer in consumers]
     if rows:
-        _INSERT.run(ctx.session, rows)
+        _INSERT.add(ctx.session, rows)
         ctx.wake.update(consumers)

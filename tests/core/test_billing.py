@@ -79,3 +79,66 @@ def test_premium_prices(world, tld):
     assert r.result.charge.total == 90_000
     r = world.run(DomainCreate("standard.example", authinfo=STRONG), rich)
     assert r.result.charge.total == 1000
+
+
+def test_a_free_create_is_billed_and_recorded(world):
+    """A create priced 0 still debits (the UPDATE finds the row though it changes nothing)
+    and writes its ledger row: on MariaDB the compound statement's ROW_COUNT() counts the
+    rows found, as the driver's rowcount does."""
+    world.add_tld("free", prices={"create": 0})
+    alice = world.add_registrar("alice", balance=0)
+    created = world.run(DomainCreate("gratis.free", authinfo=STRONG), alice).result
+    assert (created.charge.total, created.charge.balance) == (0, 0)
+    entries = world.task(lambda ctx: [(e.kind, e.amount, e.balance_after, e.object_name)
+                                      for e in ctx.session.scalars(select(LedgerEntry).where(
+                                          LedgerEntry.registrar_id == alice.registrar_id))])
+    assert entries == [("create", 0, 0, "gratis.free")]
+    world.task(check_invariants)
+
+
+@pytest.mark.parametrize("database", ["mariadb"], indirect=True)
+def test_a_create_is_four_round_trips_and_the_debit_holds_its_lock_for_one(
+        world, alice, monkeypatch):
+    """On MariaDB a create sends: the name check, the domain's INSERT, one compound
+    statement (its grace period, history, DNS event and commit receipt, then the debit,
+    the ledger row and the balance read back), COMMIT. The payer's account is locked from
+    the compound's UPDATE to COMMIT: one round trip besides COMMIT's. A create refused for
+    want of funds is the same statements but COMMIT and leaves nothing."""
+    import threading
+
+    from pymysql.connections import Connection
+
+    from tests.core.db_state import dump
+
+    sent: list[str] = []
+    send = Connection._execute_command
+    me = threading.get_ident()
+
+    def counting(self, command, sql):
+        if threading.get_ident() == me:
+            sent.append(sql if isinstance(sql, str) else sql.decode())
+        return send(self, command, sql)
+
+    world.run(DomainCreate("warm.example", authinfo=STRONG), alice)  # caches fill
+    monkeypatch.setattr(Connection, "_execute_command", counting)
+    created = world.run(DomainCreate("counted.example", authinfo=STRONG), alice).result
+    assert len(sent) == 4, sent
+    check, domain, compound, end = sent
+    assert check.startswith("SELECT") and domain.startswith("INSERT INTO domains")
+    assert compound.startswith("BEGIN NOT ATOMIC") and end == "COMMIT"
+    locked = compound.index("UPDATE registrar_accounts")
+    for table in ("grace_periods", "`history`", "events", "commit_receipts"):
+        assert -1 < compound.index(f"INSERT INTO {table}") < locked, table
+    assert locked < compound.index("INSERT INTO ledger")
+    assert created.charge.balance == 100_000 - 2 * 1000
+    world.task(check_invariants)
+
+    monkeypatch.setattr(Connection, "_execute_command", send)
+    poor = world.add_registrar("poor", balance=500)
+    world.fails(2104, DomainCreate("unpaid.example", authinfo=STRONG), poor)  # caches fill
+    before = dump(world.registry.db.engine)
+    monkeypatch.setattr(Connection, "_execute_command", counting)
+    sent.clear()
+    world.fails(2104, DomainCreate("unpaid.example", authinfo=STRONG), poor)
+    assert [s.split(" ", 1)[0] for s in sent] == ["SELECT", "INSERT", "BEGIN", "ROLLBACK"]
+    assert dump(world.registry.db.engine) == before

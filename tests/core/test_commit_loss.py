@@ -38,12 +38,14 @@ from tests.db_proxy import DbProxy
 
 pytestmark = pytest.mark.mariadb
 
-WRITE = r"(INSERT|UPDATE|DELETE) .*"
+# a statement alone, or in a compound statement (MariaDB: registry.driver_statements)
+IN_COMPOUND = r"(BEGIN NOT ATOMIC .*)?"
+WRITE = IN_COMPOUND + r"(INSERT|UPDATE|DELETE) .*"
 FAULTS = {
     "before-commit": ("before", r"COMMIT"),
     "after-commit": ("after", r"COMMIT"),
     # a statement of the command itself ran; the connection, and the transaction, are lost
-    "mid-command": ("after", r"(INSERT INTO ledger|UPDATE domains) .*"),
+    "mid-command": ("after", IN_COMPOUND + r"(INSERT INTO ledger|UPDATE domains) .*"),
 }
 
 
