@@ -286,6 +286,52 @@ def test_a_commit_wakes_a_consumer_in_the_same_process(world, alice):
         bell.close()
 
 
+def test_under_load_the_loop_lets_commits_gather_into_one_pass(world):
+    """#14: commits that ring while a pass runs are not claimed one or two a pass; the loop
+    lets more come for ``coalesce`` seconds and takes them together (zonegen's drainer)."""
+    batches: list[list[str]] = []
+    first_done = threading.Event()
+
+    def handler(batch: Batch) -> None:
+        batches.append([d.payload["owner"] for d in batch.deliveries])
+        if len(batches) == 1:
+            publish(world, "a.example")     # committed, and rung, while this pass runs
+            first_done.set()
+        batch.ack(d.id for d in batch.deliveries)
+
+    bell = world.registry.wakeup.doorbell("dns")
+    loop = consumer(world, handler, poll_interval=3600, doorbell=bell, coalesce=5.0)
+    thread, stop = run_in_thread(loop)
+    try:
+        publish(world, "first.example")
+        wait_for("the first pass", first_done.is_set)
+        publish(world, "b.example")         # within the coalescing wait
+        publish(world, "c.example")
+        wait_for("the second pass", lambda: len(batches) >= 2)
+        assert batches == [["first.example"], ["a.example", "b.example", "c.example"]]
+        wait_for("acknowledged", lambda: rows(world, "dns") == [])
+    finally:
+        stop_thread(loop, thread, stop)
+        bell.close()
+
+
+def test_coalescing_never_delays_a_wake_up_into_an_idle_loop(world):
+    """An hour's coalescing: a commit into an idle loop is still served at once."""
+    handler = Recorder()
+    bell = world.registry.wakeup.doorbell("dns")
+    loop = consumer(world, handler, poll_interval=3600, doorbell=bell, coalesce=3600)
+    thread, stop = run_in_thread(loop)
+    try:
+        publish(world, "idle.example")
+        wait_for("the first event", lambda: len(handler.seen) == 1)
+        publish(world, "later.example")
+        wait_for("the second event", lambda: len(handler.seen) == 2)
+        wait_for("acknowledged", lambda: rows(world, "dns") == [])
+    finally:
+        stop_thread(loop, thread, stop)     # the stop ends any wait at once
+        bell.close()
+
+
 def test_a_commit_in_another_process_wakes_the_consumer(tmp_path):
     """eppd and zonegen are separate processes: the producer sends a datagram to the
     consumer's socket in the runtime directory, after its commit."""
