@@ -113,6 +113,10 @@ class Consumer:
             while not stop.is_set():
                 try:
                     most = self.tick() if self.tick is not None else None
+                    if self.coalesce:
+                        # the rings of what this claim sees: one left after the pass is then
+                        # a commit made during it (less the claim's own short window)
+                        self.doorbell.wait(0)
                     batch = self.run_once()
                 except Exception as e:
                     if not (isinstance(e, self.outages) or is_database_outage(e)):
@@ -129,10 +133,9 @@ class Consumer:
                 wait = self.poll_interval if most is None else min(most, self.poll_interval)
                 if self.coalesce and batch is not None and wait > 0 and self.doorbell.wait(0):
                     # commits rang while the pass ran (what they wrote is not claimed yet):
-                    # let a few more come, then take them in one pass. Every ring drained
-                    # here was sent after its commit, so the claim that follows sees it.
+                    # let a few more come, then take them in one pass. A ring is sent after
+                    # its commit, so the claim that follows sees every one drained meanwhile.
                     stop.wait(min(self.coalesce, wait))
-                    self.doorbell.wait(0)
                     continue
                 self.doorbell.wait(wait)
         except LeaseLost as e:  # another node leads now: this one stops, as it must

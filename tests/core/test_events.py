@@ -316,19 +316,32 @@ def test_under_load_the_loop_lets_commits_gather_into_one_pass(world):
 
 
 def test_coalescing_never_delays_a_wake_up_into_an_idle_loop(world):
-    """An hour's coalescing: a commit into an idle loop is still served at once."""
+    """An hour's coalescing: a commit into an idle loop (waiting, not in a pass: a commit
+    during a pass is load) is still served at once."""
+
+    class Bell(Doorbell):                   # says when the loop waits, idle
+        idle = threading.Event()
+
+        def wait(self, timeout: float) -> bool:
+            if timeout > 0:
+                self.idle.set()
+            return super().wait(timeout)
+
     handler = Recorder()
-    bell = world.registry.wakeup.doorbell("dns")
+    bell = Bell()
+    world.registry.wakeup.listen("dns", bell.ring)
     loop = consumer(world, handler, poll_interval=3600, doorbell=bell, coalesce=3600)
     thread, stop = run_in_thread(loop)
     try:
-        publish(world, "idle.example")
-        wait_for("the first event", lambda: len(handler.seen) == 1)
-        publish(world, "later.example")
-        wait_for("the second event", lambda: len(handler.seen) == 2)
+        for n, owner in enumerate(("idle.example", "later.example"), 1):
+            wait_for("the loop waiting", bell.idle.is_set)
+            bell.idle.clear()
+            publish(world, owner)
+            wait_for(f"event {n}", lambda n=n: len(handler.seen) == n)
         wait_for("acknowledged", lambda: rows(world, "dns") == [])
     finally:
         stop_thread(loop, thread, stop)     # the stop ends any wait at once
+        world.registry.wakeup.forget("dns", bell.ring)
         bell.close()
 
 
