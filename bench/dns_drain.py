@@ -1,7 +1,7 @@
 """zonegen's DNS drainer under a create load: its CPU and registry queries per event.
 
     .venv/bin/python bench/dns_drain.py --tree after=. --tree before=/tmp/old-worktree \\
-        [--creates 600] [--rate 150] [--threads 4] [--rounds 3]
+        [--creates 600] [--rate 150] [--threads 4] [--rounds 3] [--batch 500]
 
 Each ``--tree NAME=PATH[@COALESCE]`` runs, round after round in alternating order, with the
 registry and zonegen imported from PATH (a worktree of the project; this script and its
@@ -106,7 +106,8 @@ def one_run(args: argparse.Namespace) -> None:
             registry = Registry(Database(make_engine(url)), wakeup=Wakeup(work / "run"))
             doorbell = registry.wakeup.doorbell("dns")
             state = CoreState(registry)
-            options = {"poll_interval": settings.poll_interval, "doorbell": doorbell}
+            options = {"poll_interval": settings.poll_interval, "doorbell": doorbell,
+                       "batch_size": args.batch}
             coalesce = args.coalesce if args.coalesce is not None else getattr(
                 settings, "coalesce", None)
             if "coalesce" in inspect.signature(OutboxDrainer).parameters:
@@ -191,6 +192,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=150.0, help="creates per second")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4, help="the producer's sessions")
+    parser.add_argument("--batch", type=int, default=500,
+                        help="the drainer's batch size (1 or 2: passes as small as a fast "
+                             "drainer makes them between rare commits)")
     parser.add_argument("--coalesce", type=float, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--produce", action="store_true", help=argparse.SUPPRESS)
@@ -215,7 +219,8 @@ def main() -> None:
             # the tree's registry and zonegen first on the path; this script's helpers too
             env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(path), str(HERE)]))
             command = [sys.executable, __file__, "--one", "--creates", str(args.creates),
-                       "--rate", str(args.rate), "--threads", str(args.threads)]
+                       "--rate", str(args.rate), "--threads", str(args.threads),
+                       "--batch", str(args.batch)]
             if coalesce:
                 command += ["--coalesce", coalesce]
             out = subprocess.run(command, env=env, cwd=path, capture_output=True, text=True,
