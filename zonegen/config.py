@@ -50,6 +50,10 @@ class PowerDnsSettings:
     # outbox drainer: idle poll period and how many entries one batch takes
     poll_interval: float = 0.1
     batch_size: int = 500
+    # under load (commits waking the drainer while a pass runs), seconds it lets events
+    # gather before the next pass: fewer, larger passes (one registry snapshot each) for at
+    # most this much more latency; an idle drainer's wake-up is served at once. 0: never
+    coalesce: float = 0.005
     # the name servers of hosted client zones: a domain served only by these gets the DS of
     # its signed hosted zone in the TLD (zonegen.hosted_signing); empty: no hosted DNSSEC
     hosted_nameservers: tuple[str, ...] = ()
@@ -109,6 +113,9 @@ class PowerDnsSettings:
         if self.query_stats_interval < 0:
             raise PowerDnsConfigError("[powerdns] query_stats_interval must be 0 (never) or "
                                       "more seconds")
+        if not 0 <= self.coalesce <= self.poll_interval:
+            raise PowerDnsConfigError("[powerdns] coalesce must be 0 or more seconds, at most "
+                                      "poll_interval")
         if self.notify_interval < 0:
             raise PowerDnsConfigError("[powerdns] notify_interval must be 0 or more seconds")
         object.__setattr__(self, "secondaries",

@@ -10,11 +10,12 @@ long. The events zonegen consumes come from ``registry.events.store.RegistryEven
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 from registry import dns_view
 from registry.service import Registry
 from zonegen.model import Delegation, DsRecord, ZoneDataError, ZoneSpec
+from zonegen.state import OwnerDelegations
 
 log = logging.getLogger("pyrar.zonegen.core_state")
 
@@ -41,9 +42,22 @@ class CoreState:
     def delegation(self, zone: str, owner: str) -> Delegation | None:
         """Raises ZoneDataError when the core's data cannot be published (the drainer
         counts that against the event, which ends dead-lettered if it stays so)."""
-        name = _relative(owner)
-        data = self.registry.read(lambda s: dns_view.delegation(s, name), snapshot=True)
-        return _convert(data) if data else None
+        name = _relative(owner) + "."
+        return self.delegations_of(zone, [name]).get(name)
+
+    def delegations_of(self, zone: str, owners: Collection[str]) -> OwnerDelegations:
+        """One read-only snapshot for them all (dns_view.delegations_named)."""
+        names = {_relative(o) for o in owners}
+        datas = self.registry.read(lambda s: dns_view.delegations_named(s, names),
+                                   snapshot=True) if names else {}
+        found: dict[str, Delegation] = {}
+        unpublishable: dict[str, str] = {}
+        for name, data in datas.items():
+            try:
+                found[name + "."] = _convert(data)
+            except ZoneDataError as e:
+                unpublishable[name + "."] = str(e)
+        return OwnerDelegations(found, unpublishable)
 
     def delegations(self, zone: str) -> Iterator[Delegation]:
         name, after = _relative(zone), ""

@@ -30,7 +30,7 @@ from zonegen.model import ZoneDataError, ZoneSpec
 from zonegen.names import BadName, ancestors_between, is_at_or_below, is_below, normalize
 from zonegen.pdnsdb import PdnsDb, PdnsDbError
 from zonegen.serials import SerialCoalescer, bump_due
-from zonegen.state import CONSUMER, DesiredState, OutboxEntry
+from zonegen.state import CONSUMER, DesiredState, OutboxEntry, OwnerDelegations
 from zonegen.sync import ZoneSync
 from zonegen.writer import OwnerChange, ZoneWriter
 from zonegen.zones import ensure_zone
@@ -75,9 +75,10 @@ class OutboxDrainer:
                  retry: RetryPolicy | None = None, clock: Clock | None = None,
                  doorbell: Doorbell | None = None, max_backoff: float = 5.0,
                  on_fatal: Callable[[BaseException], None] = terminate_process,
-                 notify_interval: float = 0.0) -> None:
+                 notify_interval: float = 0.0, coalesce: float = 0.0) -> None:
         """``notify_interval``: a zone's serial (what secondaries follow) moves at most once
-        per this many seconds (zonegen.serials); 0: at every change."""
+        per this many seconds (zonegen.serials); 0: at every change. ``coalesce``: under
+        load, how long the loop lets events gather before a pass (Consumer)."""
         self.state = state
         self.open_db = open_db
         self.api = api
@@ -99,7 +100,8 @@ class OutboxDrainer:
             events, CONSUMER, self._handle, batch_size=batch_size,
             poll_interval=poll_interval, retry=retry, clock=clock, doorbell=doorbell,
             outages=retryable_errors(), tick=self._tick, after_outage=self._after_outage,
-            outage_backoff=(poll_interval, max_backoff), on_fatal=on_fatal)
+            outage_backoff=(poll_interval, max_backoff), on_fatal=on_fatal,
+            coalesce=coalesce)
 
     def wake(self) -> None:
         """Skip the poll wait (a change committed in this process, or stop)."""
@@ -220,11 +222,15 @@ class OutboxDrainer:
             if created or zone in owners:
                 self._full_sync(spec)
                 return
+        # every delegation the owners may need, from one snapshot of the registry
+        wanted = self.state.delegations_of(zone, {
+            candidate for name in owners if is_below(name, zone)
+            for candidate in (name, *ancestors_between(name, zone))})
         changes: dict[str, OwnerChange] = {}
         entry_of: dict[str, OutboxEntry] = {}
         for name, entry in owners.items():
             try:
-                change = self._resolve(spec, name)
+                change = self._resolve(spec, name, wanted)
             except ZoneDataError as e:
                 self._fail(batch, entry, f"{zone} {name}: {e}")
                 continue
@@ -235,10 +241,12 @@ class OutboxDrainer:
         if changed or zone not in self._flushed:
             self._flush(zone)
 
-    def _resolve(self, spec: ZoneSpec, name: str) -> OwnerChange | None:
+    def _resolve(self, spec: ZoneSpec, name: str, wanted: OwnerDelegations
+                 ) -> OwnerChange | None:
         """The delegation whose records include ``name``: the nearest of the name and its
-        ancestors that should be delegated, or is delegated now. A host name thus maps to
-        its superordinate domain (its glue); a name in no delegation needs no write."""
+        ancestors that should be delegated (``wanted``, read for the name and its ancestors),
+        or is delegated now. A host name thus maps to its superordinate domain (its glue); a
+        name in no delegation needs no write."""
         zone = spec.name
         if not is_below(name, zone):
             raise ZoneDataError(f"{name} is not below the zone {zone}")
@@ -247,11 +255,11 @@ class OutboxDrainer:
             if any(is_at_or_below(h, candidate) for h in spec.in_zone_hosts):
                 # a domain holding the zone's own name servers cannot be delegated: say so
                 # (the registry has it, DNS will not) rather than skip it silently
-                wanted = self.state.delegation(zone, candidate)
-                if wanted is not None:
-                    spec.check(wanted)
+                held = wanted.get(candidate)
+                if held is not None:
+                    spec.check(held)
                 continue
-            delegation = self.state.delegation(zone, candidate)
+            delegation = wanted.get(candidate)
             if delegation is not None:
                 return OwnerChange(candidate, delegation)
             info = info or self.db.domain(zone)

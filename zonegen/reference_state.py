@@ -12,14 +12,14 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 from registry.events.delivery import Delivery, Failure
 from zonegen.model import Delegation, DsRecord, ZoneDataError, ZoneSpec
 from zonegen.names import normalize
-from zonegen.state import CONSUMER, DNS_CHANGED
+from zonegen.state import CONSUMER, DNS_CHANGED, OwnerDelegations
 
 log = logging.getLogger("pyrar.zonegen.reference_state")
 
@@ -136,10 +136,24 @@ class ReferenceState:
         return spec_from_json(row[0], row[1]) if row else None
 
     def delegation(self, zone: str, owner: str) -> Delegation | None:
-        row = self.conn.execute(
-            "SELECT name, nameservers, glue, ds FROM delegation WHERE name = ? AND zone = ?",
-            (normalize(owner), normalize(zone))).fetchone()
-        return _row_to_delegation(row) if row else None
+        name = normalize(owner)
+        return self.delegations_of(zone, [name]).get(name)
+
+    def delegations_of(self, zone: str, owners: Collection[str]) -> OwnerDelegations:
+        names = sorted({normalize(o) for o in owners})
+        found: dict[str, Delegation] = {}
+        unpublishable: dict[str, str] = {}
+        if names:
+            # one statement, so one snapshot, as the core's
+            rows = self.conn.execute(
+                "SELECT name, nameservers, glue, ds FROM delegation WHERE zone = ? AND name "
+                f"IN ({','.join('?' * len(names))})", (normalize(zone), *names)).fetchall()
+            for row in rows:
+                try:
+                    found[row[0]] = _row_to_delegation(row)
+                except ZoneDataError as e:
+                    unpublishable[row[0]] = str(e)
+        return OwnerDelegations(found, unpublishable)
 
     def delegations(self, zone: str) -> Iterator[Delegation]:
         # a separate connection, so that a streaming read does not pin this one

@@ -76,6 +76,7 @@ class ZonegenService:
             catalog=settings.catalog_zone or None, batch_size=settings.batch_size,
             poll_interval=settings.poll_interval, on_error=on_error, retry=retry,
             clock=event_clock, doorbell=doorbell, notify_interval=settings.notify_interval,
+            coalesce=settings.coalesce,
             on_fatal=lambda e: self._fatal("zonegen-drainer", e))
         self.hosted = HostedZones(self.conn.api, settings.catalog_zone or None, clock,
                                   settings.hosted_hold_down)

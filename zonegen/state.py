@@ -11,11 +11,11 @@ the stand-in ``zonegen.reference_state``) with the core's consumer loop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from zonegen.model import Delegation, ZoneSpec
+from zonegen.model import Delegation, ZoneDataError, ZoneSpec
 
 # zonegen's name as a consumer of the core's events, and the kind it handles
 CONSUMER = "dns"
@@ -31,6 +31,21 @@ class OutboxEntry:
     owner: str
 
 
+@dataclass(frozen=True)
+class OwnerDelegations:
+    """The delegations of several owners, read together (``DesiredState.delegations_of``):
+    ``get`` answers for each as ``DesiredState.delegation`` would have."""
+
+    found: Mapping[str, Delegation] = field(default_factory=dict)
+    unpublishable: Mapping[str, str] = field(default_factory=dict)  # owner -> why
+
+    def get(self, owner: str) -> Delegation | None:
+        """Raises ZoneDataError for an owner whose data cannot be published."""
+        if owner in self.unpublishable:
+            raise ZoneDataError(self.unpublishable[owner])
+        return self.found.get(owner)
+
+
 class DesiredState(Protocol):
     """The registry's view of DNS. Lookups run after the events were claimed, so any change
     committed later carries a newer event and is picked up next round."""
@@ -41,6 +56,10 @@ class DesiredState(Protocol):
     def delegation(self, zone: str, owner: str) -> Delegation | None:
         """The delegation to publish for ``owner``, or None (no NS, on hold, deleted...);
         raises ZoneDataError for data that cannot be published."""
+
+    def delegations_of(self, zone: str, owners: Collection[str]) -> OwnerDelegations:
+        """``delegation`` of each owner (absolute names below the zone), all read at once
+        from one snapshot: what the drainer reads for a pass."""
 
     def delegations(self, zone: str) -> Iterable[Delegation]:
         """Every publishable delegation of the zone, streamed (a million must not be built

@@ -51,10 +51,15 @@ class Consumer:
                  tick: Callable[[], float | None] | None = None,
                  after_outage: Callable[[], None] | None = None,
                  outage_backoff: tuple[float, float] = (0.1, 30.0),
-                 on_fatal: Callable[[BaseException], None] = terminate_process) -> None:
+                 on_fatal: Callable[[BaseException], None] = terminate_process,
+                 coalesce: float = 0.0) -> None:
         """``handle`` does the batch's effects; ``tick``, called before each claim, does the
         handler's own timed work and returns how long the loop may sleep at most (None: the
         poll interval); ``after_outage`` resets what an outage may have broken (connections).
+        ``coalesce``: under load (rung again while a pass ran), wait this many seconds more
+        before the next claim, so that a pass takes the events of several commits rather
+        than one or two; 0: claim again at once. A wake-up into an idle loop is served at
+        once either way.
         """
         if not CONSUMER_NAME.match(name):
             raise ValueError(f"bad consumer name {name!r}")
@@ -67,6 +72,7 @@ class Consumer:
         self.tick, self.after_outage = tick, after_outage
         self.outage_backoff = outage_backoff
         self.on_fatal = on_fatal
+        self.coalesce = coalesce
 
     def wake(self) -> None:
         """Cut the current wait short (a producer in this process, or ``stop``)."""
@@ -107,6 +113,10 @@ class Consumer:
             while not stop.is_set():
                 try:
                     most = self.tick() if self.tick is not None else None
+                    if self.coalesce:
+                        # the rings of what this claim sees: one left after the pass is then
+                        # a commit made during it (less the claim's own short window)
+                        self.doorbell.wait(0)
                     batch = self.run_once()
                 except Exception as e:
                     if not (isinstance(e, self.outages) or is_database_outage(e)):
@@ -117,9 +127,16 @@ class Consumer:
                     stop.wait(delay)
                     continue
                 outage.recovered()
-                if batch is not None and batch.settled:
+                full = batch is not None and len(batch.deliveries) >= self.batch_size
+                if batch is not None and batch.settled and (full or not self.coalesce):
                     continue  # more may be due at once
                 wait = self.poll_interval if most is None else min(most, self.poll_interval)
+                if self.coalesce and batch is not None and wait > 0 and self.doorbell.wait(0):
+                    # commits rang while the pass ran (what they wrote is not claimed yet):
+                    # let a few more come, then take them in one pass. A ring is sent after
+                    # its commit, so the claim that follows sees every one drained meanwhile.
+                    stop.wait(min(self.coalesce, wait))
+                    continue
                 self.doorbell.wait(wait)
         except LeaseLost as e:  # another node leads now: this one stops, as it must
             log.error("events consumer %s stopped: %s", self.name, e)

@@ -286,6 +286,65 @@ def test_a_commit_wakes_a_consumer_in_the_same_process(world, alice):
         bell.close()
 
 
+def test_under_load_the_loop_lets_commits_gather_into_one_pass(world):
+    """#14: commits that ring while a pass runs are not claimed one or two a pass; the loop
+    lets more come for ``coalesce`` seconds and takes them together (zonegen's drainer)."""
+    batches: list[list[str]] = []
+    first_done = threading.Event()
+
+    def handler(batch: Batch) -> None:
+        batches.append([d.payload["owner"] for d in batch.deliveries])
+        if len(batches) == 1:
+            publish(world, "a.example")     # committed, and rung, while this pass runs
+            first_done.set()
+        batch.ack(d.id for d in batch.deliveries)
+
+    bell = world.registry.wakeup.doorbell("dns")
+    loop = consumer(world, handler, poll_interval=3600, doorbell=bell, coalesce=5.0)
+    thread, stop = run_in_thread(loop)
+    try:
+        publish(world, "first.example")
+        wait_for("the first pass", first_done.is_set)
+        publish(world, "b.example")         # within the coalescing wait
+        publish(world, "c.example")
+        wait_for("the second pass", lambda: len(batches) >= 2)
+        assert batches == [["first.example"], ["a.example", "b.example", "c.example"]]
+        wait_for("acknowledged", lambda: rows(world, "dns") == [])
+    finally:
+        stop_thread(loop, thread, stop)
+        bell.close()
+
+
+def test_coalescing_never_delays_a_wake_up_into_an_idle_loop(world):
+    """An hour's coalescing: a commit into an idle loop (waiting, not in a pass: a commit
+    during a pass is load) is still served at once."""
+
+    class Bell(Doorbell):                   # says when the loop waits, idle
+        idle = threading.Event()
+
+        def wait(self, timeout: float) -> bool:
+            if timeout > 0:
+                self.idle.set()
+            return super().wait(timeout)
+
+    handler = Recorder()
+    bell = Bell()
+    world.registry.wakeup.listen("dns", bell.ring)
+    loop = consumer(world, handler, poll_interval=3600, doorbell=bell, coalesce=3600)
+    thread, stop = run_in_thread(loop)
+    try:
+        for n, owner in enumerate(("idle.example", "later.example"), 1):
+            wait_for("the loop waiting", bell.idle.is_set)
+            bell.idle.clear()
+            publish(world, owner)
+            wait_for(f"event {n}", lambda n=n: len(handler.seen) == n)
+        wait_for("acknowledged", lambda: rows(world, "dns") == [])
+    finally:
+        stop_thread(loop, thread, stop)     # the stop ends any wait at once
+        world.registry.wakeup.forget("dns", bell.ring)
+        bell.close()
+
+
 def test_a_commit_in_another_process_wakes_the_consumer(tmp_path):
     """eppd and zonegen are separate processes: the producer sends a datagram to the
     consumer's socket in the runtime directory, after its commit."""

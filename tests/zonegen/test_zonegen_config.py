@@ -40,6 +40,10 @@ def test_bad_settings_are_refused() -> None:
                          ).resolved_api_key()
     with pytest.raises(ValueError, match="managed"):
         ManagedPowerDns(PowerDnsSettings(mode="external", api_url="http://127.0.0.1:1/api/v1"))
+    for coalesce in (-0.001, 0.2):                  # a wait longer than the idle poll's
+        with pytest.raises(PowerDnsConfigError, match="coalesce"):
+            PowerDnsSettings(coalesce=coalesce, poll_interval=0.1)
+    assert PowerDnsSettings(coalesce=0).coalesce == 0
 
 
 @pytest.mark.parametrize("backend", ["gsqlite3", "gmysql"])

@@ -24,6 +24,7 @@ from registry.hosted_records import RRset
 from registry.service import Registry
 from registry.values import DsData, HostAddress, KeyDataValue
 from tests.db_proxy import DbProxy
+from tests.sql_log import statements
 from zonegen.core_state import CoreState
 from zonegen.drainer import OutboxDrainer
 from zonegen.hosted import HostedZones
@@ -257,6 +258,32 @@ def test_tld_settings_change_resyncs_the_zone(core: CoreWorld) -> None:
     for name in names:                                   # NSEC proofs now, signed
         assert core.faults(name) == [], name
     assert core.faults(f"never.{core.tld}", None) == []
+
+
+def test_a_pass_reads_its_owners_in_one_snapshot(core: CoreWorld) -> None:
+    """#14: a pass of many events reads the registry's delegations once (one read-only
+    snapshot, four queries), not once per owner, and each is published as before: DS and
+    keyData, glue of a host's superordinate domain, a hold, a domain without NS."""
+    core.drain()
+    ext = core.external_hosts()
+    names = [core.domain(f"batch{i}", ns=ext, ds=(DS_A,) if i % 2 else ()) for i in range(6)]
+    keyed = core.domain("keyed", ns=ext[:1], keys=(KeyDataValue(257, 3, 13, P256_KEY),))
+    glue = core.domain("glue")
+    ns1 = core.host(f"ns1.{glue}", "192.0.2.1")
+    core.update(glue, add_nameservers=(ns1, ext[0]))
+    core.update_host(ns1, add_addresses=v4("192.0.2.11"))      # an event for the host
+    held = core.domain("held", ns=ext)
+    core.update(held, add_statuses=("clientHold",))
+    bare = core.domain("bare")
+    with statements() as sent:
+        report = core.drain()
+    assert report.processed >= 12
+    assert len([s for s in sent if "domain_hosts" in s]) == 1, sent
+    assert core.expected(glue).glue_map == {f"ns1.{glue}.": ("192.0.2.1", "192.0.2.11")}
+    assert live_ds(core, keyed) == [dsfromkey(keyed + ".", f"257 3 13 {P256_KEY}")]
+    assert core.expected(held) is None and core.expected(bare) is None
+    for name in (*names, keyed, glue, held, bare):
+        assert core.faults(name) == [], name
 
 
 @pytest.mark.mariadb
