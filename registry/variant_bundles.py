@@ -6,7 +6,8 @@ The bundle's primary is its oldest name (created first; the lowest id among equa
 others are its allocated variants. A transfer keeps the bundle whole (docs/epp.md, "Variant
 bundles and transfers"): a transfer request on a variant is refused naming the primary,
 and the approval of a transfer (by the losing registrar or the registry) moves, with the
-name transferred, every name of its bundle the losing registrar sponsors.
+name transferred, every name of its bundle the losing registrar sponsors. A registrant
+change keeps it whole likewise (registry/flows/bundle_registrant.py).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from ..dnssec import check_ds, check_key, check_max_sig_life
 from ..errors import ParameterPolicyError, StatusProhibitsOperation
 from ..models import Domain, Tld
 from ..values import DsData, KeyDataValue
+from .bundle_registrant import carry_registrant, registrant_followers
 from .context import FlowContext
 from .domain_data import (
     check_data_model,
@@ -67,10 +68,13 @@ def domain_update(ctx: FlowContext, cmd: DomainUpdate) -> DomainUpdated:
     _check_update_allowed(ctx, domain, cmd)
     tld = ctx.tld_of(domain)
 
+    registrant_before = domain.registrant_id
     domain.statuses = change_statuses(ctx, what, domain.statuses, cmd.add_statuses,
                                       cmd.rem_statuses)
     _change_nameservers(ctx, domain, cmd)
     _change_contacts(ctx, domain, cmd)
+    followers = [] if cmd.registrant is None else \
+        registrant_followers(ctx, domain, registrant_before, domain.registrant)
     if cmd.authinfo is not None:
         check_strength(cmd.authinfo, tld.authinfo_min_bits)
         domain.authinfo_hash = hash_authinfo(cmd.authinfo) if cmd.authinfo else None
@@ -85,6 +89,7 @@ def domain_update(ctx: FlowContext, cmd: DomainUpdate) -> DomainUpdated:
     domain.updated_at, domain.updater_id = ctx.now, ctx.actor.registrar_id
     history.record(ctx, domain)
     outbox.publish(ctx, tld.name, domain.name)
+    carry_registrant(ctx, domain, followers)  # a variant bundle keeps one registrant
     return DomainUpdated(domain.name)
 
 
