@@ -28,6 +28,7 @@ from sqlalchemy.engine import make_url
 
 from registry.config import ClusterSettings
 from registry.db import Database, make_engine
+from registry.errors import CommandTimedOut
 from registry.leases import Leadership, LeaseLost
 from registry.service import Registry
 from zonegen.config import PowerDnsSettings
@@ -98,6 +99,11 @@ def main(url: str, node: str, lease_seconds: float, renew_seconds: float,
         except LeaseLost:
             print("fenced", flush=True)
             return FENCED
+        except CommandTimedOut:
+            # frozen inside the transaction past its budget: nothing committed, and the
+            # next attempt, as any singleton's retry, meets the fence
+            print("timed out, nothing committed", flush=True)
+            continue
         time.sleep(PACE_SECONDS)
         if freeze_file and os.path.exists(freeze_file):
             freeze_file = None
